@@ -1,0 +1,120 @@
+//! The running bridge: shared state, the HTTP router, the gRPC service, start and graceful stop.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tonic::transport::server::TcpIncoming;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::ingest::otlp::{self, OtlpLogs};
+use crate::ingest::{Ingest, json};
+use crate::metrics::{Format, Metrics, content_type};
+use crate::store::{self, Store};
+
+/// State of the health and metrics endpoints.
+#[derive(Clone)]
+struct AppState {
+    store: Store,
+    metrics: Arc<Metrics>,
+}
+
+/// A started bridge: its bound addresses and the handle to stop it.
+pub struct Running {
+    /// Address of the HTTP listener.
+    pub http_addr: SocketAddr,
+    /// Address of the gRPC listener.
+    pub grpc_addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+/// Migrates the database, starts the store and binds both listeners.
+pub async fn start(config: Config) -> anyhow::Result<Running> {
+    let pool = store::migrate(&config).await.context("preparing the database")?;
+    let metrics = Arc::new(Metrics::new(&config.metrics));
+    let (store, store_tasks) = Store::start(pool, &config, metrics.bridge.clone()).await?;
+    let ingest = Ingest::new(store.clone(), metrics.clone(), &config);
+    let http = TcpListener::bind(config.listen.http)
+        .await
+        .with_context(|| format!("binding HTTP on {}", config.listen.http))?;
+    let grpc = TcpListener::bind(config.listen.grpc)
+        .await
+        .with_context(|| format!("binding gRPC on {}", config.listen.grpc))?;
+    let (http_addr, grpc_addr) = (http.local_addr()?, grpc.local_addr()?);
+    let (shutdown, stopping) = watch::channel(false);
+    let router = router(AppState { store, metrics }, ingest.clone());
+    let grpc_service = otlp::grpc::service(OtlpLogs::new(ingest), config.ingest.max_body_bytes);
+    let task = tokio::spawn(async move {
+        let http_server = axum::serve(http, router).with_graceful_shutdown(stopped(stopping.clone()));
+        let grpc_server = tonic::transport::Server::builder()
+            .add_service(grpc_service)
+            .serve_with_incoming_shutdown(TcpIncoming::from(grpc), stopped(stopping));
+        let (http_result, grpc_result) = tokio::join!(http_server, grpc_server);
+        // The servers, and with them every `Store` handle, are gone: writers drain and end.
+        store_tasks.drain().await;
+        http_result.context("HTTP server")?;
+        grpc_result.context("gRPC server")?;
+        Ok(())
+    });
+    tracing::info!(%http_addr, %grpc_addr, "logbridge listening");
+    Ok(Running { http_addr, grpc_addr, shutdown, task })
+}
+
+impl Running {
+    /// Stops accepting, finishes in-flight requests, commits what is queued, then returns.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.shutdown.send(true);
+        self.task.await.context("bridge task")?
+    }
+}
+
+async fn stopped(mut stopping: watch::Receiver<bool>) {
+    let _ = stopping.wait_for(|stop| *stop).await;
+}
+
+fn router(state: AppState, ingest: Ingest) -> Router {
+    let max_body = ingest.max_body_bytes();
+    let otlp_http = Router::new()
+        .route("/v1/logs", post(otlp::http::export))
+        .with_state(OtlpLogs::new(ingest.clone()));
+    let json_http = Router::new()
+        .route("/api/v1/logs", post(json::http::ingest))
+        .with_state(ingest);
+    Router::new()
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .with_state(state)
+        .merge(otlp_http)
+        .merge(json_http)
+        .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::new())
+}
+
+async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> impl IntoResponse {
+    let (records, bytes) = state.store.queue_depth();
+    state.metrics.bridge.set_queue_depth(records, bytes);
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let format = Format::negotiate(accept);
+    ([(header::CONTENT_TYPE, content_type(format))], state.metrics.render(format))
+}
+
+async fn ready(State(state): State<AppState>) -> impl IntoResponse {
+    if state.store.health().is_ready() {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+    }
+}

@@ -1,0 +1,299 @@
+//! Configuration: one YAML tree with built-in defaults, overridable key by key from the environment.
+//!
+//! Environment overrides: `LOGBRIDGE_<SECTION>__<KEY>=value` (double underscore between levels,
+//! case-insensitive, the value read as YAML), e.g. `LOGBRIDGE_INGEST__MAX_BODY_BYTES=1048576`.
+//! `DATABASE_URL` sets `database.url`.
+
+mod aliases;
+mod env;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+pub use aliases::FieldAliases;
+
+/// A configuration that could not be loaded; the message names the file, key and reason.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid config {origin}: {message}")]
+    Invalid { origin: String, message: String },
+}
+
+/// The whole configuration tree.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// PostgreSQL connection and pool.
+    pub database: DatabaseConfig,
+    /// Listen addresses.
+    pub listen: ListenConfig,
+    /// Ingest limits, queue and batching.
+    pub ingest: IngestConfig,
+    /// Where record fields are found in JSON logs and attributes (the alias table).
+    pub fields: FieldAliases,
+    /// Table layout and timestamp acceptance.
+    pub storage: StorageConfig,
+    /// Derived metrics: slow thresholds and cardinality caps.
+    pub metrics: MetricsConfig,
+    /// The bridge's own logs and traces.
+    pub telemetry: TelemetryConfig,
+}
+
+/// PostgreSQL settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// Connection URL; the database is created if missing. `DATABASE_URL` overrides it.
+    pub url: Secret,
+    /// Connections in the pool (writers, partition maintenance and health checks share it).
+    pub max_connections: u32,
+    /// Seconds to wait for a connection before the database counts as unavailable.
+    pub connect_timeout_seconds: u64,
+}
+
+/// Listen addresses; port 0 picks a free port.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ListenConfig {
+    /// HTTP: OTLP/HTTP, JSON logs, /metrics, health.
+    pub http: SocketAddr,
+    /// OTLP/gRPC.
+    pub grpc: SocketAddr,
+}
+
+/// Ingest limits, queue and batching.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IngestConfig {
+    /// Largest request body, after decompression; larger answers 413.
+    pub max_body_bytes: usize,
+    /// Records waiting to be committed, at most; beyond it requests answer 429.
+    pub queue_max_records: usize,
+    /// Bytes of records waiting to be committed, at most; beyond it requests answer 429.
+    pub queue_max_bytes: usize,
+    /// Records per COPY batch (one transaction), at most.
+    pub batch_max_records: usize,
+    /// Concurrent writer connections, each committing one batch at a time.
+    pub writers: usize,
+    /// `Retry-After` seconds sent with 429 and 503 answers.
+    pub retry_after_seconds: u64,
+    /// A commit taking longer than this fails its requests with 503 (they may be retried).
+    pub commit_timeout_seconds: u64,
+    /// Attributes kept per record (resource and record each); the rest are dropped and counted.
+    pub max_attributes: usize,
+    /// Longest string kept in the body or an attribute value, in bytes; longer ones are truncated.
+    pub max_value_bytes: usize,
+}
+
+/// Table layout and timestamp acceptance.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    /// Daily partitions created ahead of today.
+    pub partitions_ahead_days: u32,
+    /// Oldest accepted event time, in days before now; older records get the receive time as
+    /// `ts` and keep the original in attribute `logbridge.original_timestamp`.
+    pub max_past_days: u32,
+    /// Latest accepted event time, in hours after now; later ones are clamped the same way.
+    pub max_future_hours: u32,
+}
+
+/// Derived metrics settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Requests at least this slow count in `http_server_slow_requests_total`.
+    pub slow_request_seconds: f64,
+    /// Queries at least this slow count in `db_client_slow_queries_total`.
+    pub slow_query_seconds: f64,
+    /// Label sets per derived metric; beyond it samples go to the `__overflow__` series.
+    pub max_series_per_metric: usize,
+}
+
+/// The bridge's own telemetry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TelemetryConfig {
+    /// Log filter in `RUST_LOG` syntax; `RUST_LOG` overrides it.
+    pub log_filter: String,
+    /// `text` for people, `json` for log shippers.
+    pub log_format: LogFormat,
+    /// OTLP/gRPC endpoint that receives the bridge's own traces; none when empty.
+    pub otlp_endpoint: Option<String>,
+}
+
+/// Format of the bridge's own logs.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// A string that never prints: database URLs carry passwords.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret value, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Secret(value.to_string())
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            url: Secret::from("postgres://postgres@127.0.0.1:5432/logbridge"),
+            max_connections: 16,
+            connect_timeout_seconds: 5,
+        }
+    }
+}
+
+impl Default for ListenConfig {
+    fn default() -> Self {
+        ListenConfig {
+            http: SocketAddr::from(([0, 0, 0, 0], 4318)),
+            grpc: SocketAddr::from(([0, 0, 0, 0], 4317)),
+        }
+    }
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        IngestConfig {
+            max_body_bytes: 16 * 1024 * 1024,
+            queue_max_records: 100_000,
+            queue_max_bytes: 64 * 1024 * 1024,
+            batch_max_records: 10_000,
+            writers: 2,
+            retry_after_seconds: 1,
+            commit_timeout_seconds: 30,
+            max_attributes: 256,
+            max_value_bytes: 1024 * 1024,
+        }
+    }
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            partitions_ahead_days: 3,
+            max_past_days: 365,
+            max_future_hours: 24,
+        }
+    }
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig {
+            slow_request_seconds: 1.0,
+            slow_query_seconds: 0.5,
+            max_series_per_metric: 2000,
+        }
+    }
+}
+
+impl Default for TelemetryConfig {
+    fn default() -> Self {
+        TelemetryConfig {
+            log_filter: "info".to_string(),
+            log_format: LogFormat::Text,
+            otlp_endpoint: None,
+        }
+    }
+}
+
+impl Config {
+    /// Loads `path`, else `./logbridge.yaml` if present, else defaults; then applies the
+    /// environment of this process and validates.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let default_path = Path::new("logbridge.yaml");
+        let path = path.or(default_path.exists().then_some(default_path));
+        let yaml = match path {
+            Some(path) => std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?,
+            None => String::new(),
+        };
+        let origin = path.map_or("defaults".to_string(), |p| p.display().to_string());
+        Config::from_yaml_and_env(&yaml, &origin, std::env::vars())
+    }
+
+    /// Parses `yaml` (naming `origin` in errors), applies `vars` as overrides and validates.
+    pub fn from_yaml_and_env(
+        yaml: &str,
+        origin: &str,
+        vars: impl Iterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let invalid = |origin: &str, message: String| ConfigError::Invalid {
+            origin: origin.to_string(),
+            message,
+        };
+        // Parse the file on its own first so that its errors carry its line numbers.
+        let file_tree = env::parse_tree(yaml).map_err(|e| invalid(origin, e))?;
+        let from_file: Config = env::deserialize(&file_tree).map_err(|e| invalid(origin, e))?;
+        let (tree, applied) = env::apply(file_tree, vars).map_err(|e| invalid("environment", e))?;
+        let config = if applied {
+            env::deserialize(&tree).map_err(|e| invalid("environment", e))?
+        } else {
+            from_file
+        };
+        config.validate().map_err(|e| invalid(origin, e))?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let positive = [
+            ("database.max_connections", self.database.max_connections as usize),
+            ("ingest.max_body_bytes", self.ingest.max_body_bytes),
+            ("ingest.queue_max_records", self.ingest.queue_max_records),
+            ("ingest.queue_max_bytes", self.ingest.queue_max_bytes),
+            ("ingest.batch_max_records", self.ingest.batch_max_records),
+            ("ingest.writers", self.ingest.writers),
+            ("ingest.commit_timeout_seconds", self.ingest.commit_timeout_seconds as usize),
+            ("ingest.max_value_bytes", self.ingest.max_value_bytes),
+            ("metrics.max_series_per_metric", self.metrics.max_series_per_metric),
+        ];
+        if let Some((key, _)) = positive.iter().find(|(_, value)| *value == 0) {
+            return Err(format!("{key}: must be greater than 0"));
+        }
+        let thresholds = [
+            ("metrics.slow_request_seconds", self.metrics.slow_request_seconds),
+            ("metrics.slow_query_seconds", self.metrics.slow_query_seconds),
+        ];
+        if let Some((key, _)) = thresholds.iter().find(|(_, v)| !(v.is_finite() && *v > 0.0)) {
+            return Err(format!("{key}: must be a positive number of seconds"));
+        }
+        if (self.database.max_connections as usize) <= self.ingest.writers {
+            return Err("database.max_connections: must exceed ingest.writers".to_string());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

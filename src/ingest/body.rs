@@ -1,0 +1,88 @@
+//! Request bodies: the size limit, bounded gzip decompression and content types.
+
+use std::io::Read;
+
+use axum::body::{Body, Bytes};
+use axum::http::HeaderMap;
+use axum::http::header::{CONTENT_ENCODING, CONTENT_TYPE};
+use flate2::read::MultiGzDecoder;
+
+use super::error::IngestError;
+
+/// Reads the body, at most `limit` bytes, decompressing gzip with the same limit on its output
+/// (a gzip bomb stops at `limit` bytes of memory and answers 413).
+pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, IngestError> {
+    let raw = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| IngestError::TooLarge { limit })?;
+    let encoding = header(headers, CONTENT_ENCODING.as_str()).unwrap_or("identity");
+    match encoding.trim().to_ascii_lowercase().as_str() {
+        "" | "identity" => Ok(raw),
+        "gzip" | "x-gzip" => gunzip(&raw, limit),
+        other => Err(IngestError::UnsupportedMediaType(format!(
+            "content-encoding {other}"
+        ))),
+    }
+}
+
+fn gunzip(compressed: &[u8], limit: usize) -> Result<Bytes, IngestError> {
+    let mut out = Vec::new();
+    MultiGzDecoder::new(compressed)
+        .take(limit as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| IngestError::Decode(format!("invalid gzip: {e}")))?;
+    if out.len() > limit {
+        return Err(IngestError::TooLarge { limit });
+    }
+    Ok(out.into())
+}
+
+/// The media type of the request, lower-cased, without parameters.
+pub fn media_type(headers: &HeaderMap) -> String {
+    let value = header(headers, CONTENT_TYPE.as_str()).unwrap_or("");
+    let essence = value.split(';').next().unwrap_or("");
+    essence.trim().to_ascii_lowercase()
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::{Compression, write::GzEncoder};
+    use std::io::Write;
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
+        encoder.write_all(data).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    #[test]
+    fn gzip_within_limit_decompresses() {
+        assert_eq!(&gunzip(&gzip(b"hello"), 5).unwrap()[..], b"hello");
+    }
+
+    #[test]
+    fn gzip_bomb_stops_at_the_limit() {
+        let bomb = gzip(&vec![0u8; 50 * 1024 * 1024]);
+        assert!(bomb.len() < 100 * 1024, "compresses well: {}", bomb.len());
+        let error = gunzip(&bomb, 1024 * 1024).unwrap_err();
+        assert!(matches!(error, IngestError::TooLarge { limit: 1048576 }));
+    }
+
+    #[test]
+    fn corrupt_gzip_is_a_decode_error() {
+        let error = gunzip(b"\x1f\x8bnot really", 100).unwrap_err();
+        assert!(matches!(error, IngestError::Decode(_)));
+    }
+
+    #[test]
+    fn media_type_ignores_parameters_and_case() {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, "Application/JSON; charset=utf-8".parse().unwrap());
+        assert_eq!(media_type(&headers), "application/json");
+    }
+}

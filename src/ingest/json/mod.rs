@@ -1,0 +1,168 @@
+//! JSON logs (`POST /api/v1/logs`): one object, an array, `{"logs": [...]}` or NDJSON, with the
+//! field aliases of pino, loguru, winston/bunyan, ECS and plain objects. A batch is atomic: any
+//! invalid item rejects all of it, listing every invalid item.
+
+pub mod http;
+mod timestamp;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use super::error::{IngestError, InvalidItem};
+use crate::config::FieldAliases;
+use crate::model::{LogRecord, UNKNOWN_SERVICE};
+use crate::pipeline::{fields, levels};
+
+/// Decodes a body into records, or rejects the whole batch.
+pub fn decode(
+    body: &[u8],
+    default_service: Option<&str>,
+    aliases: &FieldAliases,
+    observed_ts: DateTime<Utc>,
+) -> Result<Vec<LogRecord>, IngestError> {
+    let items = items(body)?;
+    let total = items.len();
+    let mut records = Vec::with_capacity(total);
+    let mut invalid = Vec::new();
+    for (index, item) in items.into_iter().enumerate() {
+        match record(item, default_service, aliases, observed_ts) {
+            Ok(record) => records.push(record),
+            Err(reason) => invalid.push(InvalidItem { index, reason }),
+        }
+    }
+    if !invalid.is_empty() {
+        return Err(IngestError::InvalidBatch { items: invalid, total });
+    }
+    Ok(records)
+}
+
+/// Splits the body into items: a stream of JSON values (NDJSON or one document), where a lone
+/// array or `{"logs": [...]}` is a list of items.
+fn items(body: &[u8]) -> Result<Vec<Value>, IngestError> {
+    let mut values = Vec::new();
+    for value in serde_json::Deserializer::from_slice(body).into_iter::<Value>() {
+        let value = value.map_err(|e| {
+            IngestError::Decode(format!("item {}: invalid JSON: {e}", values.len()))
+        })?;
+        values.push(value);
+    }
+    if values.len() == 1 {
+        let value = values.pop().unwrap_or_default();
+        values = match value {
+            Value::Array(items) => items,
+            Value::Object(mut map) if is_envelope(&map) => match map.remove("logs") {
+                Some(Value::Array(items)) => items,
+                _ => Vec::new(),
+            },
+            other => vec![other],
+        };
+    }
+    if values.is_empty() {
+        return Err(IngestError::Decode("the body holds no log records".to_string()));
+    }
+    Ok(values)
+}
+
+fn is_envelope(map: &Map<String, Value>) -> bool {
+    map.len() == 1 && matches!(map.get("logs"), Some(Value::Array(_)))
+}
+
+fn record(
+    item: Value,
+    default_service: Option<&str>,
+    aliases: &FieldAliases,
+    observed_ts: DateTime<Utc>,
+) -> Result<LogRecord, String> {
+    let Value::Object(mut object) = item else {
+        return Err(format!("not a JSON object but {}", kind(&item)));
+    };
+    hoist_loguru_extra(&mut object);
+    let body = message(&mut object, aliases)?;
+    let mut record = LogRecord::new(body, observed_ts);
+    if let Some(value) = fields::take_first(&mut object, &aliases.level) {
+        let (level, severity) = levels::from_json(&value)
+            .ok_or_else(|| format!("unknown level {value}"))?;
+        record.level = level;
+        record.severity_number = severity;
+        record.severity_text = Some(text_of(&value));
+    }
+    if let Some(value) = fields::take_first(&mut object, &aliases.timestamp) {
+        record.ts = timestamp::parse(&value)?;
+    }
+    record.service = take_text(&mut object, &aliases.service)
+        .or_else(|| default_service.map(str::to_string))
+        .unwrap_or_else(|| UNKNOWN_SERVICE.to_string());
+    record.trace_id = take_hex_id(&mut object, &aliases.trace_id, 32);
+    record.span_id = take_hex_id(&mut object, &aliases.span_id, 16);
+    record.scope = take_text(&mut object, &aliases.logger);
+    record.attributes = object;
+    Ok(record)
+}
+
+fn message(object: &mut Map<String, Value>, aliases: &FieldAliases) -> Result<String, String> {
+    match fields::take_first(object, &aliases.message) {
+        Some(Value::String(text)) => Ok(text),
+        Some(Value::Object(_) | Value::Array(_)) | None => Err(format!(
+            "no message (looked for {})",
+            aliases.message.join(", ")
+        )),
+        Some(other) => Ok(other.to_string()),
+    }
+}
+
+/// loguru puts `logger.bind(...)` fields in `record.extra`; they are the record's attributes.
+fn hoist_loguru_extra(object: &mut Map<String, Value>) {
+    let Some(Value::Object(record)) = object.get_mut("record") else {
+        return;
+    };
+    let Some(Value::Object(extra)) = record.remove("extra") else {
+        return;
+    };
+    for (key, value) in extra {
+        object.entry(key).or_insert(value);
+    }
+}
+
+fn take_text(object: &mut Map<String, Value>, keys: &[String]) -> Option<String> {
+    let value = fields::first(object, keys)?;
+    if !(value.is_string() || value.is_number()) {
+        return None;
+    }
+    fields::take_first(object, keys).map(|v| text_of(&v))
+}
+
+/// Takes a hex id of `len` digits; a malformed one stays among the attributes.
+fn take_hex_id(object: &mut Map<String, Value>, keys: &[String], len: usize) -> Option<String> {
+    let Some(Value::String(id)) = fields::first(object, keys) else {
+        return None;
+    };
+    let valid = id.len() == len && id.bytes().all(|b| b.is_ascii_hexdigit());
+    if !valid || id.bytes().all(|b| b == b'0') {
+        return None;
+    }
+    let id = id.to_ascii_lowercase();
+    fields::take_first(object, keys);
+    Some(id)
+}
+
+/// A scalar as text: strings as they are, anything else as JSON.
+fn text_of(value: &Value) -> String {
+    match fields::as_text(value) {
+        Some(text) => text.into_owned(),
+        None => value.to_string(),
+    }
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,95 @@
+//! Receivers: each decodes one wire format into `LogRecord`s and hands them to [`Ingest`], which
+//! runs the pipeline, commits them through the store and, once committed, counts them in the
+//! derived metrics.
+
+mod body;
+pub mod error;
+pub mod json;
+pub mod otlp;
+
+use std::sync::Arc;
+
+use crate::config::{Config, FieldAliases};
+use crate::metrics::{Metrics, Outcome, Protocol};
+use crate::model::LogRecord;
+use crate::pipeline::{self, limits::Limits};
+use crate::store::{Store, copy};
+use error::IngestError;
+
+/// The path from decoded records to committed rows and counted metrics; cheap to clone.
+#[derive(Clone)]
+pub struct Ingest {
+    store: Store,
+    metrics: Arc<Metrics>,
+    fields: Arc<FieldAliases>,
+    limits: Limits,
+    max_body_bytes: usize,
+    retry_after_seconds: u64,
+}
+
+impl Ingest {
+    pub fn new(store: Store, metrics: Arc<Metrics>, config: &Config) -> Ingest {
+        Ingest {
+            store,
+            metrics,
+            fields: Arc::new(config.fields.clone()),
+            limits: Limits::from_config(config),
+            max_body_bytes: config.ingest.max_body_bytes,
+            retry_after_seconds: config.ingest.retry_after_seconds,
+        }
+    }
+
+    /// Runs the pipeline over the records and answers once they are committed.
+    pub async fn accept(
+        &self,
+        protocol: Protocol,
+        mut records: Vec<LogRecord>,
+    ) -> Result<(), IngestError> {
+        let count = records.len();
+        let mut dropped_attributes = 0;
+        for record in &mut records {
+            dropped_attributes += self.limits.bound(record);
+            pipeline::process(record, &self.fields);
+        }
+        let batch = copy::encode(&records);
+        if let Err(error) = self.store.commit(batch).await {
+            let error = IngestError::from(error);
+            self.observe_failure(protocol, &error, count);
+            return Err(error);
+        }
+        let bridge = &self.metrics.bridge;
+        bridge.observe_request(protocol, Outcome::accepted, count);
+        bridge.observe_dropped_attributes(dropped_attributes);
+        self.metrics.observe_accepted(&records);
+        Ok(())
+    }
+
+    /// Counts a request that was not accepted.
+    pub fn observe_failure(&self, protocol: Protocol, error: &IngestError, records: usize) {
+        let bridge = &self.metrics.bridge;
+        bridge.observe_request(protocol, error.outcome(), records);
+        if let Some(reason) = error.reject_reason() {
+            bridge.observe_rejected(reason, records);
+        }
+    }
+
+    /// The metrics, for receivers that count rejections themselves.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// The alias table.
+    pub fn fields(&self) -> &FieldAliases {
+        &self.fields
+    }
+
+    /// Largest accepted body, decompressed.
+    pub fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes
+    }
+
+    /// Seconds clients should wait before retrying after 429 or 503.
+    pub fn retry_after_seconds(&self) -> u64 {
+        self.retry_after_seconds
+    }
+}

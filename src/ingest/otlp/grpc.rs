@@ -1,0 +1,47 @@
+//! OTLP/gRPC receiver: `LogsService/Export`, a thin shell around [`OtlpLogs`].
+
+use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{
+    LogsService, LogsServiceServer,
+};
+use opentelemetry_proto::tonic::collector::logs::v1::{
+    ExportLogsServiceRequest, ExportLogsServiceResponse,
+};
+use tonic::codec::CompressionEncoding;
+use tonic::{Request, Response, Status};
+
+use super::OtlpLogs;
+use crate::ingest::error::IngestError;
+use crate::metrics::Protocol;
+
+/// The gRPC service, accepting gzip and messages up to `max_body_bytes`.
+pub fn service(logs: OtlpLogs, max_body_bytes: usize) -> LogsServiceServer<OtlpLogs> {
+    LogsServiceServer::new(logs)
+        .accept_compressed(CompressionEncoding::Gzip)
+        .send_compressed(CompressionEncoding::Gzip)
+        .max_decoding_message_size(max_body_bytes)
+}
+
+#[tonic::async_trait]
+impl LogsService for OtlpLogs {
+    async fn export(
+        &self,
+        request: Request<ExportLogsServiceRequest>,
+    ) -> Result<Response<ExportLogsServiceResponse>, Status> {
+        let protocol = Protocol::otlp_grpc;
+        match OtlpLogs::export(self, request.into_inner(), protocol).await {
+            Ok(partial_success) => Ok(Response::new(ExportLogsServiceResponse { partial_success })),
+            Err(error) => Err(status(&error)),
+        }
+    }
+}
+
+fn status(error: &IngestError) -> Status {
+    let mut status = Status::new(error.grpc_code(), error.public_message());
+    if error.is_retryable() {
+        // Not part of OTLP, but harmless, and it tells operators what the bridge asked for.
+        if let Ok(value) = "1".parse() {
+            status.metadata_mut().insert("retry-after", value);
+        }
+    }
+    status
+}

@@ -1,0 +1,20 @@
+//! logbridge: application logs in, PostgreSQL rows and Prometheus metrics out.
+//!
+//! The flow runs one way:
+//! - [`ingest`] receivers decode OTLP (gRPC, HTTP protobuf/JSON) and JSON/NDJSON into the one
+//!   [`model::LogRecord`];
+//! - [`pipeline`] bounds and enriches each record (levels, request fields and route templates,
+//!   SQL fingerprints, exceptions);
+//! - sinks: [`store`] commits batches to PostgreSQL (group commit, acknowledged after commit),
+//!   then [`metrics`] counts the committed records for `/metrics`.
+//!
+//! [`app`] wires them to the listeners; [`config`] holds every setting.
+
+pub mod app;
+pub mod config;
+pub mod ingest;
+pub mod metrics;
+pub mod model;
+pub mod pipeline;
+pub mod store;
+pub mod telemetry;

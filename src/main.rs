@@ -1,0 +1,48 @@
+//! The `logbridge` command line: `serve` and `migrate`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use logbridge::config::Config;
+use logbridge::{app, store, telemetry};
+
+/// Bridge application logs (OTLP, JSON) into PostgreSQL and Prometheus metrics.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// YAML configuration file (default: ./logbridge.yaml if present, else built-in defaults).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database, then serve OTLP/gRPC, OTLP/HTTP, JSON logs and /metrics.
+    Serve,
+    /// Apply the database migrations and exit.
+    Migrate,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = Config::load(cli.config.as_deref())?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let _telemetry = telemetry::init(&config.telemetry)?;
+        match cli.command {
+            Command::Serve => serve(config).await,
+            Command::Migrate => store::migrate(&config).await.map(|_| ()),
+        }
+    })
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let running = app::start(config).await?;
+    telemetry::shutdown_signal().await;
+    tracing::info!("shutting down: finishing requests and committing the queue");
+    running.stop().await?;
+    tracing::info!("stopped");
+    Ok(())
+}

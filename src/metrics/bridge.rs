@@ -1,0 +1,163 @@
+//! The bridge's own metrics (`logbridge_*`): ingest by protocol and outcome, rejections, queue
+//! depth, commits, database reachability and series overflow.
+
+use std::time::Duration;
+
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::{Registry, Unit};
+
+/// The wire format a request arrived in.
+#[derive(Debug, Clone, Copy, Hash, PartialEq, Eq, EncodeLabelValue)]
+#[allow(non_camel_case_types)]
+pub enum Protocol {
+    otlp_grpc,
+    otlp_http_protobuf,
+    otlp_http_json,
+    json,
+}
+
+/// What became of a request or of its records.
+#[derive(Debug, Clone, Copy, Hash, PartialEq, Eq, EncodeLabelValue)]
+#[allow(non_camel_case_types)]
+pub enum Outcome {
+    /// Committed.
+    accepted,
+    /// Invalid input, answered 4xx or through partial success.
+    rejected,
+    /// Queue full, answered 429.
+    throttled,
+    /// Database unavailable or shutting down, answered 503.
+    unavailable,
+    /// The database refused the batch, answered 500.
+    failed,
+}
+
+/// Why records were rejected.
+#[derive(Debug, Clone, Copy, Hash, PartialEq, Eq, EncodeLabelValue)]
+#[allow(non_camel_case_types)]
+pub enum RejectReason {
+    /// The body could not be decoded.
+    decode_error,
+    /// A record was invalid (bad ids, no message, unknown level, bad timestamp).
+    invalid_record,
+    /// The body exceeded the size limit.
+    too_large,
+    /// The content type is not supported.
+    unsupported_media_type,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct IngestLabels {
+    protocol: Protocol,
+    outcome: Outcome,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabels {
+    reason: RejectReason,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SuccessLabels {
+    success: bool,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(super) struct MetricLabels {
+    pub metric: &'static str,
+}
+
+/// Every `logbridge_*` metric.
+pub struct BridgeMetrics {
+    requests: Family<IngestLabels, Counter>,
+    records: Family<IngestLabels, Counter>,
+    rejected: Family<ReasonLabels, Counter>,
+    dropped_attributes: Counter,
+    queue_records: Gauge,
+    queue_bytes: Gauge,
+    commits: Family<SuccessLabels, Counter>,
+    commit_duration: Family<SuccessLabels, Histogram, fn() -> Histogram>,
+    batch_records: Family<SuccessLabels, Histogram, fn() -> Histogram>,
+    database_up: Gauge,
+    pub(super) series_overflow: Family<MetricLabels, Counter>,
+}
+
+fn commit_duration_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.001, 2.0, 15))
+}
+
+fn batch_records_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(1.0, 4.0, 9))
+}
+
+impl BridgeMetrics {
+    /// Creates the metrics and registers them under the `logbridge_` prefix.
+    pub fn register(registry: &mut Registry) -> BridgeMetrics {
+        let metrics = BridgeMetrics {
+            requests: Family::default(),
+            records: Family::default(),
+            rejected: Family::default(),
+            dropped_attributes: Counter::default(),
+            queue_records: Gauge::default(),
+            queue_bytes: Gauge::default(),
+            commits: Family::default(),
+            commit_duration: Family::new_with_constructor(commit_duration_histogram),
+            batch_records: Family::new_with_constructor(batch_records_histogram),
+            database_up: Gauge::default(),
+            series_overflow: Family::default(),
+        };
+        let r = registry.sub_registry_with_prefix("logbridge");
+        r.register("ingest_requests", "Ingest requests by protocol and outcome", metrics.requests.clone());
+        r.register("ingest_records", "Ingested records by protocol and outcome", metrics.records.clone());
+        r.register("rejected_records", "Records rejected as invalid, by reason", metrics.rejected.clone());
+        r.register("dropped_attributes", "Attributes dropped over the per-record limit", metrics.dropped_attributes.clone());
+        r.register("queue_records", "Records waiting to be committed", metrics.queue_records.clone());
+        r.register_with_unit("queue", "Bytes of records waiting to be committed", Unit::Bytes, metrics.queue_bytes.clone());
+        r.register("commits", "Group commits (one COPY each) by success", metrics.commits.clone());
+        r.register_with_unit("commit_duration", "Time to commit one group", Unit::Seconds, metrics.commit_duration.clone());
+        r.register("commit_batch_records", "Records per group commit", metrics.batch_records.clone());
+        r.register("database_up", "1 while PostgreSQL answers, else 0", metrics.database_up.clone());
+        r.register("metric_series_overflow", "Samples sent to the __overflow__ series because a metric reached its series cap", metrics.series_overflow.clone());
+        metrics
+    }
+
+    /// Counts one request and its records.
+    pub fn observe_request(&self, protocol: Protocol, outcome: Outcome, records: usize) {
+        let labels = IngestLabels { protocol, outcome };
+        self.requests.get_or_create(&labels).inc();
+        self.records.get_or_create(&labels).inc_by(records as u64);
+    }
+
+    /// Counts records rejected as invalid.
+    pub fn observe_rejected(&self, reason: RejectReason, records: usize) {
+        self.rejected.get_or_create(&ReasonLabels { reason }).inc_by(records as u64);
+    }
+
+    /// Counts attributes dropped over the limit.
+    pub fn observe_dropped_attributes(&self, count: usize) {
+        self.dropped_attributes.inc_by(count as u64);
+    }
+
+    /// Records the queue depth, just before a scrape.
+    pub fn set_queue_depth(&self, records: usize, bytes: usize) {
+        self.queue_records.set(records as i64);
+        self.queue_bytes.set(bytes as i64);
+    }
+
+    /// Counts one group commit.
+    pub fn observe_commit(&self, records: usize, took: Duration, success: bool) {
+        let labels = SuccessLabels { success };
+        self.commits.get_or_create(&labels).inc();
+        self.commit_duration.get_or_create(&labels).observe(took.as_secs_f64());
+        self.batch_records.get_or_create(&labels).observe(records as f64);
+    }
+
+    /// Records whether the database answers.
+    pub fn set_database_up(&self, up: bool) {
+        self.database_up.set(i64::from(up));
+    }
+}

@@ -1,0 +1,147 @@
+//! Bounds on what one record may hold: attribute counts, string lengths and timestamps.
+//! Runs first, so every later step and sink sees bounded records.
+
+use chrono::{Duration, SecondsFormat};
+use serde_json::Value;
+
+use crate::config::Config;
+use crate::model::{Attributes, LogRecord};
+
+/// Attribute keeping an event time that was out of the accepted window.
+pub const ORIGINAL_TIMESTAMP: &str = "logbridge.original_timestamp";
+
+/// The limits, from `ingest` and `storage` configuration.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_attributes: usize,
+    pub max_value_bytes: usize,
+    pub max_past: Duration,
+    pub max_future: Duration,
+}
+
+impl Limits {
+    pub fn from_config(config: &Config) -> Limits {
+        Limits {
+            max_attributes: config.ingest.max_attributes,
+            max_value_bytes: config.ingest.max_value_bytes,
+            max_past: Duration::days(i64::from(config.storage.max_past_days)),
+            max_future: Duration::hours(i64::from(config.storage.max_future_hours)),
+        }
+    }
+
+    /// Bounds the record in place; returns the number of attributes dropped.
+    pub fn bound(&self, record: &mut LogRecord) -> usize {
+        truncate(&mut record.body, self.max_value_bytes);
+        let dropped = self.bound_map(&mut record.attributes) + self.bound_map(&mut record.resource);
+        self.clamp_time(record);
+        dropped
+    }
+
+    fn bound_map(&self, map: &mut Attributes) -> usize {
+        let excess: Vec<String> = map.keys().skip(self.max_attributes).cloned().collect();
+        for key in &excess {
+            map.remove(key);
+        }
+        map.values_mut().for_each(|v| self.bound_value(v));
+        excess.len()
+    }
+
+    fn bound_value(&self, value: &mut Value) {
+        match value {
+            Value::String(s) => truncate(s, self.max_value_bytes),
+            Value::Array(items) => {
+                items.truncate(self.max_attributes);
+                items.iter_mut().for_each(|v| self.bound_value(v));
+            }
+            Value::Object(map) => {
+                self.bound_map(map);
+            }
+            _ => {}
+        }
+    }
+
+    /// Event times outside `[observed - max_past, observed + max_future]` become the receive
+    /// time; the original is kept in an attribute. Old partitions are never created for them.
+    fn clamp_time(&self, record: &mut LogRecord) {
+        let earliest = record.observed_ts - self.max_past;
+        let latest = record.observed_ts + self.max_future;
+        if (earliest..=latest).contains(&record.ts) {
+            return;
+        }
+        let original = record.ts.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+        record.attributes.insert(ORIGINAL_TIMESTAMP.into(), Value::String(original));
+        record.ts = record.observed_ts;
+    }
+}
+
+/// Cuts a string to at most `max` bytes, on a character boundary.
+pub fn truncate(s: &mut String, max: usize) {
+    if s.len() <= max {
+        return;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.truncate(end);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+    use serde_json::json;
+
+    fn limits() -> Limits {
+        Limits {
+            max_attributes: 3,
+            max_value_bytes: 5,
+            max_past: Duration::days(30),
+            max_future: Duration::hours(24),
+        }
+    }
+
+    fn record() -> LogRecord {
+        LogRecord::new("héllo world".into(), Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap())
+    }
+
+    #[test]
+    fn strings_are_cut_on_char_boundaries() {
+        let mut r = record();
+        r.attributes.insert("a".into(), json!({"deep": ["abcdefgh"]}));
+        limits().bound(&mut r);
+        assert_eq!(r.body, "héll", "é is two bytes, so 5 bytes end inside nothing");
+        assert_eq!(r.attributes["a"], json!({"deep": ["abcde"]}));
+    }
+
+    #[test]
+    fn attributes_over_the_limit_are_dropped_and_counted() {
+        let mut r = record();
+        for i in 0..5000 {
+            r.attributes.insert(format!("k{i}"), json!(i));
+        }
+        assert_eq!(limits().bound(&mut r), 4997);
+        assert_eq!(r.attributes.len(), 3);
+    }
+
+    #[test]
+    fn absurd_timestamps_become_receive_time_and_keep_the_original() {
+        for ts in [Utc.timestamp_opt(0, 0).unwrap(), Utc.with_ymd_and_hms(9999, 1, 1, 0, 0, 0).unwrap()] {
+            let mut r = record();
+            r.ts = ts;
+            limits().bound(&mut r);
+            assert_eq!(r.ts, r.observed_ts);
+            let original = r.attributes[ORIGINAL_TIMESTAMP].as_str().unwrap();
+            assert!(original.starts_with(&ts.format("%Y").to_string()), "{original}");
+        }
+    }
+
+    #[test]
+    fn timestamps_in_the_window_are_kept() {
+        let mut r = record();
+        r.ts = r.observed_ts - Duration::days(2);
+        limits().bound(&mut r);
+        assert_eq!(r.ts, r.observed_ts - Duration::days(2));
+        assert!(!r.attributes.contains_key(ORIGINAL_TIMESTAMP));
+    }
+}

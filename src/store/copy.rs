@@ -1,0 +1,191 @@
+//! Encoding of records into PostgreSQL `COPY ... FROM STDIN` text format for table `logs`.
+//!
+//! PostgreSQL cannot store NUL in `text` or `jsonb`: every NUL becomes U+FFFD here, so a NUL in
+//! any field never fails a batch.
+
+use std::collections::BTreeSet;
+use std::io::{self, Write};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::ser::{CharEscape, Formatter};
+
+use crate::model::{Attributes, LogRecord};
+
+/// The `COPY` statement matching [`encode`]'s column order.
+pub const COPY_STATEMENT: &str = "COPY logs (ts, observed_ts, service, level, severity_number, \
+    severity_text, body, trace_id, span_id, scope, http_method, http_route, http_status, \
+    http_duration_ms, db_system, db_operation, db_query, db_duration_ms, exception_type, \
+    exception_message, exception_stacktrace, attributes, resource) FROM STDIN";
+
+const REPLACEMENT: &str = "\u{FFFD}";
+
+/// Records encoded as `COPY` rows, with what the writer needs to know about them.
+#[derive(Debug, Default)]
+pub struct EncodedBatch {
+    /// `COPY` text rows, one per record.
+    pub data: Vec<u8>,
+    /// Number of rows in `data`.
+    pub records: usize,
+    /// The UTC days of the rows' `ts`, so that their partitions exist before the `COPY`.
+    pub days: BTreeSet<NaiveDate>,
+}
+
+/// Encodes records as `COPY` text rows in the column order of [`COPY_STATEMENT`].
+pub fn encode(records: &[LogRecord]) -> EncodedBatch {
+    let mut batch = EncodedBatch {
+        data: Vec::with_capacity(records.len() * 512),
+        records: records.len(),
+        days: BTreeSet::new(),
+    };
+    for record in records {
+        batch.days.insert(record.ts.date_naive());
+        encode_row(&mut batch.data, record);
+    }
+    batch
+}
+
+fn encode_row(out: &mut Vec<u8>, r: &LogRecord) {
+    let request = r.request.as_ref();
+    let query = r.query.as_ref();
+    let exception = r.exception.as_ref();
+    timestamp(out, &r.ts);
+    tab(out);
+    timestamp(out, &r.observed_ts);
+    tab(out);
+    text(out, &r.service);
+    tab(out);
+    text(out, r.level.as_str());
+    tab(out);
+    number(out, r.severity_number);
+    tab(out);
+    optional_text(out, r.severity_text.as_deref());
+    tab(out);
+    text(out, &r.body);
+    tab(out);
+    optional_text(out, r.trace_id.as_deref());
+    tab(out);
+    optional_text(out, r.span_id.as_deref());
+    tab(out);
+    optional_text(out, r.scope.as_deref());
+    tab(out);
+    optional_text(out, request.map(|q| q.method.as_str()));
+    tab(out);
+    optional_text(out, request.map(|q| q.route.as_str()));
+    tab(out);
+    optional_number(out, request.and_then(|q| q.status_code));
+    tab(out);
+    optional_millis(out, request.and_then(|q| q.duration_seconds));
+    tab(out);
+    optional_text(out, query.map(|q| q.system.as_str()));
+    tab(out);
+    optional_text(out, query.map(|q| q.operation.as_str()));
+    tab(out);
+    optional_text(out, query.map(|q| q.fingerprint.as_str()));
+    tab(out);
+    optional_millis(out, query.and_then(|q| q.duration_seconds));
+    tab(out);
+    optional_text(out, exception.map(|e| e.exception_type.as_str()));
+    tab(out);
+    optional_text(out, exception.map(|e| e.message.as_str()));
+    tab(out);
+    optional_text(out, exception.and_then(|e| e.stacktrace.as_deref()));
+    tab(out);
+    json(out, &r.attributes);
+    tab(out);
+    json(out, &r.resource);
+    out.push(b'\n');
+}
+
+fn tab(out: &mut Vec<u8>) {
+    out.push(b'\t');
+}
+
+fn null(out: &mut Vec<u8>) {
+    out.extend_from_slice(b"\\N");
+}
+
+fn timestamp(out: &mut Vec<u8>, ts: &DateTime<Utc>) {
+    // Infallible: writing to a Vec cannot fail.
+    let _ = write!(out, "{}", ts.format("%Y-%m-%d %H:%M:%S%.6f+00"));
+}
+
+fn number(out: &mut Vec<u8>, value: impl std::fmt::Display) {
+    let _ = write!(out, "{value}");
+}
+
+fn optional_number(out: &mut Vec<u8>, value: Option<impl std::fmt::Display>) {
+    match value {
+        Some(value) => number(out, value),
+        None => null(out),
+    }
+}
+
+fn optional_millis(out: &mut Vec<u8>, seconds: Option<f64>) {
+    optional_number(out, seconds.filter(|s| s.is_finite()).map(|s| s * 1000.0));
+}
+
+fn optional_text(out: &mut Vec<u8>, value: Option<&str>) {
+    match value {
+        Some(value) => text(out, value),
+        None => null(out),
+    }
+}
+
+/// Writes a text value with `COPY` escapes; NUL becomes U+FFFD.
+fn text(out: &mut Vec<u8>, value: &str) {
+    let _ = CopyEscaper(out).write_all(value.as_bytes());
+}
+
+fn json(out: &mut Vec<u8>, value: &Attributes) {
+    let mut serializer =
+        serde_json::Serializer::with_formatter(CopyEscaper(out), NulSafeFormatter);
+    // Infallible: a map of JSON values always serializes, and the writer cannot fail.
+    let _ = serde::Serialize::serialize(value, &mut serializer);
+}
+
+/// Writes bytes with the backslash escapes of `COPY` text format.
+struct CopyEscaper<'a>(&'a mut Vec<u8>);
+
+impl Write for CopyEscaper<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut start = 0;
+        for (i, byte) in buf.iter().enumerate() {
+            let escape: &[u8] = match byte {
+                b'\\' => b"\\\\",
+                b'\t' => b"\\t",
+                b'\n' => b"\\n",
+                b'\r' => b"\\r",
+                0 => REPLACEMENT.as_bytes(),
+                _ => continue,
+            };
+            self.0.extend_from_slice(&buf[start..i]);
+            self.0.extend_from_slice(escape);
+            start = i + 1;
+        }
+        self.0.extend_from_slice(&buf[start..]);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// serde_json's compact format, except that NUL (which `jsonb` rejects) is written as U+FFFD.
+struct NulSafeFormatter;
+
+impl Formatter for NulSafeFormatter {
+    fn write_char_escape<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        escape: CharEscape,
+    ) -> io::Result<()> {
+        match escape {
+            CharEscape::AsciiControl(0) => writer.write_all(REPLACEMENT.as_bytes()),
+            other => serde_json::ser::CompactFormatter.write_char_escape(writer, other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

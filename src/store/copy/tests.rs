@@ -1,0 +1,57 @@
+//! Tests of the COPY text encoding.
+
+use super::*;
+use crate::model::{HttpRequest, LogRecord};
+use chrono::TimeZone;
+use serde_json::json;
+
+fn record(body: &str) -> LogRecord {
+    let ts = Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap();
+    LogRecord::new(body.to_string(), ts)
+}
+
+fn columns(batch: &EncodedBatch) -> Vec<String> {
+    let text = String::from_utf8(batch.data.clone()).unwrap();
+    let line = text.strip_suffix('\n').unwrap();
+    line.split('\t').map(str::to_string).collect()
+}
+
+#[test]
+fn row_has_one_column_per_copy_column() {
+    let batch = encode(&[record("hello")]);
+    let listed = COPY_STATEMENT.matches(',').count() + 1;
+    assert_eq!(columns(&batch).len(), listed);
+    assert_eq!(batch.records, 1);
+    assert_eq!(
+        batch.days.iter().next().unwrap().to_string(),
+        "2026-11-22"
+    );
+}
+
+#[test]
+fn specials_are_escaped_and_nul_replaced() {
+    let mut r = record("a\tb\nc\\d\re\0f");
+    r.attributes.insert("k\0".into(), json!("v\0 \"q\" \\ \n"));
+    let cols = columns(&encode(&[r]));
+    assert_eq!(cols[6], "a\\tb\\nc\\\\d\\re\u{FFFD}f");
+    // JSON escapes are themselves backslash-escaped for COPY.
+    assert_eq!(cols[21], "{\"k\u{FFFD}\":\"v\u{FFFD} \\\\\"q\\\\\" \\\\\\\\ \\\\n\"}");
+}
+
+#[test]
+fn absent_fields_are_null_and_durations_in_ms() {
+    let mut r = record("x");
+    r.request = Some(HttpRequest {
+        method: "GET".into(),
+        route: "/users/{id}".into(),
+        status_code: Some(200),
+        duration_seconds: Some(0.25),
+    });
+    let cols = columns(&encode(&[r]));
+    assert_eq!(cols[0], "2026-11-22 10:00:00.000000+00");
+    assert_eq!(cols[7], "\\N", "trace_id");
+    assert_eq!(cols[10], "GET");
+    assert_eq!(cols[12], "200");
+    assert_eq!(cols[13], "250");
+    assert_eq!(cols[14], "\\N", "db_system");
+}

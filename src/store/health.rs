@@ -1,0 +1,85 @@
+//! Readiness of the database: set unavailable by failing commits, restored by a periodic probe,
+//! so that ingestion resumes by itself when the database returns.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use sqlx::PgPool;
+
+use super::partitions::Partitions;
+use crate::metrics::BridgeMetrics;
+
+const PROBE_INTERVAL: Duration = Duration::from_secs(1);
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// Whether the database is reachable; starts ready because `serve` has just migrated it.
+pub struct Health {
+    ready: AtomicBool,
+    metrics: Arc<BridgeMetrics>,
+}
+
+impl Health {
+    pub(super) fn new(metrics: Arc<BridgeMetrics>) -> Arc<Health> {
+        metrics.set_database_up(true);
+        Arc::new(Health {
+            ready: AtomicBool::new(true),
+            metrics,
+        })
+    }
+
+    /// True while the database answers.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    pub(super) fn set_unavailable(&self) {
+        self.set(false);
+    }
+
+    fn set(&self, ready: bool) {
+        let was = self.ready.swap(ready, Ordering::AcqRel);
+        if was != ready {
+            tracing::info!(ready, "database readiness changed");
+            self.metrics.set_database_up(ready);
+        }
+    }
+}
+
+/// Probes the database every second and keeps the partitions ahead of time once an hour.
+pub(super) async fn watch(pool: PgPool, health: Arc<Health>, partitions: Partitions) {
+    let mut since_maintenance = Duration::ZERO;
+    loop {
+        tokio::time::sleep(PROBE_INTERVAL).await;
+        since_maintenance += PROBE_INTERVAL;
+        let reachable = probe(&pool).await;
+        health.set(reachable);
+        if reachable && since_maintenance >= MAINTENANCE_INTERVAL {
+            match partitions.ensure_ahead().await {
+                Ok(()) => since_maintenance = Duration::ZERO,
+                Err(error) => tracing::warn!(%error, "creating partitions ahead failed"),
+            }
+        }
+    }
+}
+
+async fn probe(pool: &PgPool) -> bool {
+    let query = sqlx::query("SELECT 1").execute(pool);
+    matches!(tokio::time::timeout(PROBE_TIMEOUT, query).await, Ok(Ok(_)))
+}
+
+/// Whether an error means the database cannot be reached (as opposed to refusing the data).
+pub(super) fn is_connection_error(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+        sqlx::Error::Tls(_) | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => {
+            // Class 08: connection exception; 57P01-57P03: admin shutdown, crash, cannot connect;
+            // 53xxx: insufficient resources (disk full, out of memory, too many connections).
+            let code = db.code().unwrap_or_default();
+            code.starts_with("08") || code.starts_with("57P") || code.starts_with("53")
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,159 @@
+//! PostgreSQL sink: creates and migrates the database, queues encoded records and commits them
+//! in group commits (one `COPY` for many concurrent requests); a request is answered only after
+//! its rows are committed. All SQL of the bridge lives under this module.
+
+pub mod copy;
+mod health;
+mod partitions;
+mod queue;
+mod writer;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::migrate::MigrateDatabase;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Postgres};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::metrics::BridgeMetrics;
+pub use copy::EncodedBatch;
+pub use health::Health;
+use partitions::Partitions;
+use queue::Queue;
+use writer::Job;
+
+/// Why a batch was not committed; each maps to one HTTP status and gRPC code in `ingest::error`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("the ingest queue is full")]
+    QueueFull,
+    #[error("the request holds more records or bytes than the ingest queue can ever hold")]
+    BatchTooLarge,
+    #[error("the database is unavailable")]
+    Unavailable,
+    #[error("the database refused the batch: {0}")]
+    Refused(String),
+    #[error("the bridge is shutting down")]
+    ShuttingDown,
+}
+
+/// Handle to the sink; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: PgPool,
+    queue: Arc<Queue>,
+    jobs: mpsc::UnboundedSender<Job>,
+    health: Arc<Health>,
+}
+
+/// The background tasks of a store; awaited at shutdown so that queued batches are committed.
+pub struct StoreTasks {
+    writers: Vec<JoinHandle<()>>,
+    maintenance: JoinHandle<()>,
+}
+
+/// Creates the database if missing and applies the embedded migrations.
+pub async fn migrate(config: &Config) -> anyhow::Result<PgPool> {
+    let url = config.database.url.expose();
+    if !Postgres::database_exists(url).await? {
+        tracing::info!("creating database");
+        if let Err(error) = Postgres::create_database(url).await {
+            // Another process may have created it meanwhile.
+            if !Postgres::database_exists(url).await? {
+                return Err(error.into());
+            }
+        }
+    }
+    let options: PgConnectOptions = url.parse()?;
+    let pool = PgPoolOptions::new()
+        .max_connections(config.database.max_connections)
+        .acquire_timeout(Duration::from_secs(config.database.connect_timeout_seconds))
+        .connect_with(options.application_name("logbridge"))
+        .await?;
+    sqlx::migrate!("./migrations").run(&pool).await?;
+    Ok(pool)
+}
+
+impl Store {
+    /// Starts the writers and partition maintenance on a migrated pool.
+    pub async fn start(
+        pool: PgPool,
+        config: &Config,
+        metrics: Arc<BridgeMetrics>,
+    ) -> anyhow::Result<(Store, StoreTasks)> {
+        let ingest = &config.ingest;
+        let health = Health::new(metrics.clone());
+        let partitions = Partitions::new(pool.clone(), config.storage.partitions_ahead_days);
+        partitions.ensure_ahead().await?;
+        let (jobs, receiver) = mpsc::unbounded_channel();
+        let writers = writer::spawn(writer::Context {
+            pool: pool.clone(),
+            receiver: Arc::new(tokio::sync::Mutex::new(receiver)),
+            partitions: partitions.clone(),
+            health: health.clone(),
+            metrics,
+            batch_max_records: ingest.batch_max_records,
+            commit_timeout: Duration::from_secs(ingest.commit_timeout_seconds),
+            count: ingest.writers,
+        });
+        let maintenance = tokio::spawn(health::watch(pool.clone(), health.clone(), partitions));
+        let store = Store {
+            pool,
+            queue: Queue::new(ingest.queue_max_records, ingest.queue_max_bytes),
+            jobs,
+            health,
+        };
+        Ok((store, StoreTasks { writers, maintenance }))
+    }
+
+    /// Queues an encoded batch and waits until it is committed.
+    pub async fn commit(&self, batch: EncodedBatch) -> Result<(), StoreError> {
+        if !self.health.is_ready() {
+            return Err(StoreError::Unavailable);
+        }
+        let (records, bytes) = (batch.records, batch.data.len());
+        if !self.queue.fits_at_all(records, bytes) {
+            return Err(StoreError::BatchTooLarge);
+        }
+        let permit = self
+            .queue
+            .try_reserve(records, bytes)
+            .ok_or(StoreError::QueueFull)?;
+        let (done, outcome) = oneshot::channel();
+        let job = Job {
+            batch,
+            _permit: permit,
+            done,
+        };
+        self.jobs.send(job).map_err(|_| StoreError::ShuttingDown)?;
+        outcome.await.unwrap_or(Err(StoreError::ShuttingDown))
+    }
+
+    /// Readiness: the database answered recently and the schema is migrated.
+    pub fn health(&self) -> &Arc<Health> {
+        &self.health
+    }
+
+    /// Records and bytes waiting to be committed.
+    pub fn queue_depth(&self) -> (usize, usize) {
+        (self.queue.records(), self.queue.bytes())
+    }
+
+    /// The connection pool, for the read side.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+impl StoreTasks {
+    /// Waits until every queued batch is committed; call after the last `Store` handle is dropped.
+    pub async fn drain(self) {
+        self.maintenance.abort();
+        for writer in self.writers {
+            let _ = writer.await;
+        }
+    }
+}

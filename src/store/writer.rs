@@ -1,0 +1,133 @@
+//! The writers: each takes every batch queued so far, sends them in one `COPY` (one commit), and
+//! then answers all their requests at once (group commit).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sqlx::PgPool;
+use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use super::copy::{COPY_STATEMENT, EncodedBatch};
+use super::partitions::Partitions;
+use super::queue::Permit;
+use super::{Health, StoreError};
+use crate::metrics::BridgeMetrics;
+
+/// One request's records waiting for their commit.
+pub(super) struct Job {
+    pub batch: EncodedBatch,
+    /// Holds the job's room in the queue until the job is answered.
+    pub _permit: Permit,
+    pub done: oneshot::Sender<Result<(), StoreError>>,
+}
+
+/// What every writer shares.
+pub(super) struct Context {
+    pub pool: PgPool,
+    pub receiver: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>,
+    pub partitions: Partitions,
+    pub health: Arc<Health>,
+    pub metrics: Arc<BridgeMetrics>,
+    pub batch_max_records: usize,
+    pub commit_timeout: Duration,
+    pub count: usize,
+}
+
+/// Starts `context.count` writers; each ends when the queue is closed and empty.
+pub(super) fn spawn(context: Context) -> Vec<JoinHandle<()>> {
+    let context = Arc::new(context);
+    (0..context.count)
+        .map(|_| tokio::spawn(run(Arc::clone(&context))))
+        .collect()
+}
+
+async fn run(context: Arc<Context>) {
+    while let Some(jobs) = next_group(&context).await {
+        let records: usize = jobs.iter().map(|job| job.batch.records).sum();
+        let started = Instant::now();
+        let outcomes = commit_group(&context, &jobs).await;
+        let all_committed = outcomes.iter().all(Result::is_ok);
+        context.metrics.observe_commit(records, started.elapsed(), all_committed);
+        for (job, outcome) in jobs.into_iter().zip(outcomes) {
+            // The request may have gone away; its rows are committed all the same.
+            let _ = job.done.send(outcome);
+        }
+    }
+}
+
+/// Waits for one job, then takes every job already queued, up to the batch size.
+async fn next_group(context: &Context) -> Option<Vec<Job>> {
+    let mut receiver = context.receiver.lock().await;
+    let first = receiver.recv().await?;
+    let mut records = first.batch.records;
+    let mut jobs = vec![first];
+    while records < context.batch_max_records {
+        let Ok(job) = receiver.try_recv() else { break };
+        records += job.batch.records;
+        jobs.push(job);
+    }
+    Some(jobs)
+}
+
+/// Commits the group, giving one outcome per job. If the database refuses the group, each job
+/// is retried alone so that one bad request cannot fail the others.
+async fn commit_group(context: &Context, jobs: &[Job]) -> Vec<Result<(), StoreError>> {
+    let batches: Vec<&EncodedBatch> = jobs.iter().map(|job| &job.batch).collect();
+    match commit(context, &batches).await {
+        Ok(()) => vec![Ok(()); jobs.len()],
+        Err(StoreError::Refused(reason)) if jobs.len() > 1 => {
+            tracing::warn!(%reason, jobs = jobs.len(), "group refused, committing jobs alone");
+            let mut outcomes = Vec::with_capacity(jobs.len());
+            for batch in batches {
+                outcomes.push(commit(context, &[batch]).await);
+            }
+            outcomes
+        }
+        Err(error) => vec![Err(error); jobs.len()],
+    }
+}
+
+async fn commit(context: &Context, batches: &[&EncodedBatch]) -> Result<(), StoreError> {
+    let days: BTreeSet<_> = batches.iter().flat_map(|b| b.days.iter().copied()).collect();
+    let work = async {
+        context.partitions.ensure(&days).await?;
+        copy_rows(&context.pool, batches).await
+    };
+    let result = match tokio::time::timeout(context.commit_timeout, work).await {
+        Ok(result) => result.map_err(|e| classify(context, e)),
+        Err(_) => Err(StoreError::Unavailable),
+    };
+    if let Err(StoreError::Refused(_)) = &result {
+        // A partition dropped behind our back is the usual cause: forget what we know.
+        context.partitions.forget();
+    }
+    result
+}
+
+async fn copy_rows(pool: &PgPool, batches: &[&EncodedBatch]) -> Result<(), sqlx::Error> {
+    let mut connection = pool.acquire().await?;
+    let mut copy = connection.copy_in_raw(COPY_STATEMENT).await?;
+    for batch in batches {
+        if let Err(error) = copy.send(batch.data.as_slice()).await {
+            let _ = copy.abort("send failed").await;
+            return Err(error);
+        }
+    }
+    copy.finish().await?;
+    Ok(())
+}
+
+/// Connection trouble makes the store unavailable until the health check sees the database
+/// again; anything else is a refusal of this batch.
+fn classify(context: &Context, error: sqlx::Error) -> StoreError {
+    if super::health::is_connection_error(&error) {
+        tracing::warn!(%error, "database unavailable");
+        context.health.set_unavailable();
+        StoreError::Unavailable
+    } else {
+        tracing::error!(%error, "database refused a batch");
+        StoreError::Refused(error.to_string())
+    }
+}
