@@ -92,11 +92,11 @@ async fn commit_group(context: &Context, jobs: &[Job]) -> Vec<Result<(), StoreEr
 async fn commit(context: &Context, batches: &[&EncodedBatch]) -> Result<(), StoreError> {
     let days: BTreeSet<_> = batches.iter().flat_map(|b| b.days.iter().copied()).collect();
     let work = async {
-        context.partitions.ensure(&days).await?;
+        context.partitions.ensure(&days).await.map_err(Failure::Connect)?;
         copy_rows(&context.pool, batches).await
     };
     let result = match tokio::time::timeout(context.commit_timeout, work).await {
-        Ok(result) => result.map_err(|e| classify(context, e)),
+        Ok(result) => result.map_err(|failure| classify(context, failure)),
         Err(_) => Err(StoreError::Unavailable),
     };
     if let Err(StoreError::Refused(_)) = &result {
@@ -106,13 +106,25 @@ async fn commit(context: &Context, batches: &[&EncodedBatch]) -> Result<(), Stor
     result
 }
 
-async fn copy_rows(pool: &PgPool, batches: &[&EncodedBatch]) -> Result<(), sqlx::Error> {
-    let mut connection = pool.acquire().await?;
+/// A failed commit: getting a connection failing always means the database is unavailable.
+enum Failure {
+    Connect(sqlx::Error),
+    Statement(sqlx::Error),
+}
+
+impl From<sqlx::Error> for Failure {
+    fn from(error: sqlx::Error) -> Self {
+        Failure::Statement(error)
+    }
+}
+
+async fn copy_rows(pool: &PgPool, batches: &[&EncodedBatch]) -> Result<(), Failure> {
+    let mut connection = pool.acquire().await.map_err(Failure::Connect)?;
     let mut copy = connection.copy_in_raw(COPY_STATEMENT).await?;
     for batch in batches {
         if let Err(error) = copy.send(batch.data.as_slice()).await {
             let _ = copy.abort("send failed").await;
-            return Err(error);
+            return Err(error.into());
         }
     }
     copy.finish().await?;
@@ -121,8 +133,12 @@ async fn copy_rows(pool: &PgPool, batches: &[&EncodedBatch]) -> Result<(), sqlx:
 
 /// Connection trouble makes the store unavailable until the health check sees the database
 /// again; anything else is a refusal of this batch.
-fn classify(context: &Context, error: sqlx::Error) -> StoreError {
-    if super::health::is_connection_error(&error) {
+fn classify(context: &Context, failure: Failure) -> StoreError {
+    let (connecting, error) = match failure {
+        Failure::Connect(error) => (true, error),
+        Failure::Statement(error) => (false, error),
+    };
+    if connecting || super::health::is_connection_error(&error) {
         tracing::warn!(%error, "database unavailable");
         context.health.set_unavailable();
         StoreError::Unavailable

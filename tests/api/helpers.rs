@@ -1,0 +1,150 @@
+//! `spawn_app`: a bridge on random ports with a fresh database, and request helpers.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use logbridge::app::{self, Running};
+use logbridge::config::{Config, Secret};
+use sqlx::{PgPool, Row};
+
+const ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// A running bridge and a connection to its database.
+pub struct TestApp {
+    pub http: String,
+    pub grpc: String,
+    pub db: PgPool,
+    pub db_name: String,
+    pub client: reqwest::Client,
+    running: Option<Running>,
+}
+
+/// A fresh database name, unique across concurrent test processes.
+fn database_name() -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().subsec_nanos();
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("logbridge_test_{}_{n}_{nanos}", std::process::id())
+}
+
+/// Starts a bridge with default configuration.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts a bridge after `adjust` has changed its configuration.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let db_name = database_name();
+    let mut config = Config::default();
+    let url = format!("postgres://postgres@127.0.0.1:5432/{db_name}");
+    config.database.url = Secret::from(url.as_str());
+    config.listen.http = "127.0.0.1:0".parse().unwrap();
+    config.listen.grpc = "127.0.0.1:0".parse().unwrap();
+    adjust(&mut config);
+    let running = app::start(config).await.expect("bridge starts");
+    let db = PgPool::connect(&url).await.expect("test connects to its database");
+    TestApp {
+        http: format!("http://{}", running.http_addr),
+        grpc: format!("http://{}", running.grpc_addr),
+        db,
+        db_name,
+        client: reqwest::Client::new(),
+        running: Some(running),
+    }
+}
+
+impl TestApp {
+    /// POSTs a body with a content type to a path.
+    pub async fn post(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.http))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request is sent")
+    }
+
+    /// GETs a path.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(format!("{}{path}", self.http)).send().await.expect("request is sent")
+    }
+
+    /// Number of rows in `logs` matching a SQL condition written by the test itself.
+    pub async fn count(&self, condition: &str) -> i64 {
+        let sql = format!("SELECT count(*) FROM logs WHERE {condition}");
+        sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_one(&self.db).await.unwrap().get(0)
+    }
+
+    /// `/metrics` in Prometheus text format, parsed by a real parser.
+    pub async fn metrics(&self) -> prometheus_parse::Scrape {
+        let text = self.get("/metrics").await.text().await.unwrap();
+        let lines = text.lines().map(|l| Ok(l.to_string()));
+        prometheus_parse::Scrape::parse(lines).expect("metrics parse")
+    }
+
+    /// Sum of a metric's samples whose labels include all of `labels`.
+    pub async fn metric_sum(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
+        let scrape = self.metrics().await;
+        scrape
+            .samples
+            .iter()
+            .filter(|s| s.metric == name)
+            .filter(|s| labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))
+            .map(|s| match s.value {
+                prometheus_parse::Value::Counter(v)
+                | prometheus_parse::Value::Gauge(v)
+                | prometheus_parse::Value::Untyped(v) => v,
+                _ => 0.0,
+            })
+            .sum()
+    }
+
+    /// Stops the bridge gracefully.
+    pub async fn stop(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop().await.expect("bridge stops cleanly");
+        }
+    }
+
+    /// Makes the database refuse connections and drops the bridge's, as if it were down.
+    pub async fn take_database_down(&self) {
+        let admin = PgPool::connect(ADMIN_URL).await.unwrap();
+        let sql = format!("ALTER DATABASE \"{}\" ALLOW_CONNECTIONS false", self.db_name);
+        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&admin).await.unwrap();
+        sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'logbridge'")
+            .bind(&self.db_name)
+            .execute(&admin)
+            .await
+            .unwrap();
+    }
+
+    /// Lets the database accept connections again.
+    pub async fn bring_database_back(&self) {
+        let admin = PgPool::connect(ADMIN_URL).await.unwrap();
+        let sql = format!("ALTER DATABASE \"{}\" ALLOW_CONNECTIONS true", self.db_name);
+        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&admin).await.unwrap();
+    }
+}
+
+/// Polls `check` until it holds or `timeout` passes.
+pub async fn eventually<F, Fut>(timeout: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    while tokio::time::Instant::now() < deadline {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+/// The bytes of a fixture in tests/fixtures.
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}

@@ -1,0 +1,9 @@
+//! Integration tests by area, sharing `helpers::spawn_app`.
+
+mod faults;
+mod helpers;
+mod json_api;
+mod limits;
+mod metrics;
+mod otlp_grpc;
+mod otlp_http;

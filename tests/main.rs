@@ -1,0 +1,3 @@
+//! Integration tests: the real server on random ports against a fresh PostgreSQL database each.
+
+mod api;
