@@ -41,7 +41,9 @@ pub struct Running {
 
 /// Migrates the database, starts the store and binds both listeners.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
-    let pool = store::migrate(&config).await.context("preparing the database")?;
+    let pool = store::migrate(&config)
+        .await
+        .context("preparing the database")?;
     let metrics = Arc::new(Metrics::new(&config.metrics));
     let (store, store_tasks) = Store::start(pool, &config, metrics.bridge.clone()).await?;
     let ingest = Ingest::new(store.clone(), metrics.clone(), &config);
@@ -56,7 +58,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let router = router(AppState { store, metrics }, ingest.clone());
     let grpc_service = otlp::grpc::service(OtlpLogs::new(ingest), config.ingest.max_body_bytes);
     let task = tokio::spawn(async move {
-        let http_server = axum::serve(http, router).with_graceful_shutdown(stopped(stopping.clone()));
+        let http_server =
+            axum::serve(http, router).with_graceful_shutdown(stopped(stopping.clone()));
         let grpc_server = tonic::transport::Server::builder()
             .add_service(grpc_service)
             .serve_with_incoming_shutdown(TcpIncoming::from(grpc), stopped(stopping));
@@ -68,7 +71,12 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         Ok(())
     });
     tracing::info!(%http_addr, %grpc_addr, "logbridge listening");
-    Ok(Running { http_addr, grpc_addr, shutdown, task })
+    Ok(Running {
+        http_addr,
+        grpc_addr,
+        shutdown,
+        task,
+    })
 }
 
 impl Running {
@@ -108,7 +116,10 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> impl Into
     state.metrics.bridge.set_queue_depth(records, bytes);
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
     let format = Format::negotiate(accept);
-    ([(header::CONTENT_TYPE, content_type(format))], state.metrics.render(format))
+    (
+        [(header::CONTENT_TYPE, content_type(format))],
+        state.metrics.render(format),
+    )
 }
 
 async fn ready(State(state): State<AppState>) -> impl IntoResponse {

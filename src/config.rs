@@ -268,24 +268,42 @@ impl Config {
 
     fn validate(&self) -> Result<(), String> {
         let positive = [
-            ("database.max_connections", self.database.max_connections as usize),
+            (
+                "database.max_connections",
+                self.database.max_connections as usize,
+            ),
             ("ingest.max_body_bytes", self.ingest.max_body_bytes),
             ("ingest.queue_max_records", self.ingest.queue_max_records),
             ("ingest.queue_max_bytes", self.ingest.queue_max_bytes),
             ("ingest.batch_max_records", self.ingest.batch_max_records),
             ("ingest.writers", self.ingest.writers),
-            ("ingest.commit_timeout_seconds", self.ingest.commit_timeout_seconds as usize),
+            (
+                "ingest.commit_timeout_seconds",
+                self.ingest.commit_timeout_seconds as usize,
+            ),
             ("ingest.max_value_bytes", self.ingest.max_value_bytes),
-            ("metrics.max_series_per_metric", self.metrics.max_series_per_metric),
+            (
+                "metrics.max_series_per_metric",
+                self.metrics.max_series_per_metric,
+            ),
         ];
         if let Some((key, _)) = positive.iter().find(|(_, value)| *value == 0) {
             return Err(format!("{key}: must be greater than 0"));
         }
         let thresholds = [
-            ("metrics.slow_request_seconds", self.metrics.slow_request_seconds),
-            ("metrics.slow_query_seconds", self.metrics.slow_query_seconds),
+            (
+                "metrics.slow_request_seconds",
+                self.metrics.slow_request_seconds,
+            ),
+            (
+                "metrics.slow_query_seconds",
+                self.metrics.slow_query_seconds,
+            ),
         ];
-        if let Some((key, _)) = thresholds.iter().find(|(_, v)| !(v.is_finite() && *v > 0.0)) {
+        if let Some((key, _)) = thresholds
+            .iter()
+            .find(|(_, v)| !(v.is_finite() && *v > 0.0))
+        {
             return Err(format!("{key}: must be a positive number of seconds"));
         }
         if (self.database.max_connections as usize) <= self.ingest.writers {

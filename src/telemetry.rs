@@ -34,7 +34,11 @@ pub fn init(config: &TelemetryConfig) -> anyhow::Result<TelemetryGuard> {
         LogFormat::Json => tracing_subscriber::fmt::layer().json().boxed(),
         LogFormat::Text => tracing_subscriber::fmt::layer().boxed(),
     };
-    let provider = config.otlp_endpoint.as_deref().map(tracer_provider).transpose()?;
+    let provider = config
+        .otlp_endpoint
+        .as_deref()
+        .map(tracer_provider)
+        .transpose()?;
     let traces = provider
         .as_ref()
         .map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer("logbridge")));

@@ -33,7 +33,10 @@ fn unknown_key_names_the_key_and_line() {
 #[test]
 fn bad_value_names_the_key() {
     let err = load("metrics:\n  slow_query_seconds: soon\n", &[]).unwrap_err();
-    assert!(err.to_string().contains("metrics.slow_query_seconds"), "{err}");
+    assert!(
+        err.to_string().contains("metrics.slow_query_seconds"),
+        "{err}"
+    );
     let err = load("ingest:\n  writers: 0\n", &[]).unwrap_err();
     assert!(err.to_string().contains("ingest.writers"), "{err}");
 }

@@ -82,7 +82,10 @@ mod tests {
     #[test]
     fn media_type_ignores_parameters_and_case() {
         let mut headers = HeaderMap::new();
-        headers.insert(CONTENT_TYPE, "Application/JSON; charset=utf-8".parse().unwrap());
+        headers.insert(
+            CONTENT_TYPE,
+            "Application/JSON; charset=utf-8".parse().unwrap(),
+        );
         assert_eq!(media_type(&headers), "application/json");
     }
 }

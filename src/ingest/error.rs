@@ -12,7 +12,10 @@ pub enum IngestError {
     #[error("cannot decode the body: {0}")]
     Decode(String),
     #[error("{} of {total} items are invalid; nothing was stored", .items.len())]
-    InvalidBatch { items: Vec<InvalidItem>, total: usize },
+    InvalidBatch {
+        items: Vec<InvalidItem>,
+        total: usize,
+    },
     #[error("the body exceeds the limit of {limit} bytes")]
     TooLarge { limit: usize },
     #[error("unsupported content type {0:?}")]

@@ -111,17 +111,63 @@ impl BridgeMetrics {
             series_overflow: Family::default(),
         };
         let r = registry.sub_registry_with_prefix("logbridge");
-        r.register("ingest_requests", "Ingest requests by protocol and outcome", metrics.requests.clone());
-        r.register("ingest_records", "Ingested records by protocol and outcome", metrics.records.clone());
-        r.register("rejected_records", "Records rejected as invalid, by reason", metrics.rejected.clone());
-        r.register("dropped_attributes", "Attributes dropped over the per-record limit", metrics.dropped_attributes.clone());
-        r.register("queue_records", "Records waiting to be committed", metrics.queue_records.clone());
-        r.register_with_unit("queue", "Bytes of records waiting to be committed", Unit::Bytes, metrics.queue_bytes.clone());
-        r.register("commits", "Group commits (one COPY each) by success", metrics.commits.clone());
-        r.register_with_unit("commit_duration", "Time to commit one group", Unit::Seconds, metrics.commit_duration.clone());
-        r.register("commit_batch_records", "Records per group commit", metrics.batch_records.clone());
-        r.register("database_up", "1 while PostgreSQL answers, else 0", metrics.database_up.clone());
-        r.register("metric_series_overflow", "Samples sent to the __overflow__ series because a metric reached its series cap", metrics.series_overflow.clone());
+        r.register(
+            "ingest_requests",
+            "Ingest requests by protocol and outcome",
+            metrics.requests.clone(),
+        );
+        r.register(
+            "ingest_records",
+            "Ingested records by protocol and outcome",
+            metrics.records.clone(),
+        );
+        r.register(
+            "rejected_records",
+            "Records rejected as invalid, by reason",
+            metrics.rejected.clone(),
+        );
+        r.register(
+            "dropped_attributes",
+            "Attributes dropped over the per-record limit",
+            metrics.dropped_attributes.clone(),
+        );
+        r.register(
+            "queue_records",
+            "Records waiting to be committed",
+            metrics.queue_records.clone(),
+        );
+        r.register_with_unit(
+            "queue",
+            "Bytes of records waiting to be committed",
+            Unit::Bytes,
+            metrics.queue_bytes.clone(),
+        );
+        r.register(
+            "commits",
+            "Group commits (one COPY each) by success",
+            metrics.commits.clone(),
+        );
+        r.register_with_unit(
+            "commit_duration",
+            "Time to commit one group",
+            Unit::Seconds,
+            metrics.commit_duration.clone(),
+        );
+        r.register(
+            "commit_batch_records",
+            "Records per group commit",
+            metrics.batch_records.clone(),
+        );
+        r.register(
+            "database_up",
+            "1 while PostgreSQL answers, else 0",
+            metrics.database_up.clone(),
+        );
+        r.register(
+            "metric_series_overflow",
+            "Samples sent to the __overflow__ series because a metric reached its series cap",
+            metrics.series_overflow.clone(),
+        );
         metrics
     }
 
@@ -134,7 +180,9 @@ impl BridgeMetrics {
 
     /// Counts records rejected as invalid.
     pub fn observe_rejected(&self, reason: RejectReason, records: usize) {
-        self.rejected.get_or_create(&ReasonLabels { reason }).inc_by(records as u64);
+        self.rejected
+            .get_or_create(&ReasonLabels { reason })
+            .inc_by(records as u64);
     }
 
     /// Counts attributes dropped over the limit.
@@ -152,8 +200,12 @@ impl BridgeMetrics {
     pub fn observe_commit(&self, records: usize, took: Duration, success: bool) {
         let labels = SuccessLabels { success };
         self.commits.get_or_create(&labels).inc();
-        self.commit_duration.get_or_create(&labels).observe(took.as_secs_f64());
-        self.batch_records.get_or_create(&labels).observe(records as f64);
+        self.commit_duration
+            .get_or_create(&labels)
+            .observe(took.as_secs_f64());
+        self.batch_records
+            .get_or_create(&labels)
+            .observe(records as f64);
     }
 
     /// Records whether the database answers.

@@ -38,11 +38,31 @@ macro_rules! label_set {
 }
 
 label_set!(LogLabels { service, level });
-label_set!(RequestLabels { service, method, route, status_code });
-label_set!(SlowRequestLabels { service, method, route });
-label_set!(QueryLabels { service, db_system, operation });
-label_set!(SlowQueryLabels { service, db_system, query });
-label_set!(ExceptionLabels { service, exception_type });
+label_set!(RequestLabels {
+    service,
+    method,
+    route,
+    status_code
+});
+label_set!(SlowRequestLabels {
+    service,
+    method,
+    route
+});
+label_set!(QueryLabels {
+    service,
+    db_system,
+    operation
+});
+label_set!(SlowQueryLabels {
+    service,
+    db_system,
+    query
+});
+label_set!(ExceptionLabels {
+    service,
+    exception_type
+});
 
 /// The exemplar of a histogram observation.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -88,7 +108,10 @@ fn derive_record(record: &LogRecord, thresholds: Thresholds, samples: &mut Vec<S
     };
     if let Some(request) = &record.request {
         if let Some(seconds) = request.duration_seconds {
-            let status_code = request.status_code.map(|s| s.to_string()).unwrap_or_default();
+            let status_code = request
+                .status_code
+                .map(|s| s.to_string())
+                .unwrap_or_default();
             let labels = RequestLabels {
                 service: service.clone(),
                 method: request.method.clone(),
@@ -167,21 +190,44 @@ impl Registrar<'_> {
     {
         let family = Family::new_with_constructor(Counter::default as fn() -> Counter);
         let overflowed = self.overflowed(name);
-        Capped::register(self.registry, name, help, None, family, self.cap, overflowed)
+        Capped::register(
+            self.registry,
+            name,
+            help,
+            None,
+            family,
+            self.cap,
+            overflowed,
+        )
     }
 
-    fn histogram<L>(&mut self, name: &'static str, help: &str, new: fn() -> Histogram) -> Histograms<L>
+    fn histogram<L>(
+        &mut self,
+        name: &'static str,
+        help: &str,
+        new: fn() -> Histogram,
+    ) -> Histograms<L>
     where
         L: Clone + std::hash::Hash + Eq + Overflow + EncodeLabelSet + std::fmt::Debug,
         L: Send + Sync + 'static,
     {
         let family = Family::new_with_constructor(new);
         let overflowed = self.overflowed(name);
-        Capped::register(self.registry, name, help, Some(Unit::Seconds), family, self.cap, overflowed)
+        Capped::register(
+            self.registry,
+            name,
+            help,
+            Some(Unit::Seconds),
+            family,
+            self.cap,
+            overflowed,
+        )
     }
 
     fn overflowed(&self, metric: &'static str) -> Counter {
-        self.overflow.get_or_create(&MetricLabels { metric }).clone()
+        self.overflow
+            .get_or_create(&MetricLabels { metric })
+            .clone()
     }
 }
 
@@ -192,7 +238,11 @@ impl DerivedMetrics {
         overflow: &Family<MetricLabels, Counter>,
         cap: usize,
     ) -> DerivedMetrics {
-        let mut r = Registrar { registry, overflow, cap };
+        let mut r = Registrar {
+            registry,
+            overflow,
+            cap,
+        };
         DerivedMetrics {
             logs: r.counter("log_records", "Log records accepted, by service and level"),
             requests: r.histogram(
@@ -224,15 +274,15 @@ impl DerivedMetrics {
                 Sample::Logs(labels, n) => self.logs.with(&labels, |c| {
                     c.inc_by(n);
                 }),
-                Sample::RequestDuration(labels, seconds, exemplar) => {
-                    self.requests.with(&labels, |h| h.observe(seconds, exemplar, None))
-                }
+                Sample::RequestDuration(labels, seconds, exemplar) => self
+                    .requests
+                    .with(&labels, |h| h.observe(seconds, exemplar, None)),
                 Sample::SlowRequest(labels) => self.slow_requests.with(&labels, |c| {
                     c.inc();
                 }),
-                Sample::QueryDuration(labels, seconds, exemplar) => {
-                    self.queries.with(&labels, |h| h.observe(seconds, exemplar, None))
-                }
+                Sample::QueryDuration(labels, seconds, exemplar) => self
+                    .queries
+                    .with(&labels, |h| h.observe(seconds, exemplar, None)),
                 Sample::SlowQuery(labels) => self.slow_queries.with(&labels, |c| {
                     c.inc();
                 }),

@@ -118,7 +118,10 @@ mod tests {
     fn negotiates_like_prometheus() {
         let prometheus = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
         assert_eq!(Format::negotiate(Some(prometheus)), Format::OpenMetrics);
-        assert_eq!(Format::negotiate(Some("text/plain")), Format::PrometheusText);
+        assert_eq!(
+            Format::negotiate(Some("text/plain")),
+            Format::PrometheusText
+        );
         assert_eq!(Format::negotiate(None), Format::PrometheusText);
         let refused = "application/openmetrics-text; q=0, text/plain";
         assert_eq!(Format::negotiate(Some(refused)), Format::PrometheusText);

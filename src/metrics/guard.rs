@@ -4,11 +4,11 @@
 use std::hash::Hash;
 use std::sync::Mutex;
 
+use prometheus_client::encoding::{EncodeLabelSet, EncodeMetric};
 use prometheus_client::metrics::TypedMetric;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::{Family, MetricConstructor};
 use prometheus_client::registry::{Registry, Unit};
-use prometheus_client::encoding::{EncodeLabelSet, EncodeMetric};
 
 /// The label value of the overflow series.
 pub const OVERFLOW: &str = "__overflow__";

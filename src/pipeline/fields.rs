@@ -140,7 +140,9 @@ mod tests {
 
     #[test]
     fn take_removes_and_prunes_empty_parents() {
-        let mut o = obj(json!({"record": {"time": {"timestamp": 1}}, "req": {"method": "GET", "url": "/"}}));
+        let mut o = obj(
+            json!({"record": {"time": {"timestamp": 1}}, "req": {"method": "GET", "url": "/"}}),
+        );
         assert_eq!(take(&mut o, "record.time.timestamp"), Some(json!(1)));
         assert_eq!(take(&mut o, "req.method"), Some(json!("GET")));
         assert_eq!(Value::Object(o), json!({"req": {"url": "/"}}));

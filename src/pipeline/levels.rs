@@ -63,8 +63,9 @@ fn base_name(name: &str) -> Option<Level> {
     let level = match &*lower {
         b"trace" | b"trc" | b"verbose" | b"silly" | b"finest" => Level::Trace,
         b"debug" | b"dbg" | b"fine" | b"finer" | b"config" => Level::Debug,
-        b"info" | b"inf" | b"information" | b"informational" | b"notice" | b"http"
-        | b"success" => Level::Info,
+        b"info" | b"inf" | b"information" | b"informational" | b"notice" | b"http" | b"success" => {
+            Level::Info
+        }
         b"warn" | b"warning" | b"wrn" => Level::Warn,
         b"error" | b"err" | b"severe" => Level::Error,
         b"fatal" | b"critical" | b"crit" | b"alert" | b"emerg" | b"emergency" | b"panic"
@@ -147,7 +148,15 @@ mod tests {
         for (name, level) in cases {
             assert_eq!(from_name(name), Some(level), "{name}");
         }
-        for unknown in ["", "INFO5", "INFO0", "banana", "2", "informationalx", "ééééééééé"] {
+        for unknown in [
+            "",
+            "INFO5",
+            "INFO0",
+            "banana",
+            "2",
+            "informationalx",
+            "ééééééééé",
+        ] {
             assert_eq!(from_name(unknown), None, "{unknown}");
         }
     }
@@ -196,7 +205,10 @@ mod tests {
         for level in Level::ALL {
             assert_eq!(from_name(level.as_str()), Some(level));
             assert_eq!(from_name(&level.as_str().to_uppercase()), Some(level));
-            assert_eq!(from_severity_number(i32::from(severity_number(level))), Some(level));
+            assert_eq!(
+                from_severity_number(i32::from(severity_number(level))),
+                Some(level)
+            );
         }
     }
 }

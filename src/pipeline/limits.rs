@@ -69,7 +69,9 @@ impl Limits {
             return;
         }
         let original = record.ts.to_rfc3339_opts(SecondsFormat::AutoSi, true);
-        record.attributes.insert(ORIGINAL_TIMESTAMP.into(), Value::String(original));
+        record
+            .attributes
+            .insert(ORIGINAL_TIMESTAMP.into(), Value::String(original));
         record.ts = record.observed_ts;
     }
 }
@@ -102,15 +104,22 @@ mod tests {
     }
 
     fn record() -> LogRecord {
-        LogRecord::new("héllo world".into(), Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap())
+        LogRecord::new(
+            "héllo world".into(),
+            Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap(),
+        )
     }
 
     #[test]
     fn strings_are_cut_on_char_boundaries() {
         let mut r = record();
-        r.attributes.insert("a".into(), json!({"deep": ["abcdefgh"]}));
+        r.attributes
+            .insert("a".into(), json!({"deep": ["abcdefgh"]}));
         limits().bound(&mut r);
-        assert_eq!(r.body, "héll", "é is two bytes, so 5 bytes end inside nothing");
+        assert_eq!(
+            r.body, "héll",
+            "é is two bytes, so 5 bytes end inside nothing"
+        );
         assert_eq!(r.attributes["a"], json!({"deep": ["abcde"]}));
     }
 
@@ -126,13 +135,19 @@ mod tests {
 
     #[test]
     fn absurd_timestamps_become_receive_time_and_keep_the_original() {
-        for ts in [Utc.timestamp_opt(0, 0).unwrap(), Utc.with_ymd_and_hms(9999, 1, 1, 0, 0, 0).unwrap()] {
+        for ts in [
+            Utc.timestamp_opt(0, 0).unwrap(),
+            Utc.with_ymd_and_hms(9999, 1, 1, 0, 0, 0).unwrap(),
+        ] {
             let mut r = record();
             r.ts = ts;
             limits().bound(&mut r);
             assert_eq!(r.ts, r.observed_ts);
             let original = r.attributes[ORIGINAL_TIMESTAMP].as_str().unwrap();
-            assert!(original.starts_with(&ts.format("%Y").to_string()), "{original}");
+            assert!(
+                original.starts_with(&ts.format("%Y").to_string()),
+                "{original}"
+            );
         }
     }
 

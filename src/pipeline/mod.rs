@@ -1,7 +1,21 @@
-//! TEMPORARY while the pipeline lands.
+//! The pure per-record pipeline, between decoding and storage. The ingest path first bounds
+//! each record ([`limits`]), then calls [`process`], which today runs the enrich step (HTTP
+//! request, database query and exception from the attributes); redaction and deduplication
+//! will join it. Also home to what decoders share: field lookup through aliases ([`fields`])
+//! and level normalization ([`levels`]).
+
+pub mod enrich;
+pub mod exception;
 pub mod fields;
 pub mod levels;
 pub mod limits;
+pub mod route;
+pub mod sql;
+
 use crate::config::FieldAliases;
 use crate::model::LogRecord;
-pub fn process(_record: &mut LogRecord, _aliases: &FieldAliases) {}
+
+/// Runs every pipeline step on one record, in order; the single entry point of the ingest path.
+pub fn process(record: &mut LogRecord, aliases: &FieldAliases) {
+    enrich::enrich(record, aliases);
+}

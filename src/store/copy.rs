@@ -137,8 +137,7 @@ fn text(out: &mut Vec<u8>, value: &str) {
 }
 
 fn json(out: &mut Vec<u8>, value: &Attributes) {
-    let mut serializer =
-        serde_json::Serializer::with_formatter(CopyEscaper(out), NulSafeFormatter);
+    let mut serializer = serde_json::Serializer::with_formatter(CopyEscaper(out), NulSafeFormatter);
     // Infallible: a map of JSON values always serializes, and the writer cannot fail.
     let _ = serde::Serialize::serialize(value, &mut serializer);
 }

@@ -106,7 +106,13 @@ impl Store {
             jobs,
             health,
         };
-        Ok((store, StoreTasks { writers, maintenance }))
+        Ok((
+            store,
+            StoreTasks {
+                writers,
+                maintenance,
+            },
+        ))
     }
 
     /// Queues an encoded batch and waits until it is committed.

@@ -27,7 +27,10 @@ impl Partitions {
     pub async fn ensure_ahead(&self) -> Result<(), sqlx::Error> {
         let today = Utc::now().date_naive();
         let first = today - Days::new(1);
-        let days = first.iter_days().take(self.ahead_days as usize + 2).collect();
+        let days = first
+            .iter_days()
+            .take(self.ahead_days as usize + 2)
+            .collect();
         self.ensure(&days).await
     }
 
@@ -35,7 +38,10 @@ impl Partitions {
     pub async fn ensure(&self, days: &BTreeSet<NaiveDate>) -> Result<(), sqlx::Error> {
         let missing: Vec<NaiveDate> = {
             let known = self.known.lock().expect("partition cache lock");
-            days.iter().filter(|d| !known.contains(d)).copied().collect()
+            days.iter()
+                .filter(|d| !known.contains(d))
+                .copied()
+                .collect()
         };
         for day in missing {
             sqlx::query("SELECT logbridge_ensure_logs_partition($1)")

@@ -77,7 +77,11 @@ mod tests {
         let queue = Queue::new(10, 1000);
         let first = queue.try_reserve(6, 100).expect("fits");
         assert!(queue.try_reserve(5, 100).is_none(), "11 records exceed 10");
-        assert_eq!(queue.records(), 6, "a refused reservation leaves nothing held");
+        assert_eq!(
+            queue.records(),
+            6,
+            "a refused reservation leaves nothing held"
+        );
         let second = queue.try_reserve(4, 900).expect("exactly full fits");
         assert!(queue.try_reserve(0, 1).is_none(), "bytes are bounded too");
         drop(first);

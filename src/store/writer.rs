@@ -49,7 +49,9 @@ async fn run(context: Arc<Context>) {
         let started = Instant::now();
         let outcomes = commit_group(&context, &jobs).await;
         let all_committed = outcomes.iter().all(Result::is_ok);
-        context.metrics.observe_commit(records, started.elapsed(), all_committed);
+        context
+            .metrics
+            .observe_commit(records, started.elapsed(), all_committed);
         for (job, outcome) in jobs.into_iter().zip(outcomes) {
             // The request may have gone away; its rows are committed all the same.
             let _ = job.done.send(outcome);
@@ -90,9 +92,16 @@ async fn commit_group(context: &Context, jobs: &[Job]) -> Vec<Result<(), StoreEr
 }
 
 async fn commit(context: &Context, batches: &[&EncodedBatch]) -> Result<(), StoreError> {
-    let days: BTreeSet<_> = batches.iter().flat_map(|b| b.days.iter().copied()).collect();
+    let days: BTreeSet<_> = batches
+        .iter()
+        .flat_map(|b| b.days.iter().copied())
+        .collect();
     let work = async {
-        context.partitions.ensure(&days).await.map_err(Failure::Connect)?;
+        context
+            .partitions
+            .ensure(&days)
+            .await
+            .map_err(Failure::Connect)?;
         copy_rows(&context.pool, batches).await
     };
     let result = match tokio::time::timeout(context.commit_timeout, work).await {

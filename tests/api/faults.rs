@@ -13,18 +13,32 @@ fn record(i: usize) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_outage_answers_503_and_ingest_resumes_by_itself() {
     let app = spawn_app().await;
-    assert_eq!(app.post("/api/v1/logs", "application/json", record(0)).await.status(), 200);
+    assert_eq!(
+        app.post("/api/v1/logs", "application/json", record(0))
+            .await
+            .status(),
+        200
+    );
     app.take_database_down().await;
 
     let answered_503 = eventually(Duration::from_secs(20), || async {
-        let response = app.post("/api/v1/logs", "application/json", record(1)).await;
+        let response = app
+            .post("/api/v1/logs", "application/json", record(1))
+            .await;
         response.status() == 503 && response.headers().contains_key("retry-after")
     })
     .await;
-    assert!(answered_503, "ingest answers 503 with Retry-After while the database is down");
+    assert!(
+        answered_503,
+        "ingest answers 503 with Retry-After while the database is down"
+    );
     assert_eq!(app.get("/readyz").await.status(), 503);
     assert_eq!(app.get("/healthz").await.status(), 200);
-    assert_eq!(app.get("/metrics").await.status(), 200, "metrics do not depend on the database");
+    assert_eq!(
+        app.get("/metrics").await.status(),
+        200,
+        "metrics do not depend on the database"
+    );
 
     app.bring_database_back().await;
     let ready = eventually(Duration::from_secs(20), || async {
@@ -32,7 +46,12 @@ async fn database_outage_answers_503_and_ingest_resumes_by_itself() {
     })
     .await;
     assert!(ready, "readiness returns without a restart");
-    assert_eq!(app.post("/api/v1/logs", "application/json", record(2)).await.status(), 200);
+    assert_eq!(
+        app.post("/api/v1/logs", "application/json", record(2))
+            .await
+            .status(),
+        200
+    );
     assert_eq!(app.count("body IN ('record 0', 'record 2')").await, 2);
 }
 
@@ -45,16 +64,32 @@ async fn a_full_queue_answers_429_and_nothing_acknowledged_is_lost() {
     .await;
     // Hold a lock on the table so the first commit waits and the queue fills up.
     let mut blocker = app.db.begin().await.unwrap();
-    sqlx::query("LOCK TABLE logs IN ACCESS EXCLUSIVE MODE").execute(&mut *blocker).await.unwrap();
+    sqlx::query("LOCK TABLE logs IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *blocker)
+        .await
+        .unwrap();
     let mut pending = Vec::new();
     for i in 0..3 {
-        let (client, url, body) = (app.client.clone(), format!("{}/api/v1/logs", app.http), record(i));
+        let (client, url, body) = (
+            app.client.clone(),
+            format!("{}/api/v1/logs", app.http),
+            record(i),
+        );
         pending.push(tokio::spawn(async move {
-            client.post(url).header("content-type", "application/json").body(body).send().await.unwrap().status()
+            client
+                .post(url)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status()
         }));
     }
     let throttled = eventually(Duration::from_secs(10), || async {
-        let response = app.post("/api/v1/logs", "application/json", record(99)).await;
+        let response = app
+            .post("/api/v1/logs", "application/json", record(99))
+            .await;
         response.status() == 429 && response.headers()["retry-after"] == "1"
     })
     .await;
@@ -63,17 +98,29 @@ async fn a_full_queue_answers_429_and_nothing_acknowledged_is_lost() {
     for request in pending {
         assert_eq!(request.await.unwrap(), 200);
     }
-    assert_eq!(app.count("service = 'faults' AND body <> 'record 99'").await, 3);
+    assert_eq!(
+        app.count("service = 'faults' AND body <> 'record 99'")
+            .await,
+        3
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graceful_stop_commits_what_is_queued() {
     let mut app = spawn_app().await;
     let mut blocker = app.db.begin().await.unwrap();
-    sqlx::query("LOCK TABLE logs IN ACCESS EXCLUSIVE MODE").execute(&mut *blocker).await.unwrap();
+    sqlx::query("LOCK TABLE logs IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *blocker)
+        .await
+        .unwrap();
     let (client, url) = (app.client.clone(), format!("{}/api/v1/logs", app.http));
     let request = tokio::spawn(async move {
-        client.post(url).header("content-type", "application/json").body(record(7)).send().await
+        client
+            .post(url)
+            .header("content-type", "application/json")
+            .body(record(7))
+            .send()
+            .await
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
     let releaser = tokio::spawn(async move {
@@ -82,6 +129,10 @@ async fn graceful_stop_commits_what_is_queued() {
     });
     app.stop().await;
     releaser.await.unwrap();
-    assert_eq!(request.await.unwrap().unwrap().status(), 200, "answered before the bridge exits");
+    assert_eq!(
+        request.await.unwrap().unwrap().status(),
+        200,
+        "answered before the bridge exits"
+    );
     assert_eq!(app.count("body = 'record 7'").await, 1);
 }

@@ -22,7 +22,10 @@ pub struct TestApp {
 /// A fresh database name, unique across concurrent test processes.
 fn database_name() -> String {
     static NEXT: AtomicU32 = AtomicU32::new(0);
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().subsec_nanos();
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     format!("logbridge_test_{}_{n}_{nanos}", std::process::id())
 }
@@ -42,7 +45,9 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     config.listen.grpc = "127.0.0.1:0".parse().unwrap();
     adjust(&mut config);
     let running = app::start(config).await.expect("bridge starts");
-    let db = PgPool::connect(&url).await.expect("test connects to its database");
+    let db = PgPool::connect(&url)
+        .await
+        .expect("test connects to its database");
     TestApp {
         http: format!("http://{}", running.http_addr),
         grpc: format!("http://{}", running.grpc_addr),
@@ -55,7 +60,12 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
 
 impl TestApp {
     /// POSTs a body with a content type to a path.
-    pub async fn post(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+    pub async fn post(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
         self.client
             .post(format!("{}{path}", self.http))
             .header("content-type", content_type)
@@ -67,36 +77,37 @@ impl TestApp {
 
     /// GETs a path.
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(format!("{}{path}", self.http)).send().await.expect("request is sent")
+        self.client
+            .get(format!("{}{path}", self.http))
+            .send()
+            .await
+            .expect("request is sent")
     }
 
     /// Number of rows in `logs` matching a SQL condition written by the test itself.
     pub async fn count(&self, condition: &str) -> i64 {
         let sql = format!("SELECT count(*) FROM logs WHERE {condition}");
-        sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_one(&self.db).await.unwrap().get(0)
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&self.db)
+            .await
+            .unwrap()
+            .get(0)
     }
 
-    /// `/metrics` in Prometheus text format, parsed by a real parser.
-    pub async fn metrics(&self) -> prometheus_parse::Scrape {
-        let text = self.get("/metrics").await.text().await.unwrap();
-        let lines = text.lines().map(|l| Ok(l.to_string()));
-        prometheus_parse::Scrape::parse(lines).expect("metrics parse")
-    }
-
-    /// Sum of a metric's samples whose labels include all of `labels`.
+    /// Sum of a metric's samples whose labels include all of `labels`, from `/metrics` in
+    /// Prometheus text format (whose syntax `promtool check metrics` verifies in its own test).
     pub async fn metric_sum(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
-        let scrape = self.metrics().await;
-        scrape
-            .samples
-            .iter()
-            .filter(|s| s.metric == name)
-            .filter(|s| labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))
-            .map(|s| match s.value {
-                prometheus_parse::Value::Counter(v)
-                | prometheus_parse::Value::Gauge(v)
-                | prometheus_parse::Value::Untyped(v) => v,
-                _ => 0.0,
+        let text = self.get("/metrics").await.text().await.unwrap();
+        text.lines()
+            .filter(|line| !line.starts_with('#'))
+            .filter_map(parse_sample)
+            .filter(|(metric, _, _)| metric == name)
+            .filter(|(_, found, _)| {
+                labels
+                    .iter()
+                    .all(|(k, v)| found.iter().any(|(fk, fv)| fk == k && fv == v))
             })
+            .map(|(_, _, value)| value)
             .sum()
     }
 
@@ -110,8 +121,14 @@ impl TestApp {
     /// Makes the database refuse connections and drops the bridge's, as if it were down.
     pub async fn take_database_down(&self) {
         let admin = PgPool::connect(ADMIN_URL).await.unwrap();
-        let sql = format!("ALTER DATABASE \"{}\" ALLOW_CONNECTIONS false", self.db_name);
-        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&admin).await.unwrap();
+        let sql = format!(
+            "ALTER DATABASE \"{}\" ALLOW_CONNECTIONS false",
+            self.db_name
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&admin)
+            .await
+            .unwrap();
         sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'logbridge'")
             .bind(&self.db_name)
             .execute(&admin)
@@ -123,7 +140,10 @@ impl TestApp {
     pub async fn bring_database_back(&self) {
         let admin = PgPool::connect(ADMIN_URL).await.unwrap();
         let sql = format!("ALTER DATABASE \"{}\" ALLOW_CONNECTIONS true", self.db_name);
-        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&admin).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&admin)
+            .await
+            .unwrap();
     }
 }
 
@@ -147,4 +167,45 @@ where
 pub fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Parses `name{k="v",...} value` with quoted, escaped label values.
+fn parse_sample(line: &str) -> Option<(String, Vec<(String, String)>, f64)> {
+    let name_end = line.find(['{', ' '])?;
+    let name = line[..name_end].to_string();
+    let mut labels = Vec::new();
+    let mut rest = &line[name_end..];
+    if let Some(inner) = rest.strip_prefix('{') {
+        let mut chars = inner.char_indices().peekable();
+        let (mut key, mut value, mut in_value, mut escaped) =
+            (String::new(), String::new(), false, false);
+        let mut end = None;
+        while let Some((i, c)) = chars.next() {
+            match (in_value, c) {
+                (true, _) if escaped => {
+                    value.push(match c {
+                        'n' => '\n',
+                        other => other,
+                    });
+                    escaped = false;
+                }
+                (true, '\\') => escaped = true,
+                (true, '"') => {
+                    labels.push((std::mem::take(&mut key), std::mem::take(&mut value)));
+                    in_value = false;
+                }
+                (true, c) => value.push(c),
+                (false, '"') => in_value = true,
+                (false, '}') => {
+                    end = Some(i);
+                    break;
+                }
+                (false, '=' | ',') => {}
+                (false, c) => key.push(c),
+            }
+        }
+        rest = &inner[end? + 1..];
+    }
+    let value = rest.split_whitespace().next()?.parse().ok()?;
+    Some((name, labels, value))
 }

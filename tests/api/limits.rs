@@ -13,7 +13,9 @@ async fn assert_alive(app: &TestApp) {
 async fn nul_bytes_are_stored_as_replacement_characters() {
     let app = spawn_app().await;
     let record = json!({"message": "a\u{0000}b", "key\u{0000}": "v\u{0000}", "service": "nul"});
-    let response = app.post("/api/v1/logs", "application/json", record.to_string()).await;
+    let response = app
+        .post("/api/v1/logs", "application/json", record.to_string())
+        .await;
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
     let row = sqlx::query("SELECT body, attributes::text AS attrs FROM logs WHERE service = 'nul'")
         .fetch_one(&app.db)
@@ -33,15 +35,33 @@ async fn large_messages_and_attribute_maps_are_stored_bounded() {
     for i in 0..5000 {
         record.insert(format!("attr{i}"), json!(i));
     }
-    let response = app.post("/api/v1/logs", "application/json", Value::Object(record).to_string()).await;
+    let response = app
+        .post(
+            "/api/v1/logs",
+            "application/json",
+            Value::Object(record).to_string(),
+        )
+        .await;
     assert_eq!(response.status(), 200);
     let row = sqlx::query("SELECT length(body) AS len, (SELECT count(*) FROM jsonb_object_keys(attributes)) AS keys FROM logs")
         .fetch_one(&app.db)
         .await
         .unwrap();
-    assert_eq!(row.get::<i32, _>("len"), 300 * 1024, "300 KB is under the 1 MiB value limit");
-    assert_eq!(row.get::<i64, _>("keys"), 256, "attributes are capped at ingest.max_attributes");
-    assert!(app.metric_sum("logbridge_dropped_attributes_total", &[]).await >= 4744.0);
+    assert_eq!(
+        row.get::<i32, _>("len"),
+        300 * 1024,
+        "300 KB is under the 1 MiB value limit"
+    );
+    assert_eq!(
+        row.get::<i64, _>("keys"),
+        256,
+        "attributes are capped at ingest.max_attributes"
+    );
+    assert!(
+        app.metric_sum("logbridge_dropped_attributes_total", &[])
+            .await
+            >= 4744.0
+    );
 }
 
 #[tokio::test]
@@ -51,7 +71,9 @@ async fn absurd_timestamps_are_clamped_not_failed() {
         {"message": "epoch zero", "timestamp": 0},
         {"message": "far future", "timestamp": "9999-12-31T23:59:59Z"},
     ]);
-    let response = app.post("/api/v1/logs", "application/json", batch.to_string()).await;
+    let response = app
+        .post("/api/v1/logs", "application/json", batch.to_string())
+        .await;
     assert_eq!(response.status(), 200);
     let clamped = app
         .count("ts > now() - interval '1 hour' AND attributes ? 'logbridge.original_timestamp'")
@@ -69,7 +91,9 @@ async fn malformed_json_deep_nesting_and_invalid_utf8_answer_400() {
         b"{\"message\": \"\xff\xfe\"}".to_vec(),
     ];
     for body in bodies {
-        let response = app.post("/api/v1/logs", "application/json", body.clone()).await;
+        let response = app
+            .post("/api/v1/logs", "application/json", body.clone())
+            .await;
         assert_eq!(response.status(), 400);
         let response = app.post("/v1/logs", "application/json", body).await;
         assert_eq!(response.status(), 400);
@@ -84,8 +108,18 @@ async fn malformed_json_deep_nesting_and_invalid_utf8_answer_400() {
 async fn bodies_over_the_limit_answer_413() {
     let app = spawn_app_with_small_limit().await;
     let body = json!({"message": "y".repeat(2048)}).to_string();
-    assert_eq!(app.post("/api/v1/logs", "application/json", body.clone()).await.status(), 413);
-    assert_eq!(app.post("/v1/logs", "application/json", body).await.status(), 413);
+    assert_eq!(
+        app.post("/api/v1/logs", "application/json", body.clone())
+            .await
+            .status(),
+        413
+    );
+    assert_eq!(
+        app.post("/v1/logs", "application/json", body)
+            .await
+            .status(),
+        413
+    );
     assert_alive(&app).await;
 }
 

@@ -32,7 +32,9 @@ pub fn emit_all(provider: SdkLoggerProvider, records: usize) {
 }
 
 pub fn resource(service: &str) -> Resource {
-    Resource::builder().with_service_name(service.to_string()).build()
+    Resource::builder()
+        .with_service_name(service.to_string())
+        .build()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -66,7 +68,10 @@ async fn sdk_logs_over_grpc_become_rows() {
     assert_eq!(row.get::<String, _>("level"), "warn");
     assert_eq!(row.get::<i16, _>("severity_number"), 13);
     assert_eq!(row.get::<String, _>("scope"), "checkout.handler");
-    assert_eq!(row.get::<String, _>("trace_id"), "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(
+        row.get::<String, _>("trace_id"),
+        "4bf92f3577b34da6a3ce929d0e0e4736"
+    );
     assert_eq!(row.get::<String, _>("span_id"), "00f067aa0ba902b7");
     assert_eq!(row.get::<String, _>("http_method"), "GET");
     assert_eq!(row.get::<String, _>("http_route"), "/orders/{id}");
@@ -74,11 +79,17 @@ async fn sdk_logs_over_grpc_become_rows() {
     assert_eq!(row.get::<f64, _>("http_duration_ms"), 1500.0);
 
     let slow = app
-        .metric_sum("http_server_slow_requests_total", &[("service", "checkout"), ("route", "/orders/{id}")])
+        .metric_sum(
+            "http_server_slow_requests_total",
+            &[("service", "checkout"), ("route", "/orders/{id}")],
+        )
         .await;
     assert_eq!(slow, 5.0);
     let grpc = app
-        .metric_sum("logbridge_ingest_records_total", &[("protocol", "otlp_grpc"), ("outcome", "accepted")])
+        .metric_sum(
+            "logbridge_ingest_records_total",
+            &[("protocol", "otlp_grpc"), ("outcome", "accepted")],
+        )
         .await;
     assert_eq!(grpc, 5.0);
 }

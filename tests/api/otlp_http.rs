@@ -38,21 +38,36 @@ async fn sdk_logs_over_http_protobuf_become_rows() {
     })
     .await
     .unwrap();
-    assert_eq!(app.count("service = 'payments' AND level = 'warn'").await, 3);
+    assert_eq!(
+        app.count("service = 'payments' AND level = 'warn'").await,
+        3
+    );
 }
 
 #[tokio::test]
 async fn captured_sdk_payloads_are_stored() {
     let app = spawn_app().await;
-    let python = app.post("/v1/logs", "application/x-protobuf", fixture("otlp-python.pb")).await;
+    let python = app
+        .post(
+            "/v1/logs",
+            "application/x-protobuf",
+            fixture("otlp-python.pb"),
+        )
+        .await;
     assert_eq!(python.status(), 200);
     assert_eq!(python.headers()["content-type"], "application/x-protobuf");
     let answer = ExportLogsServiceResponse::decode(python.bytes().await.unwrap()).unwrap();
     assert_eq!(answer.partial_success, None);
 
-    let js = app.post("/v1/logs", "application/json", fixture("otlp-js.json")).await;
+    let js = app
+        .post("/v1/logs", "application/json", fixture("otlp-js.json"))
+        .await;
     assert_eq!(js.status(), 200);
-    assert_eq!(js.text().await.unwrap(), "{}", "no partialSuccess, not even null");
+    assert_eq!(
+        js.text().await.unwrap(),
+        "{}",
+        "no partialSuccess, not even null"
+    );
 
     let gzipped = app
         .client
@@ -71,7 +86,13 @@ async fn captured_sdk_payloads_are_stored() {
 #[tokio::test]
 async fn invalid_records_are_rejected_through_partial_success_and_the_rest_kept() {
     let app = spawn_app().await;
-    let response = app.post("/v1/logs", "application/json", fixture("otlp-handmade.json")).await;
+    let response = app
+        .post(
+            "/v1/logs",
+            "application/json",
+            fixture("otlp-handmade.json"),
+        )
+        .await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["partialSuccess"]["rejectedLogRecords"], "1");
@@ -83,7 +104,13 @@ async fn invalid_records_are_rejected_through_partial_success_and_the_rest_kept(
 #[tokio::test]
 async fn undecodable_bodies_answer_400_with_a_status_in_the_request_encoding() {
     let app = spawn_app().await;
-    let response = app.post("/v1/logs", "application/x-protobuf", &b"\x0a\xff\xff\xff"[..]).await;
+    let response = app
+        .post(
+            "/v1/logs",
+            "application/x-protobuf",
+            &b"\x0a\xff\xff\xff"[..],
+        )
+        .await;
     assert_eq!(response.status(), 400);
     #[derive(Clone, PartialEq, prost::Message)]
     struct Status {
@@ -96,8 +123,14 @@ async fn undecodable_bodies_answer_400_with_a_status_in_the_request_encoding() {
     assert_eq!(status.code, 3, "INVALID_ARGUMENT");
     assert!(!status.message.is_empty());
 
-    let response = app.post("/v1/logs", "application/json", r#"{"logs": []}"#).await;
-    assert_eq!(response.status(), 400, "JSON without resourceLogs is not a silent success");
+    let response = app
+        .post("/v1/logs", "application/json", r#"{"logs": []}"#)
+        .await;
+    assert_eq!(
+        response.status(),
+        400,
+        "JSON without resourceLogs is not a silent success"
+    );
     let body: Value = response.json().await.unwrap();
     assert!(body["message"].as_str().unwrap().contains("resourceLogs"));
 

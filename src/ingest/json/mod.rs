@@ -31,7 +31,10 @@ pub fn decode(
         }
     }
     if !invalid.is_empty() {
-        return Err(IngestError::InvalidBatch { items: invalid, total });
+        return Err(IngestError::InvalidBatch {
+            items: invalid,
+            total,
+        });
     }
     Ok(records)
 }
@@ -58,7 +61,9 @@ fn items(body: &[u8]) -> Result<Vec<Value>, IngestError> {
         };
     }
     if values.is_empty() {
-        return Err(IngestError::Decode("the body holds no log records".to_string()));
+        return Err(IngestError::Decode(
+            "the body holds no log records".to_string(),
+        ));
     }
     Ok(values)
 }
@@ -80,8 +85,8 @@ fn record(
     let body = message(&mut object, aliases)?;
     let mut record = LogRecord::new(body, observed_ts);
     if let Some(value) = fields::take_first(&mut object, &aliases.level) {
-        let (level, severity) = levels::from_json(&value)
-            .ok_or_else(|| format!("unknown level {value}"))?;
+        let (level, severity) =
+            levels::from_json(&value).ok_or_else(|| format!("unknown level {value}"))?;
         record.level = level;
         record.severity_number = severity;
         record.severity_text = Some(text_of(&value));

@@ -23,14 +23,24 @@ fn invalid_items(body: &str) -> Vec<InvalidItem> {
 
 #[test]
 fn pino_lines_keep_level_time_message_and_logger() {
-    let records = decode_ok(include_str!("../../../tests/fixtures/pino.ndjson"), Some("shop"));
+    let records = decode_ok(
+        include_str!("../../../tests/fixtures/pino.ndjson"),
+        Some("shop"),
+    );
     assert_eq!(records.len(), 12);
     let first = &records[0];
     assert_eq!(first.level, Level::Trace);
     assert_eq!(first.body, "cart lookup started");
     assert_eq!(first.ts.timestamp_millis(), 1795363656935);
-    assert_eq!(first.scope.as_deref(), Some("checkout"), "pino name is the logger");
-    assert_eq!(first.service, "shop", "?service= applies when the record names none");
+    assert_eq!(
+        first.scope.as_deref(),
+        Some("checkout"),
+        "pino name is the logger"
+    );
+    assert_eq!(
+        first.service, "shop",
+        "?service= applies when the record names none"
+    );
     assert_eq!(first.attributes["hostname"], json!("vm"));
     assert!(!first.attributes.contains_key("msg"));
     let levels: Vec<Level> = records.iter().map(|r| r.level).collect();
@@ -44,9 +54,14 @@ fn loguru_records_use_the_nested_fields_and_extra() {
     assert_eq!(records[0].level, Level::Trace);
     assert_eq!(records[0].body, "trace line");
     assert_eq!(records[0].ts.timestamp_micros(), 1795363659462537);
-    let bound = records.iter().find(|r| r.service == "billing").expect("bind(service=...)");
+    let bound = records
+        .iter()
+        .find(|r| r.service == "billing")
+        .expect("bind(service=...)");
     assert_eq!(bound.attributes["user_id"], json!(42));
-    let success = records.iter().find(|r| r.severity_text.as_deref() == Some("SUCCESS"));
+    let success = records
+        .iter()
+        .find(|r| r.severity_text.as_deref() == Some("SUCCESS"));
     assert_eq!(success.map(|r| r.level), Some(Level::Info));
 }
 
@@ -62,7 +77,11 @@ fn ecs_winston_bunyan_and_plain_all_decode() {
     assert!(bunyan.iter().all(|r| !r.body.is_empty()));
     let plain = decode_ok(include_str!("../../../tests/fixtures/plain.ndjson"), None);
     assert_eq!(plain[2].ts.to_rfc3339(), "2026-01-15T10:00:02.500+00:00");
-    assert!(plain.iter().any(|r| r.trace_id.as_deref().is_some_and(|t| t.len() == 32)));
+    assert!(
+        plain
+            .iter()
+            .any(|r| r.trace_id.as_deref().is_some_and(|t| t.len() == 32))
+    );
 }
 
 #[test]
@@ -79,27 +98,58 @@ fn one_object_an_array_and_an_envelope_are_all_batches() {
 #[test]
 fn every_invalid_item_is_listed_with_its_reason() {
     let body = concat!(
-        r#"{"message": "fine"}"#, "\n",
-        r#"[1, 2]"#, "\n",
-        r#"{"level": "info"}"#, "\n",
-        r#"{"message": "x", "level": "loud"}"#, "\n",
-        r#"{"message": "x", "timestamp": "yesterday"}"#, "\n",
+        r#"{"message": "fine"}"#,
+        "\n",
+        r#"[1, 2]"#,
+        "\n",
+        r#"{"level": "info"}"#,
+        "\n",
+        r#"{"message": "x", "level": "loud"}"#,
+        "\n",
+        r#"{"message": "x", "timestamp": "yesterday"}"#,
+        "\n",
     );
     let items = invalid_items(body);
     let indexes: Vec<usize> = items.iter().map(|i| i.index).collect();
     assert_eq!(indexes, vec![1, 2, 3, 4]);
-    assert!(items[0].reason.contains("not a JSON object"), "{}", items[0].reason);
-    assert!(items[1].reason.contains("no message"), "{}", items[1].reason);
-    assert!(items[2].reason.contains("unknown level"), "{}", items[2].reason);
-    assert!(items[3].reason.contains("unparseable timestamp"), "{}", items[3].reason);
+    assert!(
+        items[0].reason.contains("not a JSON object"),
+        "{}",
+        items[0].reason
+    );
+    assert!(
+        items[1].reason.contains("no message"),
+        "{}",
+        items[1].reason
+    );
+    assert!(
+        items[2].reason.contains("unknown level"),
+        "{}",
+        items[2].reason
+    );
+    assert!(
+        items[3].reason.contains("unparseable timestamp"),
+        "{}",
+        items[3].reason
+    );
 }
 
 #[test]
 fn malformed_bodies_are_decode_errors() {
     let deep = "[".repeat(100_000);
-    for body in ["", "   ", "{\"message\": ", deep.as_str(), "{\"message\": \"a\"} {"] {
+    for body in [
+        "",
+        "   ",
+        "{\"message\": ",
+        deep.as_str(),
+        "{\"message\": \"a\"} {",
+    ] {
         let result = decode(body.as_bytes(), None, &FieldAliases::default(), now());
-        assert!(matches!(result, Err(IngestError::Decode(_))), "{:?}", &body[..body.len().min(20)]);
+        assert!(
+            matches!(result, Err(IngestError::Decode(_))),
+            "{:?}",
+            &body[..body.len().min(20)]
+        );
     }
     let invalid_utf8 = b"{\"message\": \"\xff\xfe\"}";
     let result = decode(invalid_utf8, None, &FieldAliases::default(), now());
@@ -111,6 +161,12 @@ fn malformed_trace_ids_stay_attributes() {
     let records = decode_ok(r#"{"message": "m", "trace_id": "not-hex"}"#, None);
     assert_eq!(records[0].trace_id, None);
     assert_eq!(records[0].attributes["trace_id"], json!("not-hex"));
-    let upper = decode_ok(r#"{"message": "m", "traceId": "4BF92F3577B34DA6A3CE929D0E0E4736"}"#, None);
-    assert_eq!(upper[0].trace_id.as_deref(), Some("4bf92f3577b34da6a3ce929d0e0e4736"));
+    let upper = decode_ok(
+        r#"{"message": "m", "traceId": "4BF92F3577B34DA6A3CE929D0E0E4736"}"#,
+        None,
+    );
+    assert_eq!(
+        upper[0].trace_id.as_deref(),
+        Some("4bf92f3577b34da6a3ce929d0e0e4736")
+    );
 }

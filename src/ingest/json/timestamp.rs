@@ -80,7 +80,9 @@ mod tests {
     use serde_json::json;
 
     fn iso(value: Value) -> String {
-        parse(&value).unwrap().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+        parse(&value)
+            .unwrap()
+            .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
     }
 
     #[test]
@@ -100,15 +102,33 @@ mod tests {
 
     #[test]
     fn rfc3339_and_near_forms() {
-        assert_eq!(iso(json!("2026-11-22T11:00:00+01:00")), "2026-11-22T10:00:00.000000000Z");
-        assert_eq!(iso(json!("2026-11-22 10:00:00.5+00:00")), "2026-11-22T10:00:00.500000000Z");
-        assert_eq!(iso(json!("2026-11-22T10:00:00")), "2026-11-22T10:00:00.000000000Z");
-        assert_eq!(iso(json!({"repr": "x", "timestamp": 1795341600})), "2026-11-22T10:00:00.000000000Z");
+        assert_eq!(
+            iso(json!("2026-11-22T11:00:00+01:00")),
+            "2026-11-22T10:00:00.000000000Z"
+        );
+        assert_eq!(
+            iso(json!("2026-11-22 10:00:00.5+00:00")),
+            "2026-11-22T10:00:00.500000000Z"
+        );
+        assert_eq!(
+            iso(json!("2026-11-22T10:00:00")),
+            "2026-11-22T10:00:00.000000000Z"
+        );
+        assert_eq!(
+            iso(json!({"repr": "x", "timestamp": 1795341600})),
+            "2026-11-22T10:00:00.000000000Z"
+        );
     }
 
     #[test]
     fn garbage_is_an_error() {
-        for bad in [json!("yesterday"), json!(true), json!(null), json!([1]), json!(1e300)] {
+        for bad in [
+            json!("yesterday"),
+            json!(true),
+            json!(null),
+            json!([1]),
+            json!(1e300),
+        ] {
             assert!(parse(&bad).is_err(), "{bad}");
         }
     }

@@ -34,7 +34,10 @@ pub fn convert(request: ExportLogsServiceRequest, observed_ts: DateTime<Utc>) ->
             _ => UNKNOWN_SERVICE.to_string(),
         };
         for (s, scope_logs) in resource_logs.scope_logs.into_iter().enumerate() {
-            let scope = scope_logs.scope.map(|scope| scope.name).filter(|n| !n.is_empty());
+            let scope = scope_logs
+                .scope
+                .map(|scope| scope.name)
+                .filter(|n| !n.is_empty());
             for (l, otlp) in scope_logs.log_records.into_iter().enumerate() {
                 match record(otlp, observed_ts) {
                     Ok(mut record) => {
@@ -46,7 +49,9 @@ pub fn convert(request: ExportLogsServiceRequest, observed_ts: DateTime<Utc>) ->
                     Err(reason) => {
                         converted.rejected += 1;
                         let place = format!("resourceLogs[{r}].scopeLogs[{s}].logRecords[{l}]");
-                        converted.first_error.get_or_insert(format!("{place}: {reason}"));
+                        converted
+                            .first_error
+                            .get_or_insert(format!("{place}: {reason}"));
                     }
                 }
             }
@@ -63,9 +68,15 @@ fn record(otlp: OtlpRecord, observed_ts: DateTime<Utc>) -> Result<LogRecord, Str
     record.span_id = span_id;
     record.attributes = attributes(otlp.attributes);
     if !otlp.event_name.is_empty() {
-        record.attributes.insert("event.name".into(), Value::String(otlp.event_name));
+        record
+            .attributes
+            .insert("event.name".into(), Value::String(otlp.event_name));
     }
-    set_time(&mut record, otlp.time_unix_nano, otlp.observed_time_unix_nano);
+    set_time(
+        &mut record,
+        otlp.time_unix_nano,
+        otlp.observed_time_unix_nano,
+    );
     set_severity(&mut record, otlp.severity_number, otlp.severity_text);
     Ok(record)
 }
@@ -97,7 +108,9 @@ fn set_time(record: &mut LogRecord, time_unix_nano: u64, observed_unix_nano: u64
         Ok(nanos) => record.ts = DateTime::from_timestamp_nanos(nanos),
         Err(_) => {
             let original = Value::String(nanos.to_string());
-            record.attributes.insert(ORIGINAL_TIMESTAMP.into(), original);
+            record
+                .attributes
+                .insert(ORIGINAL_TIMESTAMP.into(), original);
         }
     }
 }

@@ -107,7 +107,11 @@ fn failure(logs: &OtlpLogs, encoding: Encoding, error: &IngestError) -> Response
             (JSON, body.to_string().into_bytes())
         }
     };
-    let mut response = (error.http_status(), [(header::CONTENT_TYPE, content_type)], body)
+    let mut response = (
+        error.http_status(),
+        [(header::CONTENT_TYPE, content_type)],
+        body,
+    )
         .into_response();
     if error.is_retryable() {
         let seconds = HeaderValue::from(logs.ingest.retry_after_seconds());
@@ -115,4 +119,3 @@ fn failure(logs: &OtlpLogs, encoding: Encoding, error: &IngestError) -> Response
     }
     response
 }
-

@@ -27,7 +27,11 @@ fn request(service: &str, route: &str, seconds: f64) -> LogRecord {
 
 #[test]
 fn log_counts_are_summed_per_label_set() {
-    let records = vec![request("a", "/x", 0.1), request("a", "/y", 0.1), request("b", "/x", 0.1)];
+    let records = vec![
+        request("a", "/x", 0.1),
+        request("a", "/y", 0.1),
+        request("b", "/x", 0.1),
+    ];
     let samples = derive(&records, THRESHOLDS);
     let count = |service: &str| {
         samples.iter().find_map(|s| match s {
@@ -52,11 +56,24 @@ fn slow_requests_and_queries_cross_their_thresholds() {
         message: "bad".into(),
         stacktrace: None,
     });
-    let records = vec![request("a", "/x", 0.999), request("a", "/x", 1.0), slow_query];
+    let records = vec![
+        request("a", "/x", 0.999),
+        request("a", "/x", 1.0),
+        slow_query,
+    ];
     let samples = derive(&records, THRESHOLDS);
-    let slow_requests = samples.iter().filter(|s| matches!(s, Sample::SlowRequest(_))).count();
-    let slow_queries = samples.iter().filter(|s| matches!(s, Sample::SlowQuery(_))).count();
-    let exceptions = samples.iter().filter(|s| matches!(s, Sample::Exception(_))).count();
+    let slow_requests = samples
+        .iter()
+        .filter(|s| matches!(s, Sample::SlowRequest(_)))
+        .count();
+    let slow_queries = samples
+        .iter()
+        .filter(|s| matches!(s, Sample::SlowQuery(_)))
+        .count();
+    let exceptions = samples
+        .iter()
+        .filter(|s| matches!(s, Sample::Exception(_)))
+        .count();
     assert_eq!((slow_requests, slow_queries, exceptions), (1, 1, 1));
 }
 
@@ -70,13 +87,24 @@ fn metrics(cap: usize) -> Metrics {
 #[test]
 fn series_past_the_cap_go_to_overflow_and_are_counted() {
     let metrics = metrics(3);
-    let records: Vec<LogRecord> = (0..10).map(|i| request(&format!("svc{i}"), "/x", 0.1)).collect();
+    let records: Vec<LogRecord> = (0..10)
+        .map(|i| request(&format!("svc{i}"), "/x", 0.1))
+        .collect();
     metrics.observe_accepted(&records);
     let text = metrics.render(Format::PrometheusText);
-    let series = text.lines().filter(|l| l.starts_with("log_records_total{")).count();
+    let series = text
+        .lines()
+        .filter(|l| l.starts_with("log_records_total{"))
+        .count();
     assert_eq!(series, 4, "3 series and the overflow series:\n{text}");
-    assert!(text.contains("log_records_total{service=\"__overflow__\",level=\"__overflow__\"} 7"), "{text}");
-    assert!(text.contains("logbridge_metric_series_overflow_total{metric=\"log_records\"} 7"), "{text}");
+    assert!(
+        text.contains("log_records_total{service=\"__overflow__\",level=\"__overflow__\"} 7"),
+        "{text}"
+    );
+    assert!(
+        text.contains("logbridge_metric_series_overflow_total{metric=\"log_records\"} 7"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -84,11 +112,17 @@ fn openmetrics_carries_trace_exemplars_and_text_does_not() {
     let metrics = metrics(100);
     metrics.observe_accepted(&[request("a", "/users/{id}", 0.2)]);
     let om = metrics.render(Format::OpenMetrics);
-    assert!(om.contains("trace_id=\"4bf92f3577b34da6a3ce929d0e0e4736\""), "{om}");
+    assert!(
+        om.contains("trace_id=\"4bf92f3577b34da6a3ce929d0e0e4736\""),
+        "{om}"
+    );
     assert!(om.ends_with("# EOF\n"));
     let text = metrics.render(Format::PrometheusText);
     assert!(!text.contains("trace_id"), "{text}");
-    assert!(text.contains("# TYPE http_server_request_duration_seconds histogram"), "{text}");
+    assert!(
+        text.contains("# TYPE http_server_request_duration_seconds histogram"),
+        "{text}"
+    );
     assert!(text.contains(
         "http_server_request_duration_seconds_bucket{le=\"0.25\",service=\"a\",method=\"GET\",route=\"/users/{id}\",status_code=\"200\"} 1"
     ), "{text}");

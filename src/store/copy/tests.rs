@@ -22,10 +22,7 @@ fn row_has_one_column_per_copy_column() {
     let listed = COPY_STATEMENT.matches(',').count() + 1;
     assert_eq!(columns(&batch).len(), listed);
     assert_eq!(batch.records, 1);
-    assert_eq!(
-        batch.days.iter().next().unwrap().to_string(),
-        "2026-11-22"
-    );
+    assert_eq!(batch.days.iter().next().unwrap().to_string(), "2026-11-22");
 }
 
 #[test]
@@ -35,7 +32,10 @@ fn specials_are_escaped_and_nul_replaced() {
     let cols = columns(&encode(&[r]));
     assert_eq!(cols[6], "a\\tb\\nc\\\\d\\re\u{FFFD}f");
     // JSON escapes are themselves backslash-escaped for COPY.
-    assert_eq!(cols[21], "{\"k\u{FFFD}\":\"v\u{FFFD} \\\\\"q\\\\\" \\\\\\\\ \\\\n\"}");
+    assert_eq!(
+        cols[21],
+        "{\"k\u{FFFD}\":\"v\u{FFFD} \\\\\"q\\\\\" \\\\\\\\ \\\\n\"}"
+    );
 }
 
 #[test]

@@ -13,23 +13,45 @@ fn now() -> DateTime<Utc> {
 
 #[test]
 fn handmade_json_rejects_exactly_the_bad_trace_id() {
-    let request = decode_json(include_bytes!("../../../../tests/fixtures/otlp-handmade.json")).unwrap();
+    let request = decode_json(include_bytes!(
+        "../../../../tests/fixtures/otlp-handmade.json"
+    ))
+    .unwrap();
     let converted = convert(request, now());
     assert_eq!(converted.records.len(), 6);
     assert_eq!(converted.rejected, 1);
     let error = converted.first_error.unwrap();
-    assert!(error.contains("logRecords[3]") && error.contains("traceId must be 16 bytes"), "{error}");
-    let services: Vec<&str> = converted.records.iter().map(|r| r.service.as_str()).collect();
-    assert!(services.iter().collect::<std::collections::BTreeSet<_>>().len() >= 2);
+    assert!(
+        error.contains("logRecords[3]") && error.contains("traceId must be 16 bytes"),
+        "{error}"
+    );
+    let services: Vec<&str> = converted
+        .records
+        .iter()
+        .map(|r| r.service.as_str())
+        .collect();
+    assert!(
+        services
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+            >= 2
+    );
 }
 
 #[test]
 fn handmade_json_values_keep_their_types() {
-    let request = decode_json(include_bytes!("../../../../tests/fixtures/otlp-handmade.json")).unwrap();
+    let request = decode_json(include_bytes!(
+        "../../../../tests/fixtures/otlp-handmade.json"
+    ))
+    .unwrap();
     let records = convert(request, now()).records;
     let all: Vec<&Attributes> = records.iter().map(|r| &r.attributes).collect();
     let has = |check: &dyn Fn(&Value) -> bool| all.iter().any(|a| a.values().any(check));
-    assert!(has(&|v| v.as_i64() == Some(9007199254740993)), "string int64 above 2^53");
+    assert!(
+        has(&|v| v.as_i64() == Some(9007199254740993)),
+        "string int64 above 2^53"
+    );
     assert!(has(&|v| v.is_object()), "kvlistValue becomes an object");
     assert!(has(&|v| v.is_array()), "arrayValue becomes an array");
     let with_trace = records.iter().find(|r| r.trace_id.is_some()).unwrap();
@@ -43,16 +65,30 @@ fn js_sdk_json_decodes_with_numeric_int_values() {
     let converted = convert(request, now());
     assert_eq!(converted.records.len(), 8);
     assert_eq!(converted.rejected, 0);
-    assert!(converted.records.iter().all(|r| r.service != UNKNOWN_SERVICE));
-    assert!(converted.records.iter().any(|r| r.attributes.contains_key("exception.type")));
+    assert!(
+        converted
+            .records
+            .iter()
+            .all(|r| r.service != UNKNOWN_SERVICE)
+    );
+    assert!(
+        converted
+            .records
+            .iter()
+            .any(|r| r.attributes.contains_key("exception.type"))
+    );
 }
 
 #[test]
 fn python_sdk_protobuf_decodes() {
-    let request = decode_protobuf(include_bytes!("../../../../tests/fixtures/otlp-python.pb")).unwrap();
+    let request =
+        decode_protobuf(include_bytes!("../../../../tests/fixtures/otlp-python.pb")).unwrap();
     let records = convert(request, now()).records;
     assert_eq!(records.len(), 7);
-    let warn = records.iter().find(|r| r.severity_text.as_deref() == Some("WARN")).unwrap();
+    let warn = records
+        .iter()
+        .find(|r| r.severity_text.as_deref() == Some("WARN"))
+        .unwrap();
     assert_eq!(warn.level, Level::Warn);
     assert!(records.iter().any(|r| r.level == Level::Error));
     assert!(records[0].resource.contains_key("telemetry.sdk.language"));
@@ -61,7 +97,11 @@ fn python_sdk_protobuf_decodes() {
 #[test]
 fn a_body_without_resource_logs_is_not_otlp() {
     for body in [&b"{}"[..], b"{\"message\": \"hi\"}", b"[]"] {
-        assert!(decode_json(body).is_err(), "{}", String::from_utf8_lossy(body));
+        assert!(
+            decode_json(body).is_err(),
+            "{}",
+            String::from_utf8_lossy(body)
+        );
     }
     assert!(decode_json(b"{\"resourceLogs\": []}").is_ok());
 }
@@ -74,12 +114,14 @@ fn random_and_truncated_protobuf_never_panics() {
     }
     let mut seed = 0x2545F4914F6CDD1Du64;
     for _ in 0..2000 {
-        let bytes: Vec<u8> = (0..64).map(|_| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed as u8
-        }).collect();
+        let bytes: Vec<u8> = (0..64)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                seed as u8
+            })
+            .collect();
         let _ = decode_protobuf(&bytes).map(|r| convert(r, now()));
     }
 }
@@ -90,7 +132,10 @@ fn zero_and_unrepresentable_times() {
     otlp.time_unix_nano = u64::MAX;
     let record = record(otlp, now()).unwrap();
     assert_eq!(record.ts, now());
-    assert_eq!(record.attributes[ORIGINAL_TIMESTAMP], json!(u64::MAX.to_string()));
+    assert_eq!(
+        record.attributes[ORIGINAL_TIMESTAMP],
+        json!(u64::MAX.to_string())
+    );
     let zero = super::record(OtlpRecord::default(), now()).unwrap();
     assert_eq!(zero.ts, now(), "0 means unknown: the receive time");
     assert_eq!(zero.level, Level::Info);

@@ -1,0 +1,150 @@
+//! The enrich step: the HTTP request, database query and exception a decoded record describes,
+//! read from its attributes through the configured [`FieldAliases`] (attributes stay as they
+//! are), with the message body as the last resort for exceptions.
+
+use std::borrow::Cow;
+
+use crate::config::FieldAliases;
+use crate::model::{Attributes, DbQuery, ExceptionInfo, HttpRequest, LogRecord};
+
+use super::exception;
+use super::fields::{as_f64, first, first_text, lookup, truncate};
+use super::route::{self, MAX_ROUTE_BYTES};
+use super::sql;
+
+/// The HTTP methods OTel semantic conventions know; any other becomes [`OTHER_METHOD`].
+pub const KNOWN_METHODS: [&str; 10] = [
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "QUERY",
+];
+/// The method of requests whose method is unknown or missing.
+pub const OTHER_METHOD: &str = "_OTHER";
+/// The route of requests that name neither a route nor a path.
+pub const UNKNOWN_ROUTE: &str = "unknown";
+/// The database system of queries that name none.
+pub const DEFAULT_DB_SYSTEM: &str = "other_sql";
+/// Longest database system name kept, in bytes.
+pub const MAX_DB_SYSTEM_BYTES: usize = 64;
+
+/// Fills `record.request`, `record.query` and `record.exception` where they are still unset.
+pub fn enrich(record: &mut LogRecord, aliases: &FieldAliases) {
+    let attributes = &record.attributes;
+    if record.request.is_none() {
+        record.request = request(attributes, aliases);
+    }
+    if record.query.is_none() {
+        record.query = query(attributes, aliases);
+    }
+    if record.exception.is_none() {
+        record.exception = exception_from_attributes(attributes, aliases, &record.body)
+            .or_else(|| exception::from_body(&record.body));
+    }
+}
+
+/// A request when a method is given, or a status code with a route or path.
+fn request(attributes: &Attributes, aliases: &FieldAliases) -> Option<HttpRequest> {
+    let method = first_text(attributes, &aliases.http_method);
+    let status_code = first(attributes, &aliases.http_status).and_then(status_code);
+    if method.is_none() && status_code.is_none() {
+        return None;
+    }
+    let route = first_text(attributes, &aliases.http_route);
+    let path = first_text(attributes, &aliases.http_path);
+    let route = match (route, path) {
+        (Some(route), _) => truncate(&route, MAX_ROUTE_BYTES).to_string(),
+        (None, Some(path)) => route::template(&path),
+        (None, None) if method.is_some() => UNKNOWN_ROUTE.to_string(),
+        (None, None) => return None,
+    };
+    Some(HttpRequest {
+        method: normalize_method(method.as_deref()).to_string(),
+        route,
+        status_code,
+        duration_seconds: duration(attributes, aliases),
+    })
+}
+
+/// The upper-case method if OTel knows it, else `_OTHER`.
+fn normalize_method(method: Option<&str>) -> &'static str {
+    method
+        .and_then(|method| {
+            KNOWN_METHODS
+                .iter()
+                .find(|known| known.eq_ignore_ascii_case(method))
+        })
+        .copied()
+        .unwrap_or(OTHER_METHOD)
+}
+
+/// A status code: an integer in 100..=599, as a number or a numeric string.
+fn status_code(value: &serde_json::Value) -> Option<u16> {
+    let code = as_f64(value)?;
+    let valid = (100.0..=599.0).contains(&code) && code.fract() == 0.0;
+    valid.then_some(code as u16)
+}
+
+/// A query when a statement is given and is recognizable SQL or names its database system.
+fn query(attributes: &Attributes, aliases: &FieldAliases) -> Option<DbQuery> {
+    let statement = first_text(attributes, &aliases.db_statement)?;
+    let system = first_text(attributes, &aliases.db_system);
+    let operation = sql::operation(&statement);
+    if system.is_none() && operation == sql::OTHER_OPERATION {
+        return None;
+    }
+    let system = system.map_or_else(
+        || DEFAULT_DB_SYSTEM.to_string(),
+        |system| truncate(&system, MAX_DB_SYSTEM_BYTES).to_lowercase(),
+    );
+    Some(DbQuery {
+        system,
+        operation,
+        fingerprint: sql::fingerprint(&statement),
+        duration_seconds: duration(attributes, aliases),
+    })
+}
+
+/// Seconds from the first usable `duration_s` alias, else the first `duration_ms` one / 1000.
+fn duration(attributes: &Attributes, aliases: &FieldAliases) -> Option<f64> {
+    let first_number = |keys: &[String]| {
+        keys.iter()
+            .filter_map(|key| lookup(attributes, key))
+            .filter_map(as_f64)
+            .find(|n| *n >= 0.0)
+    };
+    first_number(&aliases.duration_s)
+        .or_else(|| first_number(&aliases.duration_ms).map(|ms| ms / 1000.0))
+}
+
+/// An exception from the exception aliases: a type, message or stack trace must be present; a
+/// missing type or message is read from the stack trace (the attribute's, else the body's),
+/// and the type defaults to `Error`.
+fn exception_from_attributes(
+    attributes: &Attributes,
+    aliases: &FieldAliases,
+    body: &str,
+) -> Option<ExceptionInfo> {
+    let exception_type = first_text(attributes, &aliases.exception_type);
+    let message = first_text(attributes, &aliases.exception_message);
+    let stack = first_text(attributes, &aliases.exception_stacktrace);
+    if exception_type.is_none() && message.is_none() && stack.is_none() {
+        return None;
+    }
+    let parsed = match &stack {
+        Some(stack) => exception::from_body(stack),
+        None => exception::from_body(body),
+    };
+    let parsed_type = parsed
+        .as_ref()
+        .map(|p| Cow::Borrowed(p.exception_type.as_str()));
+    let parsed_message = parsed.as_ref().map(|p| Cow::Borrowed(p.message.as_str()));
+    let stack = stack.or_else(|| parsed.as_ref()?.stacktrace.as_deref().map(Cow::Borrowed));
+    Some(exception::bounded(
+        &exception_type
+            .or(parsed_type)
+            .unwrap_or(Cow::Borrowed("Error")),
+        &message.or(parsed_message).unwrap_or_default(),
+        stack.as_deref(),
+    ))
+}
+
+#[cfg(test)]
+mod tests;
