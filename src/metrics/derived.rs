@@ -106,43 +106,43 @@ fn derive_record(record: &LogRecord, thresholds: Thresholds, samples: &mut Vec<S
         let trace_id = record.trace_id.clone()?;
         Some(TraceExemplar { trace_id })
     };
-    if let Some(request) = &record.request {
-        if let Some(seconds) = request.duration_seconds {
-            let status_code = request
-                .status_code
-                .map(|s| s.to_string())
-                .unwrap_or_default();
-            let labels = RequestLabels {
+    if let Some(request) = &record.request
+        && let Some(seconds) = request.duration_seconds
+    {
+        let status_code = request
+            .status_code
+            .map(|s| s.to_string())
+            .unwrap_or_default();
+        let labels = RequestLabels {
+            service: service.clone(),
+            method: request.method.clone(),
+            route: request.route.clone(),
+            status_code,
+        };
+        samples.push(Sample::RequestDuration(labels, seconds, exemplar()));
+        if seconds >= thresholds.slow_request_seconds {
+            samples.push(Sample::SlowRequest(SlowRequestLabels {
                 service: service.clone(),
                 method: request.method.clone(),
                 route: request.route.clone(),
-                status_code,
-            };
-            samples.push(Sample::RequestDuration(labels, seconds, exemplar()));
-            if seconds >= thresholds.slow_request_seconds {
-                samples.push(Sample::SlowRequest(SlowRequestLabels {
-                    service: service.clone(),
-                    method: request.method.clone(),
-                    route: request.route.clone(),
-                }));
-            }
+            }));
         }
     }
-    if let Some(query) = &record.query {
-        if let Some(seconds) = query.duration_seconds {
-            let labels = QueryLabels {
+    if let Some(query) = &record.query
+        && let Some(seconds) = query.duration_seconds
+    {
+        let labels = QueryLabels {
+            service: service.clone(),
+            db_system: query.system.clone(),
+            operation: query.operation.clone(),
+        };
+        samples.push(Sample::QueryDuration(labels, seconds, exemplar()));
+        if seconds >= thresholds.slow_query_seconds {
+            samples.push(Sample::SlowQuery(SlowQueryLabels {
                 service: service.clone(),
                 db_system: query.system.clone(),
-                operation: query.operation.clone(),
-            };
-            samples.push(Sample::QueryDuration(labels, seconds, exemplar()));
-            if seconds >= thresholds.slow_query_seconds {
-                samples.push(Sample::SlowQuery(SlowQueryLabels {
-                    service: service.clone(),
-                    db_system: query.system.clone(),
-                    query: query.fingerprint.clone(),
-                }));
-            }
+                query: query.fingerprint.clone(),
+            }));
         }
     }
     if let Some(exception) = &record.exception {

@@ -169,18 +169,21 @@ pub fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
+/// A sample line: metric name, label pairs and value.
+type Sample = (String, Vec<(String, String)>, f64);
+
 /// Parses `name{k="v",...} value` with quoted, escaped label values.
-fn parse_sample(line: &str) -> Option<(String, Vec<(String, String)>, f64)> {
+fn parse_sample(line: &str) -> Option<Sample> {
     let name_end = line.find(['{', ' '])?;
     let name = line[..name_end].to_string();
     let mut labels = Vec::new();
     let mut rest = &line[name_end..];
     if let Some(inner) = rest.strip_prefix('{') {
-        let mut chars = inner.char_indices().peekable();
+        let chars = inner.char_indices();
         let (mut key, mut value, mut in_value, mut escaped) =
             (String::new(), String::new(), false, false);
         let mut end = None;
-        while let Some((i, c)) = chars.next() {
+        for (i, c) in chars {
             match (in_value, c) {
                 (true, _) if escaped => {
                     value.push(match c {

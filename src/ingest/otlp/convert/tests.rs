@@ -128,8 +128,10 @@ fn random_and_truncated_protobuf_never_panics() {
 
 #[test]
 fn zero_and_unrepresentable_times() {
-    let mut otlp = OtlpRecord::default();
-    otlp.time_unix_nano = u64::MAX;
+    let otlp = OtlpRecord {
+        time_unix_nano: u64::MAX,
+        ..OtlpRecord::default()
+    };
     let record = record(otlp, now()).unwrap();
     assert_eq!(record.ts, now());
     assert_eq!(
