@@ -170,3 +170,45 @@ fn malformed_trace_ids_stay_attributes() {
         Some("4bf92f3577b34da6a3ce929d0e0e4736")
     );
 }
+
+mod atomicity {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// An item and whether it is valid.
+    fn item() -> impl Strategy<Value = (Value, bool)> {
+        prop_oneof![
+            "[a-z ]{1,20}".prop_map(|m| (json!({"message": m}), true)),
+            (1u64..=60).prop_map(|l| (json!({"msg": "m", "level": l}), true)),
+            Just((json!({"message": "m", "level": "warning"}), true)),
+            Just((json!({"level": "info"}), false)),
+            Just((json!({"message": "m", "level": "nonsense"}), false)),
+            Just((json!({"message": "m", "time": "not a time"}), false)),
+            Just((json!(42), false)),
+            Just((json!(["message"]), false)),
+        ]
+    }
+
+    proptest! {
+        /// A batch decodes only when every item is valid; otherwise exactly the invalid items
+        /// are listed, so nothing of it reaches the store.
+        #[test]
+        fn batches_are_all_or_nothing(items in proptest::collection::vec(item(), 1..30)) {
+            let body: String = items.iter().map(|(v, _)| format!("{v}\n")).collect();
+            let expected: Vec<usize> = items.iter().enumerate()
+                .filter(|(_, (_, valid))| !valid).map(|(i, _)| i).collect();
+            match decode(body.as_bytes(), None, &FieldAliases::default(), now()) {
+                Ok(records) => {
+                    prop_assert!(expected.is_empty());
+                    prop_assert_eq!(records.len(), items.len());
+                }
+                Err(IngestError::InvalidBatch { items: invalid, total }) => {
+                    prop_assert_eq!(total, items.len());
+                    let indexes: Vec<usize> = invalid.iter().map(|i| i.index).collect();
+                    prop_assert_eq!(indexes, expected);
+                }
+                Err(other) => prop_assert!(false, "unexpected error {other:?}"),
+            }
+        }
+    }
+}
