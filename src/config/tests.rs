@@ -68,3 +68,11 @@ fn secret_never_prints() {
     let config = load("database:\n  url: postgres://u:hunter2@h/db\n", &[]).unwrap();
     assert!(!format!("{config:?}").contains("hunter2"));
 }
+
+#[test]
+fn the_example_file_documents_every_key_with_its_default() {
+    let example = include_str!("../../logbridge.example.yaml");
+    let config = load(example, &[]).expect("the example loads");
+    let defaults = Config::default();
+    assert_eq!(format!("{config:?}"), format!("{defaults:?}"));
+}
