@@ -219,7 +219,7 @@ impl Default for MetricsConfig {
 impl Default for TelemetryConfig {
     fn default() -> Self {
         TelemetryConfig {
-            log_filter: "info".to_string(),
+            log_filter: "info,sqlx=warn".to_string(),
             log_format: LogFormat::Text,
             otlp_endpoint: None,
         }
@@ -258,7 +258,9 @@ impl Config {
         let from_file: Config = env::deserialize(&file_tree).map_err(|e| invalid(origin, e))?;
         let (tree, applied) = env::apply(file_tree, vars).map_err(|e| invalid("environment", e))?;
         let config = if applied {
-            env::deserialize(&tree).map_err(|e| invalid("environment", e))?
+            // Line numbers would point into the merged tree, not at anything the user wrote.
+            env::deserialize(&tree)
+                .map_err(|e| invalid("environment", env::without_location(&e)))?
         } else {
             from_file
         };

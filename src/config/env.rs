@@ -74,3 +74,11 @@ fn set(tree: &mut Value, path: &[String], value: Value) -> Result<(), String> {
     map.insert(Value::String(last.clone()), value);
     Ok(())
 }
+
+/// An error message without its trailing ` at line L column C`.
+pub(super) fn without_location(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) if message[at..].contains(" column ") => message[..at].to_string(),
+        _ => message.to_string(),
+    }
+}
