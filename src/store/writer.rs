@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chrono::NaiveDate;
 use sqlx::PgPool;
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -91,28 +92,36 @@ async fn commit_group(context: &Context, jobs: &[Job]) -> Vec<Result<(), StoreEr
     }
 }
 
+/// Commits batches in one `COPY`. A refusal is retried once after forgetting the known
+/// partitions, because a partition dropped behind the writer's back (retention) looks like one.
 async fn commit(context: &Context, batches: &[&EncodedBatch]) -> Result<(), StoreError> {
     let days: BTreeSet<_> = batches
         .iter()
         .flat_map(|b| b.days.iter().copied())
         .collect();
+    match attempt(context, batches, &days).await {
+        Err(StoreError::Refused(_)) => {
+            context.partitions.forget();
+            attempt(context, batches, &days).await
+        }
+        result => result,
+    }
+}
+
+async fn attempt(
+    context: &Context,
+    batches: &[&EncodedBatch],
+    days: &BTreeSet<NaiveDate>,
+) -> Result<(), StoreError> {
     let work = async {
-        context
-            .partitions
-            .ensure(&days)
-            .await
-            .map_err(Failure::Connect)?;
+        let ensured = context.partitions.ensure(days).await;
+        ensured.map_err(Failure::Connect)?;
         copy_rows(&context.pool, batches).await
     };
-    let result = match tokio::time::timeout(context.commit_timeout, work).await {
+    match tokio::time::timeout(context.commit_timeout, work).await {
         Ok(result) => result.map_err(|failure| classify(context, failure)),
         Err(_) => Err(StoreError::Unavailable),
-    };
-    if let Err(StoreError::Refused(_)) = &result {
-        // A partition dropped behind our back is the usual cause: forget what we know.
-        context.partitions.forget();
     }
-    result
 }
 
 /// A failed commit: getting a connection failing always means the database is unavailable.

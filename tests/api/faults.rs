@@ -86,13 +86,15 @@ async fn a_full_queue_answers_429_and_nothing_acknowledged_is_lost() {
                 .status()
         }));
     }
-    let throttled = eventually(Duration::from_secs(10), || async {
-        let response = app
-            .post("/api/v1/logs", "application/json", record(99))
-            .await;
-        response.status() == 429 && response.headers()["retry-after"] == "1"
+    let full = eventually(Duration::from_secs(10), || async {
+        app.metric_sum("logbridge_queue_records", &[]).await == 3.0
     })
     .await;
+    assert!(full, "the three requests wait in the queue");
+    let response = app
+        .post("/api/v1/logs", "application/json", record(99))
+        .await;
+    let throttled = response.status() == 429 && response.headers()["retry-after"] == "1";
     assert!(throttled, "a full queue answers 429 with Retry-After");
     blocker.rollback().await.unwrap();
     for request in pending {

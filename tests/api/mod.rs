@@ -7,3 +7,4 @@ mod limits;
 mod metrics;
 mod otlp_grpc;
 mod otlp_http;
+mod storage;

@@ -93,3 +93,36 @@ async fn sdk_logs_over_grpc_become_rows() {
         .await;
     assert_eq!(grpc, 5.0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grpc_answers_unavailable_while_the_database_is_down() {
+    use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+    use opentelemetry_proto::tonic::collector::logs::v1::logs_service_client::LogsServiceClient;
+
+    let app = spawn_app().await;
+    let mut client = LogsServiceClient::connect(app.grpc.clone()).await.unwrap();
+    let request = || {
+        let json = super::helpers::fixture("otlp-handmade.json");
+        serde_json::from_slice::<ExportLogsServiceRequest>(&json).unwrap()
+    };
+    let answer = client.export(request()).await.unwrap().into_inner();
+    assert_eq!(answer.partial_success.unwrap().rejected_log_records, 1);
+    app.take_database_down().await;
+    let mut code = tonic::Code::Ok;
+    for _ in 0..100 {
+        code = match client.export(request()).await {
+            Ok(_) => tonic::Code::Ok,
+            Err(status) => status.code(),
+        };
+        if code == tonic::Code::Unavailable {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        code,
+        tonic::Code::Unavailable,
+        "retryable for OTLP exporters"
+    );
+    app.bring_database_back().await;
+}

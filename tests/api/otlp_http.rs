@@ -155,3 +155,74 @@ async fn a_gzip_bomb_answers_413() {
     assert_eq!(response.status(), 413);
     assert_eq!(app.get("/healthz").await.status(), 200);
 }
+
+/// One OTLP request mixing hostile records: the bad one is rejected, the others stored safely.
+#[tokio::test]
+async fn hostile_records_in_one_request_are_stored_safely_or_rejected_alone() {
+    use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+    use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
+    use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
+
+    let text = |s: &str| {
+        Some(AnyValue {
+            value: Some(any_value::Value::StringValue(s.into())),
+        })
+    };
+    let attribute = |k: String| KeyValue {
+        key: k,
+        value: text("v"),
+        ..KeyValue::default()
+    };
+    let record = |body: &str| LogRecord {
+        body: text(body),
+        ..LogRecord::default()
+    };
+    let records = vec![
+        record("nul\0inside"),
+        LogRecord {
+            attributes: (0..5000).map(|i| attribute(format!("k{i}"))).collect(),
+            ..record("many attributes")
+        },
+        LogRecord {
+            time_unix_nano: 0,
+            ..record("time zero")
+        },
+        LogRecord {
+            time_unix_nano: u64::MAX,
+            ..record("year 2554, past what nanoseconds in i64 hold")
+        },
+        LogRecord {
+            trace_id: vec![1; 5],
+            ..record("bad trace id")
+        },
+        record(&"x".repeat(300 * 1024)),
+    ];
+    let request = ExportLogsServiceRequest {
+        resource_logs: vec![ResourceLogs {
+            scope_logs: vec![ScopeLogs {
+                log_records: records,
+                ..ScopeLogs::default()
+            }],
+            ..ResourceLogs::default()
+        }],
+    };
+    let app = spawn_app().await;
+    let response = app
+        .post(
+            "/v1/logs",
+            "application/x-protobuf",
+            request.encode_to_vec(),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let answer = ExportLogsServiceResponse::decode(response.bytes().await.unwrap()).unwrap();
+    assert_eq!(answer.partial_success.unwrap().rejected_log_records, 1);
+    assert_eq!(app.count("true").await, 5);
+    assert_eq!(app.count("body = 'nul\u{FFFD}inside'").await, 1);
+    assert_eq!(
+        app.count("ts > now() - interval '1 hour'").await,
+        5,
+        "0 and 9999 become receive time"
+    );
+    assert_eq!(app.get("/healthz").await.status(), 200);
+}
