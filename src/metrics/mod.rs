@@ -4,6 +4,7 @@
 mod bridge;
 mod derived;
 mod exposition;
+mod families;
 mod guard;
 
 use std::sync::Arc;
@@ -11,8 +12,9 @@ use std::sync::Arc;
 use prometheus_client::registry::Registry;
 
 pub use bridge::{BridgeMetrics, Outcome, Protocol, RejectReason};
-pub use derived::{DerivedMetrics, Sample, Thresholds, derive};
+pub use derived::{Sample, Thresholds, derive};
 pub use exposition::{Format, content_type};
+pub use families::DerivedMetrics;
 pub use guard::OVERFLOW;
 
 use crate::config::MetricsConfig;

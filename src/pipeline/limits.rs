@@ -4,6 +4,7 @@
 use chrono::{Duration, SecondsFormat};
 use serde_json::Value;
 
+use super::fields;
 use crate::config::Config;
 use crate::model::{Attributes, LogRecord};
 
@@ -76,15 +77,9 @@ impl Limits {
     }
 }
 
-/// Cuts a string to at most `max` bytes, on a character boundary.
-pub fn truncate(s: &mut String, max: usize) {
-    if s.len() <= max {
-        return;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
+/// Cuts a string in place to at most `max` bytes, on a character boundary.
+fn truncate(s: &mut String, max: usize) {
+    let end = fields::truncate(s, max).len();
     s.truncate(end);
 }
 

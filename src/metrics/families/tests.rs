@@ -2,10 +2,10 @@
 
 use chrono::Utc;
 
-use super::*;
 use crate::config::MetricsConfig;
+use crate::metrics::derived::*;
 use crate::metrics::{Format, Metrics};
-use crate::model::{DbQuery, ExceptionInfo, HttpRequest};
+use crate::model::{DbQuery, ExceptionInfo, HttpRequest, LogRecord};
 
 const THRESHOLDS: Thresholds = Thresholds {
     slow_request_seconds: 1.0,
