@@ -13,12 +13,7 @@ fn record(i: usize) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_outage_answers_503_and_ingest_resumes_by_itself() {
     let app = spawn_app().await;
-    assert_eq!(
-        app.post("/api/v1/logs", "application/json", record(0))
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(app.post_json(record(0)).await, 200);
     app.take_database_down().await;
 
     let answered_503 = eventually(Duration::from_secs(20), || async {
@@ -46,12 +41,7 @@ async fn database_outage_answers_503_and_ingest_resumes_by_itself() {
     })
     .await;
     assert!(ready, "readiness returns without a restart");
-    assert_eq!(
-        app.post("/api/v1/logs", "application/json", record(2))
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(app.post_json(record(2)).await, 200);
     assert_eq!(app.count("body IN ('record 0', 'record 2')").await, 2);
 }
 
@@ -63,29 +53,10 @@ async fn a_full_queue_answers_429_and_nothing_acknowledged_is_lost() {
     })
     .await;
     // Hold a lock on the table so the first commit waits and the queue fills up.
-    let mut blocker = app.db.begin().await.unwrap();
-    sqlx::query("LOCK TABLE logs IN ACCESS EXCLUSIVE MODE")
-        .execute(&mut *blocker)
-        .await
-        .unwrap();
-    let mut pending = Vec::new();
-    for i in 0..3 {
-        let (client, url, body) = (
-            app.client.clone(),
-            format!("{}/api/v1/logs", app.http),
-            record(i),
-        );
-        pending.push(tokio::spawn(async move {
-            client
-                .post(url)
-                .header("content-type", "application/json")
-                .body(body)
-                .send()
-                .await
-                .unwrap()
-                .status()
-        }));
-    }
+    let blocker = app.lock_logs().await;
+    let pending: Vec<_> = (0..3)
+        .map(|i| app.post_json_in_background(record(i)))
+        .collect();
     let full = eventually(Duration::from_secs(10), || async {
         app.metric_sum("logbridge_queue_records", &[]).await == 3.0
     })
@@ -110,20 +81,8 @@ async fn a_full_queue_answers_429_and_nothing_acknowledged_is_lost() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graceful_stop_commits_what_is_queued() {
     let mut app = spawn_app().await;
-    let mut blocker = app.db.begin().await.unwrap();
-    sqlx::query("LOCK TABLE logs IN ACCESS EXCLUSIVE MODE")
-        .execute(&mut *blocker)
-        .await
-        .unwrap();
-    let (client, url) = (app.client.clone(), format!("{}/api/v1/logs", app.http));
-    let request = tokio::spawn(async move {
-        client
-            .post(url)
-            .header("content-type", "application/json")
-            .body(record(7))
-            .send()
-            .await
-    });
+    let blocker = app.lock_logs().await;
+    let request = app.post_json_in_background(record(7));
     tokio::time::sleep(Duration::from_millis(300)).await;
     let releaser = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -132,7 +91,7 @@ async fn graceful_stop_commits_what_is_queued() {
     app.stop().await;
     releaser.await.unwrap();
     assert_eq!(
-        request.await.unwrap().unwrap().status(),
+        request.await.unwrap(),
         200,
         "answered before the bridge exits"
     );

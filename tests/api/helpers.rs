@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use logbridge::app::{self, Running};
 use logbridge::config::{Config, Secret};
 use sqlx::{PgPool, Row};
+use tokio::task::JoinHandle;
 
 const ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -73,6 +74,33 @@ impl TestApp {
             .send()
             .await
             .expect("request is sent")
+    }
+
+    /// POSTs a JSON body to the JSON receiver and returns the status.
+    pub async fn post_json(&self, body: String) -> reqwest::StatusCode {
+        self.post("/api/v1/logs", "application/json", body)
+            .await
+            .status()
+    }
+
+    /// POSTs a JSON body to the JSON receiver from a task of its own.
+    pub fn post_json_in_background(&self, body: String) -> JoinHandle<reqwest::StatusCode> {
+        let (client, url) = (self.client.clone(), format!("{}/api/v1/logs", self.http));
+        tokio::spawn(async move {
+            let request = client
+                .post(url)
+                .header("content-type", "application/json")
+                .body(body);
+            request.send().await.expect("request is sent").status()
+        })
+    }
+
+    /// Holds an exclusive lock on `logs` until the returned transaction ends, so commits wait.
+    pub async fn lock_logs(&self) -> sqlx::Transaction<'static, sqlx::Postgres> {
+        let mut transaction = self.db.begin().await.unwrap();
+        let lock = sqlx::query("LOCK TABLE logs IN ACCESS EXCLUSIVE MODE");
+        lock.execute(&mut *transaction).await.unwrap();
+        transaction
     }
 
     /// GETs a path.

@@ -75,25 +75,10 @@ async fn a_partition_dropped_behind_the_bridge_is_recreated() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_requests_share_commits() {
     let app = spawn_app_with(|c| c.ingest.writers = 2).await;
-    let mut blocker = app.db.begin().await.unwrap();
-    sqlx::query("LOCK TABLE logs IN ACCESS EXCLUSIVE MODE")
-        .execute(&mut *blocker)
-        .await
-        .unwrap();
+    let blocker = app.lock_logs().await;
     let requests: Vec<_> = (0..20)
         .map(|i| {
-            let (client, url) = (app.client.clone(), format!("{}/api/v1/logs", app.http));
-            let body = json!({"message": format!("concurrent {i}")}).to_string();
-            tokio::spawn(async move {
-                client
-                    .post(url)
-                    .header("content-type", "application/json")
-                    .body(body)
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-            })
+            app.post_json_in_background(json!({"message": format!("concurrent {i}")}).to_string())
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(500)).await;
