@@ -1,1 +1,151 @@
-fn main() {}
+//! CPU per record with the store left out: everything the bridge does to an OTLP/HTTP protobuf
+//! request of 500 records (decode, convert, limits, pipeline, COPY encoding, derived metrics), each
+//! step alone, and micro-benchmarks of the JSON decoder, SQL fingerprinting and route templating.
+//! Throughput is in records (elements), so criterion reports time per record. See bench/README.md.
+
+#[path = "../bench/workload.rs"]
+mod workload;
+
+use std::hint::black_box;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use chrono::Utc;
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use logbridge::config::Config;
+use logbridge::ingest::{json, otlp};
+use logbridge::metrics::Metrics;
+use logbridge::model::LogRecord;
+use logbridge::pipeline::{self, limits::Limits, route, sql};
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+use opentelemetry_proto::tonic::common::v1::any_value;
+use prost::Message as _;
+
+const RECORDS: usize = 500;
+
+fn request() -> ExportLogsServiceRequest {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    workload::single_request(RECORDS, 42, now)
+}
+
+/// The bridge's path from request bytes to encoded rows and counted metrics, minus the database.
+fn full_path(body: &[u8], config: &Config, limits: &Limits, metrics: &Metrics) -> usize {
+    let request = otlp::decode_protobuf(body).expect("the workload decodes");
+    let mut records = otlp::convert(request, Utc::now()).records;
+    bound_and_process(&mut records, config, limits);
+    let batch = logbridge::store::copy::encode(&records);
+    metrics.observe_accepted(&records);
+    batch.data.len()
+}
+
+fn bound_and_process(records: &mut [LogRecord], config: &Config, limits: &Limits) {
+    for record in records {
+        limits.bound(record);
+        pipeline::process(record, &config.fields);
+    }
+}
+
+fn otlp_path(c: &mut Criterion) {
+    let config = Config::default();
+    let limits = Limits::from_config(&config);
+    let metrics = Metrics::new(&config.metrics);
+    let request = request();
+    let body = request.encode_to_vec();
+    let converted = otlp::convert(request.clone(), Utc::now()).records;
+    let mut processed = converted.clone();
+    bound_and_process(&mut processed, &config, &limits);
+
+    let mut group = c.benchmark_group("otlp_500");
+    group.throughput(Throughput::Elements(RECORDS as u64));
+    group.bench_function("full_path", |b| {
+        b.iter(|| full_path(black_box(&body), &config, &limits, &metrics))
+    });
+    group.bench_function("decode_protobuf", |b| {
+        b.iter(|| otlp::decode_protobuf(black_box(&body)).unwrap())
+    });
+    group.bench_function("convert", |b| {
+        b.iter_batched(
+            || request.clone(),
+            |request| otlp::convert(request, Utc::now()),
+            BatchSize::SmallInput,
+        )
+    });
+    group.bench_function("limits_and_process", |b| {
+        b.iter_batched(
+            || converted.clone(),
+            |mut records| {
+                bound_and_process(&mut records, &config, &limits);
+                records
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    group.bench_function("copy_encode", |b| {
+        b.iter(|| logbridge::store::copy::encode(black_box(&processed)))
+    });
+    group.bench_function("observe_accepted", |b| {
+        b.iter(|| metrics.observe_accepted(black_box(&processed)))
+    });
+    group.finish();
+}
+
+/// The string values of one attribute over the request's records.
+fn attribute_texts(request: &ExportLogsServiceRequest, key: &str) -> Vec<String> {
+    let records = request.resource_logs.iter().flat_map(|r| &r.scope_logs);
+    records
+        .flat_map(|s| &s.log_records)
+        .flat_map(|r| &r.attributes)
+        .filter(|kv| kv.key == key)
+        .filter_map(|kv| match kv.value.as_ref()?.value.as_ref()? {
+            any_value::Value::StringValue(s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn micro(c: &mut Criterion) {
+    let config = Config::default();
+    let request = request();
+    let ndjson = workload::ndjson(&request);
+    let statements = attribute_texts(&request, "db.query.text");
+    let paths = attribute_texts(&request, "url.path");
+
+    let mut group = c.benchmark_group("micro");
+    group.throughput(Throughput::Elements(RECORDS as u64));
+    group.bench_function("json_decode_ndjson_500", |b| {
+        b.iter(|| json::decode(black_box(&ndjson), None, &config.fields, Utc::now()).unwrap())
+    });
+    group.throughput(Throughput::Elements(statements.len() as u64));
+    group.bench_function("sql_fingerprint", |b| {
+        b.iter(|| {
+            for statement in &statements {
+                black_box(sql::fingerprint(black_box(statement)));
+            }
+        })
+    });
+    group.throughput(Throughput::Elements(paths.len() as u64));
+    group.bench_function("route_template", |b| {
+        b.iter(|| {
+            for path in &paths {
+                black_box(route::template(black_box(path)));
+            }
+        })
+    });
+    group.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .sample_size(30)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4))
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = otlp_path, micro
+}
+criterion_main!(benches);

@@ -1,1 +1,134 @@
-fn main() {}
+//! Ingest benchmark: committed rows/s of the running bridge against raw `COPY` of the same rows
+//! into the same table, on a fresh database; or, with `--copy-only`, what each index of `logs`
+//! costs at ingest. See bench/README.md.
+
+mod bridge;
+mod copy;
+mod cpu;
+mod database;
+mod indexes;
+mod report;
+#[path = "../workload.rs"]
+mod workload;
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use clap::{Parser, ValueEnum};
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+
+use database::BenchDatabase;
+use report::{Phase, RunReport};
+
+/// How the bridge is fed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Protocol {
+    /// OTLP/HTTP protobuf to /v1/logs.
+    Otlp,
+    /// NDJSON to /api/v1/logs.
+    Json,
+    /// OTLP/gRPC `LogsService/Export`.
+    Grpc,
+}
+
+#[derive(Debug, Parser)]
+#[command(about = "Bridge ingest rate against raw COPY of the same rows")]
+pub struct Args {
+    /// Records per run (per phase).
+    #[arg(long, default_value_t = 200_000)]
+    records: usize,
+    /// Concurrent clients pushing to the bridge.
+    #[arg(long, default_value_t = 8)]
+    clients: usize,
+    /// Runs; the order of the two phases alternates between runs.
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+    /// Wire format used to feed the bridge.
+    #[arg(long, value_enum, default_value_t = Protocol::Otlp)]
+    protocol: Protocol,
+    /// Bridge writer connections (`ingest.writers`); also the connections of the COPY phase.
+    #[arg(long, default_value_t = 2)]
+    writers: usize,
+    /// Request batches per COPY (one transaction) in the COPY phase; 1 is one COPY per request.
+    #[arg(long, default_value_t = 1)]
+    copy_group: usize,
+    /// Seed of the generated records.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Only raw COPY, once per index set in `--indexes`, to measure what each index costs.
+    #[arg(long)]
+    copy_only: bool,
+    /// Index sets for `--copy-only`: none, ts, service_ts, trace, all (comma-separated).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "none,ts,service_ts,trace,all"
+    )]
+    indexes: Vec<indexes::IndexSet>,
+}
+
+impl Args {
+    /// The COPY phase: as many connections as the bridge has writers.
+    fn copy_plan(&self) -> copy::Plan {
+        copy::Plan {
+            connections: self.writers,
+            group: self.copy_group,
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos() as u64;
+    let requests = workload::requests(args.records, args.seed, now);
+    let batches = copy::prepare(&requests);
+    report::workload(&requests, &batches);
+    let db = BenchDatabase::create().await?;
+    let result = if args.copy_only {
+        indexes::run(&args, &db, &batches).await
+    } else {
+        compare(&args, &db, &requests, &batches).await
+    };
+    db.drop().await?;
+    result
+}
+
+/// Runs the bridge phase and the COPY phase `args.runs` times, alternating their order.
+async fn compare(
+    args: &Args,
+    db: &BenchDatabase,
+    requests: &[ExportLogsServiceRequest],
+    batches: &Arc<Vec<copy::Batch>>,
+) -> anyhow::Result<()> {
+    let bridge = bridge::Bridge::start(args, db, requests).await?;
+    let plan = args.copy_plan();
+    println!(
+        "bridge: {:?} via {} clients, {} writers; COPY: {} connections, {} request batch(es) per COPY",
+        args.protocol, args.clients, args.writers, plan.connections, plan.group
+    );
+    bridge.warm_up().await?;
+    copy::run(db, batches, batches.len().min(20), plan).await?;
+    let mut reports = Vec::new();
+    for run in 0..args.runs {
+        let order = if run % 2 == 0 {
+            [Phase::Bridge, Phase::Copy]
+        } else {
+            [Phase::Copy, Phase::Bridge]
+        };
+        let mut report = RunReport::default();
+        for phase in order {
+            db.reset().await?;
+            match phase {
+                Phase::Bridge => report.bridge = Some(bridge.run(db).await?),
+                Phase::Copy => {
+                    report.copy = Some(copy::run(db, batches, batches.len(), plan).await?)
+                }
+            }
+        }
+        report.print(run + 1, order);
+        reports.push(report);
+    }
+    report::medians(&reports);
+    bridge.stop().await
+}

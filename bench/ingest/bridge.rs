@@ -1,0 +1,213 @@
+//! The bridge phase: the bridge runs in-process on port 0 and `clients` concurrent clients push
+//! pre-encoded requests; rows/s is rows counted in `logs` over the time until the last ack.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use anyhow::{Context as _, bail};
+use bytes::Bytes;
+use logbridge::app::{self, Running};
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+use opentelemetry_proto::tonic::collector::logs::v1::logs_service_client::LogsServiceClient;
+use prost::Message as _;
+use tonic::transport::Channel;
+
+use crate::cpu::Cpu;
+use crate::database::BenchDatabase;
+use crate::report::PhaseResult;
+use crate::{Args, Protocol, workload};
+
+/// What the clients send, prepared before any timing.
+enum Payloads {
+    Http {
+        url: String,
+        content_type: &'static str,
+        bodies: Vec<Bytes>,
+    },
+    Grpc {
+        channel: Channel,
+        requests: Vec<ExportLogsServiceRequest>,
+    },
+}
+
+/// A started bridge and its prepared load.
+pub struct Bridge {
+    running: Running,
+    metrics_url: String,
+    http: reqwest::Client,
+    payloads: Arc<Payloads>,
+    clients: usize,
+}
+
+impl Bridge {
+    /// Starts the bridge on the bench database and encodes every request for `args.protocol`.
+    pub async fn start(
+        args: &Args,
+        db: &BenchDatabase,
+        requests: &[ExportLogsServiceRequest],
+    ) -> anyhow::Result<Bridge> {
+        let mut config = db.config();
+        config.ingest.writers = args.writers;
+        let running = app::start(config).await.context("starting the bridge")?;
+        let base = format!("http://{}", running.http_addr);
+        let payloads = match args.protocol {
+            Protocol::Otlp => Payloads::Http {
+                url: format!("{base}/v1/logs"),
+                content_type: "application/x-protobuf",
+                bodies: requests.iter().map(|r| r.encode_to_vec().into()).collect(),
+            },
+            Protocol::Json => Payloads::Http {
+                url: format!("{base}/api/v1/logs"),
+                content_type: "application/x-ndjson",
+                bodies: requests
+                    .iter()
+                    .map(|r| workload::ndjson(r).into())
+                    .collect(),
+            },
+            Protocol::Grpc => Payloads::Grpc {
+                channel: Channel::from_shared(format!("http://{}", running.grpc_addr))?
+                    .connect()
+                    .await?,
+                requests: requests.to_vec(),
+            },
+        };
+        Ok(Bridge {
+            running,
+            metrics_url: format!("{base}/metrics"),
+            http: reqwest::Client::new(),
+            payloads: Arc::new(payloads),
+            clients: args.clients,
+        })
+    }
+
+    /// Sends the first requests once, so that connections and caches are warm.
+    pub async fn warm_up(&self) -> anyhow::Result<()> {
+        let count = self.payloads.len().min(20);
+        push(&self.http, &self.payloads, count, self.clients).await?;
+        Ok(())
+    }
+
+    /// Pushes every request and waits for every ack; `db` must be empty.
+    pub async fn run(&self, db: &BenchDatabase) -> anyhow::Result<PhaseResult> {
+        let before = self.commit_stats().await?;
+        let cpu = Cpu::now();
+        let started = Instant::now();
+        let count = self.payloads.len();
+        let latencies = push(&self.http, &self.payloads, count, self.clients).await?;
+        let seconds = started.elapsed().as_secs_f64();
+        let cpu = Cpu::now().since(cpu);
+        let after = self.commit_stats().await?;
+        let commits = after.0 - before.0;
+        Ok(PhaseResult {
+            rows: db.count().await?,
+            seconds,
+            latencies_ms: latencies,
+            commits: Some(commits),
+            commit_ms: Some((after.1 - before.1) / commits * 1000.0),
+            cpu,
+        })
+    }
+
+    /// Successful group commits so far and the seconds they took, from the bridge's `/metrics`.
+    async fn commit_stats(&self) -> anyhow::Result<(f64, f64)> {
+        let text = self
+            .http
+            .get(&self.metrics_url)
+            .send()
+            .await?
+            .text()
+            .await?;
+        let sample = |name: &str| -> f64 {
+            let prefix = format!("{name}{{success=\"true\"}} ");
+            text.lines()
+                .filter_map(|line| line.strip_prefix(&prefix)?.trim().parse::<f64>().ok())
+                .sum()
+        };
+        Ok((
+            sample("logbridge_commits_total"),
+            sample("logbridge_commit_duration_seconds_sum"),
+        ))
+    }
+
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.running.stop().await
+    }
+}
+
+impl Payloads {
+    fn len(&self) -> usize {
+        match self {
+            Payloads::Http { bodies, .. } => bodies.len(),
+            Payloads::Grpc { requests, .. } => requests.len(),
+        }
+    }
+}
+
+/// Sends the first `count` payloads from `clients` tasks; returns each request's ack latency
+/// in milliseconds. Any non-success answer fails the run.
+async fn push(
+    http: &reqwest::Client,
+    payloads: &Arc<Payloads>,
+    count: usize,
+    clients: usize,
+) -> anyhow::Result<Vec<f64>> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let tasks: Vec<_> = (0..clients)
+        .map(|_| {
+            let (http, payloads, next) = (http.clone(), payloads.clone(), next.clone());
+            tokio::spawn(async move { client(http, payloads, next, count).await })
+        })
+        .collect();
+    let mut latencies = Vec::with_capacity(count);
+    for task in tasks {
+        latencies.extend(task.await??);
+    }
+    Ok(latencies)
+}
+
+async fn client(
+    http: reqwest::Client,
+    payloads: Arc<Payloads>,
+    next: Arc<AtomicUsize>,
+    count: usize,
+) -> anyhow::Result<Vec<f64>> {
+    let mut grpc = match payloads.as_ref() {
+        Payloads::Grpc { channel, .. } => Some(LogsServiceClient::new(channel.clone())),
+        Payloads::Http { .. } => None,
+    };
+    let mut latencies = Vec::new();
+    loop {
+        let index = next.fetch_add(1, Ordering::Relaxed);
+        if index >= count {
+            return Ok(latencies);
+        }
+        let started = Instant::now();
+        match (payloads.as_ref(), grpc.as_mut()) {
+            (Payloads::Grpc { requests, .. }, Some(grpc)) => {
+                grpc.export(requests[index].clone()).await?;
+            }
+            (
+                Payloads::Http {
+                    url,
+                    content_type,
+                    bodies,
+                },
+                _,
+            ) => {
+                let response = http
+                    .post(url)
+                    .header("content-type", *content_type)
+                    .body(bodies[index].clone())
+                    .send()
+                    .await?;
+                if !response.status().is_success() {
+                    let status = response.status();
+                    bail!("request {index}: {status}: {}", response.text().await?);
+                }
+            }
+            (Payloads::Grpc { .. }, None) => unreachable!("gRPC payloads come with a client"),
+        }
+        latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+}
