@@ -1,5 +1,7 @@
 //! The one record type every receiver produces and every sink consumes (OTel log data model).
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
@@ -78,8 +80,9 @@ pub struct LogRecord {
     pub scope: Option<String>,
     /// Everything else the record carried.
     pub attributes: Attributes,
-    /// Attributes of the emitting resource (process, host, SDK).
-    pub resource: Attributes,
+    /// Attributes of the emitting resource (process, host, SDK), shared by every record of
+    /// that resource in a request.
+    pub resource: Arc<Attributes>,
     /// Set by the pipeline when the record describes an HTTP request.
     pub request: Option<HttpRequest>,
     /// Set by the pipeline when the record describes a database query.
@@ -140,7 +143,7 @@ impl LogRecord {
             span_id: None,
             scope: None,
             attributes: Attributes::new(),
-            resource: Attributes::new(),
+            resource: Arc::default(),
             request: None,
             query: None,
             exception: None,

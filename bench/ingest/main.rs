@@ -11,6 +11,10 @@ mod report;
 #[path = "../workload.rs"]
 mod workload;
 
+/// The same allocator as the `logbridge` binary, so the bridge runs as it does in production.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 

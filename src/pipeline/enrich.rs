@@ -5,10 +5,10 @@
 use std::borrow::Cow;
 
 use crate::config::FieldAliases;
-use crate::model::{Attributes, DbQuery, ExceptionInfo, HttpRequest, LogRecord};
+use crate::model::{DbQuery, ExceptionInfo, HttpRequest, LogRecord};
 
 use super::exception;
-use super::fields::{as_f64, first, first_text, lookup, truncate};
+use super::fields::{Fields, as_f64, truncate};
 use super::route::{self, MAX_ROUTE_BYTES};
 use super::sql;
 
@@ -27,28 +27,28 @@ pub const MAX_DB_SYSTEM_BYTES: usize = 64;
 
 /// Fills `record.request`, `record.query` and `record.exception` where they are still unset.
 pub fn enrich(record: &mut LogRecord, aliases: &FieldAliases) {
-    let attributes = &record.attributes;
+    let fields = Fields::new(&record.attributes);
     if record.request.is_none() {
-        record.request = request(attributes, aliases);
+        record.request = request(&fields, aliases);
     }
     if record.query.is_none() {
-        record.query = query(attributes, aliases);
+        record.query = query(&fields, aliases);
     }
     if record.exception.is_none() {
-        record.exception = exception_from_attributes(attributes, aliases, &record.body)
+        record.exception = exception_from_attributes(&fields, aliases, &record.body)
             .or_else(|| exception::from_body(&record.body));
     }
 }
 
 /// A request when a method is given, or a status code with a route or path.
-fn request(attributes: &Attributes, aliases: &FieldAliases) -> Option<HttpRequest> {
-    let method = first_text(attributes, &aliases.http_method);
-    let status_code = first(attributes, &aliases.http_status).and_then(status_code);
+fn request(fields: &Fields, aliases: &FieldAliases) -> Option<HttpRequest> {
+    let method = fields.first_text(&aliases.http_method);
+    let status_code = fields.first(&aliases.http_status).and_then(status_code);
     if method.is_none() && status_code.is_none() {
         return None;
     }
-    let route = first_text(attributes, &aliases.http_route);
-    let path = first_text(attributes, &aliases.http_path);
+    let route = fields.first_text(&aliases.http_route);
+    let path = fields.first_text(&aliases.http_path);
     let route = match (route, path) {
         (Some(route), _) => truncate(&route, MAX_ROUTE_BYTES).to_string(),
         (None, Some(path)) => route::template(&path),
@@ -59,7 +59,7 @@ fn request(attributes: &Attributes, aliases: &FieldAliases) -> Option<HttpReques
         method: normalize_method(method.as_deref()).to_string(),
         route,
         status_code,
-        duration_seconds: duration(attributes, aliases),
+        duration_seconds: duration(fields, aliases),
     })
 }
 
@@ -83,9 +83,9 @@ fn status_code(value: &serde_json::Value) -> Option<u16> {
 }
 
 /// A query when a statement is given and is recognizable SQL or names its database system.
-fn query(attributes: &Attributes, aliases: &FieldAliases) -> Option<DbQuery> {
-    let statement = first_text(attributes, &aliases.db_statement)?;
-    let system = first_text(attributes, &aliases.db_system);
+fn query(fields: &Fields, aliases: &FieldAliases) -> Option<DbQuery> {
+    let statement = fields.first_text(&aliases.db_statement)?;
+    let system = fields.first_text(&aliases.db_system);
     let operation = sql::operation(&statement);
     if system.is_none() && operation == sql::OTHER_OPERATION {
         return None;
@@ -98,15 +98,15 @@ fn query(attributes: &Attributes, aliases: &FieldAliases) -> Option<DbQuery> {
         system,
         operation,
         fingerprint: sql::fingerprint(&statement),
-        duration_seconds: duration(attributes, aliases),
+        duration_seconds: duration(fields, aliases),
     })
 }
 
 /// Seconds from the first usable `duration_s` alias, else the first `duration_ms` one / 1000.
-fn duration(attributes: &Attributes, aliases: &FieldAliases) -> Option<f64> {
+fn duration(fields: &Fields, aliases: &FieldAliases) -> Option<f64> {
     let first_number = |keys: &[String]| {
         keys.iter()
-            .filter_map(|key| lookup(attributes, key))
+            .filter_map(|key| fields.lookup(key))
             .filter_map(as_f64)
             .find(|n| *n >= 0.0)
     };
@@ -118,13 +118,13 @@ fn duration(attributes: &Attributes, aliases: &FieldAliases) -> Option<f64> {
 /// missing type or message is read from the stack trace (the attribute's, else the body's),
 /// and the type defaults to `Error`.
 fn exception_from_attributes(
-    attributes: &Attributes,
+    fields: &Fields,
     aliases: &FieldAliases,
     body: &str,
 ) -> Option<ExceptionInfo> {
-    let exception_type = first_text(attributes, &aliases.exception_type);
-    let message = first_text(attributes, &aliases.exception_message);
-    let stack = first_text(attributes, &aliases.exception_stacktrace);
+    let exception_type = fields.first_text(&aliases.exception_type);
+    let message = fields.first_text(&aliases.exception_message);
+    let stack = fields.first_text(&aliases.exception_stacktrace);
     if exception_type.is_none() && message.is_none() && stack.is_none() {
         return None;
     }

@@ -45,8 +45,12 @@ pub fn take(obj: &mut Attributes, key: &str) -> Option<Value> {
 
 /// The value of the first key in `keys` that holds a non-null value.
 pub fn first<'a>(obj: &'a Attributes, keys: &[String]) -> Option<&'a Value> {
+    first_by(keys, |key| lookup(obj, key))
+}
+
+fn first_by<'a>(keys: &[String], lookup: impl Fn(&str) -> Option<&'a Value>) -> Option<&'a Value> {
     keys.iter()
-        .filter_map(|key| lookup(obj, key))
+        .filter_map(|key| lookup(key))
         .find(|value| !value.is_null())
 }
 
@@ -79,14 +83,75 @@ pub fn as_f64(value: &Value) -> Option<f64> {
 
 /// The first non-empty text among `keys`, trimmed.
 pub fn first_text<'a>(obj: &'a Attributes, keys: &[String]) -> Option<Cow<'a, str>> {
+    first_text_by(keys, |key| lookup(obj, key))
+}
+
+fn first_text_by<'a>(
+    keys: &[String],
+    lookup: impl Fn(&str) -> Option<&'a Value>,
+) -> Option<Cow<'a, str>> {
     keys.iter()
-        .filter_map(|key| lookup(obj, key))
+        .filter_map(|key| lookup(key))
         .filter_map(as_text)
         .find(|text| !text.trim().is_empty())
         .map(|text| match text {
             Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
             Cow::Owned(text) => Cow::Owned(text.trim().to_string()),
         })
+}
+
+/// A record's attributes prepared for many alias lookups, as the enrich step makes on every
+/// record: a key whose first byte starts no attribute key is skipped without a map lookup, and
+/// dotted paths are tried only when some attribute is an object.
+pub struct Fields<'a> {
+    obj: &'a Attributes,
+    first_bytes: [u64; 4],
+    nested: bool,
+}
+
+impl<'a> Fields<'a> {
+    /// Indexes the attribute keys' first bytes, in one pass over the keys.
+    pub fn new(obj: &'a Attributes) -> Fields<'a> {
+        let mut first_bytes = [0u64; 4];
+        for key in obj.keys() {
+            match key.as_bytes().first() {
+                Some(&byte) => first_bytes[usize::from(byte >> 6)] |= 1 << (byte & 63),
+                // An empty key starts paths like `.x`: nothing can be ruled out by first byte.
+                None => first_bytes = [u64::MAX; 4],
+            }
+        }
+        let nested = obj.values().any(Value::is_object);
+        Fields {
+            obj,
+            first_bytes,
+            nested,
+        }
+    }
+
+    /// Like [`lookup`].
+    pub fn lookup(&self, key: &str) -> Option<&'a Value> {
+        let Some(&byte) = key.as_bytes().first() else {
+            return self.obj.get(key);
+        };
+        if self.first_bytes[usize::from(byte >> 6)] & (1 << (byte & 63)) == 0 {
+            return None;
+        }
+        if self.nested {
+            lookup(self.obj, key)
+        } else {
+            self.obj.get(key)
+        }
+    }
+
+    /// Like [`first`].
+    pub fn first(&self, keys: &[String]) -> Option<&'a Value> {
+        first_by(keys, |key| self.lookup(key))
+    }
+
+    /// Like [`first_text`].
+    pub fn first_text(&self, keys: &[String]) -> Option<Cow<'a, str>> {
+        first_text_by(keys, |key| self.lookup(key))
+    }
 }
 
 /// `text` cut to at most `max` bytes, on a char boundary.
@@ -177,5 +242,34 @@ mod tests {
         assert_eq!(truncate("héllo", 2), "h");
         assert_eq!(truncate("héllo", 3), "hé");
         assert_eq!(truncate("abc", 10), "abc");
+    }
+
+    mod view {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn key() -> impl Strategy<Value = String> {
+            "[ab.]{0,5}"
+        }
+
+        fn object() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![Just(json!(1)), Just(json!("s")), Just(Value::Null)];
+            leaf.prop_recursive(3, 12, 3, |inner| {
+                proptest::collection::btree_map(key(), inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect()))
+            })
+        }
+
+        proptest! {
+            /// The prepared view finds exactly what a plain lookup finds.
+            #[test]
+            fn fields_view_agrees_with_lookup(value in object(), keys in proptest::collection::vec(key(), 1..6)) {
+                let Value::Object(map) = value else { return Ok(()) };
+                let fields = Fields::new(&map);
+                for key in &keys {
+                    prop_assert_eq!(fields.lookup(key), lookup(&map, key));
+                }
+            }
+        }
     }
 }

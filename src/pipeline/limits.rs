@@ -1,6 +1,8 @@
 //! Bounds on what one record may hold: attribute counts, string lengths and timestamps.
 //! Runs first, so every later step and sink sees bounded records.
 
+use std::sync::Arc;
+
 use chrono::{Duration, SecondsFormat};
 use serde_json::Value;
 
@@ -33,7 +35,11 @@ impl Limits {
     /// Bounds the record in place; returns the number of attributes dropped.
     pub fn bound(&self, record: &mut LogRecord) -> usize {
         truncate(&mut record.body, self.max_value_bytes);
-        let dropped = self.bound_map(&mut record.attributes) + self.bound_map(&mut record.resource);
+        let mut dropped = self.bound_map(&mut record.attributes);
+        if self.exceeded_by(&record.resource) {
+            // Shared with the request's other records: copied only when it must change.
+            dropped += self.bound_map(Arc::make_mut(&mut record.resource));
+        }
         self.clamp_time(record);
         dropped
     }
@@ -45,6 +51,22 @@ impl Limits {
         }
         map.values_mut().for_each(|v| self.bound_value(v));
         excess.len()
+    }
+
+    /// Whether bounding would change the map, checked without copying it.
+    fn exceeded_by(&self, map: &Attributes) -> bool {
+        map.len() > self.max_attributes || map.values().any(|v| self.value_exceeds(v))
+    }
+
+    fn value_exceeds(&self, value: &Value) -> bool {
+        match value {
+            Value::String(s) => s.len() > self.max_value_bytes,
+            Value::Array(items) => {
+                items.len() > self.max_attributes || items.iter().any(|v| self.value_exceeds(v))
+            }
+            Value::Object(map) => self.exceeded_by(map),
+            _ => false,
+        }
     }
 
     fn bound_value(&self, value: &mut Value) {

@@ -5,8 +5,10 @@
 
 use std::collections::BTreeSet;
 use std::io::{self, Write};
+use std::ops::Range;
+use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use serde_json::ser::{CharEscape, Formatter};
 
 use crate::model::{Attributes, LogRecord};
@@ -37,14 +39,30 @@ pub fn encode(records: &[LogRecord]) -> EncodedBatch {
         records: records.len(),
         days: BTreeSet::new(),
     };
+    let mut last_resource: Option<(&Arc<Attributes>, Range<usize>)> = None;
+    let mut scratch = Vec::with_capacity(1024);
     for record in records {
         batch.days.insert(record.ts.date_naive());
-        encode_row(&mut batch.data, record);
+        encode_row(&mut batch.data, record, &mut scratch);
+        // Records of one resource share it: encode it once and copy the bytes.
+        let out = &mut batch.data;
+        let start = out.len();
+        match &last_resource {
+            Some((resource, range)) if Arc::ptr_eq(resource, &record.resource) => {
+                out.extend_from_within(range.clone());
+            }
+            _ => {
+                json(out, &record.resource, &mut scratch);
+                last_resource = Some((&record.resource, start..out.len()));
+            }
+        }
+        out.push(b'\n');
     }
     batch
 }
 
-fn encode_row(out: &mut Vec<u8>, r: &LogRecord) {
+/// Every column but the last (`resource`), each followed by a tab.
+fn encode_row(out: &mut Vec<u8>, r: &LogRecord, scratch: &mut Vec<u8>) {
     let request = r.request.as_ref();
     let query = r.query.as_ref();
     let exception = r.exception.as_ref();
@@ -90,10 +108,8 @@ fn encode_row(out: &mut Vec<u8>, r: &LogRecord) {
     tab(out);
     optional_text(out, exception.and_then(|e| e.stacktrace.as_deref()));
     tab(out);
-    json(out, &r.attributes);
+    json(out, &r.attributes, scratch);
     tab(out);
-    json(out, &r.resource);
-    out.push(b'\n');
 }
 
 fn tab(out: &mut Vec<u8>) {
@@ -104,9 +120,40 @@ fn null(out: &mut Vec<u8>) {
     out.extend_from_slice(b"\\N");
 }
 
+/// `YYYY-MM-DD HH:MM:SS.ffffff+00`, written digit by digit (chrono's formatter re-parses its
+/// format string on every call, and this runs twice per row).
 fn timestamp(out: &mut Vec<u8>, ts: &DateTime<Utc>) {
-    // Infallible: writing to a Vec cannot fail.
-    let _ = write!(out, "{}", ts.format("%Y-%m-%d %H:%M:%S%.6f+00"));
+    let year = ts.year();
+    if !(0..=9999).contains(&year) {
+        // Outside what four digits hold: let chrono spell it (`+10000-...`) for PostgreSQL.
+        let _ = write!(out, "{}", ts.format("%Y-%m-%d %H:%M:%S%.6f+00"));
+        return;
+    }
+    let micros = ts.timestamp_subsec_micros().min(999_999);
+    digits(out, year as u32, 4);
+    out.push(b'-');
+    digits(out, ts.month(), 2);
+    out.push(b'-');
+    digits(out, ts.day(), 2);
+    out.push(b' ');
+    digits(out, ts.hour(), 2);
+    out.push(b':');
+    digits(out, ts.minute(), 2);
+    out.push(b':');
+    digits(out, ts.second(), 2);
+    out.push(b'.');
+    digits(out, micros, 6);
+    out.extend_from_slice(b"+00");
+}
+
+/// `value` in decimal, zero-padded to `width` digits.
+fn digits(out: &mut Vec<u8>, mut value: u32, width: usize) {
+    let start = out.len();
+    out.resize(start + width, b'0');
+    for slot in out[start..].iter_mut().rev() {
+        *slot = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
 }
 
 fn number(out: &mut Vec<u8>, value: impl std::fmt::Display) {
@@ -136,32 +183,53 @@ fn text(out: &mut Vec<u8>, value: &str) {
     let _ = CopyEscaper(out).write_all(value.as_bytes());
 }
 
-fn json(out: &mut Vec<u8>, value: &Attributes) {
-    let mut serializer = serde_json::Serializer::with_formatter(CopyEscaper(out), NulSafeFormatter);
-    // Infallible: a map of JSON values always serializes, and the writer cannot fail.
+/// Writes a JSON object as a `COPY` value. serde_json escapes every control character (and the
+/// formatter turns NUL into U+FFFD), so of `COPY`'s special bytes only backslashes remain; the
+/// JSON goes to `scratch` first and is escaped in one pass.
+fn json(out: &mut Vec<u8>, value: &Attributes, scratch: &mut Vec<u8>) {
+    scratch.clear();
+    let mut serializer = serde_json::Serializer::with_formatter(&mut *scratch, NulSafeFormatter);
+    // Infallible: a map of JSON values always serializes, and a Vec cannot fail to grow.
     let _ = serde::Serialize::serialize(value, &mut serializer);
+    let _ = CopyEscaper(out).write_all(scratch);
 }
 
 /// Writes bytes with the backslash escapes of `COPY` text format.
 struct CopyEscaper<'a>(&'a mut Vec<u8>);
 
+/// The escape of each byte that `COPY` text format needs escaped, else `None`.
+fn escape(byte: u8) -> Option<&'static [u8]> {
+    match byte {
+        b'\\' => Some(b"\\\\"),
+        b'\t' => Some(b"\\t"),
+        b'\n' => Some(b"\\n"),
+        b'\r' => Some(b"\\r"),
+        0 => Some(REPLACEMENT.as_bytes()),
+        _ => None,
+    }
+}
+
+/// Which bytes [`escape`] changes, as a table so the common no-escape scan stays branch-light.
+const SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'\\' as usize] = true;
+    table[b'\t' as usize] = true;
+    table[b'\n' as usize] = true;
+    table[b'\r' as usize] = true;
+    table[0] = true;
+    table
+};
+
 impl Write for CopyEscaper<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let mut start = 0;
-        for (i, byte) in buf.iter().enumerate() {
-            let escape: &[u8] = match byte {
-                b'\\' => b"\\\\",
-                b'\t' => b"\\t",
-                b'\n' => b"\\n",
-                b'\r' => b"\\r",
-                0 => REPLACEMENT.as_bytes(),
-                _ => continue,
-            };
-            self.0.extend_from_slice(&buf[start..i]);
-            self.0.extend_from_slice(escape);
-            start = i + 1;
+        let mut rest = buf;
+        while let Some(i) = rest.iter().position(|b| SPECIAL[*b as usize]) {
+            self.0.extend_from_slice(&rest[..i]);
+            self.0
+                .extend_from_slice(escape(rest[i]).unwrap_or_default());
+            rest = &rest[i + 1..];
         }
-        self.0.extend_from_slice(&buf[start..]);
+        self.0.extend_from_slice(rest);
         Ok(buf.len())
     }
 

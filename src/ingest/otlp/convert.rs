@@ -1,6 +1,8 @@
 //! Conversion of OTLP log records into `LogRecord`s; invalid records are counted and described
 //! for `partial_success` instead of failing the request.
 
+use std::sync::Arc;
+
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
@@ -27,7 +29,7 @@ pub fn convert(request: ExportLogsServiceRequest, observed_ts: DateTime<Utc>) ->
     for (r, resource_logs) in request.resource_logs.into_iter().enumerate() {
         let resource = resource_logs
             .resource
-            .map(|resource| attributes(resource.attributes))
+            .map(|resource| Arc::new(attributes(resource.attributes)))
             .unwrap_or_default();
         let service = match resource.get("service.name") {
             Some(Value::String(name)) if !name.is_empty() => name.clone(),
@@ -42,7 +44,7 @@ pub fn convert(request: ExportLogsServiceRequest, observed_ts: DateTime<Utc>) ->
                 match record(otlp, observed_ts) {
                     Ok(mut record) => {
                         record.service = service.clone();
-                        record.resource = resource.clone();
+                        record.resource = Arc::clone(&resource);
                         record.scope = scope.clone();
                         converted.records.push(record);
                     }

@@ -55,3 +55,33 @@ fn absent_fields_are_null_and_durations_in_ms() {
     assert_eq!(cols[13], "250");
     assert_eq!(cols[14], "\\N", "db_system");
 }
+
+#[test]
+fn timestamps_keep_microseconds_and_padding() {
+    let mut r = record("x");
+    r.ts = Utc.with_ymd_and_hms(987, 3, 4, 5, 6, 7).unwrap() + chrono::Duration::microseconds(89);
+    assert_eq!(columns(&encode(&[r]))[0], "0987-03-04 05:06:07.000089+00");
+}
+
+#[test]
+fn a_shared_resource_is_encoded_once_per_run_and_copied() {
+    let shared = std::sync::Arc::new(json!({"service.name": "a\\b"}).as_object().unwrap().clone());
+    let other = std::sync::Arc::new(json!({"host": "h"}).as_object().unwrap().clone());
+    let mut records = vec![record("1"), record("2"), record("3")];
+    records[0].resource = shared.clone();
+    records[1].resource = shared;
+    records[2].resource = other;
+    let text = String::from_utf8(encode(&records).data).unwrap();
+    let resources: Vec<&str> = text
+        .lines()
+        .map(|l| l.rsplit('\t').next().unwrap())
+        .collect();
+    assert_eq!(
+        resources,
+        vec![
+            r#"{"service.name":"a\\\\b"}"#,
+            r#"{"service.name":"a\\\\b"}"#,
+            r#"{"host":"h"}"#
+        ]
+    );
+}
