@@ -142,3 +142,16 @@ fn zero_and_unrepresentable_times() {
     assert_eq!(zero.ts, now(), "0 means unknown: the receive time");
     assert_eq!(zero.level, Level::Info);
 }
+
+#[test]
+fn unknown_json_keys_are_ignored_as_the_spec_asks() {
+    let body = br#"{"resourceLogs": [{"futureField": {"a": 1}, "scopeLogs": [{"logRecords": [
+        {"body": {"stringValue": "kept"}, "futureRecordField": [1, 2],
+         "attributes": [{"key": "k", "value": {"intValue": 7}},
+                        {"key": "n", "value": {"futureValue": 1, "stringValue": "s"}}]}]}]}]}"#;
+    let records = convert(decode_json(body).unwrap(), now()).records;
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].body, "kept");
+    assert_eq!(records[0].attributes["k"], json!(7));
+    assert_eq!(records[0].attributes["n"], json!("s"));
+}
