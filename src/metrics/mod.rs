@@ -15,7 +15,6 @@ pub use bridge::{BridgeMetrics, Outcome, Protocol, RejectReason};
 pub use derived::{Sample, Thresholds, derive};
 pub use exposition::{Format, content_type};
 pub use families::DerivedMetrics;
-pub use guard::OVERFLOW;
 
 use crate::config::MetricsConfig;
 use crate::model::LogRecord;

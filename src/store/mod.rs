@@ -43,7 +43,6 @@ pub enum StoreError {
 /// Handle to the sink; cheap to clone.
 #[derive(Clone)]
 pub struct Store {
-    pool: PgPool,
     queue: Arc<Queue>,
     jobs: mpsc::UnboundedSender<Job>,
     health: Arc<Health>,
@@ -101,7 +100,6 @@ impl Store {
         });
         let maintenance = tokio::spawn(health::watch(pool.clone(), health.clone(), partitions));
         let store = Store {
-            pool,
             queue: Queue::new(ingest.queue_max_records, ingest.queue_max_bytes),
             jobs,
             health,
@@ -146,11 +144,6 @@ impl Store {
     /// Records and bytes waiting to be committed.
     pub fn queue_depth(&self) -> (usize, usize) {
         (self.queue.records(), self.queue.bytes())
-    }
-
-    /// The connection pool, for the read side.
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
     }
 }
 

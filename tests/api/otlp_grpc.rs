@@ -99,7 +99,7 @@ async fn grpc_answers_unavailable_while_the_database_is_down() {
     use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
     use opentelemetry_proto::tonic::collector::logs::v1::logs_service_client::LogsServiceClient;
 
-    let app = spawn_app().await;
+    let app = super::helpers::spawn_app_with(|c| c.ingest.retry_after_seconds = 7).await;
     let mut client = LogsServiceClient::connect(app.grpc.clone()).await.unwrap();
     let request = || {
         let json = super::helpers::fixture("otlp-handmade.json");
@@ -109,10 +109,14 @@ async fn grpc_answers_unavailable_while_the_database_is_down() {
     assert_eq!(answer.partial_success.unwrap().rejected_log_records, 1);
     app.take_database_down().await;
     let mut code = tonic::Code::Ok;
+    let mut retry_after = None;
     for _ in 0..100 {
         code = match client.export(request()).await {
             Ok(_) => tonic::Code::Ok,
-            Err(status) => status.code(),
+            Err(status) => {
+                retry_after = status.metadata().get("retry-after").cloned();
+                status.code()
+            }
         };
         if code == tonic::Code::Unavailable {
             break;
@@ -123,6 +127,11 @@ async fn grpc_answers_unavailable_while_the_database_is_down() {
         code,
         tonic::Code::Unavailable,
         "retryable for OTLP exporters"
+    );
+    let retry_after = retry_after.expect("UNAVAILABLE carries retry-after");
+    assert_eq!(
+        retry_after, "7",
+        "the configured ingest.retry_after_seconds"
     );
     app.bring_database_back().await;
 }

@@ -30,16 +30,16 @@ impl LogsService for OtlpLogs {
         let protocol = Protocol::otlp_grpc;
         match OtlpLogs::export(self, request.into_inner(), protocol).await {
             Ok(partial_success) => Ok(Response::new(ExportLogsServiceResponse { partial_success })),
-            Err(error) => Err(status(&error)),
+            Err(error) => Err(status(&error, self.ingest.retry_after_seconds())),
         }
     }
 }
 
-fn status(error: &IngestError) -> Status {
+fn status(error: &IngestError, retry_after_seconds: u64) -> Status {
     let mut status = Status::new(error.grpc_code(), error.public_message());
     if error.is_retryable() {
         // Not part of OTLP, but harmless, and it tells operators what the bridge asked for.
-        if let Ok(value) = "1".parse() {
+        if let Ok(value) = retry_after_seconds.to_string().parse() {
             status.metadata_mut().insert("retry-after", value);
         }
     }
