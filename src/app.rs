@@ -16,10 +16,12 @@ use tonic::transport::server::TcpIncoming;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::auth::Authenticator;
 use crate::config::Config;
 use crate::ingest::otlp::{self, OtlpLogs};
 use crate::ingest::{Ingest, json};
 use crate::metrics::{Format, Metrics, content_type};
+use crate::query::{self, QueryState};
 use crate::store::{self, Store};
 
 /// State of the health and metrics endpoints.
@@ -45,8 +47,13 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         .await
         .context("preparing the database")?;
     let metrics = Arc::new(Metrics::new(&config.metrics));
-    let (store, store_tasks) = Store::start(pool, &config, metrics.bridge.clone()).await?;
-    let ingest = Ingest::new(store.clone(), metrics.clone(), &config);
+    let (store, store_tasks) = Store::start(pool.clone(), &config, metrics.bridge.clone()).await?;
+    let auth = Authenticator::new(pool.clone(), &config);
+    let ingest = Ingest::new(store.clone(), metrics.clone(), auth.clone(), &config);
+    let reads = QueryState {
+        pool: store::read::pool(&config)?,
+        auth,
+    };
     let http = TcpListener::bind(config.listen.http)
         .await
         .with_context(|| format!("binding HTTP on {}", config.listen.http))?;
@@ -55,7 +62,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         .with_context(|| format!("binding gRPC on {}", config.listen.grpc))?;
     let (http_addr, grpc_addr) = (http.local_addr()?, grpc.local_addr()?);
     let (shutdown, stopping) = watch::channel(false);
-    let router = router(AppState { store, metrics }, ingest.clone());
+    let router = router(AppState { store, metrics }, ingest.clone(), reads);
     let grpc_service = otlp::grpc::service(OtlpLogs::new(ingest), config.ingest.max_body_bytes);
     let task = tokio::spawn(async move {
         let http_server =
@@ -91,7 +98,7 @@ async fn stopped(mut stopping: watch::Receiver<bool>) {
     let _ = stopping.wait_for(|stop| *stop).await;
 }
 
-fn router(state: AppState, ingest: Ingest) -> Router {
+fn router(state: AppState, ingest: Ingest, reads: QueryState) -> Router {
     let max_body = ingest.max_body_bytes();
     let otlp_http = Router::new()
         .route("/v1/logs", post(otlp::http::export))
@@ -106,6 +113,7 @@ fn router(state: AppState, ingest: Ingest) -> Router {
         .with_state(state)
         .merge(otlp_http)
         .merge(json_http)
+        .merge(query::router(reads))
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::new())

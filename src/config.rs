@@ -42,6 +42,8 @@ pub struct Config {
     pub storage: StorageConfig,
     /// Derived metrics: slow thresholds and cardinality caps.
     pub metrics: MetricsConfig,
+    /// The read API: its connection pool, statement timeout and per-token rate limits.
+    pub query: QueryConfig,
     /// The bridge's own logs and traces.
     pub telemetry: TelemetryConfig,
 }
@@ -90,6 +92,27 @@ pub struct IngestConfig {
     pub max_attributes: usize,
     /// Longest string kept in the body or an attribute value, in bytes; longer ones are truncated.
     pub max_value_bytes: usize,
+    /// Whether ingest requests must carry an `ingest` or `admin` token (`Authorization: Bearer`).
+    pub require_token: bool,
+    /// Ingest requests per second per token (a token bucket); beyond it 429 + Retry-After.
+    pub token_requests_per_second: u32,
+    /// Ingest requests a token may send in one burst above its steady rate.
+    pub token_burst: u32,
+}
+
+/// The read API (`/api/v1/...` reads): it has its own connection pool, so slow reads never
+/// take the writers' connections.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QueryConfig {
+    /// Connections in the read pool.
+    pub max_connections: u32,
+    /// Longest a read query may run, in seconds, before it is cancelled (exports excepted).
+    pub statement_timeout_seconds: u64,
+    /// Read requests per second per token (a token bucket); beyond it 429 + Retry-After.
+    pub token_requests_per_second: u32,
+    /// Read requests a token may send in one burst above its steady rate.
+    pub token_burst: u32,
 }
 
 /// Table layout and timestamp acceptance.
@@ -192,6 +215,20 @@ impl Default for IngestConfig {
             commit_timeout_seconds: 30,
             max_attributes: 256,
             max_value_bytes: 1024 * 1024,
+            require_token: false,
+            token_requests_per_second: 1000,
+            token_burst: 2000,
+        }
+    }
+}
+
+impl Default for QueryConfig {
+    fn default() -> Self {
+        QueryConfig {
+            max_connections: 8,
+            statement_timeout_seconds: 30,
+            token_requests_per_second: 20,
+            token_burst: 40,
         }
     }
 }
@@ -288,6 +325,21 @@ impl Config {
                 "metrics.max_series_per_metric",
                 self.metrics.max_series_per_metric,
             ),
+            (
+                "ingest.token_requests_per_second",
+                self.ingest.token_requests_per_second as usize,
+            ),
+            ("ingest.token_burst", self.ingest.token_burst as usize),
+            ("query.max_connections", self.query.max_connections as usize),
+            (
+                "query.statement_timeout_seconds",
+                self.query.statement_timeout_seconds as usize,
+            ),
+            (
+                "query.token_requests_per_second",
+                self.query.token_requests_per_second as usize,
+            ),
+            ("query.token_burst", self.query.token_burst as usize),
         ];
         if let Some((key, _)) = positive.iter().find(|(_, value)| *value == 0) {
             return Err(format!("{key}: must be greater than 0"));

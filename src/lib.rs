@@ -11,10 +11,12 @@
 //! [`app`] wires them to the listeners; [`config`] holds every setting.
 
 pub mod app;
+pub mod auth;
 pub mod config;
 pub mod ingest;
 pub mod metrics;
 pub mod model;
 pub mod pipeline;
+pub mod query;
 pub mod store;
 pub mod telemetry;

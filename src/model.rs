@@ -78,6 +78,8 @@ pub struct LogRecord {
     pub span_id: Option<String>,
     /// Logger or instrumentation scope name.
     pub scope: Option<String>,
+    /// The end user the record is about (`enduser.id`, `user.id`, ...), set by the pipeline.
+    pub user_id: Option<String>,
     /// Everything else the record carried.
     pub attributes: Attributes,
     /// Attributes of the emitting resource (process, host, SDK), shared by every record of
@@ -126,6 +128,9 @@ pub struct ExceptionInfo {
     pub message: String,
     /// The stack trace as text, if any.
     pub stacktrace: Option<String>,
+    /// The exception group: a hash of service, type, normalized message and top frames, set by
+    /// the pipeline's grouping step (empty before it).
+    pub fingerprint: String,
 }
 
 impl LogRecord {
@@ -142,6 +147,7 @@ impl LogRecord {
             trace_id: None,
             span_id: None,
             scope: None,
+            user_id: None,
             attributes: Attributes::new(),
             resource: Arc::default(),
             request: None,

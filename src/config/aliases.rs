@@ -48,6 +48,8 @@ pub struct FieldAliases {
     pub exception_message: Vec<String>,
     /// Exception stack trace.
     pub exception_stacktrace: Vec<String>,
+    /// The end user a record is about.
+    pub user_id: Vec<String>,
 }
 
 impl Default for FieldAliases {
@@ -135,6 +137,7 @@ impl Default for FieldAliases {
                 "exc_info",
                 "stack_trace",
             ]),
+            user_id: keys(&["enduser.id", "user.id", "user_id", "userId", "usr.id"]),
         }
     }
 }

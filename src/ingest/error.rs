@@ -3,6 +3,7 @@
 use axum::http::StatusCode;
 use serde::Serialize;
 
+use crate::auth::AuthError;
 use crate::metrics::{Outcome, RejectReason};
 use crate::store::StoreError;
 
@@ -22,6 +23,8 @@ pub enum IngestError {
     UnsupportedMediaType(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Auth(#[from] AuthError),
 }
 
 /// One invalid item of a JSON batch.
@@ -46,6 +49,10 @@ impl IngestError {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             IngestError::Store(StoreError::Refused(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+            IngestError::Auth(AuthError::Missing | AuthError::Invalid) => StatusCode::UNAUTHORIZED,
+            IngestError::Auth(AuthError::Forbidden { .. }) => StatusCode::FORBIDDEN,
+            IngestError::Auth(AuthError::RateLimited { .. }) => StatusCode::TOO_MANY_REQUESTS,
+            IngestError::Auth(AuthError::Unavailable) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -56,6 +63,8 @@ impl IngestError {
                 tonic::Code::InvalidArgument
             }
             StatusCode::PAYLOAD_TOO_LARGE => tonic::Code::ResourceExhausted,
+            StatusCode::UNAUTHORIZED => tonic::Code::Unauthenticated,
+            StatusCode::FORBIDDEN => tonic::Code::PermissionDenied,
             StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
                 tonic::Code::Unavailable
             }
@@ -98,7 +107,10 @@ impl IngestError {
                 Some(RejectReason::too_large)
             }
             IngestError::UnsupportedMediaType(_) => Some(RejectReason::unsupported_media_type),
-            IngestError::Store(_) => None,
+            IngestError::Auth(AuthError::Missing | AuthError::Invalid | AuthError::Forbidden { .. }) => {
+                Some(RejectReason::unauthorized)
+            }
+            IngestError::Store(_) | IngestError::Auth(_) => None,
         }
     }
 
@@ -114,6 +126,10 @@ impl IngestError {
             IngestError::Store(StoreError::Unavailable) => "unavailable",
             IngestError::Store(StoreError::ShuttingDown) => "shutting_down",
             IngestError::Store(StoreError::Refused(_)) => "internal",
+            IngestError::Auth(AuthError::Missing | AuthError::Invalid) => "unauthorized",
+            IngestError::Auth(AuthError::Forbidden { .. }) => "forbidden",
+            IngestError::Auth(AuthError::RateLimited { .. }) => "rate_limited",
+            IngestError::Auth(AuthError::Unavailable) => "unavailable",
         }
     }
 }

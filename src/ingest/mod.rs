@@ -9,6 +9,7 @@ pub mod otlp;
 
 use std::sync::Arc;
 
+use crate::auth::Authenticator;
 use crate::config::{Config, FieldAliases};
 use crate::metrics::{Metrics, Outcome, Protocol};
 use crate::model::LogRecord;
@@ -25,10 +26,16 @@ pub struct Ingest {
     limits: Limits,
     max_body_bytes: usize,
     retry_after_seconds: u64,
+    auth: Authenticator,
 }
 
 impl Ingest {
-    pub fn new(store: Store, metrics: Arc<Metrics>, config: &Config) -> Ingest {
+    pub fn new(
+        store: Store,
+        metrics: Arc<Metrics>,
+        auth: Authenticator,
+        config: &Config,
+    ) -> Ingest {
         Ingest {
             store,
             metrics,
@@ -36,7 +43,15 @@ impl Ingest {
             limits: Limits::from_config(config),
             max_body_bytes: config.ingest.max_body_bytes,
             retry_after_seconds: config.ingest.retry_after_seconds,
+            auth,
         }
+    }
+
+    /// Checks the request's `Authorization` header value: a token of role `ingest` or `admin`
+    /// when one is given or `ingest.require_token` is set.
+    pub async fn authorize(&self, authorization: Option<&str>) -> Result<(), IngestError> {
+        self.auth.authorize_ingest(authorization).await?;
+        Ok(())
     }
 
     /// Runs the pipeline over the records and answers once they are committed.

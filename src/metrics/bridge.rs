@@ -48,6 +48,8 @@ pub enum RejectReason {
     too_large,
     /// The content type is not supported.
     unsupported_media_type,
+    /// The bearer token was missing, invalid or of a role that may not send logs.
+    unauthorized,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]

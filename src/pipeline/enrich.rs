@@ -1,4 +1,4 @@
-//! The enrich step: the HTTP request, database query and exception a decoded record describes,
+//! The enrich step: the HTTP request, database query, exception and user a decoded record describes,
 //! read from its attributes through the configured [`FieldAliases`] (attributes stay as they
 //! are), with the message body as the last resort for exceptions.
 
@@ -22,6 +22,8 @@ pub const OTHER_METHOD: &str = "_OTHER";
 pub const UNKNOWN_ROUTE: &str = "unknown";
 /// The database system of queries that name none.
 pub const DEFAULT_DB_SYSTEM: &str = "other_sql";
+/// Longest user id kept, in bytes.
+pub const MAX_USER_ID_BYTES: usize = 256;
 /// Longest database system name kept, in bytes.
 pub const MAX_DB_SYSTEM_BYTES: usize = 64;
 
@@ -37,6 +39,11 @@ pub fn enrich(record: &mut LogRecord, aliases: &FieldAliases) {
     if record.exception.is_none() {
         record.exception = exception_from_attributes(&fields, aliases, &record.body)
             .or_else(|| exception::from_body(&record.body));
+    }
+    if record.user_id.is_none() {
+        record.user_id = fields
+            .first_text(&aliases.user_id)
+            .map(|user| truncate(&user, MAX_USER_ID_BYTES).to_string());
     }
 }
 

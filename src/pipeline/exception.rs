@@ -34,6 +34,7 @@ pub fn bounded(exception_type: &str, message: &str, stacktrace: Option<&str>) ->
         exception_type: truncate(exception_type, MAX_TYPE_BYTES).to_string(),
         message: truncate(message, MAX_MESSAGE_BYTES).to_string(),
         stacktrace: stacktrace.map(|stack| truncate(stack, MAX_STACKTRACE_BYTES).to_string()),
+        fingerprint: String::new(),
     }
 }
 

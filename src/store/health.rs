@@ -70,7 +70,7 @@ async fn probe(pool: &PgPool) -> bool {
 }
 
 /// Whether an error means the database cannot be reached (as opposed to refusing the data).
-pub(super) fn is_connection_error(error: &sqlx::Error) -> bool {
+pub fn is_connection_error(error: &sqlx::Error) -> bool {
     match error {
         sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
         sqlx::Error::Tls(_) | sqlx::Error::Protocol(_) => true,
@@ -82,4 +82,9 @@ pub(super) fn is_connection_error(error: &sqlx::Error) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether a query was cancelled by `statement_timeout` (SQLSTATE 57014).
+pub fn is_query_canceled(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.code().as_deref() == Some("57014"))
 }

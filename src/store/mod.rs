@@ -4,8 +4,12 @@
 
 pub mod copy;
 mod health;
+mod exceptions;
 mod partitions;
 mod queue;
+pub mod audit;
+pub mod read;
+pub mod tokens;
 mod writer;
 
 use std::sync::Arc;
@@ -20,7 +24,7 @@ use tokio::task::JoinHandle;
 use crate::config::Config;
 use crate::metrics::BridgeMetrics;
 pub use copy::EncodedBatch;
-pub use health::Health;
+pub use health::{Health, is_connection_error, is_query_canceled};
 use partitions::Partitions;
 use queue::Queue;
 use writer::Job;

@@ -6,11 +6,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use sqlx::PgPool;
+use sqlx::{Acquire as _, PgConnection, PgPool};
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::copy::{COPY_STATEMENT, EncodedBatch};
+use super::exceptions::{self, ExceptionCounts};
 use super::partitions::Partitions;
 use super::queue::Permit;
 use super::{Health, StoreError};
@@ -136,13 +137,27 @@ impl From<sqlx::Error> for Failure {
     }
 }
 
+/// Sends the rows in one `COPY`; with exceptions among them, the `COPY` and the exception
+/// groups' update share one transaction.
 async fn copy_rows(pool: &PgPool, batches: &[&EncodedBatch]) -> Result<(), Failure> {
     let mut connection = pool.acquire().await.map_err(Failure::Connect)?;
+    let exceptions = ExceptionCounts::merged(batches.iter().map(|b| &b.exceptions));
+    if exceptions.is_empty() {
+        return Ok(copy(&mut connection, batches).await?);
+    }
+    let mut transaction = connection.begin().await?;
+    copy(&mut transaction, batches).await?;
+    exceptions::upsert(&mut transaction, &exceptions).await?;
+    transaction.commit().await?;
+    Ok(())
+}
+
+async fn copy(connection: &mut PgConnection, batches: &[&EncodedBatch]) -> sqlx::Result<()> {
     let mut copy = connection.copy_in_raw(COPY_STATEMENT).await?;
     for batch in batches {
         if let Err(error) = copy.send(batch.data.as_slice()).await {
             let _ = copy.abort("send failed").await;
-            return Err(error.into());
+            return Err(error);
         }
     }
     copy.finish().await?;

@@ -28,6 +28,12 @@ impl LogsService for OtlpLogs {
         request: Request<ExportLogsServiceRequest>,
     ) -> Result<Response<ExportLogsServiceResponse>, Status> {
         let protocol = Protocol::otlp_grpc;
+        let authorization = request.metadata().get("authorization");
+        let authorization = authorization.and_then(|value| value.to_str().ok());
+        if let Err(error) = self.ingest.authorize(authorization).await {
+            self.observe_failure(protocol, &error);
+            return Err(status(&error, self.ingest.retry_after_seconds()));
+        }
         match OtlpLogs::export(self, request.into_inner(), protocol).await {
             Ok(partial_success) => Ok(Response::new(ExportLogsServiceResponse { partial_success })),
             Err(error) => Err(status(&error, self.ingest.retry_after_seconds())),

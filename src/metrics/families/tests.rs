@@ -55,6 +55,7 @@ fn slow_requests_and_queries_cross_their_thresholds() {
         exception_type: "ValueError".into(),
         message: "bad".into(),
         stacktrace: None,
+        fingerprint: String::new(),
     });
     let records = vec![
         request("a", "/x", 0.999),

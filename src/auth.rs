@@ -1,0 +1,117 @@
+//! Access control shared by the receivers and the read API: bearer tokens (stored as SHA-256
+//! hashes), roles with optional service scopes, and per-token rate limits.
+
+mod limits;
+mod principal;
+pub mod token;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use sqlx::PgPool;
+
+pub use limits::{Direction, RateLimits};
+pub use principal::{Principal, Role};
+
+use crate::config::Config;
+use crate::store;
+
+/// How long a looked-up token is trusted before it is looked up again; a token revoked from
+/// another process (`logbridge tokens revoke`) stops working within this time.
+const CACHE_TTL: Duration = Duration::from_secs(5);
+
+/// Why a request was refused; the read API and the receivers map these to their statuses.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    #[error("a bearer token is required (Authorization: Bearer <token>)")]
+    Missing,
+    #[error("the bearer token is invalid or revoked")]
+    Invalid,
+    #[error("the token's role {role} may not {action}")]
+    Forbidden { role: &'static str, action: String },
+    #[error("too many requests for this token; retry in {retry_after_seconds} s")]
+    RateLimited { retry_after_seconds: u64 },
+    #[error("tokens cannot be checked: the database is unavailable")]
+    Unavailable,
+}
+
+/// Looks up tokens (with a short cache) and applies the rate limits. Cheap to clone.
+#[derive(Clone)]
+pub struct Authenticator {
+    pool: PgPool,
+    cache: Arc<Mutex<HashMap<Vec<u8>, (Principal, Instant)>>>,
+    limits: Arc<RateLimits>,
+    require_ingest_token: bool,
+}
+
+impl Authenticator {
+    /// An authenticator over the tokens in `pool`'s database.
+    pub fn new(pool: PgPool, config: &Config) -> Authenticator {
+        Authenticator {
+            pool,
+            cache: Arc::default(),
+            limits: Arc::new(RateLimits::new(config)),
+            require_ingest_token: config.ingest.require_token,
+        }
+    }
+
+    /// The principal of an `Authorization` header value, rate-limited for `direction`.
+    pub async fn authenticate(
+        &self,
+        authorization: Option<&str>,
+        direction: Direction,
+    ) -> Result<Principal, AuthError> {
+        let secret = authorization
+            .and_then(token::bearer)
+            .ok_or(if authorization.is_some() {
+                AuthError::Invalid
+            } else {
+                AuthError::Missing
+            })?;
+        let principal = self.lookup(&token::hash(secret)).await?;
+        self.limits.check(direction, principal.token_id)?;
+        Ok(principal)
+    }
+
+    /// Checks an ingest request: a token when one is given or required, of role `ingest` or
+    /// `admin`. `None` means an anonymous request that is allowed.
+    pub async fn authorize_ingest(
+        &self,
+        authorization: Option<&str>,
+    ) -> Result<Option<Principal>, AuthError> {
+        if authorization.is_none() && !self.require_ingest_token {
+            return Ok(None);
+        }
+        let principal = self.authenticate(authorization, Direction::Ingest).await?;
+        principal.require(Role::can_ingest, "send logs")?;
+        Ok(Some(principal))
+    }
+
+    /// Forgets cached tokens, so that a revocation takes effect at once in this process.
+    pub fn forget_cached(&self) {
+        self.cache.lock().expect("token cache lock").clear();
+    }
+
+    async fn lookup(&self, hash: &[u8]) -> Result<Principal, AuthError> {
+        if let Some(principal) = self.cached(hash) {
+            return Ok(principal);
+        }
+        let row = store::tokens::find_live(&self.pool, hash).await.map_err(|error| {
+            tracing::warn!(%error, "token lookup failed");
+            AuthError::Unavailable
+        })?;
+        let principal = Principal::from_row(row.ok_or(AuthError::Invalid)?)
+            .ok_or(AuthError::Invalid)?;
+        let mut cache = self.cache.lock().expect("token cache lock");
+        cache.retain(|_, (_, at)| at.elapsed() < CACHE_TTL);
+        cache.insert(hash.to_vec(), (principal.clone(), Instant::now()));
+        Ok(principal)
+    }
+
+    fn cached(&self, hash: &[u8]) -> Option<Principal> {
+        let cache = self.cache.lock().expect("token cache lock");
+        let (principal, at) = cache.get(hash)?;
+        (at.elapsed() < CACHE_TTL).then(|| principal.clone())
+    }
+}

@@ -1,0 +1,142 @@
+//! The read API under `/api/v1`: logs, exports, stats, exceptions, monitoring views, tokens and
+//! the audit log. Every request is authenticated, rate-limited per token and audited by
+//! [`guard`]; handlers parse parameters, call `store::read` and shape the answer.
+
+mod audit;
+mod error;
+mod export;
+mod filters;
+mod logs;
+mod mask;
+mod openapi;
+mod params;
+mod tokens;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get};
+use sqlx::PgPool;
+use tokio::sync::oneshot;
+
+use crate::auth::{Authenticator, Direction, Principal, Role};
+use crate::store::audit::AuditRecord;
+
+pub use error::ApiError;
+
+/// What every read handler shares.
+#[derive(Clone)]
+pub struct QueryState {
+    /// The read API's own pool (see `store::read::pool`).
+    pub pool: PgPool,
+    pub auth: Authenticator,
+}
+
+/// How many rows an answer returned, for the audit log: known at once, or when a streamed
+/// answer ends.
+enum Rows {
+    Counted(u64),
+    Streamed(oneshot::Receiver<u64>),
+}
+
+/// An answer that records how many rows it returned.
+fn with_rows(answer: impl IntoResponse, rows: usize) -> Response {
+    let mut response = answer.into_response();
+    response.extensions_mut().insert(RowsSlot::new(Rows::Counted(rows as u64)));
+    response
+}
+
+/// Response extensions must be `Clone`; the slot hands its `Rows` to the guard once.
+#[derive(Clone)]
+struct RowsSlot(std::sync::Arc<std::sync::Mutex<Option<Rows>>>);
+
+impl RowsSlot {
+    fn new(rows: Rows) -> RowsSlot {
+        RowsSlot(std::sync::Arc::new(std::sync::Mutex::new(Some(rows))))
+    }
+
+    fn take(&self) -> Option<Rows> {
+        self.0.lock().expect("rows slot lock").take()
+    }
+}
+
+/// The read API's routes, every one behind [`guard`].
+pub fn router(state: QueryState) -> Router {
+    Router::new()
+        .route("/api/v1/logs", get(logs::list))
+        .route("/api/v1/logs/export", get(export::export))
+        .route("/api/v1/logs/{id}", get(logs::by_id))
+        .route("/api/v1/traces/{trace_id}/logs", get(logs::trace))
+        .route("/api/v1/audit", get(audit::list))
+        .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
+        .route("/api/v1/tokens/{id}", delete(tokens::revoke))
+        .route_layer(middleware::from_fn_with_state(state.clone(), guard))
+        .with_state(state)
+        .route("/api/v1/openapi.json", get(openapi::document))
+}
+
+/// Authenticates (401), checks that the role may read (403), rate-limits (429), runs the
+/// handler with the [`Principal`] in the request's extensions, then writes the audit row.
+async fn guard(State(state): State<QueryState>, mut request: Request, next: Next) -> Response {
+    let authorization = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok());
+    let principal = match state.auth.authenticate(authorization, Direction::Read).await {
+        Ok(principal) => principal,
+        Err(error) => return ApiError::from(error).into_response(),
+    };
+    let mut audit = AuditRecord {
+        token_id: Some(principal.token_id),
+        token_name: Some(principal.name.clone()),
+        role: Some(principal.role.as_str().to_string()),
+        method: request.method().to_string(),
+        endpoint: request.uri().path().to_string(),
+        filters: params::Params::parse(request.uri().query())
+            .map(|p| p.to_json())
+            .unwrap_or_default(),
+        status: 0,
+        rows: None,
+    };
+    let response = match principal.require(Role::can_read, "read") {
+        Ok(()) => {
+            request.extensions_mut().insert(principal);
+            next.run(request).await
+        }
+        Err(error) => ApiError::from(error).into_response(),
+    };
+    audit.status = response.status().as_u16();
+    let rows = response.extensions().get::<RowsSlot>().and_then(RowsSlot::take);
+    match rows {
+        Some(Rows::Streamed(done)) => {
+            // The body is still streaming: record the entry when it ends.
+            tokio::spawn(async move {
+                audit.rows = done.await.ok();
+                write_audit(&state.pool, &audit).await;
+            });
+        }
+        counted => {
+            audit.rows = match counted {
+                Some(Rows::Counted(n)) => Some(n),
+                _ => None,
+            };
+            // Fail closed: an answer that cannot be audited is not given.
+            if let Err(error) = crate::store::audit::insert(&state.pool, &audit).await {
+                return ApiError::database(error).into_response();
+            }
+        }
+    }
+    response
+}
+
+/// Writes the audit entry of a streamed answer, which has already been sent.
+async fn write_audit(pool: &PgPool, audit: &AuditRecord) {
+    if let Err(error) = crate::store::audit::insert(pool, audit).await {
+        tracing::error!(%error, endpoint = %audit.endpoint, "audit entry not written");
+    }
+}
+
+/// The caller of a guarded handler, put there by [`guard`].
+type Caller = axum::Extension<Principal>;

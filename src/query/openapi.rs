@@ -1,0 +1,40 @@
+//! `GET /api/v1/openapi.json`: the OpenAPI 3 document, generated from the handlers' annotations.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{audit, error, export, logs, tokens};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "logbridge read API", description = "Logs, exceptions, monitoring views, \
+        tokens and audit log. Every endpoint needs `Authorization: Bearer <token>`."),
+    paths(
+        logs::list, logs::by_id, logs::trace, export::export,
+        tokens::create, tokens::list, tokens::revoke, audit::list,
+    ),
+    components(schemas(error::ErrorBody, crate::store::read::LogRow)),
+    modifiers(&BearerAuth),
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let scheme = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build();
+        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
+
+/// The document.
+pub fn spec() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// Serves the document (no token needed: it describes the API, not the data).
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(spec())
+}

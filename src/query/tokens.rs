@@ -1,0 +1,92 @@
+//! Token management for admins: `GET/POST /api/v1/tokens`, `DELETE /api/v1/tokens/{id}`. The
+//! CLI (`logbridge tokens ...`) does the same through [`create_token`].
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+
+use super::error::{ApiError, ErrorBody};
+use super::{Caller, QueryState, with_rows};
+use crate::auth::{Role, token};
+use crate::store::tokens::{self, TokenRow};
+
+/// A token to create.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    pub role: Role,
+    /// Services a reader or support token may read; all when absent.
+    pub services: Option<Vec<String>>,
+    pub name: Option<String>,
+}
+
+/// A created token: the secret is shown here once and never again.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CreatedToken {
+    pub token: String,
+    #[serde(flatten)]
+    pub row: TokenRow,
+}
+
+/// Creates a token and returns it with its secret.
+pub async fn create_token(pool: &PgPool, new: &NewToken) -> Result<CreatedToken, ApiError> {
+    let services = new.services.as_deref();
+    if services.is_some_and(|s| s.is_empty() || s.iter().any(|name| name.trim().is_empty())) {
+        return Err(ApiError::invalid("services", "must list at least one non-empty name"));
+    }
+    if services.is_some() && !matches!(new.role, Role::Reader | Role::Support) {
+        return Err(ApiError::invalid("services", "only reader and support tokens are scoped"));
+    }
+    let secret = token::generate();
+    let name = new.name.clone().unwrap_or_else(|| new.role.as_str().to_string());
+    let row = tokens::insert(pool, &name, new.role.as_str(), services, &token::hash(&secret))
+        .await?;
+    Ok(CreatedToken { token: secret, row })
+}
+
+/// Creates a token (admin).
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = NewToken,
+    responses((status = 201, body = CreatedToken), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(state): State<QueryState>,
+    caller: Caller,
+    Json(new): Json<NewToken>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::is_admin, "manage tokens")?;
+    let created = create_token(&state.pool, &new).await?;
+    Ok(with_rows((StatusCode::CREATED, Json(created)), 1))
+}
+
+/// Lists tokens, without their secrets (admin).
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens",
+    responses((status = 200, body = Vec<TokenRow>), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn list(State(state): State<QueryState>, caller: Caller) -> Result<Response, ApiError> {
+    caller.require(Role::is_admin, "manage tokens")?;
+    let rows = tokens::list(&state.pool).await?;
+    let count = rows.len();
+    Ok(with_rows(Json(rows), count))
+}
+
+/// Revokes a token at once (admin).
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens",
+    params(("id" = i64, Path, description = "The token's id")),
+    responses((status = 204), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn revoke(
+    State(state): State<QueryState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::is_admin, "manage tokens")?;
+    let id: i64 = id.parse().map_err(|_| ApiError::invalid("id", "must be an integer"))?;
+    if !tokens::revoke(&state.pool, id).await? {
+        return Err(ApiError::not_found("live token"));
+    }
+    state.auth.forget_cached();
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

@@ -1,0 +1,123 @@
+//! Exception groups: the occurrences in a batch, counted per group, and their upsert into table
+//! `exception_groups` in the same transaction as the rows.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+
+use crate::model::LogRecord;
+
+/// Occurrences per exception group, ordered by fingerprint so that concurrent writers lock
+/// group rows in the same order (no deadlocks).
+#[derive(Debug, Default)]
+pub struct ExceptionCounts {
+    groups: BTreeMap<String, Occurrences>,
+}
+
+#[derive(Debug, Clone)]
+struct Occurrences {
+    service: String,
+    exception_type: String,
+    message: String,
+    stacktrace: Option<String>,
+    first_seen: DateTime<Utc>,
+    last_seen: DateTime<Utc>,
+    count: i64,
+}
+
+impl Occurrences {
+    fn merge(&mut self, other: &Occurrences) {
+        self.first_seen = self.first_seen.min(other.first_seen);
+        self.last_seen = self.last_seen.max(other.last_seen);
+        self.count += other.count;
+    }
+}
+
+impl ExceptionCounts {
+    /// Counts the record's exception, if it has one.
+    pub fn add(&mut self, record: &LogRecord) {
+        let Some(exception) = &record.exception else {
+            return;
+        };
+        let occurrence = Occurrences {
+            service: record.service.clone(),
+            exception_type: exception.exception_type.clone(),
+            message: exception.message.clone(),
+            stacktrace: exception.stacktrace.clone(),
+            first_seen: record.ts,
+            last_seen: record.ts,
+            count: 1,
+        };
+        self.insert(&exception.fingerprint, occurrence);
+    }
+
+    /// Whether no record had an exception.
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    fn insert(&mut self, fingerprint: &str, occurrence: Occurrences) {
+        match self.groups.get_mut(fingerprint) {
+            Some(known) => known.merge(&occurrence),
+            None => {
+                self.groups.insert(fingerprint.to_string(), occurrence);
+            }
+        }
+    }
+
+    /// The counts of several batches together.
+    pub fn merged<'a>(all: impl IntoIterator<Item = &'a ExceptionCounts>) -> ExceptionCounts {
+        let mut merged = ExceptionCounts::default();
+        for counts in all {
+            for (fingerprint, occurrence) in &counts.groups {
+                merged.insert(fingerprint, occurrence.clone());
+            }
+        }
+        merged
+    }
+}
+
+/// Adds the occurrences to their groups, creating new groups, and reopens resolved groups that
+/// occurred after they were resolved, marking them as regressions.
+const UPSERT: &str = "
+INSERT INTO exception_groups AS g
+    (fingerprint, service, exception_type, message, sample_stacktrace,
+     first_seen, last_seen, occurrences)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                     $6::timestamptz[], $7::timestamptz[], $8::bigint[])
+ON CONFLICT (fingerprint) DO UPDATE SET
+    occurrences = g.occurrences + excluded.occurrences,
+    first_seen = least(g.first_seen, excluded.first_seen),
+    last_seen = greatest(g.last_seen, excluded.last_seen),
+    sample_stacktrace = coalesce(excluded.sample_stacktrace, g.sample_stacktrace),
+    regression = g.regression OR (g.resolved AND excluded.last_seen > g.resolved_at),
+    reopened_at = CASE WHEN g.resolved AND excluded.last_seen > g.resolved_at
+                       THEN now() ELSE g.reopened_at END,
+    resolved = g.resolved AND excluded.last_seen <= g.resolved_at";
+
+/// Writes the counts into `exception_groups` on the connection's open transaction.
+pub async fn upsert(connection: &mut PgConnection, counts: &ExceptionCounts) -> sqlx::Result<()> {
+    let groups = counts.groups.iter();
+    let column = |f: fn(&Occurrences) -> String| groups.clone().map(|(_, o)| f(o)).collect();
+    let fingerprints: Vec<String> = groups.clone().map(|(f, _)| f.clone()).collect();
+    let services: Vec<String> = column(|o| o.service.clone());
+    let types: Vec<String> = column(|o| o.exception_type.clone());
+    let messages: Vec<String> = column(|o| o.message.clone());
+    let stacks: Vec<Option<String>> = groups.clone().map(|(_, o)| o.stacktrace.clone()).collect();
+    let first: Vec<DateTime<Utc>> = groups.clone().map(|(_, o)| o.first_seen).collect();
+    let last: Vec<DateTime<Utc>> = groups.clone().map(|(_, o)| o.last_seen).collect();
+    let counts: Vec<i64> = groups.map(|(_, o)| o.count).collect();
+    sqlx::query(UPSERT)
+        .bind(fingerprints)
+        .bind(services)
+        .bind(types)
+        .bind(messages)
+        .bind(stacks)
+        .bind(first)
+        .bind(last)
+        .bind(counts)
+        .execute(connection)
+        .await?;
+    Ok(())
+}

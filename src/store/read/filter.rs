@@ -1,0 +1,161 @@
+//! The log filter of the read API and its translation into a SQL `WHERE` clause. Every value
+//! is a bind parameter: user input never becomes SQL text.
+
+use chrono::{DateTime, Utc};
+use sqlx::{Postgres, QueryBuilder};
+
+use crate::model::Level;
+
+/// Which rows of `logs` a read returns. Built and validated by the read API from query
+/// parameters; `scope` comes from the caller's token, never from the request.
+#[derive(Debug, Clone, Default)]
+pub struct LogFilter {
+    /// Inclusive lower bound on `ts`.
+    pub from: Option<DateTime<Utc>>,
+    /// Exclusive upper bound on `ts`.
+    pub to: Option<DateTime<Utc>>,
+    /// Any of these services (all when empty).
+    pub services: Vec<String>,
+    /// Any of these levels (all when empty).
+    pub levels: Vec<Level>,
+    /// Exact trace id (lowercase hex).
+    pub trace_id: Option<String>,
+    /// Exact span id (lowercase hex).
+    pub span_id: Option<String>,
+    /// Exact user id.
+    pub user_id: Option<String>,
+    /// Exact route template.
+    pub route: Option<String>,
+    /// HTTP status: one code or a class.
+    pub status: Option<StatusFilter>,
+    /// Full text: every word must appear in the body or the exception message.
+    pub text: Option<String>,
+    /// Case-insensitive substring of the body.
+    pub contains: Option<String>,
+    /// Attribute equality, `(key, value)`: the key literally (`http.route`) or as a dotted path
+    /// into nested objects (`req.user.id`); the value compared as text.
+    pub attributes: Vec<(String, String)>,
+    /// The services the caller may read; `None` means every service.
+    pub scope: Option<Vec<String>>,
+}
+
+/// An HTTP status filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    /// Exactly this code.
+    Code(u16),
+    /// Every code of this hundred: `5` is 500-599.
+    Class(u16),
+}
+
+/// The full-text expression of `logs_text_idx`; the query must repeat it exactly to use it.
+pub const TEXT_VECTOR: &str =
+    "to_tsvector('simple'::regconfig, body || ' ' || coalesce(exception_message, ''))";
+
+impl LogFilter {
+    /// Appends ` WHERE ...` (always: at least `true`) with every condition of the filter.
+    pub fn push_where(&self, sql: &mut QueryBuilder<Postgres>) {
+        sql.push(" WHERE true");
+        if let Some(from) = self.from {
+            sql.push(" AND ts >= ").push_bind(from);
+        }
+        if let Some(to) = self.to {
+            sql.push(" AND ts < ").push_bind(to);
+        }
+        self.push_scope(sql);
+        if !self.services.is_empty() {
+            sql.push(" AND service = ANY(").push_bind(self.services.clone());
+            sql.push(")");
+        }
+        if !self.levels.is_empty() {
+            let levels: Vec<&str> = self.levels.iter().map(|l| l.as_str()).collect();
+            sql.push(" AND level = ANY(").push_bind(levels).push(")");
+        }
+        push_equal(sql, "trace_id", &self.trace_id);
+        push_equal(sql, "span_id", &self.span_id);
+        push_equal(sql, "user_id", &self.user_id);
+        push_equal(sql, "http_route", &self.route);
+        self.push_status(sql);
+        if let Some(text) = &self.text {
+            sql.push(format_args!(" AND {TEXT_VECTOR} @@ plainto_tsquery('simple', "));
+            sql.push_bind(text.clone()).push(")");
+        }
+        if let Some(contains) = &self.contains {
+            sql.push(" AND body ILIKE ").push_bind(like_pattern(contains));
+        }
+        for (key, value) in &self.attributes {
+            let path: Vec<&str> = key.split('.').collect();
+            sql.push(" AND (attributes ->> ").push_bind(key.clone());
+            sql.push(" = ").push_bind(value.clone());
+            sql.push(" OR attributes #>> ").push_bind(path);
+            sql.push(" = ").push_bind(value.clone()).push(")");
+        }
+    }
+
+    /// Appends the caller's scope only: for tables keyed by service other than `logs`.
+    pub fn push_scope(&self, sql: &mut QueryBuilder<Postgres>) {
+        if let Some(scope) = &self.scope {
+            sql.push(" AND service = ANY(").push_bind(scope.clone());
+            sql.push(")");
+        }
+    }
+
+    fn push_status(&self, sql: &mut QueryBuilder<Postgres>) {
+        match self.status {
+            Some(StatusFilter::Code(code)) => {
+                sql.push(" AND http_status = ").push_bind(code as i16);
+            }
+            Some(StatusFilter::Class(class)) => {
+                let low = (class * 100) as i16;
+                sql.push(" AND http_status BETWEEN ").push_bind(low);
+                sql.push(" AND ").push_bind(low + 99);
+            }
+            None => {}
+        }
+    }
+}
+
+fn push_equal(sql: &mut QueryBuilder<Postgres>, column: &'static str, value: &Option<String>) {
+    if let Some(value) = value {
+        sql.push(format_args!(" AND {column} = ")).push_bind(value.clone());
+    }
+}
+
+/// An `ILIKE` pattern matching `text` anywhere, with `%`, `_` and `\` taken literally.
+pub fn like_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
+
+    #[test]
+    fn values_are_bound_never_spliced() {
+        let filter = LogFilter {
+            services: vec!["x'; DROP TABLE logs; --".into()],
+            attributes: vec![("k'ey".into(), "v'alue".into())],
+            contains: Some("'".into()),
+            ..LogFilter::default()
+        };
+        let mut sql = QueryBuilder::new("SELECT 1 FROM logs");
+        filter.push_where(&mut sql);
+        let text = sql.sql().as_str().to_string();
+        assert!(!text.contains('\''), "{text}");
+        assert!(text.contains("$1"), "{text}");
+    }
+}

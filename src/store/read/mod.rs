@@ -1,0 +1,28 @@
+//! SQL of the read side: the read API's own connection pool and one module per kind of read.
+
+pub mod filter;
+pub mod logs;
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+use crate::config::Config;
+
+pub use filter::{LogFilter, StatusFilter};
+pub use logs::{LogRow, Position};
+
+/// The read pool: separate from the writers' pool so that slow reads cannot starve ingest,
+/// and with a statement timeout on every connection.
+pub fn pool(config: &Config) -> anyhow::Result<PgPool> {
+    let options: PgConnectOptions = config.database.url.expose().parse()?;
+    let timeout_ms = config.query.statement_timeout_seconds * 1000;
+    let options = options
+        .application_name("logbridge-read")
+        .options([("statement_timeout", timeout_ms.to_string())]);
+    Ok(PgPoolOptions::new()
+        .max_connections(config.query.max_connections)
+        .acquire_timeout(Duration::from_secs(config.database.connect_timeout_seconds))
+        .connect_lazy_with(options))
+}
