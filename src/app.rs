@@ -53,6 +53,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let reads = QueryState {
         pool: store::read::pool(&config)?,
         auth,
+        slow_request_ms: config.metrics.slow_request_seconds * 1000.0,
+        slow_query_ms: config.metrics.slow_query_seconds * 1000.0,
     };
     let http = TcpListener::bind(config.listen.http)
         .await

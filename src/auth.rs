@@ -97,12 +97,14 @@ impl Authenticator {
         if let Some(principal) = self.cached(hash) {
             return Ok(principal);
         }
-        let row = store::tokens::find_live(&self.pool, hash).await.map_err(|error| {
-            tracing::warn!(%error, "token lookup failed");
-            AuthError::Unavailable
-        })?;
-        let principal = Principal::from_row(row.ok_or(AuthError::Invalid)?)
-            .ok_or(AuthError::Invalid)?;
+        let row = store::tokens::find_live(&self.pool, hash)
+            .await
+            .map_err(|error| {
+                tracing::warn!(%error, "token lookup failed");
+                AuthError::Unavailable
+            })?;
+        let principal =
+            Principal::from_row(row.ok_or(AuthError::Invalid)?).ok_or(AuthError::Invalid)?;
         let mut cache = self.cache.lock().expect("token cache lock");
         cache.retain(|_, (_, at)| at.elapsed() < CACHE_TTL);
         cache.insert(hash.to_vec(), (principal.clone(), Instant::now()));

@@ -33,10 +33,7 @@ impl RateLimits {
         let (query, ingest) = (&config.query, &config.ingest);
         RateLimits {
             read: RateLimiter::keyed(quota(query.token_requests_per_second, query.token_burst)),
-            ingest: RateLimiter::keyed(quota(
-                ingest.token_requests_per_second,
-                ingest.token_burst,
-            )),
+            ingest: RateLimiter::keyed(quota(ingest.token_requests_per_second, ingest.token_burst)),
             clock: DefaultClock::default(),
         }
     }

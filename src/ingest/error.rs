@@ -107,9 +107,9 @@ impl IngestError {
                 Some(RejectReason::too_large)
             }
             IngestError::UnsupportedMediaType(_) => Some(RejectReason::unsupported_media_type),
-            IngestError::Auth(AuthError::Missing | AuthError::Invalid | AuthError::Forbidden { .. }) => {
-                Some(RejectReason::unauthorized)
-            }
+            IngestError::Auth(
+                AuthError::Missing | AuthError::Invalid | AuthError::Forbidden { .. },
+            ) => Some(RejectReason::unauthorized),
             IngestError::Store(_) | IngestError::Auth(_) => None,
         }
     }

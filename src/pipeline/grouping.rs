@@ -114,7 +114,10 @@ mod tests {
     #[test]
     fn variable_parts_of_messages_are_replaced() {
         assert_eq!(normalize("user 42 not found"), "user ? not found");
-        assert_eq!(normalize("id 550e8400-e29b-41d4-a716-446655440000 gone"), "id ? gone");
+        assert_eq!(
+            normalize("id 550e8400-e29b-41d4-a716-446655440000 gone"),
+            "id ? gone"
+        );
         assert_eq!(normalize("key 'abc' and \"d e\""), "key ? and ?");
         assert_eq!(normalize("0xdeadbeef cafe"), "? cafe");
         assert_eq!(normalize("face value"), "face value");
@@ -123,8 +126,18 @@ mod tests {
 
     #[test]
     fn occurrences_differing_in_ids_and_line_numbers_share_a_group() {
-        let a = fingerprint("api", "KeyError", "no user 1", Some("  File \"a.py\", line 3, in f"));
-        let b = fingerprint("api", "KeyError", "no user 2", Some("  File \"a.py\", line 9, in f"));
+        let a = fingerprint(
+            "api",
+            "KeyError",
+            "no user 1",
+            Some("  File \"a.py\", line 3, in f"),
+        );
+        let b = fingerprint(
+            "api",
+            "KeyError",
+            "no user 2",
+            Some("  File \"a.py\", line 9, in f"),
+        );
         assert_eq!(a, b);
         assert_eq!(a.len(), FINGERPRINT_HEX);
     }
@@ -132,10 +145,22 @@ mod tests {
     #[test]
     fn service_type_message_and_frames_separate_groups() {
         let base = fingerprint("api", "E", "boom", Some("at f (a.js:1:2)"));
-        assert_ne!(base, fingerprint("web", "E", "boom", Some("at f (a.js:1:2)")));
-        assert_ne!(base, fingerprint("api", "F", "boom", Some("at f (a.js:1:2)")));
-        assert_ne!(base, fingerprint("api", "E", "bang", Some("at f (a.js:1:2)")));
-        assert_ne!(base, fingerprint("api", "E", "boom", Some("at g (a.js:1:2)")));
+        assert_ne!(
+            base,
+            fingerprint("web", "E", "boom", Some("at f (a.js:1:2)"))
+        );
+        assert_ne!(
+            base,
+            fingerprint("api", "F", "boom", Some("at f (a.js:1:2)"))
+        );
+        assert_ne!(
+            base,
+            fingerprint("api", "E", "bang", Some("at f (a.js:1:2)"))
+        );
+        assert_ne!(
+            base,
+            fingerprint("api", "E", "boom", Some("at g (a.js:1:2)"))
+        );
     }
 
     #[test]

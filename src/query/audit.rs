@@ -36,7 +36,10 @@ pub async fn list(
     caller.require(Role::is_admin, "read the audit log")?;
     let mut params = Params::parse(query.as_deref())?;
     let now = Utc::now();
-    let integer = |t: &str| t.parse::<i64>().map_err(|_| "must be an integer".to_string());
+    let integer = |t: &str| {
+        t.parse::<i64>()
+            .map_err(|_| "must be an integer".to_string())
+    };
     let limit = params.parsed("limit", integer)?.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::invalid("limit", "must be from 1 to 1000"));
@@ -55,5 +58,11 @@ pub async fn list(
         .then(|| entries.last().map(|e| e.id))
         .flatten();
     let rows = entries.len();
-    Ok(with_rows(Json(AuditPage { entries, next_before_id }), rows))
+    Ok(with_rows(
+        Json(AuditPage {
+            entries,
+            next_before_id,
+        }),
+        rows,
+    ))
 }

@@ -59,7 +59,11 @@ impl ApiError {
 
     /// 404: nothing with this id, or nothing the caller may see.
     pub fn not_found(what: &str) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
     }
 
     /// 403: outside the caller's role or scope.

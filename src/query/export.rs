@@ -25,11 +25,32 @@ const CHUNK_BYTES: usize = 64 * 1024;
 
 /// The CSV header: the columns of [`csv_record`], in order.
 const CSV_HEADER: [&str; 26] = [
-    "id", "ts", "observed_ts", "service", "level", "severity_number", "severity_text", "body",
-    "trace_id", "span_id", "scope", "user_id", "http_method", "http_route", "http_status",
-    "http_duration_ms", "db_system", "db_operation", "db_query", "db_duration_ms",
-    "exception_type", "exception_message", "exception_stacktrace", "exception_fingerprint",
-    "attributes", "resource",
+    "id",
+    "ts",
+    "observed_ts",
+    "service",
+    "level",
+    "severity_number",
+    "severity_text",
+    "body",
+    "trace_id",
+    "span_id",
+    "scope",
+    "user_id",
+    "http_method",
+    "http_route",
+    "http_status",
+    "http_duration_ms",
+    "db_system",
+    "db_operation",
+    "db_query",
+    "db_duration_ms",
+    "exception_type",
+    "exception_message",
+    "exception_stacktrace",
+    "exception_fingerprint",
+    "attributes",
+    "resource",
 ];
 
 /// An export format.
@@ -76,7 +97,9 @@ pub async fn export(
 ) -> Result<Response, ApiError> {
     let mut params = Params::parse(query.as_deref())?;
     let filter = filters::log_filter(&mut params, &caller, Utc::now())?;
-    let format = params.parsed("format", Format::parse)?.unwrap_or(Format::Ndjson);
+    let format = params
+        .parsed("format", Format::parse)?
+        .unwrap_or(Format::Ndjson);
     params.finish()?;
     let (rows, received) = mpsc::channel(CHANNEL_ROWS);
     let pool = state.pool.clone();
@@ -205,7 +228,12 @@ impl Encoder {
             Format::Csv => write_csv(out, csv_record(row)),
             Format::Txt => {
                 let ts = row.ts.to_rfc3339_opts(SecondsFormat::Micros, true);
-                let line = format!("{ts} {:<5} {} {}\n", row.level.to_uppercase(), row.service, row.body);
+                let line = format!(
+                    "{ts} {:<5} {} {}\n",
+                    row.level.to_uppercase(),
+                    row.service,
+                    row.body
+                );
                 out.extend_from_slice(line.as_bytes());
             }
         }

@@ -43,7 +43,10 @@ pub fn log_filter(
         return Err(ApiError::invalid("from", "must be before `to`"));
     }
     if let Some((key, _)) = filter.attributes.iter().find(|(key, _)| key.is_empty()) {
-        return Err(ApiError::invalid(&format!("attr.{key}"), "empty attribute key"));
+        return Err(ApiError::invalid(
+            &format!("attr.{key}"),
+            "empty attribute key",
+        ));
     }
     Ok(filter)
 }
@@ -64,16 +67,18 @@ fn levels_of(params: &mut Params) -> Result<Vec<Level>, ApiError> {
     }
     chosen.retain(|l| at_least.contains(l));
     if chosen.is_empty() {
-        return Err(ApiError::invalid("level", "no level is both listed and >= min_level"));
+        return Err(ApiError::invalid(
+            "level",
+            "no level is both listed and >= min_level",
+        ));
     }
     Ok(chosen)
 }
 
 /// A contract level name (or a common alias such as `warning`).
 pub fn level(name: &str) -> Result<Level, String> {
-    levels::from_name(name).ok_or_else(|| {
-        format!("{name:?} is not a level (trace, debug, info, warn, error, fatal)")
-    })
+    levels::from_name(name)
+        .ok_or_else(|| format!("{name:?} is not a level (trace, debug, info, warn, error, fatal)"))
 }
 
 /// `404` or a class `5xx`.

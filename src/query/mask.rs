@@ -14,8 +14,20 @@ pub const MASK: &str = "***";
 
 /// Attribute keys (their last dotted segment, case-insensitive) whose values are personal.
 const PERSONAL_KEYS: [&str; 14] = [
-    "user_id", "userid", "user", "uid", "email", "mail", "username", "user_name", "ip",
-    "client_ip", "remote_addr", "remoteaddress", "address", "x-forwarded-for",
+    "user_id",
+    "userid",
+    "user",
+    "uid",
+    "email",
+    "mail",
+    "username",
+    "user_name",
+    "ip",
+    "client_ip",
+    "remote_addr",
+    "remoteaddress",
+    "address",
+    "x-forwarded-for",
 ];
 /// Attribute keys that name the user in full (`enduser.id`, `user.id`, `usr.id`).
 const PERSONAL_PATHS: [&str; 4] = ["enduser.id", "user.id", "usr.id", "user.email"];

@@ -25,6 +25,7 @@ use crate::auth::{Authenticator, Direction, Principal, Role};
 use crate::store::audit::AuditRecord;
 
 pub use error::ApiError;
+pub use tokens::{NewToken, create_token};
 
 /// What every read handler shares.
 #[derive(Clone)]
@@ -32,6 +33,10 @@ pub struct QueryState {
     /// The read API's own pool (see `store::read::pool`).
     pub pool: PgPool,
     pub auth: Authenticator,
+    /// Default `threshold_ms` of the slow-request view (`metrics.slow_request_seconds`).
+    pub slow_request_ms: f64,
+    /// Default `threshold_ms` of the slow-query view (`metrics.slow_query_seconds`).
+    pub slow_query_ms: f64,
 }
 
 /// How many rows an answer returned, for the audit log: known at once, or when a streamed
@@ -44,7 +49,9 @@ enum Rows {
 /// An answer that records how many rows it returned.
 fn with_rows(answer: impl IntoResponse, rows: usize) -> Response {
     let mut response = answer.into_response();
-    response.extensions_mut().insert(RowsSlot::new(Rows::Counted(rows as u64)));
+    response
+        .extensions_mut()
+        .insert(RowsSlot::new(Rows::Counted(rows as u64)));
     response
 }
 
@@ -84,7 +91,11 @@ async fn guard(State(state): State<QueryState>, mut request: Request, next: Next
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok());
-    let principal = match state.auth.authenticate(authorization, Direction::Read).await {
+    let principal = match state
+        .auth
+        .authenticate(authorization, Direction::Read)
+        .await
+    {
         Ok(principal) => principal,
         Err(error) => return ApiError::from(error).into_response(),
     };
@@ -108,7 +119,10 @@ async fn guard(State(state): State<QueryState>, mut request: Request, next: Next
         Err(error) => ApiError::from(error).into_response(),
     };
     audit.status = response.status().as_u16();
-    let rows = response.extensions().get::<RowsSlot>().and_then(RowsSlot::take);
+    let rows = response
+        .extensions()
+        .get::<RowsSlot>()
+        .and_then(RowsSlot::take);
     match rows {
         Some(Rows::Streamed(done)) => {
             // The body is still streaming: record the entry when it ends.

@@ -159,6 +159,57 @@ pub fn duration(text: &str) -> Result<Duration, String> {
         .ok_or_else(bad)
 }
 
+/// Bucket widths `interval=auto` chooses from, in seconds.
+const NICE_INTERVALS: [i64; 14] = [
+    1, 5, 10, 30, 60, 300, 600, 1800, 3600, 10_800, 21_600, 43_200, 86_400, 604_800,
+];
+/// Buckets `interval=auto` aims at, at most.
+const AUTO_BUCKETS: i64 = 120;
+/// Buckets a given interval may make, at most.
+const MAX_BUCKETS: i64 = 10_000;
+
+/// The bucket width of a time series over `[from, to)`: the `interval` parameter (a duration)
+/// or, when absent or `auto`, the smallest nice width giving at most 120 buckets.
+pub fn interval(
+    params: &mut Params,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Duration, ApiError> {
+    let span = (to - from).num_seconds().max(1);
+    let given = params.one("interval")?.filter(|text| text != "auto");
+    let Some(text) = given else {
+        let seconds = NICE_INTERVALS
+            .into_iter()
+            .find(|width| span / width <= AUTO_BUCKETS)
+            .unwrap_or(NICE_INTERVALS[NICE_INTERVALS.len() - 1]);
+        return Ok(Duration::seconds(seconds));
+    };
+    let width = duration(&text).map_err(|reason| ApiError::invalid("interval", reason))?;
+    if span / width.num_seconds() > MAX_BUCKETS {
+        return Err(ApiError::invalid(
+            "interval",
+            "makes more than 10000 buckets; widen it",
+        ));
+    }
+    Ok(width)
+}
+
+/// `from` and `to` of a time-series endpoint: as given, else the last `default_span`.
+pub fn range(
+    params: &mut Params,
+    now: DateTime<Utc>,
+    default_span: Duration,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
+    let to = params.parsed("to", |t| instant(t, now))?.unwrap_or(now);
+    let from = params
+        .parsed("from", |t| instant(t, now))?
+        .unwrap_or(to - default_span);
+    if from >= to {
+        return Err(ApiError::invalid("from", "must be before `to`"));
+    }
+    Ok((from, to))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,6 +226,26 @@ mod tests {
         assert!(instant("now-1y", now).is_err());
         assert!(instant("now*1h", now).is_err());
         assert!(instant("now-99999999999999999d", now).is_err());
+    }
+
+    #[test]
+    fn auto_intervals_make_at_most_120_buckets() {
+        let now = Utc::now();
+        let auto = |span: Duration, query: &str| {
+            let mut params = Params::parse(Some(query)).unwrap();
+            interval(&mut params, now - span, now)
+        };
+        assert_eq!(auto(Duration::hours(1), "").unwrap(), Duration::seconds(30));
+        assert_eq!(
+            auto(Duration::hours(24), "interval=auto").unwrap(),
+            Duration::minutes(30)
+        );
+        assert_eq!(
+            auto(Duration::hours(24), "interval=1m").unwrap(),
+            Duration::minutes(1)
+        );
+        assert!(auto(Duration::days(30), "interval=1s").is_err());
+        assert!(auto(Duration::hours(1), "interval=fortnight").is_err());
     }
 
     #[test]

@@ -35,15 +35,30 @@ pub struct CreatedToken {
 pub async fn create_token(pool: &PgPool, new: &NewToken) -> Result<CreatedToken, ApiError> {
     let services = new.services.as_deref();
     if services.is_some_and(|s| s.is_empty() || s.iter().any(|name| name.trim().is_empty())) {
-        return Err(ApiError::invalid("services", "must list at least one non-empty name"));
+        return Err(ApiError::invalid(
+            "services",
+            "must list at least one non-empty name",
+        ));
     }
     if services.is_some() && !matches!(new.role, Role::Reader | Role::Support) {
-        return Err(ApiError::invalid("services", "only reader and support tokens are scoped"));
+        return Err(ApiError::invalid(
+            "services",
+            "only reader and support tokens are scoped",
+        ));
     }
     let secret = token::generate();
-    let name = new.name.clone().unwrap_or_else(|| new.role.as_str().to_string());
-    let row = tokens::insert(pool, &name, new.role.as_str(), services, &token::hash(&secret))
-        .await?;
+    let name = new
+        .name
+        .clone()
+        .unwrap_or_else(|| new.role.as_str().to_string());
+    let row = tokens::insert(
+        pool,
+        &name,
+        new.role.as_str(),
+        services,
+        &token::hash(&secret),
+    )
+    .await?;
     Ok(CreatedToken { token: secret, row })
 }
 
@@ -83,7 +98,9 @@ pub async fn revoke(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     caller.require(Role::is_admin, "manage tokens")?;
-    let id: i64 = id.parse().map_err(|_| ApiError::invalid("id", "must be an integer"))?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::invalid("id", "must be an integer"))?;
     if !tokens::revoke(&state.pool, id).await? {
         return Err(ApiError::not_found("live token"));
     }

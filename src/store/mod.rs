@@ -2,12 +2,12 @@
 //! in group commits (one `COPY` for many concurrent requests); a request is answered only after
 //! its rows are committed. All SQL of the bridge lives under this module.
 
+pub mod audit;
 pub mod copy;
-mod health;
 mod exceptions;
+mod health;
 mod partitions;
 mod queue;
-pub mod audit;
 pub mod read;
 pub mod tokens;
 mod writer;

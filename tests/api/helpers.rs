@@ -240,3 +240,38 @@ fn parse_sample(line: &str) -> Option<Sample> {
     let value = rest.split_whitespace().next()?.parse().ok()?;
     Some((name, labels, value))
 }
+
+impl TestApp {
+    /// A new token of `role` ("ingest", "reader", "support", "admin"), scoped to `services`
+    /// when given, created the way `logbridge tokens create` does.
+    pub async fn token(&self, role: &str, services: Option<&[&str]>) -> String {
+        let new = logbridge::query::NewToken {
+            role: serde_json::from_value(serde_json::json!(role)).expect("a role name"),
+            services: services.map(|s| s.iter().map(|name| name.to_string()).collect()),
+            name: Some(format!("test-{role}")),
+        };
+        logbridge::query::create_token(&self.db, &new)
+            .await
+            .expect("token is created")
+            .token
+    }
+
+    /// GETs a path with a bearer token.
+    pub async fn get_as(&self, token: &str, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.http))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request is sent")
+    }
+
+    /// GETs a path with a bearer token and returns the JSON of a 200 answer.
+    pub async fn get_json(&self, token: &str, path: &str) -> serde_json::Value {
+        let response = self.get_as(token, path).await;
+        let status = response.status();
+        let body = response.text().await.expect("body is read");
+        assert_eq!(status, 200, "GET {path}: {body}");
+        serde_json::from_str(&body).expect("answer is JSON")
+    }
+}

@@ -7,4 +7,5 @@ mod limits;
 mod metrics;
 mod otlp_grpc;
 mod otlp_http;
+mod read_logs;
 mod storage;

@@ -62,7 +62,9 @@ async fn read_and_decode(
     body: Body,
     service: Option<&str>,
 ) -> Result<Vec<crate::model::LogRecord>, (IngestError, usize)> {
-    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
     ingest.authorize(authorization).await.map_err(|e| (e, 0))?;
     let bytes = body::read(headers, body, ingest.max_body_bytes())
         .await

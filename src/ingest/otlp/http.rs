@@ -63,7 +63,9 @@ async fn decode_and_export(
     encoding: Encoding,
     protocol: Protocol,
 ) -> Result<Option<ExportLogsPartialSuccess>, IngestError> {
-    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
     let authorized = logs.ingest.authorize(authorization).await;
     authorized.inspect_err(|error| logs.observe_failure(protocol, error))?;
     let decoded = body::read(headers, body, logs.ingest.max_body_bytes())

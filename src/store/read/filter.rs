@@ -64,7 +64,8 @@ impl LogFilter {
         }
         self.push_scope(sql);
         if !self.services.is_empty() {
-            sql.push(" AND service = ANY(").push_bind(self.services.clone());
+            sql.push(" AND service = ANY(")
+                .push_bind(self.services.clone());
             sql.push(")");
         }
         if !self.levels.is_empty() {
@@ -77,11 +78,14 @@ impl LogFilter {
         push_equal(sql, "http_route", &self.route);
         self.push_status(sql);
         if let Some(text) = &self.text {
-            sql.push(format_args!(" AND {TEXT_VECTOR} @@ plainto_tsquery('simple', "));
+            sql.push(format_args!(
+                " AND {TEXT_VECTOR} @@ plainto_tsquery('simple', "
+            ));
             sql.push_bind(text.clone()).push(")");
         }
         if let Some(contains) = &self.contains {
-            sql.push(" AND body ILIKE ").push_bind(like_pattern(contains));
+            sql.push(" AND body ILIKE ")
+                .push_bind(like_pattern(contains));
         }
         for (key, value) in &self.attributes {
             let path: Vec<&str> = key.split('.').collect();
@@ -117,7 +121,8 @@ impl LogFilter {
 
 fn push_equal(sql: &mut QueryBuilder<Postgres>, column: &'static str, value: &Option<String>) {
     if let Some(value) = value {
-        sql.push(format_args!(" AND {column} = ")).push_bind(value.clone());
+        sql.push(format_args!(" AND {column} = "))
+            .push_bind(value.clone());
     }
 }
 

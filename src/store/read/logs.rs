@@ -83,7 +83,8 @@ pub async fn page(
         sql.push(" AND (ts, id) < (").push_bind(after.ts);
         sql.push(", ").push_bind(after.id).push(")");
     }
-    sql.push(" ORDER BY ts DESC, id DESC LIMIT ").push_bind(limit);
+    sql.push(" ORDER BY ts DESC, id DESC LIMIT ")
+        .push_bind(limit);
     sql.build_query_as().fetch_all(pool).await
 }
 
