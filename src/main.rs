@@ -1,9 +1,10 @@
-//! The `logbridge` command line: `serve` and `migrate`.
+//! The `logbridge` command line: `serve`, `migrate` and `tokens`.
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use logbridge::config::Config;
+use logbridge::auth::commands::{self as tokens, TokensCommand};
 use logbridge::{app, store, telemetry};
 
 /// The allocator of the `logbridge` binary; the decode path allocates per field, and mimalloc
@@ -28,6 +29,11 @@ enum Command {
     Serve,
     /// Apply the database migrations and exit.
     Migrate,
+    /// Manage API tokens: create, list, revoke.
+    Tokens {
+        #[command(subcommand)]
+        command: TokensCommand,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -39,6 +45,7 @@ fn main() -> anyhow::Result<()> {
         match cli.command {
             Command::Serve => serve(config).await,
             Command::Migrate => store::migrate(&config).await.map(|_| ()),
+            Command::Tokens { command } => tokens::run(&config, command).await,
         }
     })
 }

@@ -256,6 +256,15 @@ impl TestApp {
             .token
     }
 
+    /// Rows of `audit_log` matching a SQL condition (test-controlled text).
+    pub async fn count_audit(&self, condition: &str) -> i64 {
+        let sql = format!("SELECT count(*) FROM audit_log WHERE {condition}");
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&self.db)
+            .await
+            .expect("audit count")
+    }
+
     /// GETs a path with a bearer token.
     pub async fn get_as(&self, token: &str, path: &str) -> reqwest::Response {
         self.client

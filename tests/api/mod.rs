@@ -7,5 +7,6 @@ mod limits;
 mod metrics;
 mod otlp_grpc;
 mod otlp_http;
+mod read_access;
 mod read_logs;
 mod storage;
