@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use logbridge::config::Config;
 use logbridge::auth::commands::{self as tokens, TokensCommand};
+use logbridge::config::Config;
 use logbridge::{app, store, telemetry};
 
 /// The allocator of the `logbridge` binary; the decode path allocates per field, and mimalloc

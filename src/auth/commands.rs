@@ -59,13 +59,22 @@ pub async fn run(config: &Config, command: TokensCommand) -> anyhow::Result<()> 
             println!("{}", created.token);
         }
         TokensCommand::List => {
-            println!("{:>6}  {:<8}  {:<24}  {:<20}  {:<25}  STATE", "ID", "ROLE", "NAME", "SERVICES", "CREATED");
+            println!(
+                "{:>6}  {:<8}  {:<24}  {:<20}  {:<25}  STATE",
+                "ID", "ROLE", "NAME", "SERVICES", "CREATED"
+            );
             for row in store::tokens::list(&pool).await? {
                 let services = row.services.map_or("*".to_string(), |s| s.join(","));
-                let state = row.revoked_at.map_or("live".to_string(), |at| format!("revoked {at}"));
+                let state = row
+                    .revoked_at
+                    .map_or("live".to_string(), |at| format!("revoked {at}"));
                 println!(
                     "{:>6}  {:<8}  {:<24}  {:<20}  {:<25}  {state}",
-                    row.id, row.role, row.name, services, row.created_at.to_rfc3339()
+                    row.id,
+                    row.role,
+                    row.name,
+                    services,
+                    row.created_at.to_rfc3339()
                 );
             }
         }

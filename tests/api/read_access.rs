@@ -18,7 +18,10 @@ async fn seed(app: &TestApp) -> Vec<i64> {
     ];
     let body: String = records.iter().map(|r| format!("{r}\n")).collect();
     assert_eq!(app.post_json(body).await, 200);
-    let rows = sqlx::query("SELECT id FROM logs ORDER BY id").fetch_all(&app.db).await.unwrap();
+    let rows = sqlx::query("SELECT id FROM logs ORDER BY id")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
     rows.iter().map(|row| row.get("id")).collect()
 }
 
@@ -39,12 +42,29 @@ async fn a_scoped_reader_never_reaches_other_services() {
 
     let page = app.get_json(&reader, "/api/v1/logs").await;
     assert_eq!(services(&page, "logs"), ["a", "a"]);
-    let trace = app.get_json(&reader, &format!("/api/v1/traces/{TRACE}/logs")).await;
+    let trace = app
+        .get_json(&reader, &format!("/api/v1/traces/{TRACE}/logs"))
+        .await;
     assert_eq!(services(&trace, "logs"), ["a", "a"]);
     let b_id = ids[2];
-    assert_eq!(app.get_as(&reader, &format!("/api/v1/logs/{b_id}")).await.status(), 404);
-    assert_eq!(app.get_as(&reader, &format!("/api/v1/logs/{}", ids[0])).await.status(), 200);
-    let export = app.get_as(&reader, "/api/v1/logs/export").await.text().await.unwrap();
+    assert_eq!(
+        app.get_as(&reader, &format!("/api/v1/logs/{b_id}"))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.get_as(&reader, &format!("/api/v1/logs/{}", ids[0]))
+            .await
+            .status(),
+        200
+    );
+    let export = app
+        .get_as(&reader, "/api/v1/logs/export")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert_eq!(export.lines().count(), 2, "{export}");
     assert!(!export.contains("secret of b"));
     for path in ["/api/v1/logs?service=b", "/api/v1/logs/export?service=a,b"] {
@@ -82,15 +102,27 @@ async fn support_tokens_see_personal_data_masked() {
     let app = spawn_app().await;
     let ids = seed(&app).await;
     let support = app.token("support", None).await;
-    let log = app.get_json(&support, &format!("/api/v1/logs/{}", ids[0])).await;
+    let log = app
+        .get_json(&support, &format!("/api/v1/logs/{}", ids[0]))
+        .await;
     assert_eq!(log["body"], "login by *** from ***");
     assert_eq!(log["user_id"], "***");
     assert_eq!(log["attributes"]["client.address"], "***");
-    let export = app.get_as(&support, "/api/v1/logs/export?format=csv").await.text().await.unwrap();
-    assert!(!export.contains("bob@example.com") && !export.contains("u-42"), "{export}");
+    let export = app
+        .get_as(&support, "/api/v1/logs/export?format=csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !export.contains("bob@example.com") && !export.contains("u-42"),
+        "{export}"
+    );
     // A reader sees the data as stored.
     let reader = app.token("reader", None).await;
-    let log = app.get_json(&reader, &format!("/api/v1/logs/{}", ids[0])).await;
+    let log = app
+        .get_json(&reader, &format!("/api/v1/logs/{}", ids[0]))
+        .await;
     assert_eq!(log["user_id"], "u-42");
 }
 
@@ -99,9 +131,18 @@ async fn every_read_is_audited_and_admins_can_read_the_audit_log() {
     let app = spawn_app().await;
     seed(&app).await;
     let reader = app.token("reader", Some(&["a"])).await;
-    app.get_json(&reader, "/api/v1/logs?service=a&q=login").await;
-    assert_eq!(app.get_as(&reader, "/api/v1/logs?service=b").await.status(), 403);
-    let export = app.get_as(&reader, "/api/v1/logs/export").await.text().await.unwrap();
+    app.get_json(&reader, "/api/v1/logs?service=a&q=login")
+        .await;
+    assert_eq!(
+        app.get_as(&reader, "/api/v1/logs?service=b").await.status(),
+        403
+    );
+    let export = app
+        .get_as(&reader, "/api/v1/logs/export")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert_eq!(export.lines().count(), 2);
 
     let admin = app.token("admin", None).await;
@@ -112,11 +153,20 @@ async fn every_read_is_audited_and_admins_can_read_the_audit_log() {
     assert!(audited.await, "the export was audited");
     let audit = app.get_json(&admin, "/api/v1/audit?limit=10").await;
     let entries = audit["entries"].as_array().unwrap();
-    let by_reader: Vec<&Value> = entries.iter().filter(|e| e["token_name"] == "test-reader").collect();
+    let by_reader: Vec<&Value> = entries
+        .iter()
+        .filter(|e| e["token_name"] == "test-reader")
+        .collect();
     assert_eq!(by_reader.len(), 3, "{entries:#?}");
-    let export = by_reader.iter().find(|e| e["endpoint"] == "/api/v1/logs/export").unwrap();
+    let export = by_reader
+        .iter()
+        .find(|e| e["endpoint"] == "/api/v1/logs/export")
+        .unwrap();
     assert_eq!(export["rows"], 2);
-    let list = by_reader.iter().find(|e| e["status"] == 200 && e["endpoint"] == "/api/v1/logs").unwrap();
+    let list = by_reader
+        .iter()
+        .find(|e| e["status"] == 200 && e["endpoint"] == "/api/v1/logs")
+        .unwrap();
     assert_eq!(list["filters"], json!({"service": "a", "q": "login"}));
     assert_eq!(list["rows"], 1);
     assert_eq!(list["role"], "reader");
@@ -136,7 +186,14 @@ async fn reads_beyond_the_rate_limit_get_429_with_retry_after() {
         let response = app.get_as(&reader, "/api/v1/logs").await;
         statuses.push(response.status().as_u16());
         if response.status() == 429 {
-            assert!(response.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+            assert!(
+                response.headers()["retry-after"]
+                    .to_str()
+                    .unwrap()
+                    .parse::<u64>()
+                    .unwrap()
+                    >= 1
+            );
         }
     }
     assert_eq!(&statuses[..2], [200, 200]);
@@ -165,11 +222,15 @@ async fn tokens_are_managed_by_admins_and_revocation_is_immediate() {
     assert!(token.starts_with("lb_"));
     assert_eq!(app.get_as(token, "/api/v1/logs").await.status(), 200);
     let listed = app.get_json(&admin, "/api/v1/tokens").await;
-    assert!(!listed.to_string().contains(token), "secrets are never listed");
-    let stored: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM api_tokens WHERE name = 'grafana'")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    assert!(
+        !listed.to_string().contains(token),
+        "secrets are never listed"
+    );
+    let stored: Vec<u8> =
+        sqlx::query_scalar("SELECT token_hash FROM api_tokens WHERE name = 'grafana'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
     assert_eq!(stored.len(), 32, "a SHA-256 hash, not the token");
     let id = created["id"].as_i64().unwrap();
     let revoked = app
@@ -212,7 +273,11 @@ async fn ingest_takes_tokens_and_can_require_them() {
     assert_eq!(otlp.status(), 401);
     assert_eq!(app.count("true").await, 1);
     assert_eq!(
-        app.metric_sum("logbridge_ingest_requests_total", &[("outcome", "rejected")]).await,
+        app.metric_sum(
+            "logbridge_ingest_requests_total",
+            &[("outcome", "rejected")]
+        )
+        .await,
         4.0
     );
 }
@@ -221,14 +286,23 @@ async fn ingest_takes_tokens_and_can_require_them() {
 async fn the_grafana_role_reads_dashboard_tables_and_nothing_else() {
     let app = spawn_app().await;
     seed(&app).await;
-    let url = format!("postgres://logbridge_grafana@127.0.0.1:5432/{}", app.db_name);
-    let grafana = sqlx::PgPool::connect(&url).await.expect("the role can log in");
+    let url = format!(
+        "postgres://logbridge_grafana@127.0.0.1:5432/{}",
+        app.db_name
+    );
+    let grafana = sqlx::PgPool::connect(&url)
+        .await
+        .expect("the role can log in");
     for table in ["logs", "exception_groups", "audit_log"] {
         let sql = format!("SELECT count(*) FROM {table}");
-        let result: sqlx::Result<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&grafana).await;
+        let result: sqlx::Result<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&grafana)
+            .await;
         assert!(result.is_ok(), "{table}: {result:?}");
     }
-    let secret = sqlx::query("SELECT token_hash FROM api_tokens").fetch_all(&grafana).await;
+    let secret = sqlx::query("SELECT token_hash FROM api_tokens")
+        .fetch_all(&grafana)
+        .await;
     assert!(secret.is_err(), "token hashes are not readable");
     let write = sqlx::query("DELETE FROM logs").execute(&grafana).await;
     assert!(write.is_err(), "the role cannot write");
@@ -248,7 +322,11 @@ async fn the_openapi_document_lists_every_endpoint() {
         "/api/v1/audit",
         "/api/v1/tokens",
     ] {
-        assert!(paths.contains_key(path), "{path} missing from {:?}", paths.keys());
+        assert!(
+            paths.contains_key(path),
+            "{path} missing from {:?}",
+            paths.keys()
+        );
     }
     assert!(document["components"]["securitySchemes"]["bearer"].is_object());
 }
