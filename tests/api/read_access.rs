@@ -330,3 +330,34 @@ async fn the_openapi_document_lists_every_endpoint() {
     }
     assert!(document["components"]["securitySchemes"]["bearer"].is_object());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grpc_ingest_checks_the_authorization_metadata() {
+    use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+    use opentelemetry_proto::tonic::collector::logs::v1::logs_service_client::LogsServiceClient;
+
+    let app = spawn_app_with(|config| config.ingest.require_token = true).await;
+    let mut client = LogsServiceClient::connect(app.grpc.clone()).await.unwrap();
+    let request = |token: Option<&str>| {
+        let json = super::helpers::fixture("otlp-handmade.json");
+        let body: ExportLogsServiceRequest = serde_json::from_slice(&json).unwrap();
+        let mut request = tonic::Request::new(body);
+        if let Some(token) = token {
+            let value = format!("Bearer {token}").parse().unwrap();
+            request.metadata_mut().insert("authorization", value);
+        }
+        request
+    };
+    let missing = client.export(request(None)).await.unwrap_err();
+    assert_eq!(missing.code(), tonic::Code::Unauthenticated);
+    let reader = app.token("reader", None).await;
+    let denied = client.export(request(Some(&reader))).await.unwrap_err();
+    assert_eq!(denied.code(), tonic::Code::PermissionDenied);
+    assert_eq!(app.count("true").await, 0);
+    let ingest = app.token("ingest", None).await;
+    client
+        .export(request(Some(&ingest)))
+        .await
+        .expect("an ingest token may send");
+    assert!(app.count("true").await > 0);
+}
