@@ -36,11 +36,14 @@ pub enum AuthError {
     Unavailable,
 }
 
+/// Principals by token hash, with when each was looked up.
+type TokenCache = HashMap<Vec<u8>, (Principal, Instant)>;
+
 /// Looks up tokens (with a short cache) and applies the rate limits. Cheap to clone.
 #[derive(Clone)]
 pub struct Authenticator {
     pool: PgPool,
-    cache: Arc<Mutex<HashMap<Vec<u8>, (Principal, Instant)>>>,
+    cache: Arc<Mutex<TokenCache>>,
     limits: Arc<RateLimits>,
     require_ingest_token: bool,
 }
