@@ -8,4 +8,5 @@ mod metrics;
 mod otlp_grpc;
 mod otlp_http;
 mod read_logs;
+mod read_views;
 mod storage;
