@@ -16,16 +16,10 @@ pub fn log_filter(
     principal: &Principal,
     now: DateTime<Utc>,
 ) -> Result<LogFilter, ApiError> {
-    let services = params.all("service");
-    if let Some(outside) = services.iter().find(|s| !principal.may_read_service(s)) {
-        return Err(ApiError::forbidden(format!(
-            "this token may not read service {outside:?}"
-        )));
-    }
     let filter = LogFilter {
         from: params.parsed("from", |t| params::instant(t, now))?,
         to: params.parsed("to", |t| params::instant(t, now))?,
-        services,
+        services: services(params, principal)?,
         levels: levels_of(params)?,
         trace_id: params.parsed("trace_id", |t| hex_id(t, 32))?,
         span_id: params.parsed("span_id", |t| hex_id(t, 16))?,
@@ -49,6 +43,33 @@ pub fn log_filter(
         ));
     }
     Ok(filter)
+}
+
+/// The filter of a monitoring view: `[from, to)`, the `service` parameter and the caller's
+/// scope; requested services outside the scope are refused (403).
+pub fn view_filter(
+    params: &mut Params,
+    principal: &Principal,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+) -> Result<LogFilter, ApiError> {
+    Ok(LogFilter {
+        from: Some(from),
+        to: Some(to),
+        services: services(params, principal)?,
+        scope: principal.scope(),
+        ..LogFilter::default()
+    })
+}
+
+/// `service` (repeatable), each one a service the caller may read.
+fn services(params: &mut Params, principal: &Principal) -> Result<Vec<String>, ApiError> {
+    let services = params.all("service");
+    if let Some(outside) = services.iter().find(|s| !principal.may_read_service(s)) {
+        return Err(ApiError::forbidden(format!(
+            "this token may not read service {outside:?}"
+        )));
+    }
+    Ok(services)
 }
 
 /// `level` (repeatable) and `min_level` together: the levels both allow.
@@ -160,6 +181,22 @@ mod tests {
         let scoped = principal(Some(vec!["a"]));
         assert_eq!(filter("", &scoped).unwrap().scope, Some(vec!["a".into()]));
         let error = filter("service=b", &scoped).unwrap_err();
+        assert_eq!(error.status, axum::http::StatusCode::FORBIDDEN);
+    }
+
+    #[test]
+    fn view_filters_keep_the_range_and_the_scope() {
+        let scoped = principal(Some(vec!["a"]));
+        let (from, to) = (Utc::now() - chrono::Duration::hours(1), Utc::now());
+        let mut params = Params::parse(Some("service=a")).unwrap();
+        let f = view_filter(&mut params, &scoped, (from, to)).unwrap();
+        assert_eq!((f.from, f.to), (Some(from), Some(to)));
+        assert_eq!(
+            (f.services, f.scope),
+            (vec!["a".into()], Some(vec!["a".into()]))
+        );
+        let mut params = Params::parse(Some("service=b")).unwrap();
+        let error = view_filter(&mut params, &scoped, (from, to)).unwrap_err();
         assert_eq!(error.status, axum::http::StatusCode::FORBIDDEN);
     }
 

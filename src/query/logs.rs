@@ -37,7 +37,9 @@ pub struct TraceLogs {
 
 /// Logs matching the filters, newest first.
 #[utoipa::path(get, path = "/api/v1/logs", tag = "logs",
-    params(LogQuery),
+    params(LogQuery,
+        ("limit" = Option<i64>, Query, description = "Rows per page, 1-1000 (default 100)"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
     responses((status = 200, body = LogPage), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
@@ -121,7 +123,8 @@ pub fn masked(mut rows: Vec<LogRow>, caller: &Principal) -> Vec<LogRow> {
     rows
 }
 
-fn limit(text: &str) -> Result<i64, String> {
+/// A `limit`: an integer from 1 to [`MAX_LIMIT`].
+pub fn limit(text: &str) -> Result<i64, String> {
     match text.parse::<i64>() {
         Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
         _ => Err(format!("must be an integer from 1 to {MAX_LIMIT}")),
@@ -145,7 +148,7 @@ fn decode_cursor(cursor: &str) -> Result<Position, String> {
     Ok(Position { ts, id })
 }
 
-/// The query parameters of the log list, export and stats (for the OpenAPI document).
+/// The log filter parameters of the log list, export and stats (for the OpenAPI document).
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
@@ -178,10 +181,6 @@ pub struct LogQuery {
     /// path into nested objects; value compared as text).
     #[param(rename = "attr.<key>")]
     attr: Option<String>,
-    /// Rows per page, 1-1000 (default 100).
-    limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    cursor: Option<String>,
 }
 
 #[cfg(test)]

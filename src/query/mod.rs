@@ -8,8 +8,10 @@ mod export;
 mod filters;
 mod logs;
 mod mask;
+mod monitoring;
 mod openapi;
 mod params;
+mod stats;
 mod tokens;
 
 use axum::Router;
@@ -74,8 +76,21 @@ pub fn router(state: QueryState) -> Router {
     Router::new()
         .route("/api/v1/logs", get(logs::list))
         .route("/api/v1/logs/export", get(export::export))
+        .route("/api/v1/logs/stats", get(stats::stats))
         .route("/api/v1/logs/{id}", get(logs::by_id))
         .route("/api/v1/traces/{trace_id}/logs", get(logs::trace))
+        .route(
+            "/api/v1/monitoring/slow-requests",
+            get(monitoring::slow_requests),
+        )
+        .route(
+            "/api/v1/monitoring/slow-queries",
+            get(monitoring::slow_queries),
+        )
+        .route(
+            "/api/v1/monitoring/error-rates",
+            get(monitoring::error_rates),
+        )
         .route("/api/v1/audit", get(audit::list))
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/{id}", delete(tokens::revoke))

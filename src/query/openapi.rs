@@ -4,14 +4,15 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{audit, error, export, logs, tokens};
+use super::{audit, error, export, logs, monitoring, stats, tokens};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "logbridge read API", description = "Logs, exceptions, monitoring views, \
         tokens and audit log. Every endpoint needs `Authorization: Bearer <token>`."),
     paths(
-        logs::list, logs::by_id, logs::trace, export::export,
+        logs::list, logs::by_id, logs::trace, export::export, stats::stats,
+        monitoring::slow_requests, monitoring::slow_queries, monitoring::error_rates,
         tokens::create, tokens::list, tokens::revoke, audit::list,
     ),
     components(schemas(error::ErrorBody, crate::store::read::LogRow)),
@@ -37,4 +38,32 @@ pub fn spec() -> utoipa::openapi::OpenApi {
 /// Serves the document (no token needed: it describes the API, not the data).
 pub async fn document() -> Json<utoipa::openapi::OpenApi> {
     Json(spec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn views_are_documented_with_their_schemas() {
+        let document = serde_json::to_value(spec()).unwrap();
+        for path in [
+            "/api/v1/logs/stats",
+            "/api/v1/monitoring/slow-requests",
+            "/api/v1/monitoring/slow-queries",
+            "/api/v1/monitoring/error-rates",
+        ] {
+            assert!(document["paths"][path]["get"].is_object(), "{path}");
+        }
+        let schemas = &document["components"]["schemas"];
+        for schema in [
+            "Stats",
+            "ErrorGroup",
+            "SlowRequests",
+            "QueryExample",
+            "ErrorRates",
+        ] {
+            assert!(schemas[schema].is_object(), "{schema}");
+        }
+    }
 }

@@ -11,4 +11,5 @@ mod read_access;
 mod read_export;
 mod read_filters;
 mod read_logs;
+mod read_views;
 mod storage;

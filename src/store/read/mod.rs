@@ -2,6 +2,8 @@
 
 pub mod filter;
 pub mod logs;
+pub mod monitoring;
+pub mod stats;
 
 use std::time::Duration;
 
