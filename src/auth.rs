@@ -40,9 +40,6 @@ pub enum AuthError {
     Unavailable,
 }
 
-/// Principals by token hash, with when each was looked up.
-type TokenCache = HashMap<Vec<u8>, (Principal, Instant)>;
-
 /// Looks up tokens (with a short cache) and applies the rate limits. Cheap to clone.
 #[derive(Clone)]
 pub struct Authenticator {
