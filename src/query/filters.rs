@@ -16,16 +16,10 @@ pub fn log_filter(
     principal: &Principal,
     now: DateTime<Utc>,
 ) -> Result<LogFilter, ApiError> {
-    let services = params.all("service");
-    if let Some(outside) = services.iter().find(|s| !principal.may_read_service(s)) {
-        return Err(ApiError::forbidden(format!(
-            "this token may not read service {outside:?}"
-        )));
-    }
     let filter = LogFilter {
+        services: services(params, principal)?,
         from: params.parsed("from", |t| params::instant(t, now))?,
         to: params.parsed("to", |t| params::instant(t, now))?,
-        services,
         levels: levels_of(params)?,
         trace_id: params.parsed("trace_id", |t| hex_id(t, 32))?,
         span_id: params.parsed("span_id", |t| hex_id(t, 16))?,
@@ -49,6 +43,18 @@ pub fn log_filter(
         ));
     }
     Ok(filter)
+}
+
+/// The requested services (`service`, repeatable); one outside the caller's scope is refused
+/// (403).
+pub fn services(params: &mut Params, principal: &Principal) -> Result<Vec<String>, ApiError> {
+    let services = params.all("service");
+    if let Some(outside) = services.iter().find(|s| !principal.may_read_service(s)) {
+        return Err(ApiError::forbidden(format!(
+            "this token may not read service {outside:?}"
+        )));
+    }
+    Ok(services)
 }
 
 /// `level` (repeatable) and `min_level` together: the levels both allow.
