@@ -4,6 +4,7 @@
 
 mod audit;
 mod error;
+mod exceptions;
 mod export;
 mod filters;
 mod logs;
@@ -17,7 +18,7 @@ use axum::extract::{Request, State};
 use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, put};
 use sqlx::PgPool;
 use tokio::sync::oneshot;
 
@@ -76,6 +77,10 @@ pub fn router(state: QueryState) -> Router {
         .route("/api/v1/logs/export", get(export::export))
         .route("/api/v1/logs/{id}", get(logs::by_id))
         .route("/api/v1/traces/{trace_id}/logs", get(logs::trace))
+        .route("/api/v1/exceptions", get(exceptions::list))
+        .route("/api/v1/exceptions/patterns", get(exceptions::patterns))
+        .route("/api/v1/exceptions/{id}", get(exceptions::by_id))
+        .route("/api/v1/exceptions/{id}/resolve", put(exceptions::resolve))
         .route("/api/v1/audit", get(audit::list))
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/{id}", delete(tokens::revoke))

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{audit, error, export, logs, tokens};
+use super::{audit, error, exceptions, export, logs, tokens};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -12,6 +12,7 @@ use super::{audit, error, export, logs, tokens};
         tokens and audit log. Every endpoint needs `Authorization: Bearer <token>`."),
     paths(
         logs::list, logs::by_id, logs::trace, export::export,
+        exceptions::list, exceptions::by_id, exceptions::resolve, exceptions::patterns,
         tokens::create, tokens::list, tokens::revoke, audit::list,
     ),
     components(schemas(error::ErrorBody, crate::store::read::LogRow)),
