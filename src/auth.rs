@@ -21,6 +21,9 @@ use crate::store;
 /// another process (`logbridge tokens revoke`) stops working within this time.
 const CACHE_TTL: Duration = Duration::from_secs(5);
 
+/// Recently looked-up principals by token hash, with the time of the lookup.
+type TokenCache = HashMap<Vec<u8>, (Principal, Instant)>;
+
 /// Why a request was refused; the read API and the receivers map these to their statuses.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
@@ -40,7 +43,7 @@ pub enum AuthError {
 #[derive(Clone)]
 pub struct Authenticator {
     pool: PgPool,
-    cache: Arc<Mutex<HashMap<Vec<u8>, (Principal, Instant)>>>,
+    cache: Arc<Mutex<TokenCache>>,
     limits: Arc<RateLimits>,
     require_ingest_token: bool,
 }
