@@ -89,7 +89,8 @@ pub struct Bucket {
 }
 
 /// Exception groups matching the filters: most recently seen or most frequent first.
-#[utoipa::path(get, path = "/api/v1/exceptions", tag = "exceptions",
+#[utoipa::path(get, path = "/api/v1/exceptions", operation_id = "list_exceptions",
+    tag = "exceptions",
     params(ExceptionQuery),
     responses((status = 200, body = ExceptionList), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
@@ -111,7 +112,8 @@ pub async fn list(
 }
 
 /// One exception group with its sample stack trace and newest occurrences.
-#[utoipa::path(get, path = "/api/v1/exceptions/{id}", tag = "exceptions",
+#[utoipa::path(get, path = "/api/v1/exceptions/{id}", operation_id = "get_exception",
+    tag = "exceptions",
     params(("id" = i64, Path, description = "The group's id")),
     responses((status = 200, body = ExceptionDetail), (status = 400, body = ErrorBody),
               (status = 404, body = ErrorBody)),
@@ -148,7 +150,8 @@ pub async fn by_id(
 
 /// Marks a group resolved by the caller, clearing its regression flag; a later occurrence
 /// reopens it as a regression.
-#[utoipa::path(put, path = "/api/v1/exceptions/{id}/resolve", tag = "exceptions",
+#[utoipa::path(put, path = "/api/v1/exceptions/{id}/resolve",
+    operation_id = "resolve_exception", tag = "exceptions",
     params(("id" = i64, Path, description = "The group's id")),
     request_body(content = Option<Resolution>, description = "Optional notes"),
     responses((status = 200, body = ExceptionGroup), (status = 400, body = ErrorBody),
@@ -175,7 +178,8 @@ pub async fn resolve(
 }
 
 /// Occurrences per exception type per time bucket, from the logs (default: the last 24 hours).
-#[utoipa::path(get, path = "/api/v1/exceptions/patterns", tag = "exceptions",
+#[utoipa::path(get, path = "/api/v1/exceptions/patterns",
+    operation_id = "exception_patterns", tag = "exceptions",
     params(PatternQuery),
     responses((status = 200, body = Patterns), (status = 400, body = ErrorBody),
               (status = 403, body = ErrorBody)),

@@ -39,3 +39,41 @@ pub fn spec() -> utoipa::openapi::OpenApi {
 pub async fn document() -> Json<utoipa::openapi::OpenApi> {
     Json(spec())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `$ref` in the document, recursively.
+    fn refs(value: &serde_json::Value, found: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(target)) = map.get("$ref") {
+                    found.push(target.clone());
+                }
+                map.values().for_each(|v| refs(v, found));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, found)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn exception_endpoints_are_documented_and_every_schema_reference_resolves() {
+        let document = serde_json::to_value(spec()).unwrap();
+        let paths = &document["paths"];
+        assert!(paths["/api/v1/exceptions"]["get"].is_object());
+        assert!(paths["/api/v1/exceptions/{id}"]["get"].is_object());
+        assert!(paths["/api/v1/exceptions/{id}/resolve"]["put"].is_object());
+        assert!(paths["/api/v1/exceptions/patterns"]["get"].is_object());
+        let mut found = Vec::new();
+        refs(&document, &mut found);
+        for target in found {
+            let name = target.trim_start_matches("#/components/schemas/");
+            assert!(
+                document["components"]["schemas"][name].is_object(),
+                "{target} is not in the document"
+            );
+        }
+    }
+}
