@@ -7,5 +7,6 @@ mod limits;
 mod metrics;
 mod otlp_grpc;
 mod otlp_http;
+mod read_exceptions;
 mod read_logs;
 mod storage;
