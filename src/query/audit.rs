@@ -22,7 +22,7 @@ pub struct AuditPage {
 
 /// Audit entries (admin): filters `from`, `to`, `token_id`, `endpoint`; paging `limit`,
 /// `before_id`.
-#[utoipa::path(get, path = "/api/v1/audit", tag = "audit",
+#[utoipa::path(get, path = "/api/v1/audit", operation_id = "list_audit", tag = "audit",
     params(("from" = Option<String>, Query), ("to" = Option<String>, Query),
            ("token_id" = Option<i64>, Query), ("endpoint" = Option<String>, Query),
            ("limit" = Option<i64>, Query), ("before_id" = Option<i64>, Query)),

@@ -84,7 +84,7 @@ impl Format {
 }
 
 /// Streams every matching log, newest first.
-#[utoipa::path(get, path = "/api/v1/logs/export", tag = "logs",
+#[utoipa::path(get, path = "/api/v1/logs/export", operation_id = "export_logs", tag = "logs",
     params(LogQuery, ("format" = Option<String>, Query,
         description = "ndjson (default), json, csv or txt")),
     responses((status = 200, description = "The rows, streamed", content_type = "application/x-ndjson"),

@@ -17,9 +17,9 @@ pub fn log_filter(
     now: DateTime<Utc>,
 ) -> Result<LogFilter, ApiError> {
     let filter = LogFilter {
+        services: services(params, principal)?,
         from: params.parsed("from", |t| params::instant(t, now))?,
         to: params.parsed("to", |t| params::instant(t, now))?,
-        services: services(params, principal)?,
         levels: levels_of(params)?,
         trace_id: params.parsed("trace_id", |t| hex_id(t, 32))?,
         span_id: params.parsed("span_id", |t| hex_id(t, 16))?,
@@ -61,8 +61,9 @@ pub fn view_filter(
     })
 }
 
-/// `service` (repeatable), each one a service the caller may read.
-fn services(params: &mut Params, principal: &Principal) -> Result<Vec<String>, ApiError> {
+/// The requested services (`service`, repeatable); one outside the caller's scope is refused
+/// (403).
+pub fn services(params: &mut Params, principal: &Principal) -> Result<Vec<String>, ApiError> {
     let services = params.all("service");
     if let Some(outside) = services.iter().find(|s| !principal.may_read_service(s)) {
         return Err(ApiError::forbidden(format!(

@@ -36,7 +36,7 @@ pub struct TraceLogs {
 }
 
 /// Logs matching the filters, newest first.
-#[utoipa::path(get, path = "/api/v1/logs", tag = "logs",
+#[utoipa::path(get, path = "/api/v1/logs", operation_id = "list_logs", tag = "logs",
     params(LogQuery,
         ("limit" = Option<i64>, Query, description = "Rows per page, 1-1000 (default 100)"),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")),
@@ -67,7 +67,7 @@ pub async fn list(
 }
 
 /// One log by id.
-#[utoipa::path(get, path = "/api/v1/logs/{id}", tag = "logs",
+#[utoipa::path(get, path = "/api/v1/logs/{id}", operation_id = "get_log", tag = "logs",
     params(("id" = i64, Path, description = "The log's id")),
     responses((status = 200, body = LogRow), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
@@ -87,7 +87,7 @@ pub async fn by_id(
 }
 
 /// Every log of a trace, oldest first.
-#[utoipa::path(get, path = "/api/v1/traces/{trace_id}/logs", tag = "logs",
+#[utoipa::path(get, path = "/api/v1/traces/{trace_id}/logs", operation_id = "trace_logs", tag = "logs",
     params(("trace_id" = String, Path, description = "32 hex digits")),
     responses((status = 200, body = TraceLogs), (status = 400, body = ErrorBody)),
     security(("bearer" = [])))]

@@ -4,6 +4,7 @@
 
 mod audit;
 mod error;
+mod exceptions;
 mod export;
 mod filters;
 mod logs;
@@ -19,7 +20,7 @@ use axum::extract::{Request, State};
 use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, put};
 use sqlx::PgPool;
 use tokio::sync::oneshot;
 
@@ -91,6 +92,10 @@ pub fn router(state: QueryState) -> Router {
             "/api/v1/monitoring/error-rates",
             get(monitoring::error_rates),
         )
+        .route("/api/v1/exceptions", get(exceptions::list))
+        .route("/api/v1/exceptions/patterns", get(exceptions::patterns))
+        .route("/api/v1/exceptions/{id}", get(exceptions::by_id))
+        .route("/api/v1/exceptions/{id}/resolve", put(exceptions::resolve))
         .route("/api/v1/audit", get(audit::list))
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/{id}", delete(tokens::revoke))

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{audit, error, export, logs, monitoring, stats, tokens};
+use super::{audit, error, exceptions, export, logs, monitoring, stats, tokens};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -13,6 +13,7 @@ use super::{audit, error, export, logs, monitoring, stats, tokens};
     paths(
         logs::list, logs::by_id, logs::trace, export::export, stats::stats,
         monitoring::slow_requests, monitoring::slow_queries, monitoring::error_rates,
+        exceptions::list, exceptions::by_id, exceptions::resolve, exceptions::patterns,
         tokens::create, tokens::list, tokens::revoke, audit::list,
     ),
     components(schemas(error::ErrorBody, crate::store::read::LogRow)),
@@ -64,6 +65,39 @@ mod tests {
             "ErrorRates",
         ] {
             assert!(schemas[schema].is_object(), "{schema}");
+        }
+    }
+
+    /// Every `$ref` in the document, recursively.
+    fn refs(value: &serde_json::Value, found: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(target)) = map.get("$ref") {
+                    found.push(target.clone());
+                }
+                map.values().for_each(|v| refs(v, found));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, found)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn exception_endpoints_are_documented_and_every_schema_reference_resolves() {
+        let document = serde_json::to_value(spec()).unwrap();
+        let paths = &document["paths"];
+        assert!(paths["/api/v1/exceptions"]["get"].is_object());
+        assert!(paths["/api/v1/exceptions/{id}"]["get"].is_object());
+        assert!(paths["/api/v1/exceptions/{id}/resolve"]["put"].is_object());
+        assert!(paths["/api/v1/exceptions/patterns"]["get"].is_object());
+        let mut found = Vec::new();
+        refs(&document, &mut found);
+        for target in found {
+            let name = target.trim_start_matches("#/components/schemas/");
+            assert!(
+                document["components"]["schemas"][name].is_object(),
+                "{target} is not in the document"
+            );
         }
     }
 }

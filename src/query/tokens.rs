@@ -63,7 +63,7 @@ pub async fn create_token(pool: &PgPool, new: &NewToken) -> Result<CreatedToken,
 }
 
 /// Creates a token (admin).
-#[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = NewToken,
+#[utoipa::path(post, path = "/api/v1/tokens", operation_id = "create_token", tag = "tokens", request_body = NewToken,
     responses((status = 201, body = CreatedToken), (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create(
@@ -77,7 +77,7 @@ pub async fn create(
 }
 
 /// Lists tokens, without their secrets (admin).
-#[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens",
+#[utoipa::path(get, path = "/api/v1/tokens", operation_id = "list_tokens", tag = "tokens",
     responses((status = 200, body = Vec<TokenRow>), (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list(State(state): State<QueryState>, caller: Caller) -> Result<Response, ApiError> {
@@ -88,7 +88,7 @@ pub async fn list(State(state): State<QueryState>, caller: Caller) -> Result<Res
 }
 
 /// Revokes a token at once (admin).
-#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens",
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", operation_id = "revoke_token", tag = "tokens",
     params(("id" = i64, Path, description = "The token's id")),
     responses((status = 204), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]

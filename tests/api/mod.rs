@@ -8,6 +8,7 @@ mod metrics;
 mod otlp_grpc;
 mod otlp_http;
 mod read_access;
+mod read_exceptions;
 mod read_export;
 mod read_filters;
 mod read_logs;
