@@ -238,7 +238,17 @@ impl Generator {
 
     /// The next request: 200 to 500 records (but at most `max`), event times in `window`.
     pub fn request(&mut self, max: usize, window: Window) -> ExportLogsServiceRequest {
-        let size = (200 + self.rng.below(301) as usize).min(max);
+        let size = self.size(max);
+        self.request_of(size, window)
+    }
+
+    /// The size of the next request: 200 to 500 records, but at most `max`.
+    pub fn size(&mut self, max: usize) -> usize {
+        (200 + self.rng.below(301) as usize).min(max)
+    }
+
+    /// A request of `size` records from a random service, event times in `window`.
+    pub fn request_of(&mut self, size: usize, window: Window) -> ExportLogsServiceRequest {
         let service = self.rng.below(SERVICES.len() as u64) as usize;
         request(&mut self.rng, service, size, window)
     }

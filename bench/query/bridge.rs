@@ -104,12 +104,28 @@ impl Bridge {
 /// `cargo build --release --bin logbridge`, then the binary's path beside this example's.
 async fn build() -> anyhow::Result<PathBuf> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
+    let mut command = Command::new(cargo);
+    command
         .args(["build", "--release", "--bin", "logbridge"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .await
-        .context("running cargo build")?;
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    // What `cargo run` set for this example; left in, build scripts that watch them (ring
+    // watches CARGO_MANIFEST_DIR) would rebuild half the dependencies, and again next time.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        let set_by_cargo_run = name.starts_with("CARGO_PKG_")
+            || name.starts_with("CARGO_MANIFEST_")
+            || [
+                "CARGO_CRATE_NAME",
+                "CARGO_BIN_NAME",
+                "CARGO_PRIMARY_PACKAGE",
+                "OUT_DIR",
+            ]
+            .contains(&name.as_ref());
+        if set_by_cargo_run {
+            command.env_remove(name.as_ref());
+        }
+    }
+    let status = command.status().await.context("running cargo build")?;
     anyhow::ensure!(status.success(), "cargo build --release failed");
     // This example is target/release/examples/query; the binary is target/release/logbridge.
     let examples = std::env::current_exe()?
