@@ -1,6 +1,6 @@
 //! `--copy-only`: raw COPY rows/s into `logs` with no secondary index, each index of the
 //! migrations (0002 and 0004) alone, those of 0002 together, and all of them, interleaved over
-//! runs.
+//! runs; optionally a proposed trigram index on `body` too.
 
 use std::sync::Arc;
 
@@ -24,6 +24,8 @@ pub enum IndexSet {
     Text,
     /// The partial exception-group index of migration 0004.
     Fingerprint,
+    /// Proposed, in no migration: a trigram GIN index on `body` (pg_trgm) for `contains`.
+    Trigram,
     /// The three of migration 0002 (the schema before the read side).
     Base,
     /// Every index of the migrations.
@@ -35,6 +37,15 @@ const SERVICE_TS: &str = "logs_service_ts_idx";
 const TRACE: &str = "logs_trace_id_idx";
 const TEXT: &str = "logs_text_idx";
 const FINGERPRINT: &str = "logs_exception_fingerprint_idx";
+const TRIGRAM: &str = "logs_body_trgm_idx";
+
+/// The proposed trigram index, measured beside those of the migrations.
+fn trigram() -> IndexDefinition {
+    IndexDefinition {
+        name: TRIGRAM.into(),
+        create: format!("CREATE INDEX {TRIGRAM} ON logs USING gin (body gin_trgm_ops)"),
+    }
+}
 
 impl IndexSet {
     fn indexes(self) -> &'static [&'static str] {
@@ -45,6 +56,7 @@ impl IndexSet {
             IndexSet::Trace => &[TRACE],
             IndexSet::Text => &[TEXT],
             IndexSet::Fingerprint => &[FINGERPRINT],
+            IndexSet::Trigram => &[TRIGRAM],
             IndexSet::Base => &[TS, SERVICE_TS, TRACE],
             IndexSet::All => &[TS, SERVICE_TS, TRACE, TEXT, FINGERPRINT],
         }
@@ -56,7 +68,7 @@ impl IndexSet {
     }
 }
 
-/// Empties `logs`, drops every index of the migrations, then creates those of `set`.
+/// Empties `logs`, drops every index of `definitions`, then creates those of `set`.
 async fn apply(
     db: &BenchDatabase,
     definitions: &[IndexDefinition],
@@ -76,12 +88,16 @@ async fn apply(
 /// Runs every index set `args.runs` times, rotating their order each run, and prints the
 /// medians with each set's cost relative to no index.
 pub async fn run(args: &Args, db: &BenchDatabase, batches: &Arc<Vec<Batch>>) -> anyhow::Result<()> {
-    let definitions = schema::log_indexes();
+    let mut definitions = schema::log_indexes();
     let defined: Vec<&str> = definitions.iter().map(|i| i.name.as_str()).collect();
     anyhow::ensure!(
         IndexSet::All.indexes().iter().all(|i| defined.contains(i)) && defined.len() == 5,
         "expected the five indexes of migrations 0002 and 0004, found {defined:?}"
     );
+    if args.indexes.contains(&IndexSet::Trigram) {
+        db.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm").await?;
+        definitions.push(trigram());
+    }
     let plan = args.copy_plan();
     println!(
         "COPY only: {} connections, {} request batch(es) per COPY",

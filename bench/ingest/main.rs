@@ -65,7 +65,8 @@ pub struct Args {
     #[arg(long)]
     copy_only: bool,
     /// Index sets for `--copy-only` (comma-separated): none, ts, service_ts, trace, text,
-    /// fingerprint, base (the three of migration 0002), all (those and 0004's two).
+    /// fingerprint, base (the three of migration 0002), all (those and 0004's two); also
+    /// trigram, a proposed pg_trgm index on `body` in no migration.
     #[arg(
         long,
         value_delimiter = ',',
