@@ -173,7 +173,7 @@ impl Reader<'_> {
         );
         Ok(Timing {
             name: "service + level + last hour".into(),
-            request: format!("/api/v1/logs?service=<each in turn>&level=error&from=now-1h"),
+            request: "/api/v1/logs?service=<each in turn>&level=error&from=now-1h".into(),
             matching,
             target_ms: Some(50.0),
             samples: self.measure(&urls).await?,
