@@ -1,6 +1,7 @@
-//! The benchmark workload, shared by `bench/ingest` and `benches/pipeline.rs`: deterministic
-//! (seeded) OTLP export requests of realistic records from 8 services — HTTP access logs, SQL
-//! queries, exceptions and plain messages — and the same records as NDJSON for the JSON receiver.
+//! The benchmark workload, shared by `bench/ingest`, `bench/query` and `benches/pipeline.rs`:
+//! deterministic (seeded) OTLP export requests of realistic records from 8 services — HTTP access
+//! logs, SQL queries, exceptions and plain messages, in traces of several records — and the same
+//! records as NDJSON for the JSON receiver.
 #![allow(
     dead_code,
     reason = "two targets include this file, each using part of it"
@@ -53,7 +54,16 @@ const SERVICES: [(&str, &[&str], &str); 8] = [
 ];
 
 const METHODS: [&str; 5] = ["GET", "GET", "GET", "POST", "PUT"];
-const STATUSES: [i64; 8] = [200, 200, 200, 200, 201, 304, 404, 500];
+/// HTTP status codes with their weights (per 1000 access logs).
+const STATUSES: [(u64, i64); 7] = [
+    (700, 200),
+    (100, 201),
+    (80, 304),
+    (70, 404),
+    (20, 400),
+    (20, 500),
+    (10, 503),
+];
 
 const QUERIES: [&str; 4] = [
     "SELECT o.id, o.total, o.status FROM orders o WHERE o.customer_id = {} AND o.status IN ('paid', 'shipped', 'delivered') ORDER BY o.created_at DESC LIMIT 50",
@@ -74,12 +84,80 @@ const EXCEPTIONS: [(&str, &str); 3] = [
     ),
 ];
 
-const MESSAGES: [&str; 4] = [
-    "cache refreshed for tenant {} in 12 ms, 4096 entries",
-    "scheduled job reconcile-orders finished, {} orders checked, 0 mismatches",
-    "feature flag new-checkout evaluated to true for user {}",
-    "connection pool stats: 18 idle, 2 busy, 0 waiting (pool {})",
+/// Plain messages with their weights (per 1000 messages) and severities, from everyday to rare,
+/// so that full-text queries have words of every selectivity.
+const MESSAGES: [(u64, (i32, &str)); 12] = [
+    (
+        205,
+        (9, "cache refreshed for tenant {} in 12 ms, 4096 entries"),
+    ),
+    (
+        150,
+        (
+            9,
+            "scheduled job reconcile-orders finished, {} orders checked, 0 mismatches",
+        ),
+    ),
+    (
+        150,
+        (9, "feature flag new-checkout evaluated to true for user {}"),
+    ),
+    (
+        120,
+        (
+            5,
+            "connection pool stats: 18 idle, 2 busy, 0 waiting (pool {})",
+        ),
+    ),
+    (
+        100,
+        (9, "invoice {} generated and uploaded to object storage"),
+    ),
+    (
+        80,
+        (
+            9,
+            "kafka consumer group rebalanced, 12 partitions assigned (generation {})",
+        ),
+    ),
+    (
+        60,
+        (
+            13,
+            "retrying call to inventory after timeout, attempt 2 (request {})",
+        ),
+    ),
+    (50, (13, "slow request: handler took 2300 ms (request {})")),
+    (40, (9, "refund {} approved by fraud check")),
+    (
+        25,
+        (
+            13,
+            "webhook delivery to partner failed with status 503, will retry (delivery {})",
+        ),
+    ),
+    (
+        15,
+        (
+            17,
+            "circuit breaker opened for payment provider after 5 consecutive failures (window {})",
+        ),
+    ),
+    (
+        5,
+        (
+            17,
+            "deadlock detected while updating order {}, transaction rolled back",
+        ),
+    ),
 ];
+
+/// Records of one trace are this close in time, at most (nanoseconds).
+const TRACE_SPREAD_NANOS: u64 = 2_000_000_000;
+/// Records per trace, at most (uniform from 1).
+const TRACE_MAX_RECORDS: u64 = 8;
+/// Distinct end users of the access logs.
+const USERS: u64 = 50_000;
 
 /// SplitMix64: a small, seeded, reproducible generator.
 pub struct Rng(u64);
@@ -106,22 +184,93 @@ impl Rng {
         &items[self.below(items.len() as u64) as usize]
     }
 
+    /// An item chosen with the probability of its weight.
+    pub fn weighted<'a, T>(&mut self, items: &'a [(u64, T)]) -> &'a T {
+        let total: u64 = items.iter().map(|(weight, _)| weight).sum();
+        let mut left = self.below(total);
+        for (weight, item) in items {
+            if left < *weight {
+                return item;
+            }
+            left -= weight;
+        }
+        unreachable!("the weights add up to the total")
+    }
+
     fn bytes(&mut self, n: usize) -> Vec<u8> {
         (0..n).map(|_| self.next() as u8).collect()
     }
 }
 
-/// Generates `records` records in requests of 200 to 500 records, each request from one service
-/// (as an SDK exporter sends them), event times within the hour before `now_unix_nanos`.
+/// Event times of generated records: `[end - span, end)`, in Unix nanoseconds.
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub end_unix_nanos: u64,
+    pub span_nanos: u64,
+}
+
+impl Window {
+    /// The hour before `now_unix_nanos`.
+    pub fn last_hour(now_unix_nanos: u64) -> Window {
+        Window {
+            end_unix_nanos: now_unix_nanos,
+            span_nanos: 3_600_000_000_000,
+        }
+    }
+
+    /// A time in the window, uniformly.
+    fn time(&self, rng: &mut Rng) -> u64 {
+        self.end_unix_nanos - 1 - rng.below(self.span_nanos)
+    }
+}
+
+/// A seeded stream of requests, each from one service (as an SDK exporter sends them).
+pub struct Generator {
+    rng: Rng,
+}
+
+impl Generator {
+    pub fn new(seed: u64) -> Generator {
+        Generator {
+            rng: Rng::new(seed),
+        }
+    }
+
+    /// The next request: 200 to 500 records (but at most `max`), event times in `window`.
+    pub fn request(&mut self, max: usize, window: Window) -> ExportLogsServiceRequest {
+        let size = self.size(max);
+        self.request_of(size, window)
+    }
+
+    /// The size of the next request: 200 to 500 records, but at most `max`.
+    pub fn size(&mut self, max: usize) -> usize {
+        (200 + self.rng.below(301) as usize).min(max)
+    }
+
+    /// A request of `size` records from a random service, event times in `window`.
+    pub fn request_of(&mut self, size: usize, window: Window) -> ExportLogsServiceRequest {
+        let service = self.rng.below(SERVICES.len() as u64) as usize;
+        request(&mut self.rng, service, size, window)
+    }
+}
+
+/// Records in a request.
+pub fn record_count(request: &ExportLogsServiceRequest) -> usize {
+    let scopes = request.resource_logs.iter().flat_map(|r| &r.scope_logs);
+    scopes.map(|s| s.log_records.len()).sum()
+}
+
+/// Generates `records` records in requests of 200 to 500 records, each request from one service,
+/// event times within the hour before `now_unix_nanos`.
 pub fn requests(records: usize, seed: u64, now_unix_nanos: u64) -> Vec<ExportLogsServiceRequest> {
-    let mut rng = Rng::new(seed);
+    let mut generator = Generator::new(seed);
+    let window = Window::last_hour(now_unix_nanos);
     let mut left = records;
     let mut requests = Vec::new();
     while left > 0 {
-        let size = (200 + rng.below(301) as usize).min(left);
-        let service = rng.below(SERVICES.len() as u64) as usize;
-        requests.push(request(&mut rng, service, size, now_unix_nanos));
-        left -= size;
+        let request = generator.request(left, window);
+        left -= record_count(&request);
+        requests.push(request);
     }
     requests
 }
@@ -129,10 +278,10 @@ pub fn requests(records: usize, seed: u64, now_unix_nanos: u64) -> Vec<ExportLog
 /// One request of exactly `records` records, from one service, as the CPU benchmark decodes it.
 pub fn single_request(records: usize, seed: u64, now_unix_nanos: u64) -> ExportLogsServiceRequest {
     let mut rng = Rng::new(seed);
-    request(&mut rng, 0, records, now_unix_nanos)
+    request(&mut rng, 0, records, Window::last_hour(now_unix_nanos))
 }
 
-fn request(rng: &mut Rng, service: usize, size: usize, now: u64) -> ExportLogsServiceRequest {
+fn request(rng: &mut Rng, service: usize, size: usize, window: Window) -> ExportLogsServiceRequest {
     let (name, _, _) = SERVICES[service];
     let pod = format!("{name}-7f9c{}-{:05x}", rng.below(10), rng.below(0xFFFFF));
     let resource = Resource {
@@ -146,7 +295,14 @@ fn request(rng: &mut Rng, service: usize, size: usize, now: u64) -> ExportLogsSe
         ],
         ..Default::default()
     };
-    let log_records = (0..size).map(|_| record(rng, service, now)).collect();
+    let mut log_records = Vec::with_capacity(size);
+    while log_records.len() < size {
+        let trace = Trace::new(rng, window);
+        let length = (trace.records as usize).min(size - log_records.len());
+        for _ in 0..length {
+            log_records.push(record(rng, service, &trace, window));
+        }
+    }
     let scope_logs = ScopeLogs {
         scope: Some(InstrumentationScope {
             name: format!("com.acme.{name}"),
@@ -164,20 +320,52 @@ fn request(rng: &mut Rng, service: usize, size: usize, now: u64) -> ExportLogsSe
     }
 }
 
+/// Consecutive records of one trace (90%: 1 to 8 records within 2 s), or one untraced record.
+struct Trace {
+    id: Vec<u8>,
+    start: u64,
+    records: u64,
+}
+
+impl Trace {
+    fn new(rng: &mut Rng, window: Window) -> Trace {
+        let start = window.time(rng);
+        if rng.below(10) == 0 {
+            return Trace {
+                id: Vec::new(),
+                start,
+                records: 1,
+            };
+        }
+        Trace {
+            id: rng.bytes(16),
+            start,
+            records: 1 + rng.below(TRACE_MAX_RECORDS),
+        }
+    }
+
+    /// A time of the trace, still inside the window.
+    fn time(&self, rng: &mut Rng, window: Window) -> u64 {
+        (self.start + rng.below(TRACE_SPREAD_NANOS)).min(window.end_unix_nanos - 1)
+    }
+}
+
 /// One record: 55% HTTP access logs, 20% SQL queries, 5% exceptions, 20% plain messages.
-fn record(rng: &mut Rng, service: usize, now: u64) -> LogRecord {
-    let time = now - rng.below(3_600_000_000_000);
-    let traced = rng.below(10) < 9;
+fn record(rng: &mut Rng, service: usize, trace: &Trace, window: Window) -> LogRecord {
+    let time = trace.time(rng, window);
     let id = rng.below(1_000_000);
     let (severity, body, mut attributes) = match rng.below(100) {
         0..55 => http(rng, service, id),
         55..75 => sql(rng, service, id),
         75..80 => exception(rng, id),
-        _ => (
-            9,
-            rng.pick(&MESSAGES).replace("{}", &id.to_string()),
-            Vec::new(),
-        ),
+        _ => {
+            let (severity, template) = *rng.weighted(&MESSAGES);
+            (
+                severity,
+                template.replace("{}", &id.to_string()),
+                Vec::new(),
+            )
+        }
     };
     attributes.push(kv(
         "thread.name",
@@ -190,6 +378,7 @@ fn record(rng: &mut Rng, service: usize, now: u64) -> LogRecord {
     attributes.push(kv("tenant.id", int(rng.below(500) as i64)));
     let session = format!("{:016x}{:016x}", rng.next(), rng.next());
     attributes.push(kv("session.id", text(&session)));
+    let traced = !trace.id.is_empty();
     LogRecord {
         time_unix_nano: time,
         observed_time_unix_nano: time + 1_000_000,
@@ -197,7 +386,7 @@ fn record(rng: &mut Rng, service: usize, now: u64) -> LogRecord {
         severity_text: severity_text(severity).to_string(),
         body: Some(text(&body)),
         attributes,
-        trace_id: if traced { rng.bytes(16) } else { Vec::new() },
+        trace_id: trace.id.clone(),
         span_id: if traced { rng.bytes(8) } else { Vec::new() },
         ..Default::default()
     }
@@ -206,11 +395,15 @@ fn record(rng: &mut Rng, service: usize, now: u64) -> LogRecord {
 fn http(rng: &mut Rng, service: usize, id: u64) -> (i32, String, Vec<KeyValue>) {
     let method = *rng.pick(&METHODS);
     let path = rng.pick(SERVICES[service].1).replace("{}", &id.to_string());
-    let status = *rng.pick(&STATUSES);
-    let seconds = (1 + rng.below(400)) as f64 / 1000.0 * if status == 500 { 10.0 } else { 1.0 };
-    let severity = if status >= 500 { 17 } else { 9 };
+    let status = *rng.weighted(&STATUSES);
+    let seconds = (1 + rng.below(400)) as f64 / 1000.0 * if status >= 500 { 10.0 } else { 1.0 };
+    let severity = match status {
+        500.. => 17,
+        400 => 13,
+        _ => 9,
+    };
     let body = format!("{method} {path} {status} {:.0} ms", seconds * 1000.0);
-    let attributes = vec![
+    let mut attributes = vec![
         kv("http.request.method", text(method)),
         kv("url.path", text(&path)),
         kv("http.response.status_code", int(status)),
@@ -226,6 +419,11 @@ fn http(rng: &mut Rng, service: usize, id: u64) -> (i32, String, Vec<KeyValue>) 
             text(&format!("10.0.{}.{}", rng.below(255), rng.below(255))),
         ),
     ];
+    // Most requests are signed in.
+    if rng.below(10) < 8 {
+        let user = format!("user-{}", rng.below(USERS));
+        attributes.push(kv("enduser.id", text(&user)));
+    }
     (severity, body, attributes)
 }
 
@@ -258,6 +456,7 @@ fn exception(rng: &mut Rng, id: u64) -> (i32, String, Vec<KeyValue>) {
 fn severity_text(severity: i32) -> &'static str {
     match severity {
         17.. => "ERROR",
+        13.. => "WARN",
         9.. => "INFO",
         _ => "DEBUG",
     }

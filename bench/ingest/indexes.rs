@@ -1,5 +1,6 @@
-//! `--copy-only`: raw COPY rows/s into `logs` with no secondary index, each index of
-//! migrations/0002_logs_indexes.sql alone, and all of them, interleaved over runs.
+//! `--copy-only`: raw COPY rows/s into `logs` with no secondary index, each index of the
+//! migrations (0002 and 0004) alone, those of 0002 together, and all of them, interleaved over
+//! runs; optionally a proposed trigram index on `body` too.
 
 use std::sync::Arc;
 
@@ -9,9 +10,7 @@ use crate::Args;
 use crate::copy::{self, Batch};
 use crate::database::BenchDatabase;
 use crate::report::{median, thousands};
-
-/// The migration whose indexes are measured; their definitions are taken from it as they are.
-const MIGRATION: &str = include_str!("../../migrations/0002_logs_indexes.sql");
+use crate::schema::{self, IndexDefinition};
 
 /// Which secondary indexes exist during a COPY.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -21,17 +20,45 @@ pub enum IndexSet {
     #[value(name = "service_ts")]
     ServiceTs,
     Trace,
+    /// The full-text GIN index of migration 0004.
+    Text,
+    /// The partial exception-group index of migration 0004.
+    Fingerprint,
+    /// Proposed, in no migration: a trigram GIN index on `body` (pg_trgm) for `contains`.
+    Trigram,
+    /// The three of migration 0002 (the schema before the read side).
+    Base,
+    /// Every index of the migrations.
     All,
+}
+
+const TS: &str = "logs_ts_idx";
+const SERVICE_TS: &str = "logs_service_ts_idx";
+const TRACE: &str = "logs_trace_id_idx";
+const TEXT: &str = "logs_text_idx";
+const FINGERPRINT: &str = "logs_exception_fingerprint_idx";
+const TRIGRAM: &str = "logs_body_trgm_idx";
+
+/// The proposed trigram index, measured beside those of the migrations.
+fn trigram() -> IndexDefinition {
+    IndexDefinition {
+        name: TRIGRAM.into(),
+        create: format!("CREATE INDEX {TRIGRAM} ON logs USING gin (body gin_trgm_ops)"),
+    }
 }
 
 impl IndexSet {
     fn indexes(self) -> &'static [&'static str] {
         match self {
             IndexSet::None => &[],
-            IndexSet::Ts => &["logs_ts_idx"],
-            IndexSet::ServiceTs => &["logs_service_ts_idx"],
-            IndexSet::Trace => &["logs_trace_id_idx"],
-            IndexSet::All => &["logs_ts_idx", "logs_service_ts_idx", "logs_trace_id_idx"],
+            IndexSet::Ts => &[TS],
+            IndexSet::ServiceTs => &[SERVICE_TS],
+            IndexSet::Trace => &[TRACE],
+            IndexSet::Text => &[TEXT],
+            IndexSet::Fingerprint => &[FINGERPRINT],
+            IndexSet::Trigram => &[TRIGRAM],
+            IndexSet::Base => &[TS, SERVICE_TS, TRACE],
+            IndexSet::All => &[TS, SERVICE_TS, TRACE, TEXT, FINGERPRINT],
         }
     }
 
@@ -41,22 +68,18 @@ impl IndexSet {
     }
 }
 
-/// The `CREATE INDEX` statements of the migration, by index name.
-fn definitions() -> Vec<(&'static str, &'static str)> {
-    MIGRATION
-        .lines()
-        .filter(|line| line.starts_with("CREATE INDEX"))
-        .filter_map(|line| Some((line.split_whitespace().nth(2)?, line)))
-        .collect()
-}
-
-/// Empties `logs`, drops every index of the migration, then creates those of `set`.
-async fn apply(db: &BenchDatabase, set: IndexSet) -> anyhow::Result<()> {
+/// Empties `logs`, drops every index of `definitions`, then creates those of `set`.
+async fn apply(
+    db: &BenchDatabase,
+    definitions: &[IndexDefinition],
+    set: IndexSet,
+) -> anyhow::Result<()> {
     db.reset().await?;
-    for (name, create) in definitions() {
-        db.execute(&format!("DROP INDEX IF EXISTS {name}")).await?;
-        if set.indexes().contains(&name) {
-            db.execute(create).await?;
+    for index in definitions {
+        db.execute(&format!("DROP INDEX IF EXISTS {}", index.name))
+            .await?;
+        if set.indexes().contains(&index.name.as_str()) {
+            db.execute(&index.create).await?;
         }
     }
     Ok(())
@@ -65,11 +88,16 @@ async fn apply(db: &BenchDatabase, set: IndexSet) -> anyhow::Result<()> {
 /// Runs every index set `args.runs` times, rotating their order each run, and prints the
 /// medians with each set's cost relative to no index.
 pub async fn run(args: &Args, db: &BenchDatabase, batches: &Arc<Vec<Batch>>) -> anyhow::Result<()> {
-    let defined: Vec<&str> = definitions().iter().map(|(name, _)| *name).collect();
+    let mut definitions = schema::log_indexes();
+    let defined: Vec<&str> = definitions.iter().map(|i| i.name.as_str()).collect();
     anyhow::ensure!(
-        defined.len() == 3,
-        "expected three indexes in the migration, found {defined:?}"
+        IndexSet::All.indexes().iter().all(|i| defined.contains(i)) && defined.len() == 5,
+        "expected the five indexes of migrations 0002 and 0004, found {defined:?}"
     );
+    if args.indexes.contains(&IndexSet::Trigram) {
+        db.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm").await?;
+        definitions.push(trigram());
+    }
     let plan = args.copy_plan();
     println!(
         "COPY only: {} connections, {} request batch(es) per COPY",
@@ -82,7 +110,7 @@ pub async fn run(args: &Args, db: &BenchDatabase, batches: &Arc<Vec<Batch>>) -> 
     for run in 0..args.runs {
         for offset in 0..sets.len() {
             let which = (run + offset) % sets.len();
-            apply(db, sets[which]).await?;
+            apply(db, &definitions, sets[which]).await?;
             let result = copy::run(db, batches, batches.len(), plan).await?;
             println!(
                 "run {} {:>10}: {}",
@@ -113,5 +141,5 @@ pub async fn run(args: &Args, db: &BenchDatabase, batches: &Arc<Vec<Batch>>) -> 
             change(&postgres_cpu, i)
         );
     }
-    apply(db, IndexSet::All).await
+    apply(db, &definitions, IndexSet::All).await
 }
