@@ -84,8 +84,10 @@ impl LogFilter {
             sql.push_bind(text.clone()).push(")");
         }
         if let Some(contains) = &self.contains {
-            sql.push(" AND body ILIKE ")
-                .push_bind(like_pattern(contains));
+            // The same matches as ILIKE, about 15% faster per row (bench/RESULTS.md).
+            sql.push(" AND lower(body) LIKE lower(")
+                .push_bind(like_pattern(contains))
+                .push(")");
         }
         for (key, value) in &self.attributes {
             let path: Vec<&str> = key.split('.').collect();
@@ -126,7 +128,7 @@ fn push_equal(sql: &mut QueryBuilder<Postgres>, column: &'static str, value: &Op
     }
 }
 
-/// An `ILIKE` pattern matching `text` anywhere, with `%`, `_` and `\` taken literally.
+/// A `LIKE` pattern matching `text` anywhere, with `%`, `_` and `\` taken literally.
 pub fn like_pattern(text: &str) -> String {
     let mut pattern = String::with_capacity(text.len() + 2);
     pattern.push('%');

@@ -23,7 +23,12 @@ pub fn pool(config: &Config) -> anyhow::Result<PgPool> {
     let timeout_ms = config.query.statement_timeout_seconds * 1000;
     let options = options
         .application_name("logbridge-read")
-        .options([("statement_timeout", timeout_ms.to_string())]);
+        // JIT compiles generic plans of long ranges for 160-180 ms that interactive reads
+        // never win back (bench/RESULTS.md).
+        .options([
+            ("statement_timeout", timeout_ms.to_string()),
+            ("jit", "off".to_string()),
+        ]);
     Ok(PgPoolOptions::new()
         .max_connections(config.query.max_connections)
         .acquire_timeout(Duration::from_secs(config.database.connect_timeout_seconds))
