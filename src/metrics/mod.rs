@@ -2,6 +2,7 @@
 //! `logbridge_*` metrics, and their exposition in OpenMetrics or Prometheus text format.
 
 mod bridge;
+pub mod catalogue;
 mod derived;
 mod exposition;
 mod families;
