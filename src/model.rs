@@ -80,6 +80,9 @@ pub struct LogRecord {
     pub scope: Option<String>,
     /// The end user the record is about (`enduser.id`, `user.id`, ...), set by the pipeline.
     pub user_id: Option<String>,
+    /// The error group of an `error` or `fatal` record, set by the pipeline's grouping step:
+    /// its exception's fingerprint, else a hash of its service and normalized message.
+    pub error_fingerprint: Option<String>,
     /// Everything else the record carried.
     pub attributes: Attributes,
     /// Attributes of the emitting resource (process, host, SDK), shared by every record of
@@ -148,6 +151,7 @@ impl LogRecord {
             span_id: None,
             scope: None,
             user_id: None,
+            error_fingerprint: None,
             attributes: Attributes::new(),
             resource: Arc::default(),
             request: None,

@@ -1,32 +1,50 @@
-//! Exception grouping: records whose exceptions share a service, type, normalized message and
-//! top stack frames get the same fingerprint, the key of table `exception_groups`.
+//! Exception and error grouping: records whose exceptions share a service, type, normalized
+//! message and top stack frames get the same fingerprint, the key of table `exception_groups`;
+//! error records get an error group (the exception's, else their service and normalized message).
 
 use sha2::{Digest, Sha256};
 
-use crate::model::LogRecord;
+use crate::model::{Level, LogRecord};
 
 /// Stack frames, nearest the throw first, that take part in the fingerprint.
 const TOP_FRAMES: usize = 3;
 /// Hex characters of the SHA-256 kept as the fingerprint (64 bits).
 const FINGERPRINT_HEX: usize = 16;
 
-/// Sets the fingerprint of the record's exception, if it has one.
+/// Sets the fingerprint of the record's exception, if it has one, and the error group of an
+/// error or fatal record.
 pub fn assign(record: &mut LogRecord) {
     let service = &record.service;
     if let Some(exception) = &mut record.exception {
-        let mut hash = Sha256::new();
-        for part in [service.as_str(), &exception.exception_type] {
-            hash.update(part.as_bytes());
-            hash.update([0]);
-        }
-        hash.update(normalize(&exception.message).as_bytes());
-        for frame in top_frames(exception.stacktrace.as_deref().unwrap_or_default()) {
-            hash.update([0]);
-            hash.update(normalize(frame).as_bytes());
-        }
-        let digest = hex::encode(hash.finalize());
-        exception.fingerprint = digest[..FINGERPRINT_HEX].to_string();
+        let mut parts = vec![service.as_str(), &exception.exception_type];
+        let message = normalize(&exception.message);
+        parts.push(&message);
+        let frames: Vec<String> = top_frames(exception.stacktrace.as_deref().unwrap_or_default())
+            .into_iter()
+            .map(normalize)
+            .collect();
+        parts.extend(frames.iter().map(String::as_str));
+        exception.fingerprint = fingerprint(&parts);
     }
+    if matches!(record.level, Level::Error | Level::Fatal) {
+        record.error_fingerprint = Some(match &record.exception {
+            Some(exception) => exception.fingerprint.clone(),
+            None => fingerprint(&[&record.service, &normalize(&record.body)]),
+        });
+    }
+}
+
+/// The first 64 bits of the SHA-256 of the parts, NUL-separated, in hex.
+fn fingerprint(parts: &[&str]) -> String {
+    let mut hash = Sha256::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            hash.update([0]);
+        }
+        hash.update(part.as_bytes());
+    }
+    let digest = hex::encode(hash.finalize());
+    digest[..FINGERPRINT_HEX].to_string()
 }
 
 /// The message with what varies between occurrences (numbers, hex ids, quoted values) replaced
@@ -161,6 +179,37 @@ mod tests {
             base,
             fingerprint("api", "E", "boom", Some("at g (a.js:1:2)"))
         );
+    }
+
+    #[test]
+    fn error_records_get_an_error_group_and_others_none() {
+        let record = |level: Level, body: &str| {
+            let mut record = LogRecord::new(body.into(), Utc::now());
+            record.level = level;
+            assign(&mut record);
+            record.error_fingerprint
+        };
+        assert_eq!(
+            record(Level::Error, "order 1 failed"),
+            record(Level::Fatal, "order 2 failed")
+        );
+        assert_ne!(
+            record(Level::Error, "order 1 failed"),
+            record(Level::Error, "disk full")
+        );
+        assert_eq!(record(Level::Warn, "order 1 failed"), None);
+        let exception = fingerprint("api", "E", "boom", None);
+        let mut with_exception = LogRecord::new("x".into(), Utc::now());
+        with_exception.service = "api".into();
+        with_exception.level = Level::Error;
+        with_exception.exception = Some(ExceptionInfo {
+            exception_type: "E".into(),
+            message: "boom".into(),
+            stacktrace: None,
+            fingerprint: String::new(),
+        });
+        assign(&mut with_exception);
+        assert_eq!(with_exception.error_fingerprint, Some(exception));
     }
 
     #[test]

@@ -14,13 +14,14 @@ use serde_json::ser::{CharEscape, Formatter};
 use crate::model::{Attributes, LogRecord};
 
 pub use super::exceptions::ExceptionCounts;
+pub use super::rollups::Rollups;
 
 /// The `COPY` statement matching [`encode`]'s column order.
 pub const COPY_STATEMENT: &str = "COPY logs (ts, observed_ts, service, level, severity_number, \
     severity_text, body, trace_id, span_id, scope, http_method, http_route, http_status, \
     http_duration_ms, db_system, db_operation, db_query, db_duration_ms, exception_type, \
-    exception_message, exception_stacktrace, exception_fingerprint, user_id, attributes, resource) \
-    FROM STDIN";
+    exception_message, exception_stacktrace, exception_fingerprint, user_id, error_fingerprint, \
+    attributes, resource) FROM STDIN";
 
 const REPLACEMENT: &str = "\u{FFFD}";
 
@@ -35,6 +36,8 @@ pub struct EncodedBatch {
     pub days: BTreeSet<NaiveDate>,
     /// The rows' exceptions, one entry per group, for table `exception_groups`.
     pub exceptions: ExceptionCounts,
+    /// The rows counted per minute, for tables `log_counts` and `error_counts`.
+    pub rollups: Rollups,
 }
 
 /// Encodes records as `COPY` text rows in the column order of [`COPY_STATEMENT`].
@@ -44,12 +47,14 @@ pub fn encode(records: &[LogRecord]) -> EncodedBatch {
         records: records.len(),
         days: BTreeSet::new(),
         exceptions: ExceptionCounts::default(),
+        rollups: Rollups::default(),
     };
     let mut last_resource: Option<(&Arc<Attributes>, Range<usize>)> = None;
     let mut scratch = Vec::with_capacity(1024);
     for record in records {
         batch.days.insert(record.ts.date_naive());
         batch.exceptions.add(record);
+        batch.rollups.add(record);
         encode_row(&mut batch.data, record, &mut scratch);
         // Records of one resource share it: encode it once and copy the bytes.
         let out = &mut batch.data;
@@ -118,6 +123,8 @@ fn encode_row(out: &mut Vec<u8>, r: &LogRecord, scratch: &mut Vec<u8>) {
     optional_text(out, exception.map(|e| e.fingerprint.as_str()));
     tab(out);
     optional_text(out, r.user_id.as_deref());
+    tab(out);
+    optional_text(out, r.error_fingerprint.as_deref());
     tab(out);
     json(out, &r.attributes, scratch);
     tab(out);

@@ -9,6 +9,7 @@ mod health;
 mod partitions;
 mod queue;
 pub mod read;
+mod rollups;
 pub mod tokens;
 mod writer;
 

@@ -14,6 +14,7 @@ use super::copy::{COPY_STATEMENT, EncodedBatch};
 use super::exceptions::{self, ExceptionCounts};
 use super::partitions::Partitions;
 use super::queue::Permit;
+use super::rollups::{self, Rollups};
 use super::{Health, StoreError};
 use crate::metrics::BridgeMetrics;
 
@@ -137,17 +138,18 @@ impl From<sqlx::Error> for Failure {
     }
 }
 
-/// Sends the rows in one `COPY`; with exceptions among them, the `COPY` and the exception
-/// groups' update share one transaction.
+/// Sends the rows in one `COPY` and updates the exception groups and per-minute rollups, all
+/// in one transaction.
 async fn copy_rows(pool: &PgPool, batches: &[&EncodedBatch]) -> Result<(), Failure> {
     let mut connection = pool.acquire().await.map_err(Failure::Connect)?;
     let exceptions = ExceptionCounts::merged(batches.iter().map(|b| &b.exceptions));
-    if exceptions.is_empty() {
-        return Ok(copy(&mut connection, batches).await?);
-    }
+    let rollups = Rollups::merged(batches.iter().map(|b| &b.rollups));
     let mut transaction = connection.begin().await?;
     copy(&mut transaction, batches).await?;
-    exceptions::upsert(&mut transaction, &exceptions).await?;
+    if !exceptions.is_empty() {
+        exceptions::upsert(&mut transaction, &exceptions).await?;
+    }
+    rollups::upsert(&mut transaction, &rollups).await?;
     transaction.commit().await?;
     Ok(())
 }

@@ -12,6 +12,7 @@ mod read_exceptions;
 mod read_export;
 mod read_filters;
 mod read_logs;
+mod read_stats;
 mod read_views;
 mod stack;
 mod storage;

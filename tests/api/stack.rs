@@ -18,9 +18,10 @@ fn yaml(path: &str) -> Value {
 
 #[test]
 fn the_compose_file_follows_the_compose_specification() {
-    let schema: Value =
-        serde_json::from_str(&std::fs::read_to_string(repo("tests/fixtures/schemas/compose-spec.json")).unwrap())
-            .unwrap();
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo("tests/fixtures/schemas/compose-spec.json")).unwrap(),
+    )
+    .unwrap();
     let compose = yaml("docker-compose.yml");
     let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
     let errors: Vec<String> = validator
@@ -29,7 +30,13 @@ fn the_compose_file_follows_the_compose_specification() {
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     let services = compose["services"].as_object().unwrap();
-    for name in ["logbridge", "postgres", "prometheus", "alertmanager", "grafana"] {
+    for name in [
+        "logbridge",
+        "postgres",
+        "prometheus",
+        "alertmanager",
+        "grafana",
+    ] {
         assert!(services.contains_key(name), "service {name}");
     }
 }
@@ -49,7 +56,11 @@ fn every_mounted_file_exists_in_the_repository() {
     }
     assert!(mounts >= 6, "{mounts} bind mounts");
     let prometheus = &compose["services"]["prometheus"]["volumes"];
-    assert!(prometheus.to_string().contains("./alert-rules:/etc/prometheus/rules"));
+    assert!(
+        prometheus
+            .to_string()
+            .contains("./alert-rules:/etc/prometheus/rules")
+    );
 }
 
 #[test]
@@ -61,7 +72,10 @@ fn prometheus_loads_the_repository_rules_and_scrapes_the_bridge() {
     assert!(config["alerting"].to_string().contains("alertmanager:9093"));
     // promtool checks the file with the rule paths pointed at the repository's rules.
     if Command::new("promtool").arg("--version").output().is_err() {
-        assert!(std::env::var_os("LOGBRIDGE_REQUIRE_PROMTOOL").is_none(), "promtool is required");
+        assert!(
+            std::env::var_os("LOGBRIDGE_REQUIRE_PROMTOOL").is_none(),
+            "promtool is required"
+        );
         eprintln!("promtool not installed: skipping `promtool check config`");
         return;
     }
@@ -72,19 +86,42 @@ fn prometheus_loads_the_repository_rules_and_scrapes_the_bridge() {
     let local = text.replace("/etc/prometheus/rules", &rules);
     let file = dir.join("prometheus.yml");
     std::fs::write(&file, local).unwrap();
-    let output = Command::new("promtool").arg("check").arg("config").arg(&file).output().unwrap();
+    let output = Command::new("promtool")
+        .arg("check")
+        .arg("config")
+        .arg(&file)
+        .output()
+        .unwrap();
     let _ = std::fs::remove_dir_all(&dir);
-    assert!(output.status.success(), "{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]
 fn the_image_is_built_in_stages_and_runs_as_a_non_root_user() {
     let dockerfile = std::fs::read_to_string(repo("Dockerfile")).unwrap();
-    let stages = dockerfile.lines().filter(|l| l.starts_with("FROM ")).count();
+    let stages = dockerfile
+        .lines()
+        .filter(|l| l.starts_with("FROM "))
+        .count();
     assert_eq!(stages, 2, "a build stage and a slim runtime stage");
-    let user = dockerfile.lines().rev().find_map(|l| l.strip_prefix("USER ")).expect("a USER line");
-    assert!(user.trim() != "root" && user.trim() != "0", "runs as {user}");
-    for line in dockerfile.lines().filter(|l| l.starts_with("COPY ") && !l.contains("--from")) {
+    let user = dockerfile
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("USER "))
+        .expect("a USER line");
+    assert!(
+        user.trim() != "root" && user.trim() != "0",
+        "runs as {user}"
+    );
+    for line in dockerfile
+        .lines()
+        .filter(|l| l.starts_with("COPY ") && !l.contains("--from"))
+    {
         let sources: Vec<&str> = line.split_whitespace().skip(1).collect();
         for source in &sources[..sources.len() - 1] {
             assert!(repo(source).exists(), "COPY of missing {source}");

@@ -33,7 +33,7 @@ fn specials_are_escaped_and_nul_replaced() {
     assert_eq!(cols[6], "a\\tb\\nc\\\\d\\re\u{FFFD}f");
     // JSON escapes are themselves backslash-escaped for COPY.
     assert_eq!(
-        cols[23],
+        cols[24],
         "{\"k\u{FFFD}\":\"v\u{FFFD} \\\\\"q\\\\\" \\\\\\\\ \\\\n\"}"
     );
 }
