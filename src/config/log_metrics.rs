@@ -110,7 +110,7 @@ impl TryFrom<String> for Field {
                 Some(key) if !key.is_empty() => Field::Attribute(key.to_string()),
                 _ => {
                     return Err(format!(
-                        "unknown field `{other}`, expected service, level, route, method, \
+                        "`{other}` is not a record field, expected service, level, route, method, \
                      status_code, db_system, operation, exception_type, duration_seconds, \
                      db_duration_seconds or attributes.<key>"
                     ));
