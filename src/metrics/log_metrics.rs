@@ -114,19 +114,18 @@ impl LogMetricRules {
                 if !rule.filter.matches(record) {
                     continue;
                 }
-                let values = rule.label_values(record);
                 let Some(field) = &rule.value else {
+                    let values = rule.label_values(record);
                     *counts.entry((index, values)).or_default() += 1;
                     continue;
                 };
-                if let Some(value) = number(record, field) {
-                    let exemplar = record
-                        .trace_id
-                        .clone()
-                        .map(|trace_id| TraceExemplar { trace_id });
-                    let labels = rule.labels(values);
-                    samples.push(LogSample::Observe(index, labels, value, exemplar));
-                }
+                let Some(value) = number(record, field) else {
+                    continue;
+                };
+                let labels = rule.labels(rule.label_values(record));
+                let exemplar = record.trace_id.clone();
+                let exemplar = exemplar.map(|trace_id| TraceExemplar { trace_id });
+                samples.push(LogSample::Observe(index, labels, value, exemplar));
             }
         }
         let counted = counts.into_iter().map(|((index, values), n)| {
