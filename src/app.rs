@@ -43,10 +43,11 @@ pub struct Running {
 
 /// Migrates the database, starts the store and binds both listeners.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
+    let metrics = Metrics::with_log_metrics(&config.metrics, &config.log_metrics)?;
+    let metrics = Arc::new(metrics);
     let pool = store::migrate(&config)
         .await
         .context("preparing the database")?;
-    let metrics = Arc::new(Metrics::new(&config.metrics));
     let (store, store_tasks) = Store::start(pool.clone(), &config, metrics.bridge.clone()).await?;
     let auth = Authenticator::new(pool.clone(), &config);
     let ingest = Ingest::new(store.clone(), metrics.clone(), auth.clone(), &config);

@@ -6,6 +6,7 @@
 
 mod aliases;
 mod env;
+pub mod log_metrics;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use aliases::FieldAliases;
+pub use log_metrics::LogMetricConfig;
 
 /// A configuration that could not be loaded; the message names the file, key and reason.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +44,8 @@ pub struct Config {
     pub storage: StorageConfig,
     /// Derived metrics: slow thresholds and cardinality caps.
     pub metrics: MetricsConfig,
+    /// Extra counters and histograms computed from logs (log-based metrics); none by default.
+    pub log_metrics: Vec<LogMetricConfig>,
     /// The read API: its connection pool, statement timeout and per-token rate limits.
     pub query: QueryConfig,
     /// The bridge's own logs and traces.
@@ -363,7 +367,7 @@ impl Config {
         if (self.database.max_connections as usize) <= self.ingest.writers {
             return Err("database.max_connections: must exceed ingest.writers".to_string());
         }
-        Ok(())
+        log_metrics::validate(&self.log_metrics)
     }
 }
 

@@ -76,3 +76,200 @@ fn the_example_file_documents_every_key_with_its_default() {
     let defaults = Config::default();
     assert_eq!(format!("{config:?}"), format!("{defaults:?}"));
 }
+
+/// The commented `log_metrics:` example of the example file, uncommented.
+fn documented_log_metrics() -> String {
+    let example = include_str!("../../logbridge.example.yaml");
+    let lines = example.lines().skip_while(|l| *l != "# log_metrics:");
+    lines
+        .take_while(|l| l.starts_with("# "))
+        .map(|l| format!("{}\n", &l[2..]))
+        .collect()
+}
+
+#[test]
+fn the_documented_log_metrics_example_loads() {
+    let config = load(&documented_log_metrics(), &[]).expect("the example loads");
+    let names: Vec<&str> = config.log_metrics.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["log_auth_failures_total", "checkout_amount"]);
+    assert!(Config::default().log_metrics.is_empty());
+}
+
+const COUNTER: &str =
+    "log_metrics:\n  - name: log_auth_failures_total\n    help: Failed logins\n    type: counter\n";
+const HISTOGRAM: &str = "log_metrics:\n  - name: checkout_amount\n    help: Amounts\n    type: histogram\n    value: attributes.amount\n";
+
+/// The error of loading `base` with `extra` lines appended to its one metric.
+fn log_metric_error(base: &str, extra: &str) -> String {
+    let yaml = format!("{base}{extra}");
+    load(&yaml, &[]).expect_err(&yaml).to_string()
+}
+
+#[track_caller]
+fn assert_names(error: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(error.contains(part), "{part:?} missing from: {error}");
+    }
+}
+
+#[test]
+fn log_metric_names_follow_prometheus_rules() {
+    let bad_syntax = COUNTER.replace("log_auth_failures_total", "auth-failures_total");
+    assert_names(
+        &log_metric_error(&bad_syntax, ""),
+        &["log_metrics[0]", ".name", "not a metric name"],
+    );
+    let no_total = COUNTER.replace("log_auth_failures_total", "log_auth_failures");
+    assert_names(
+        &log_metric_error(&no_total, ""),
+        &[
+            "log_metrics[0] (log_auth_failures).name",
+            "must end in _total",
+        ],
+    );
+    let catalogued = COUNTER.replace("log_auth_failures_total", "exceptions_total");
+    assert_names(
+        &log_metric_error(&catalogued, ""),
+        &[
+            "exceptions_total",
+            "collides with a metric the bridge already exports",
+        ],
+    );
+    let histogram_total = HISTOGRAM.replace("checkout_amount", "checkout_amount_total");
+    assert_names(
+        &log_metric_error(&histogram_total, ""),
+        &["must not end in _total"],
+    );
+    let own = COUNTER.replace("log_auth_failures_total", "logbridge_x_total");
+    assert_names(&log_metric_error(&own, ""), &["reserved"]);
+}
+
+#[test]
+fn log_metric_names_are_unique() {
+    let twice = format!("{COUNTER}{}", &COUNTER["log_metrics:\n".len()..]);
+    assert_names(
+        &log_metric_error(&twice, ""),
+        &["log_metrics[1]", "defined twice"],
+    );
+    // A histogram `x` and a counter `x_total` would share the family `x`.
+    let shared = format!(
+        "{HISTOGRAM}{}",
+        &COUNTER["log_metrics:\n".len()..].replace("log_auth_failures", "checkout_amount")
+    );
+    assert_names(&log_metric_error(&shared, ""), &["defined twice"]);
+}
+
+#[test]
+fn log_metric_labels_are_valid_and_not_reserved() {
+    let labels =
+        |name: &str| format!("    labels:\n      - {{ name: \"{name}\", from: service }}\n");
+    for (name, rule) in [
+        ("le", "reserved"),
+        ("__name", "reserved"),
+        ("1st", "not a label name"),
+        ("a-b", "not a label name"),
+    ] {
+        let error = log_metric_error(COUNTER, &labels(name));
+        assert_names(
+            &error,
+            &["log_metrics[0] (log_auth_failures_total).labels", rule],
+        );
+    }
+    let twice =
+        "    labels:\n      - { name: s, from: service }\n      - { name: s, from: level }\n";
+    assert_names(&log_metric_error(COUNTER, twice), &["given twice"]);
+    let unknown = "    labels:\n      - { name: s, from: hostname }\n";
+    assert_names(
+        &log_metric_error(COUNTER, unknown),
+        &[
+            "log_metrics[0].labels[0]",
+            "`hostname` is not a record field",
+            "line 6",
+        ],
+    );
+    let duration = "    labels:\n      - { name: d, from: duration_seconds }\n";
+    assert_names(
+        &log_metric_error(COUNTER, duration),
+        &["one series per value"],
+    );
+}
+
+#[test]
+fn an_invalid_body_regex_names_the_metric_and_the_regex_error() {
+    let error = log_metric_error(COUNTER, "    filter:\n      body_regex: \"(unclosed\"\n");
+    assert_names(
+        &error,
+        &[
+            "log_metrics[0] (log_auth_failures_total).filter.body_regex",
+            "invalid regex",
+            "unclosed group",
+        ],
+    );
+}
+
+#[test]
+fn log_metric_filters_are_checked() {
+    let level = "    filter:\n      levels: [warning]\n";
+    assert_names(
+        &log_metric_error(COUNTER, level),
+        &["filter.levels", "unknown level `warning`"],
+    );
+    let attribute = "    filter:\n      attributes: { user: [a, b] }\n";
+    assert_names(
+        &log_metric_error(COUNTER, attribute),
+        &[
+            "filter.attributes",
+            "`user` must equal a string, number or boolean",
+        ],
+    );
+}
+
+#[test]
+fn histograms_need_a_numeric_value_and_increasing_buckets() {
+    let no_value = HISTOGRAM.replace("    value: attributes.amount\n", "");
+    assert_names(
+        &log_metric_error(&no_value, ""),
+        &["(checkout_amount).value", "requires a value"],
+    );
+    let text_value = HISTOGRAM.replace("attributes.amount", "service");
+    assert_names(
+        &log_metric_error(&text_value, ""),
+        &["`service` is not numeric"],
+    );
+    let decreasing = "    buckets: [1, 5, 5]\n";
+    assert_names(
+        &log_metric_error(HISTOGRAM, decreasing),
+        &["(checkout_amount).buckets", "strictly increasing"],
+    );
+    let empty = "    buckets: []\n";
+    assert_names(&log_metric_error(HISTOGRAM, empty), &["at least one"]);
+}
+
+#[test]
+fn counters_take_no_value_or_buckets() {
+    assert_names(
+        &log_metric_error(COUNTER, "    value: attributes.amount\n"),
+        &[
+            "(log_auth_failures_total).value",
+            "only histograms take a value",
+        ],
+    );
+    assert_names(
+        &log_metric_error(COUNTER, "    buckets: [1, 2]\n"),
+        &[
+            "(log_auth_failures_total).buckets",
+            "only histograms take buckets",
+        ],
+    );
+}
+
+#[test]
+fn log_metrics_can_come_from_the_environment() {
+    let vars = [(
+        "LOGBRIDGE_LOG_METRICS",
+        "[{name: errors_total, help: Errors, type: counter, filter: {levels: [error]}}]",
+    )];
+    let config = load("", &vars).unwrap();
+    assert_eq!(config.log_metrics[0].name, "errors_total");
+    assert_eq!(config.log_metrics[0].filter.levels, ["error"]);
+}

@@ -1,6 +1,7 @@
 //! The bridge's own metrics (`logbridge_*`): ingest by protocol and outcome, rejections, queue
 //! depth, commits, database reachability and series overflow.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
@@ -70,7 +71,8 @@ struct SuccessLabels {
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(super) struct MetricLabels {
-    pub metric: &'static str,
+    /// The family's registered name (counters without `_total`).
+    pub metric: Cow<'static, str>,
 }
 
 /// Every `logbridge_*` metric.

@@ -23,6 +23,27 @@ pub struct MetricInfo {
     pub labels: &'static [&'static str],
 }
 
+/// An exported metric known only at runtime (the configured `log_metrics:`), for the same
+/// checks as [`CATALOGUE`]'s.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnedMetricInfo {
+    /// The metric's name as exposed (counters with `_total`).
+    pub name: String,
+    pub kind: Kind,
+    /// Its label names.
+    pub labels: Vec<String>,
+}
+
+impl From<&MetricInfo> for OwnedMetricInfo {
+    fn from(metric: &MetricInfo) -> Self {
+        OwnedMetricInfo {
+            name: metric.name.to_string(),
+            kind: metric.kind,
+            labels: metric.labels.iter().map(|l| l.to_string()).collect(),
+        }
+    }
+}
+
 const fn metric(name: &'static str, kind: Kind, labels: &'static [&'static str]) -> MetricInfo {
     MetricInfo { name, kind, labels }
 }

@@ -20,7 +20,7 @@ macro_rules! label_set {
         #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
         pub struct $name { $(pub $field: String),* }
         impl Overflow for $name {
-            fn overflow() -> Self { $name { $($field: OVERFLOW.to_string()),* } }
+            fn overflow(&self) -> Self { $name { $($field: OVERFLOW.to_string()),* } }
         }
     };
 }

@@ -93,7 +93,9 @@ impl Registrar<'_> {
 
     fn overflowed(&self, metric: &'static str) -> Counter {
         self.overflow
-            .get_or_create(&MetricLabels { metric })
+            .get_or_create(&MetricLabels {
+                metric: metric.into(),
+            })
             .clone()
     }
 }

@@ -15,8 +15,8 @@ pub const OVERFLOW: &str = "__overflow__";
 
 /// A label set that has an overflow form (every label `__overflow__`).
 pub trait Overflow {
-    /// The label set of the overflow series.
-    fn overflow() -> Self;
+    /// The label set of the overflow series of the family `self` belongs to.
+    fn overflow(&self) -> Self;
 }
 
 /// A metric family holding at most `cap` series besides the overflow series.
@@ -71,6 +71,6 @@ where
             return update(&self.family.get_or_create(labels));
         }
         self.overflowed.inc();
-        update(&self.family.get_or_create(&L::overflow()));
+        update(&self.family.get_or_create(&labels.overflow()));
     }
 }

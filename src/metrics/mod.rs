@@ -7,6 +7,7 @@ mod derived;
 mod exposition;
 mod families;
 mod guard;
+pub mod log_metrics;
 
 use std::sync::Arc;
 
@@ -16,40 +17,61 @@ pub use bridge::{BridgeMetrics, Outcome, Protocol, RejectReason};
 pub use derived::{Sample, Thresholds, derive};
 pub use exposition::{Format, content_type};
 pub use families::DerivedMetrics;
+pub use log_metrics::LogMetricFamilies;
 
-use crate::config::MetricsConfig;
+use crate::config::{LogMetricConfig, MetricsConfig};
 use crate::model::LogRecord;
+
+/// A `log_metrics:` entry that breaks a rule; the message names the entry, key and rule.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid config: {0}")]
+pub struct InvalidLogMetric(String);
 
 /// The registry and every metric in it.
 pub struct Metrics {
     registry: Registry,
     derived: DerivedMetrics,
+    log_metrics: LogMetricFamilies,
     thresholds: Thresholds,
     /// The bridge's own metrics, shared with the store.
     pub bridge: Arc<BridgeMetrics>,
 }
 
 impl Metrics {
-    /// Creates and registers every metric.
+    /// Creates and registers every metric, with no log metrics.
     pub fn new(config: &MetricsConfig) -> Metrics {
+        Metrics::with_log_metrics(config, &[]).expect("no log metrics to reject")
+    }
+
+    /// Creates and registers every metric, with the configured log metrics (`log_metrics:`);
+    /// fails when one is invalid, naming it, the key and the rule broken.
+    pub fn with_log_metrics(
+        config: &MetricsConfig,
+        log_metrics: &[LogMetricConfig],
+    ) -> Result<Metrics, InvalidLogMetric> {
         let mut registry = Registry::default();
         let bridge = BridgeMetrics::register(&mut registry);
         let cap = config.max_series_per_metric;
-        let derived = DerivedMetrics::register(&mut registry, &bridge.series_overflow, cap);
-        Metrics {
+        let overflow = &bridge.series_overflow;
+        let derived = DerivedMetrics::register(&mut registry, overflow, cap);
+        let log_metrics = LogMetricFamilies::register(&mut registry, overflow, cap, log_metrics)
+            .map_err(InvalidLogMetric)?;
+        Ok(Metrics {
             registry,
             derived,
+            log_metrics,
             thresholds: Thresholds {
                 slow_request_seconds: config.slow_request_seconds,
                 slow_query_seconds: config.slow_query_seconds,
             },
             bridge: Arc::new(bridge),
-        }
+        })
     }
 
     /// Counts accepted (committed) records into the derived metrics.
     pub fn observe_accepted(&self, records: &[LogRecord]) {
         self.derived.apply(derive(records, self.thresholds));
+        self.log_metrics.observe(records);
     }
 
     /// Renders the registry in the given format.

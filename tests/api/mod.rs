@@ -4,6 +4,7 @@ mod faults;
 mod helpers;
 mod json_api;
 mod limits;
+mod log_metrics;
 mod metrics;
 mod otlp_grpc;
 mod otlp_http;

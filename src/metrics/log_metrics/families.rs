@@ -1,0 +1,113 @@
+//! The families of the configured log metrics, each capped like the derived ones.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::exemplar::HistogramWithExemplars;
+use prometheus_client::metrics::family::{Family, MetricConstructor};
+use prometheus_client::registry::Registry;
+
+use super::{LogMetricLabels, LogMetricRules, LogSample};
+use crate::config::log_metrics::{LogMetricConfig, LogMetricKind};
+use crate::metrics::bridge::MetricLabels;
+use crate::metrics::derived::TraceExemplar;
+use crate::metrics::guard::Capped;
+use crate::model::LogRecord;
+
+type Histogram = HistogramWithExemplars<TraceExemplar>;
+
+/// Creates the histograms of one metric, with its buckets.
+#[derive(Debug, Clone)]
+struct Buckets(Arc<[f64]>);
+
+impl MetricConstructor<Histogram> for Buckets {
+    fn new_metric(&self) -> Histogram {
+        HistogramWithExemplars::new(self.0.iter().copied())
+    }
+}
+
+enum LogFamily {
+    Counter(Capped<LogMetricLabels, Counter, fn() -> Counter>),
+    Histogram(Capped<LogMetricLabels, Histogram, Buckets>),
+}
+
+/// The configured log metrics: their compiled rules and their registered families.
+pub struct LogMetricFamilies {
+    rules: LogMetricRules,
+    families: Vec<LogFamily>,
+}
+
+impl LogMetricFamilies {
+    /// Validates and compiles `config`, then registers one family per metric, capped at `cap`
+    /// series with overflow counted in `overflow{metric}`.
+    pub(in crate::metrics) fn register(
+        registry: &mut Registry,
+        overflow: &Family<MetricLabels, Counter>,
+        cap: usize,
+        config: &[LogMetricConfig],
+    ) -> Result<LogMetricFamilies, String> {
+        let rules = LogMetricRules::compile(config)?;
+        let register = |metric: &LogMetricConfig| {
+            let name = metric.family_name();
+            let labels = MetricLabels {
+                metric: Cow::Owned(name.to_string()),
+            };
+            let overflowed = overflow.get_or_create(&labels).clone();
+            match metric.kind {
+                LogMetricKind::Counter => {
+                    let family = Family::new_with_constructor(Counter::default as fn() -> Counter);
+                    let capped = Capped::register(
+                        registry,
+                        name,
+                        &metric.help,
+                        None,
+                        family,
+                        cap,
+                        overflowed,
+                    );
+                    LogFamily::Counter(capped)
+                }
+                LogMetricKind::Histogram => {
+                    let buckets = Buckets(metric.buckets().into());
+                    let family = Family::new_with_constructor(buckets);
+                    let capped = Capped::register(
+                        registry,
+                        name,
+                        &metric.help,
+                        None,
+                        family,
+                        cap,
+                        overflowed,
+                    );
+                    LogFamily::Histogram(capped)
+                }
+            }
+        };
+        let families = config.iter().map(register).collect();
+        Ok(LogMetricFamilies { rules, families })
+    }
+
+    /// Counts committed records; no work at all when no log metric is configured.
+    pub fn observe(&self, records: &[LogRecord]) {
+        if self.rules.is_empty() {
+            return;
+        }
+        for sample in self.rules.evaluate(records) {
+            match sample {
+                LogSample::Count(index, labels, n) => {
+                    if let LogFamily::Counter(family) = &self.families[index] {
+                        family.with(&labels, |c| {
+                            c.inc_by(n);
+                        });
+                    }
+                }
+                LogSample::Observe(index, labels, value, exemplar) => {
+                    if let LogFamily::Histogram(family) = &self.families[index] {
+                        family.with(&labels, |h| h.observe(value, exemplar, None));
+                    }
+                }
+            }
+        }
+    }
+}
