@@ -1,10 +1,11 @@
-//! The `logbridge` command line: `serve`, `migrate` and `tokens`.
+//! The `logbridge` command line: `serve`, `migrate`, `tokens` and `rules`.
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use logbridge::auth::commands::{self as tokens, TokensCommand};
 use logbridge::config::Config;
+use logbridge::rules::command::{self as rules, RulesCommand};
 use logbridge::{app, store, telemetry};
 
 /// The allocator of the `logbridge` binary; the decode path allocates per field, and mimalloc
@@ -34,6 +35,11 @@ enum Command {
         #[command(subcommand)]
         command: TokensCommand,
     },
+    /// Check Prometheus rule files against the metrics the bridge exports.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -46,6 +52,7 @@ fn main() -> anyhow::Result<()> {
             Command::Serve => serve(config).await,
             Command::Migrate => store::migrate(&config).await.map(|_| ()),
             Command::Tokens { command } => tokens::run(&config, command).await,
+            Command::Rules { command } => rules::run(&config, command),
         }
     })
 }
