@@ -1,6 +1,7 @@
 //! The `logbridge` command line: `serve`, `migrate`, `tokens` and `rules`.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use logbridge::auth::commands::{self as tokens, TokensCommand};
@@ -42,18 +43,19 @@ enum Command {
     },
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     let config = Config::load(cli.config.as_deref())?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let _telemetry = telemetry::init(&config.telemetry)?;
         match cli.command {
-            Command::Serve => serve(config).await,
-            Command::Migrate => store::migrate(&config).await.map(|_| ()),
-            Command::Tokens { command } => tokens::run(&config, command).await,
-            Command::Rules { command } => rules::run(&config, command),
+            Command::Serve => serve(config).await?,
+            Command::Migrate => drop(store::migrate(&config).await?),
+            Command::Tokens { command } => tokens::run(&config, command).await?,
+            Command::Rules { command } => return Ok(rules::run(&config, command)),
         }
+        Ok(ExitCode::SUCCESS)
     })
 }
 

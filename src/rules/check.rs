@@ -3,6 +3,7 @@
 //! carry, and `by`/`without`/`on`/`ignoring`/`group_*` labels their operands do not carry.
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 
 use promql_parser::label::Matcher;
 use promql_parser::parser::{
@@ -48,6 +49,8 @@ pub fn check_sources(sources: &[Source], known: &Known) -> Report {
                 }));
         }
     }
+    let position = |file: &PathBuf| sources.iter().position(|s| &s.file == file);
+    report.problems.sort_by_key(|p| (position(&p.file), p.line));
     report
 }
 

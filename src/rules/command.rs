@@ -2,6 +2,7 @@
 //! one-line summary when there is none.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::Subcommand;
 
@@ -20,8 +21,8 @@ pub enum RulesCommand {
     },
 }
 
-/// Runs one `rules` subcommand; an error (non-zero exit) when any problem was found.
-pub fn run(config: &Config, command: RulesCommand) -> anyhow::Result<()> {
+/// Runs one `rules` subcommand; fails (exit code 1) when any problem was found.
+pub fn run(config: &Config, command: RulesCommand) -> ExitCode {
     let RulesCommand::Check { paths } = command;
     let known = Known::from_config(&config.rules);
     let report = check(&paths, &known);
@@ -29,11 +30,12 @@ pub fn run(config: &Config, command: RulesCommand) -> anyhow::Result<()> {
         println!("{problem}");
     }
     if !report.problems.is_empty() {
-        anyhow::bail!("{} problem(s) in the rule files", report.problems.len());
+        eprintln!("{} problem(s) found", report.problems.len());
+        return ExitCode::FAILURE;
     }
     println!(
         "{} file(s), {} recording and {} alerting rules: no problems",
         report.files, report.recording_rules, report.alerting_rules
     );
-    Ok(())
+    ExitCode::SUCCESS
 }
