@@ -13,4 +13,5 @@ mod read_export;
 mod read_filters;
 mod read_logs;
 mod read_views;
+mod rules;
 mod storage;
