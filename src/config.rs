@@ -50,6 +50,8 @@ pub struct Config {
     pub query: QueryConfig,
     /// The bridge's own logs and traces.
     pub telemetry: TelemetryConfig,
+    /// What `logbridge rules check` accepts besides the bridge's own metrics.
+    pub rules: RulesConfig,
 }
 
 /// PostgreSQL settings.
@@ -154,6 +156,15 @@ pub struct TelemetryConfig {
     pub log_format: LogFormat,
     /// OTLP/gRPC endpoint that receives the bridge's own traces; none when empty.
     pub otlp_endpoint: Option<String>,
+}
+
+/// What `logbridge rules check` accepts besides the metrics the bridge exports.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RulesConfig {
+    /// Metrics of other exporters (or of Prometheus itself) that rules may name; their labels
+    /// are not checked.
+    pub external_metrics: Vec<String>,
 }
 
 /// Format of the bridge's own logs.
@@ -263,6 +274,22 @@ impl Default for TelemetryConfig {
             log_filter: "info,sqlx=warn".to_string(),
             log_format: LogFormat::Text,
             otlp_endpoint: None,
+        }
+    }
+}
+
+impl Default for RulesConfig {
+    fn default() -> Self {
+        let external = [
+            "up",
+            "scrape_duration_seconds",
+            "scrape_samples_scraped",
+            "ALERTS",
+            "ALERTS_FOR_STATE",
+            "log_auth_failures_total",
+        ];
+        RulesConfig {
+            external_metrics: external.map(String::from).to_vec(),
         }
     }
 }

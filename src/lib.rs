@@ -8,7 +8,8 @@
 //! - sinks: [`store`] commits batches to PostgreSQL (group commit, acknowledged after commit),
 //!   then [`metrics`] counts the committed records for `/metrics`.
 //!
-//! [`app`] wires them to the listeners; [`config`] holds every setting.
+//! [`app`] wires them to the listeners; [`config`] holds every setting; [`rules`] checks the
+//! Prometheus rule files in `alert-rules/` against the metrics exported.
 
 pub mod app;
 pub mod auth;
@@ -18,5 +19,6 @@ pub mod metrics;
 pub mod model;
 pub mod pipeline;
 pub mod query;
+pub mod rules;
 pub mod store;
 pub mod telemetry;

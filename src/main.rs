@@ -1,10 +1,12 @@
-//! The `logbridge` command line: `serve`, `migrate` and `tokens`.
+//! The `logbridge` command line: `serve`, `migrate`, `tokens` and `rules`.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use logbridge::auth::commands::{self as tokens, TokensCommand};
 use logbridge::config::Config;
+use logbridge::rules::command::{self as rules, RulesCommand};
 use logbridge::{app, store, telemetry};
 
 /// The allocator of the `logbridge` binary; the decode path allocates per field, and mimalloc
@@ -34,19 +36,26 @@ enum Command {
         #[command(subcommand)]
         command: TokensCommand,
     },
+    /// Check Prometheus rule files against the metrics the bridge exports.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     let config = Config::load(cli.config.as_deref())?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let _telemetry = telemetry::init(&config.telemetry)?;
         match cli.command {
-            Command::Serve => serve(config).await,
-            Command::Migrate => store::migrate(&config).await.map(|_| ()),
-            Command::Tokens { command } => tokens::run(&config, command).await,
+            Command::Serve => serve(config).await?,
+            Command::Migrate => drop(store::migrate(&config).await?),
+            Command::Tokens { command } => tokens::run(&config, command).await?,
+            Command::Rules { command } => return Ok(rules::run(&config, command)),
         }
+        Ok(ExitCode::SUCCESS)
     })
 }
 

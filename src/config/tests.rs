@@ -19,6 +19,20 @@ fn empty_file_gives_contract_defaults() {
     assert_eq!(config.ingest.max_body_bytes, 16 * 1024 * 1024);
     assert_eq!(config.metrics.slow_request_seconds, 1.0);
     assert_eq!(config.metrics.slow_query_seconds, 0.5);
+    let external = &config.rules.external_metrics;
+    assert!(external.iter().any(|m| m == "up"), "{external:?}");
+    assert!(external.iter().any(|m| m == "log_auth_failures_total"));
+}
+
+#[test]
+fn rules_external_metrics_replace_the_default_list() {
+    let config = load("rules:\n  external_metrics: [node_load1]\n", &[]).unwrap();
+    assert_eq!(
+        config.rules.external_metrics,
+        vec!["node_load1".to_string()]
+    );
+    let err = load("rules:\n  external: [x]\n", &[]).unwrap_err();
+    assert!(err.to_string().contains("external"), "{err}");
 }
 
 #[test]

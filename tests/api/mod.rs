@@ -15,5 +15,6 @@ mod read_filters;
 mod read_logs;
 mod read_stats;
 mod read_views;
+mod rules;
 mod stack;
 mod storage;
