@@ -97,10 +97,12 @@ impl Process {
     }
 }
 
-/// A port free right now on 127.0.0.1.
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
+/// Two distinct ports free right now on 127.0.0.1.
+fn free_ports() -> (u16, u16) {
+    let bind = || std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let (first, second) = (bind(), bind());
+    let port = |l: &std::net::TcpListener| l.local_addr().unwrap().port();
+    (port(&first), port(&second))
 }
 
 /// This repository's rules, when present (`alert-rules/alerts.yml`), are loaded too, so a real
@@ -172,7 +174,7 @@ async fn a_fatal_log_alert_reaches_the_history_through_prometheus_and_alertmanag
     let app = spawn_app_with(|config| config.ingest.require_token = true).await;
     let token = app.token("ingest", None).await;
     let dir = tempfile::tempdir().unwrap();
-    let (am_port, prom_port) = (free_port(), free_port());
+    let (am_port, prom_port) = free_ports();
     let am_config = write_alertmanager_config(dir.path(), &app, &token);
     let am = Process::start(
         &alertmanager,
