@@ -18,6 +18,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::Authenticator;
 use crate::config::Config;
+use crate::ingest::alerts::http::{self as alert_http, AlertReceiver};
 use crate::ingest::otlp::{self, OtlpLogs};
 use crate::ingest::{Ingest, json};
 use crate::metrics::{Format, Metrics, content_type};
@@ -51,6 +52,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let (store, store_tasks) = Store::start(pool.clone(), &config, metrics.bridge.clone()).await?;
     let auth = Authenticator::new(pool.clone(), &config);
     let ingest = Ingest::new(store.clone(), metrics.clone(), auth.clone(), &config);
+    let alerts = AlertReceiver::new(pool.clone(), auth.clone(), &config);
     let reads = QueryState {
         pool: store::read::pool(&config)?,
         auth,
@@ -65,7 +67,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         .with_context(|| format!("binding gRPC on {}", config.listen.grpc))?;
     let (http_addr, grpc_addr) = (http.local_addr()?, grpc.local_addr()?);
     let (shutdown, stopping) = watch::channel(false);
-    let router = router(AppState { store, metrics }, ingest.clone(), reads);
+    let router = router(AppState { store, metrics }, ingest.clone(), alerts, reads);
     let grpc_service = otlp::grpc::service(OtlpLogs::new(ingest), config.ingest.max_body_bytes);
     let task = tokio::spawn(async move {
         let http_server =
@@ -101,7 +103,7 @@ async fn stopped(mut stopping: watch::Receiver<bool>) {
     let _ = stopping.wait_for(|stop| *stop).await;
 }
 
-fn router(state: AppState, ingest: Ingest, reads: QueryState) -> Router {
+fn router(state: AppState, ingest: Ingest, alerts: AlertReceiver, reads: QueryState) -> Router {
     let max_body = ingest.max_body_bytes();
     let otlp_http = Router::new()
         .route("/v1/logs", post(otlp::http::export))
@@ -109,6 +111,9 @@ fn router(state: AppState, ingest: Ingest, reads: QueryState) -> Router {
     let json_http = Router::new()
         .route("/api/v1/logs", post(json::http::ingest))
         .with_state(ingest);
+    let alert_webhook = Router::new()
+        .route("/api/v1/alerts/webhook", post(alert_http::webhook))
+        .with_state(alerts);
     Router::new()
         .route("/metrics", get(metrics))
         .route("/healthz", get(|| async { "ok" }))
@@ -116,6 +121,7 @@ fn router(state: AppState, ingest: Ingest, reads: QueryState) -> Router {
         .with_state(state)
         .merge(otlp_http)
         .merge(json_http)
+        .merge(alert_webhook)
         .merge(query::router(reads))
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
         .layer(TraceLayer::new_for_http())

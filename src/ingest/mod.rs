@@ -2,6 +2,7 @@
 //! runs the pipeline, commits them through the store and, once committed, counts them in the
 //! derived metrics.
 
+pub mod alerts;
 mod body;
 pub mod error;
 pub mod json;

@@ -1,7 +1,9 @@
-//! The read API under `/api/v1`: logs, exports, stats, exceptions, monitoring views, tokens and
-//! the audit log. Every request is authenticated, rate-limited per token and audited by
-//! [`guard`]; handlers parse parameters, call `store::read` and shape the answer.
+//! The read API under `/api/v1`: logs, exports, stats, exceptions, monitoring views (with the
+//! alert history), tokens and the audit log. Every request is authenticated, rate-limited per
+//! token and audited by [`guard`]; handlers parse parameters, call `store::read` and shape the
+//! answer.
 
+mod alerts;
 mod audit;
 mod error;
 mod exceptions;
@@ -92,6 +94,7 @@ pub fn router(state: QueryState) -> Router {
             "/api/v1/monitoring/error-rates",
             get(monitoring::error_rates),
         )
+        .route("/api/v1/monitoring/alerts/history", get(alerts::history))
         .route("/api/v1/exceptions", get(exceptions::list))
         .route("/api/v1/exceptions/patterns", get(exceptions::patterns))
         .route("/api/v1/exceptions/{id}", get(exceptions::by_id))

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{audit, error, exceptions, export, logs, monitoring, stats, tokens};
+use super::{alerts, audit, error, exceptions, export, logs, monitoring, stats, tokens};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -13,6 +13,7 @@ use super::{audit, error, exceptions, export, logs, monitoring, stats, tokens};
     paths(
         logs::list, logs::by_id, logs::trace, export::export, stats::stats,
         monitoring::slow_requests, monitoring::slow_queries, monitoring::error_rates,
+        alerts::history,
         exceptions::list, exceptions::by_id, exceptions::resolve, exceptions::patterns,
         tokens::create, tokens::list, tokens::revoke, audit::list,
     ),
@@ -53,6 +54,7 @@ mod tests {
             "/api/v1/monitoring/slow-requests",
             "/api/v1/monitoring/slow-queries",
             "/api/v1/monitoring/error-rates",
+            "/api/v1/monitoring/alerts/history",
         ] {
             assert!(document["paths"][path]["get"].is_object(), "{path}");
         }
@@ -63,6 +65,8 @@ mod tests {
             "SlowRequests",
             "QueryExample",
             "ErrorRates",
+            "AlertHistory",
+            "AlertRow",
         ] {
             assert!(schemas[schema].is_object(), "{schema}");
         }

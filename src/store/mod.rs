@@ -2,6 +2,7 @@
 //! in group commits (one `COPY` for many concurrent requests); a request is answered only after
 //! its rows are committed. All SQL of the bridge lives under this module.
 
+pub mod alerts;
 pub mod audit;
 pub mod copy;
 mod exceptions;

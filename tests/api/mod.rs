@@ -1,5 +1,7 @@
 //! Integration tests by area, sharing `helpers::spawn_app`.
 
+mod alerts;
+mod alerts_e2e;
 mod faults;
 mod helpers;
 mod json_api;

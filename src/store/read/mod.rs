@@ -1,5 +1,6 @@
 //! SQL of the read side: the read API's own connection pool and one module per kind of read.
 
+pub mod alerts;
 pub mod exceptions;
 pub mod filter;
 pub mod logs;
