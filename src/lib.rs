@@ -8,11 +8,13 @@
 //! - sinks: [`store`] commits batches to PostgreSQL (group commit, acknowledged after commit),
 //!   then [`metrics`] counts the committed records for `/metrics`.
 //!
-//! [`app`] wires them to the listeners; [`config`] holds every setting.
+//! [`app`] wires them to the listeners; [`config`] holds every setting; [`grafana`] provisions
+//! the dashboards that read both sinks.
 
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod grafana;
 pub mod ingest;
 pub mod metrics;
 pub mod model;

@@ -1,10 +1,11 @@
-//! The `logbridge` command line: `serve`, `migrate` and `tokens`.
+//! The `logbridge` command line: `serve`, `migrate`, `tokens` and `grafana`.
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use logbridge::auth::commands::{self as tokens, TokensCommand};
 use logbridge::config::Config;
+use logbridge::grafana::{self, GrafanaCommand};
 use logbridge::{app, store, telemetry};
 
 /// The allocator of the `logbridge` binary; the decode path allocates per field, and mimalloc
@@ -34,6 +35,11 @@ enum Command {
         #[command(subcommand)]
         command: TokensCommand,
     },
+    /// Provision Grafana: datasources and dashboards over its HTTP API.
+    Grafana {
+        #[command(subcommand)]
+        command: GrafanaCommand,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -46,6 +52,7 @@ fn main() -> anyhow::Result<()> {
             Command::Serve => serve(config).await,
             Command::Migrate => store::migrate(&config).await.map(|_| ()),
             Command::Tokens { command } => tokens::run(&config, command).await,
+            Command::Grafana { command } => grafana::run(command).await,
         }
     })
 }
