@@ -1,6 +1,7 @@
 //! Integration tests by area, sharing `helpers::spawn_app`.
 
 mod faults;
+mod grafana;
 mod helpers;
 mod json_api;
 mod limits;
