@@ -53,7 +53,17 @@ pub async fn run(command: GrafanaCommand) -> anyhow::Result<()> {
         dashboards,
         folder_uid,
     };
-    let summary = provision(&options, |name| std::env::var(name).ok()).await?;
+    let env = |name: &str| {
+        let value = std::env::var(name).ok();
+        if value.is_none() {
+            tracing::warn!(
+                variable = name,
+                "unset; interpolated as empty, as Grafana does"
+            );
+        }
+        value
+    };
+    let summary = provision(&options, env).await?;
     for line in summary.lines() {
         println!("{line}");
     }
