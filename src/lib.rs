@@ -9,11 +9,13 @@
 //!   then [`metrics`] counts the committed records for `/metrics`.
 //!
 //! [`app`] wires them to the listeners; [`config`] holds every setting; [`rules`] checks the
-//! Prometheus rule files in `alert-rules/` against the metrics exported.
+//! Prometheus rule files in `alert-rules/` against the metrics exported; [`grafana`] provisions
+//! the dashboards that read both sinks.
 
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod grafana;
 pub mod ingest;
 pub mod metrics;
 pub mod model;

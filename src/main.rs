@@ -1,4 +1,4 @@
-//! The `logbridge` command line: `serve`, `migrate`, `tokens` and `rules`.
+//! The `logbridge` command line: `serve`, `migrate`, `tokens`, `rules` and `grafana`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use logbridge::auth::commands::{self as tokens, TokensCommand};
 use logbridge::config::Config;
+use logbridge::grafana::{self, GrafanaCommand};
 use logbridge::rules::command::{self as rules, RulesCommand};
 use logbridge::{app, store, telemetry};
 
@@ -41,6 +42,11 @@ enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Provision Grafana: datasources and dashboards over its HTTP API.
+    Grafana {
+        #[command(subcommand)]
+        command: GrafanaCommand,
+    },
 }
 
 fn main() -> anyhow::Result<ExitCode> {
@@ -54,6 +60,7 @@ fn main() -> anyhow::Result<ExitCode> {
             Command::Migrate => drop(store::migrate(&config).await?),
             Command::Tokens { command } => tokens::run(&config, command).await?,
             Command::Rules { command } => return Ok(rules::run(&config, command)),
+            Command::Grafana { command } => grafana::run(command).await?,
         }
         Ok(ExitCode::SUCCESS)
     })

@@ -8,6 +8,7 @@ use clap::Subcommand;
 
 use super::{Known, check};
 use crate::config::Config;
+use crate::metrics::log_metrics;
 
 /// The `rules` subcommands.
 #[derive(Debug, Subcommand)]
@@ -22,10 +23,19 @@ pub enum RulesCommand {
 }
 
 /// Runs one `rules` subcommand; fails (exit code 1) when any problem was found.
+/// What rule files may use: the catalogue, `rules.external_metrics` and the metrics the
+/// `log_metrics:` configuration derives from logs.
+pub fn known(config: &Config) -> Known {
+    let mut known = Known::from_config(&config.rules);
+    for metric in log_metrics::catalogue(&config.log_metrics) {
+        known.add_metric(&metric.name, metric.kind, &metric.labels);
+    }
+    known
+}
+
 pub fn run(config: &Config, command: RulesCommand) -> ExitCode {
     let RulesCommand::Check { paths } = command;
-    let known = Known::from_config(&config.rules);
-    let report = check(&paths, &known);
+    let report = check(&paths, &known(config));
     for problem in &report.problems {
         println!("{problem}");
     }
@@ -38,4 +48,24 @@ pub fn run(config: &Config, command: RulesCommand) -> ExitCode {
         report.files, report.recording_rules, report.alerting_rules
     );
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_metrics_of_the_configuration_are_known() {
+        let rule = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: sum by (shop) (increase(checkout_fail_total[5m])) > 1\n";
+        let source = || crate::rules::Source {
+            file: "r.yml".into(),
+            text: rule.to_string(),
+        };
+        let without = crate::rules::check_sources(&[source()], &known(&Config::default()));
+        assert_eq!(without.problems.len(), 1, "{:?}", without.problems);
+        let yaml = "log_metrics:\n- name: checkout_fail_total\n  help: h\n  type: counter\n  labels: [{name: shop, from: service}]\n";
+        let config = Config::from_yaml_and_env(yaml, "t", std::iter::empty()).unwrap();
+        let with = crate::rules::check_sources(&[source()], &known(&config));
+        assert!(with.problems.is_empty(), "{:?}", with.problems);
+    }
 }

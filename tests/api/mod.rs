@@ -3,6 +3,7 @@
 mod alerts;
 mod alerts_e2e;
 mod faults;
+mod grafana;
 mod helpers;
 mod json_api;
 mod limits;
