@@ -137,3 +137,19 @@ fn grafana_s_database_login_is_the_migrated_read_only_role() {
     let migration = std::fs::read_to_string(repo("migrations/0003_read_side.sql")).unwrap();
     assert!(migration.contains("CREATE ROLE logbridge_grafana LOGIN"));
 }
+
+#[test]
+fn the_stack_s_bridge_settings_load_and_define_the_alerted_log_metric() {
+    let compose = yaml("docker-compose.yml");
+    let environment = compose["services"]["logbridge"]["environment"].as_object().unwrap();
+    let vars = environment
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+        .filter(|(k, _)| k.starts_with("LOGBRIDGE_"));
+    let config = logbridge::config::Config::from_yaml_and_env("", "compose", vars)
+        .expect("the compose environment is a valid configuration");
+    let names: Vec<&str> = config.log_metrics.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["log_auth_failures_total"]);
+    let alerts = std::fs::read_to_string(repo("alert-rules/alerts.yml")).unwrap();
+    assert!(alerts.contains("log_auth_failures_total"));
+}
