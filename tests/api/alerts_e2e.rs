@@ -105,18 +105,9 @@ fn free_ports() -> (u16, u16) {
     (port(&first), port(&second))
 }
 
-/// This repository's rules, when present (`alert-rules/alerts.yml`), are loaded too, so a real
-/// Prometheus validates them; the alert awaited is this test's own, which fires at once.
-const RULES: &str = r#"groups:
-  - name: logbridge-e2e
-    rules:
-      - alert: LogbridgeE2EFatalLogs
-        expr: increase(log_records_total{level="fatal"}[1m]) > 0
-        labels:
-          severity: critical
-        annotations:
-          summary: "fatal logs from {{ $labels.service }}"
-"#;
+/// The alert awaited: one of this repository's rules (`alert-rules/alerts.yml`), which fires on
+/// the first fatal record without a `for` delay.
+const AWAITED: &str = "FatalLogRecord";
 
 fn write_alertmanager_config(dir: &Path, app: &TestApp, token: &str) -> PathBuf {
     std::fs::write(dir.join("token"), token).unwrap();
@@ -139,12 +130,9 @@ fn write_alertmanager_config(dir: &Path, app: &TestApp, token: &str) -> PathBuf 
 }
 
 fn write_prometheus_config(dir: &Path, app: &TestApp, alertmanager_port: u16) -> PathBuf {
-    std::fs::write(dir.join("rules.yml"), RULES).unwrap();
-    let mut rule_files = vec![dir.join("rules.yml")];
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("alert-rules/alerts.yml");
-    if shared.is_file() {
-        rule_files.push(shared);
-    }
+    // Prometheus evaluates the repository's own rule files.
+    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("alert-rules");
+    let rule_files = vec![rules.join("*.yml")];
     let config = json!({
         "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
         "rule_files": rule_files,
@@ -210,9 +198,10 @@ async fn a_fatal_log_alert_reaches_the_history_through_prometheus_and_alertmanag
         assert_eq!(sent.status(), 200);
         tokio::time::sleep(Duration::from_millis(400)).await;
         let firing: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM alert_history WHERE alertname = 'LogbridgeE2EFatalLogs' \
+            "SELECT count(*) FROM alert_history WHERE alertname = $1 \
              AND status = 'firing' AND service = 'e2e' AND severity = 'critical'",
         )
+        .bind(AWAITED)
         .fetch_one(&app.db)
         .await
         .unwrap();

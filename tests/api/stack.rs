@@ -141,7 +141,9 @@ fn grafana_s_database_login_is_the_migrated_read_only_role() {
 #[test]
 fn the_stack_s_bridge_settings_load_and_define_the_alerted_log_metric() {
     let compose = yaml("docker-compose.yml");
-    let environment = compose["services"]["logbridge"]["environment"].as_object().unwrap();
+    let environment = compose["services"]["logbridge"]["environment"]
+        .as_object()
+        .unwrap();
     let vars = environment
         .iter()
         .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
