@@ -133,3 +133,28 @@ impl IngestError {
         }
     }
 }
+
+impl IngestError {
+    /// The JSON answer of the JSON receivers: `{"error": {"code", "message", "details"}}` with
+    /// the error's status, the invalid items as details, and `Retry-After` when retryable.
+    pub fn json_response(&self, retry_after_seconds: u64) -> axum::response::Response {
+        use axum::response::IntoResponse as _;
+        let details = match self {
+            IngestError::InvalidBatch { items, .. } => serde_json::json!(items),
+            _ => serde_json::json!([]),
+        };
+        let body = serde_json::json!({"error": {
+            "code": self.code(),
+            "message": self.public_message(),
+            "details": details,
+        }});
+        let mut response = (self.http_status(), axum::Json(body)).into_response();
+        if self.is_retryable() {
+            let seconds = axum::http::HeaderValue::from(retry_after_seconds);
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds);
+        }
+        response
+    }
+}

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use sqlx::PgPool;
@@ -70,21 +70,6 @@ async fn receive(
     Ok((changes.len(), recorded))
 }
 
-/// `{"error": {"code", "message", "details"}}` with the error's status, as the JSON receiver.
 fn failure(receiver: &AlertReceiver, error: &IngestError) -> Response {
-    let details = match error {
-        IngestError::InvalidBatch { items, .. } => json!(items),
-        _ => json!([]),
-    };
-    let body = json!({"error": {
-        "code": error.code(),
-        "message": error.public_message(),
-        "details": details,
-    }});
-    let mut response = (error.http_status(), Json(body)).into_response();
-    if error.is_retryable() {
-        let seconds = HeaderValue::from(receiver.retry_after_seconds);
-        response.headers_mut().insert(header::RETRY_AFTER, seconds);
-    }
-    response
+    error.json_response(receiver.retry_after_seconds)
 }

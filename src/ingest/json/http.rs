@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::Deserialize;
@@ -78,21 +78,6 @@ async fn read_and_decode(
     })
 }
 
-/// `{"error": {"code", "message", "details"}}` with the error's status.
 fn failure(ingest: &Ingest, error: &IngestError) -> Response {
-    let details = match error {
-        IngestError::InvalidBatch { items, .. } => json!(items),
-        _ => json!([]),
-    };
-    let body = json!({"error": {
-        "code": error.code(),
-        "message": error.public_message(),
-        "details": details,
-    }});
-    let mut response = (error.http_status(), Json(body)).into_response();
-    if error.is_retryable() {
-        let seconds = HeaderValue::from(ingest.retry_after_seconds());
-        response.headers_mut().insert(header::RETRY_AFTER, seconds);
-    }
-    response
+    error.json_response(ingest.retry_after_seconds())
 }
