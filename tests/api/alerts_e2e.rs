@@ -1,6 +1,6 @@
 //! The alerting stack with real binaries: `amtool check-config` on the shipped Alertmanager
 //! configuration, and Prometheus -> Alertmanager -> the bridge's webhook -> `alert_history`.
-//! Skipped with a note when the binaries are not installed, unless `LOGBRIDGE_REQUIRE_AMTOOL`
+//! Skipped with a note when the binaries are not installed, unless `CI_REQUIRE_AMTOOL`
 //! is set (as `.ci/run` does).
 
 use std::path::{Path, PathBuf};
@@ -22,7 +22,7 @@ fn binary(names: &[&str]) -> Option<PathBuf> {
             .find(|candidate| candidate.is_file())
     });
     if found.is_none() {
-        let required = std::env::var_os("LOGBRIDGE_REQUIRE_AMTOOL").is_some();
+        let required = std::env::var_os("CI_REQUIRE_AMTOOL").is_some();
         assert!(!required, "{names:?} required but not installed");
         eprintln!(
             "{names:?} not installed: skipping (Debian: prometheus, prometheus-alertmanager)"

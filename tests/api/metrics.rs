@@ -121,7 +121,7 @@ async fn content_type_follows_the_accept_header() {
 }
 
 /// `promtool check metrics` reports nothing on a populated exposition. Skipped with a note when
-/// promtool is not installed, unless `LOGBRIDGE_REQUIRE_PROMTOOL` is set (as `.ci/run` does).
+/// promtool is not installed, unless `CI_REQUIRE_PROMTOOL` is set (as `.ci/run` does).
 #[tokio::test]
 async fn promtool_finds_nothing_to_report() {
     let app = spawn_app().await;
@@ -137,7 +137,7 @@ async fn promtool_finds_nothing_to_report() {
         .stderr(Stdio::piped())
         .spawn()
     else {
-        let required = std::env::var_os("LOGBRIDGE_REQUIRE_PROMTOOL").is_some();
+        let required = std::env::var_os("CI_REQUIRE_PROMTOOL").is_some();
         assert!(!required, "promtool is required but not installed");
         eprintln!("promtool not installed: skipping (install the `prometheus` package)");
         return;

@@ -21,10 +21,10 @@ fn yaml_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Runs `promtool` with `args`; `None` (after a note) when it is not installed, unless
-/// `LOGBRIDGE_REQUIRE_PROMTOOL` is set (as `.ci/run` does).
+/// `CI_REQUIRE_PROMTOOL` is set (as `.ci/run` does).
 fn promtool(args: &[&str], files: &[PathBuf]) -> Option<(bool, String)> {
     let Ok(output) = Command::new("promtool").args(args).args(files).output() else {
-        let required = std::env::var_os("LOGBRIDGE_REQUIRE_PROMTOOL").is_some();
+        let required = std::env::var_os("CI_REQUIRE_PROMTOOL").is_some();
         assert!(!required, "promtool is required but not installed");
         eprintln!("promtool not installed: skipping (install the `prometheus` package)");
         return None;
@@ -61,7 +61,8 @@ fn logbridge_rules_check_passes_on_the_repository_and_fails_on_a_bad_file() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&ok.stdout);
-    assert!(ok.status.success(), "{stdout}");
+    let stderr = String::from_utf8_lossy(&ok.stderr);
+    assert!(ok.status.success(), "{stdout}{stderr}");
     assert!(stdout.ends_with("no problems\n"), "{stdout}");
 
     let bad = std::env::temp_dir().join(format!("logbridge-rules-{}.yml", std::process::id()));

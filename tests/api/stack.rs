@@ -73,7 +73,7 @@ fn prometheus_loads_the_repository_rules_and_scrapes_the_bridge() {
     // promtool checks the file with the rule paths pointed at the repository's rules.
     if Command::new("promtool").arg("--version").output().is_err() {
         assert!(
-            std::env::var_os("LOGBRIDGE_REQUIRE_PROMTOOL").is_none(),
+            std::env::var_os("CI_REQUIRE_PROMTOOL").is_none(),
             "promtool is required"
         );
         eprintln!("promtool not installed: skipping `promtool check config`");
