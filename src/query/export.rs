@@ -12,9 +12,9 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::error::{ApiError, ErrorBody};
-use super::logs::{LogQuery, masked};
+use super::logs::LogQuery;
 use super::params::Params;
-use super::{Caller, QueryState, Rows, RowsSlot, filters};
+use super::{Caller, QueryState, Rows, RowsSlot, filters, mask};
 use crate::auth::Principal;
 use crate::store::read::{self, LogRow};
 
@@ -173,10 +173,12 @@ impl Encoder {
                     Err(mpsc::error::TryRecvError::Disconnected) => None,
                 }
             };
-            let Some(row) = row else {
+            let Some(mut row) = row else {
                 return self.finish(chunk).await;
             };
-            let row = masked(vec![row], &self.caller).remove(0);
+            if self.caller.masks_personal_data() {
+                mask::row(&mut row);
+            }
             self.encode(&mut chunk, &row);
             self.rows += 1;
             rows_in_chunk += 1;

@@ -35,11 +35,18 @@ impl Occurrences {
 }
 
 impl ExceptionCounts {
-    /// Counts the record's exception, if it has one.
+    /// Counts the record's exception, if it has one. Only a group's first occurrence in the
+    /// batch is copied (its stack trace may be 64 KiB); later ones just count.
     pub fn add(&mut self, record: &LogRecord) {
         let Some(exception) = &record.exception else {
             return;
         };
+        if let Some(known) = self.groups.get_mut(&exception.fingerprint) {
+            known.first_seen = known.first_seen.min(record.ts);
+            known.last_seen = known.last_seen.max(record.ts);
+            known.count += 1;
+            return;
+        }
         let occurrence = Occurrences {
             service: record.service.clone(),
             exception_type: exception.exception_type.clone(),

@@ -63,16 +63,31 @@ impl Rollups {
 
     fn add_error(&mut self, record: &LogRecord, minute: DateTime<Utc>, fingerprint: &str) {
         let exception = record.exception.as_ref();
-        let error = ErrorCount {
-            minute,
-            service: record.service.clone(),
-            fingerprint: fingerprint.to_string(),
-            exception_type: exception.map(|e| e.exception_type.clone()),
-            message: exception.map_or_else(|| record.body.clone(), |e| e.message.clone()),
-            count: 1,
-            last_seen: record.ts,
-        };
-        self.merge_error(error);
+        let message = || exception.map_or(&record.body, |e| &e.message).clone();
+        let exception_type = || exception.map(|e| e.exception_type.clone());
+        let found = self.errors.iter_mut().rev().find(|c| {
+            c.minute == minute && c.fingerprint == fingerprint && c.service == record.service
+        });
+        match found {
+            // Copy the message only when it becomes the group's latest.
+            Some(known) => {
+                known.count += 1;
+                if record.ts >= known.last_seen {
+                    known.last_seen = record.ts;
+                    known.message = message();
+                    known.exception_type = exception_type();
+                }
+            }
+            None => self.errors.push(ErrorCount {
+                minute,
+                service: record.service.clone(),
+                fingerprint: fingerprint.to_string(),
+                exception_type: exception_type(),
+                message: message(),
+                count: 1,
+                last_seen: record.ts,
+            }),
+        }
     }
 
     fn merge_error(&mut self, error: ErrorCount) {
