@@ -15,7 +15,7 @@ use logbridge::config::Config;
 use logbridge::ingest::{json, otlp};
 use logbridge::metrics::Metrics;
 use logbridge::model::LogRecord;
-use logbridge::pipeline::{self, limits::Limits, route, sql};
+use logbridge::pipeline::{Pipeline, limits::Limits, route, sql};
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value;
 use prost::Message as _;
@@ -35,36 +35,37 @@ fn request() -> ExportLogsServiceRequest {
 }
 
 /// The bridge's path from request bytes to encoded rows and counted metrics, minus the database.
-fn full_path(body: &[u8], config: &Config, limits: &Limits, metrics: &Metrics) -> usize {
+fn full_path(body: &[u8], pipeline: &Pipeline, limits: &Limits, metrics: &Metrics) -> usize {
     let request = otlp::decode_protobuf(body).expect("the workload decodes");
     let mut records = otlp::convert(request, Utc::now()).records;
-    bound_and_process(&mut records, config, limits);
+    bound_and_process(&mut records, pipeline, limits);
     let batch = logbridge::store::copy::encode(&records);
     metrics.observe_accepted(&records);
     batch.data.len()
 }
 
-fn bound_and_process(records: &mut [LogRecord], config: &Config, limits: &Limits) {
+fn bound_and_process(records: &mut [LogRecord], pipeline: &Pipeline, limits: &Limits) {
     for record in records {
         limits.bound(record);
-        pipeline::process(record, &config.fields);
+        pipeline.process(record);
     }
 }
 
 fn otlp_path(c: &mut Criterion) {
     let config = Config::default();
     let limits = Limits::from_config(&config);
+    let pipeline = Pipeline::from_config(&config).expect("the default pipeline");
     let metrics = Metrics::new(&config.metrics);
     let request = request();
     let body = request.encode_to_vec();
     let converted = otlp::convert(request.clone(), Utc::now()).records;
     let mut processed = converted.clone();
-    bound_and_process(&mut processed, &config, &limits);
+    bound_and_process(&mut processed, &pipeline, &limits);
 
     let mut group = c.benchmark_group("otlp_500");
     group.throughput(Throughput::Elements(RECORDS as u64));
     group.bench_function("full_path", |b| {
-        b.iter(|| full_path(black_box(&body), &config, &limits, &metrics))
+        b.iter(|| full_path(black_box(&body), &pipeline, &limits, &metrics))
     });
     group.bench_function("decode_protobuf", |b| {
         b.iter(|| otlp::decode_protobuf(black_box(&body)).unwrap())
@@ -80,7 +81,7 @@ fn otlp_path(c: &mut Criterion) {
         b.iter_batched(
             || converted.clone(),
             |mut records| {
-                bound_and_process(&mut records, &config, &limits);
+                bound_and_process(&mut records, &pipeline, &limits);
                 records
             },
             BatchSize::SmallInput,

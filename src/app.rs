@@ -22,6 +22,7 @@ use crate::ingest::alerts::http::{self as alert_http, AlertReceiver};
 use crate::ingest::otlp::{self, OtlpLogs};
 use crate::ingest::{Ingest, json};
 use crate::metrics::{Format, Metrics, content_type};
+use crate::pipeline::Pipeline;
 use crate::query::{self, QueryState};
 use crate::store::{self, Store};
 
@@ -46,12 +47,13 @@ pub struct Running {
 pub async fn start(config: Config) -> anyhow::Result<Running> {
     let metrics = Metrics::with_log_metrics(&config.metrics, &config.log_metrics)?;
     let metrics = Arc::new(metrics);
+    let pipeline = Arc::new(Pipeline::from_config(&config)?);
     let pool = store::migrate(&config)
         .await
         .context("preparing the database")?;
     let (store, store_tasks) = Store::start(pool.clone(), &config, metrics.bridge.clone()).await?;
     let auth = Authenticator::new(pool.clone(), &config);
-    let ingest = Ingest::new(store.clone(), metrics.clone(), auth.clone(), &config);
+    let ingest = Ingest::new(store.clone(), metrics.clone(), auth.clone(), pipeline, &config);
     let alerts = AlertReceiver::new(pool.clone(), auth.clone(), &config);
     let reads = QueryState {
         pool: store::read::pool(&config)?,

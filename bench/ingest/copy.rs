@@ -9,7 +9,7 @@ use std::time::Instant;
 use chrono::Utc;
 use logbridge::config::Config;
 use logbridge::ingest::otlp;
-use logbridge::pipeline::{self, limits::Limits};
+use logbridge::pipeline::{Pipeline, limits::Limits};
 use logbridge::store::copy::{self, COPY_STATEMENT, EncodedBatch};
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 
@@ -25,13 +25,14 @@ pub type Batch = EncodedBatch;
 pub fn prepare(requests: &[ExportLogsServiceRequest]) -> Arc<Vec<Batch>> {
     let config = Config::default();
     let limits = Limits::from_config(&config);
+    let pipeline = Pipeline::from_config(&config).expect("the default pipeline");
     let batches = requests
         .iter()
         .map(|request| {
             let mut records = otlp::convert(request.clone(), Utc::now()).records;
             for record in &mut records {
                 limits.bound(record);
-                pipeline::process(record, &config.fields);
+                pipeline.process(record);
             }
             copy::encode(&records)
         })

@@ -1,6 +1,6 @@
 //! The bench database: migrated, then loaded with `--rows` generated rows spread over the last
 //! `--days` days (unless it already holds that many), the way the bridge would store them:
-//! `otlp::convert`, `Limits::bound`, `pipeline::process`, `copy::encode`, `COPY`. The indexes
+//! `otlp::convert`, `Limits::bound`, `Pipeline::process`, `copy::encode`, `COPY`. The indexes
 //! are dropped for the load and created again afterwards from the migrations' own statements.
 
 use std::sync::Arc;
@@ -9,7 +9,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use chrono::{DateTime, Days, Utc};
 use logbridge::config::{Config, Secret};
 use logbridge::ingest::otlp;
-use logbridge::pipeline::{self, limits::Limits};
+use logbridge::pipeline::{Pipeline, limits::Limits};
 use logbridge::store::copy::{self, COPY_STATEMENT};
 use sqlx::{PgPool, Row};
 use tokio::sync::{Mutex, mpsc};
@@ -162,6 +162,7 @@ async fn copy_rows(pool: &PgPool, args: &Args, window: Window) -> anyhow::Result
 fn generate(rows: u64, seed: u64, window: Window, chunks: mpsc::Sender<Vec<u8>>) {
     let config = Config::default();
     let limits = Limits::from_config(&config);
+    let pipeline = Pipeline::from_config(&config).expect("the default pipeline");
     let mut generator = Generator::new(seed);
     let start = window.end_unix_nanos - window.span_nanos;
     // The end of the time slice of the first `done` rows.
@@ -186,7 +187,7 @@ fn generate(rows: u64, seed: u64, window: Window, chunks: mpsc::Sender<Vec<u8>>)
             let mut records = otlp::convert(request, received).records;
             for record in &mut records {
                 limits.bound(record);
-                pipeline::process(record, &config.fields);
+                pipeline.process(record);
             }
             data.extend_from_slice(&copy::encode(&records).data);
             left -= size;

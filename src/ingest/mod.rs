@@ -14,7 +14,7 @@ use crate::auth::Authenticator;
 use crate::config::{Config, FieldAliases};
 use crate::metrics::{Metrics, Outcome, Protocol};
 use crate::model::LogRecord;
-use crate::pipeline::{self, limits::Limits};
+use crate::pipeline::{Pipeline, limits::Limits};
 use crate::store::{Store, copy};
 use error::IngestError;
 
@@ -23,7 +23,7 @@ use error::IngestError;
 pub struct Ingest {
     store: Store,
     metrics: Arc<Metrics>,
-    fields: Arc<FieldAliases>,
+    pipeline: Arc<Pipeline>,
     limits: Limits,
     max_body_bytes: usize,
     retry_after_seconds: u64,
@@ -35,12 +35,13 @@ impl Ingest {
         store: Store,
         metrics: Arc<Metrics>,
         auth: Authenticator,
+        pipeline: Arc<Pipeline>,
         config: &Config,
     ) -> Ingest {
         Ingest {
             store,
             metrics,
-            fields: Arc::new(config.fields.clone()),
+            pipeline,
             limits: Limits::from_config(config),
             max_body_bytes: config.ingest.max_body_bytes,
             retry_after_seconds: config.ingest.retry_after_seconds,
@@ -65,7 +66,7 @@ impl Ingest {
         let mut dropped_attributes = 0;
         for record in &mut records {
             dropped_attributes += self.limits.bound(record);
-            pipeline::process(record, &self.fields);
+            self.pipeline.process(record);
         }
         let batch = copy::encode(&records);
         if let Err(error) = self.store.commit(batch).await {
@@ -96,7 +97,7 @@ impl Ingest {
 
     /// The alias table.
     pub fn fields(&self) -> &FieldAliases {
-        &self.fields
+        self.pipeline.aliases()
     }
 
     /// Largest accepted body, decompressed.

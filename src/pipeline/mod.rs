@@ -1,8 +1,8 @@
 //! The pure per-record pipeline, between decoding and storage. The ingest path first bounds
-//! each record ([`limits`]), then calls [`process`], which runs the enrich step (HTTP
-//! request, database query, exception and user from the attributes) and exception grouping; redaction and deduplication
-//! will join it. Also home to what decoders share: field lookup through aliases ([`fields`])
-//! and level normalization ([`levels`]).
+//! each record ([`limits`]), then calls [`Pipeline::process`], which runs the enrich step (HTTP
+//! request, database query, exception and user from the attributes) and exception grouping.
+//! Also home to what decoders share: field lookup through aliases ([`fields`]) and level
+//! normalization ([`levels`]).
 
 pub mod enrich;
 pub mod exception;
@@ -13,11 +13,31 @@ pub mod limits;
 pub mod route;
 pub mod sql;
 
-use crate::config::FieldAliases;
+use crate::config::{Config, ConfigError, FieldAliases};
 use crate::model::LogRecord;
 
-/// Runs every pipeline step on one record, in order; the single entry point of the ingest path.
-pub fn process(record: &mut LogRecord, aliases: &FieldAliases) {
-    enrich::enrich(record, aliases);
-    grouping::assign(record);
+/// The configured steps, built once from the configuration and shared by every request.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    aliases: FieldAliases,
+}
+
+impl Pipeline {
+    /// Builds the steps; a setting that cannot be used (an invalid pattern) is an error naming it.
+    pub fn from_config(config: &Config) -> Result<Pipeline, ConfigError> {
+        Ok(Pipeline {
+            aliases: config.fields.clone(),
+        })
+    }
+
+    /// Runs every step on one record, in order; the single entry point of the ingest path.
+    pub fn process(&self, record: &mut LogRecord) {
+        enrich::enrich(record, &self.aliases);
+        grouping::assign(record);
+    }
+
+    /// The alias table, which the JSON decoder reads too.
+    pub fn aliases(&self) -> &FieldAliases {
+        &self.aliases
+    }
 }
