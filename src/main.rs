@@ -1,4 +1,4 @@
-//! The `logbridge` command line: `serve`, `migrate`, `tokens`, `rules` and `grafana`.
+//! The `logbridge` command line: `serve`, `migrate`, `tokens`, `rules`, `grafana` and `erase`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,6 +8,7 @@ use logbridge::auth::commands::{self as tokens, TokensCommand};
 use logbridge::config::Config;
 use logbridge::grafana::{self, GrafanaCommand};
 use logbridge::rules::command::{self as rules, RulesCommand};
+use logbridge::store::erase::{MIN_FREE_TEXT_LEN, Subject};
 use logbridge::{app, store, telemetry};
 
 /// The allocator of the `logbridge` binary; the decode path allocates per field, and mimalloc
@@ -47,6 +48,21 @@ enum Command {
         #[command(subcommand)]
         command: GrafanaCommand,
     },
+    /// Erase one person's data from the live tables (GDPR): their rows are deleted and the
+    /// identifier is replaced by [ERASED] wherever else it occurs; recorded in the audit log.
+    Erase(EraseArgs),
+}
+
+/// Whom `erase` is about: exactly one of the two.
+#[derive(clap::Args)]
+#[group(required = true, multiple = false)]
+struct EraseArgs {
+    /// The user id, as stored in the `user_id` column.
+    #[arg(long)]
+    user_id: Option<String>,
+    /// An e-mail address (matched case-insensitively).
+    #[arg(long)]
+    email: Option<String>,
 }
 
 fn main() -> anyhow::Result<ExitCode> {
@@ -61,6 +77,7 @@ fn main() -> anyhow::Result<ExitCode> {
             Command::Tokens { command } => tokens::run(&config, command).await?,
             Command::Rules { command } => return Ok(rules::run(&config, command)),
             Command::Grafana { command } => grafana::run(command).await?,
+            Command::Erase(args) => erase(&config, args).await?,
         }
         Ok(ExitCode::SUCCESS)
     })
@@ -72,5 +89,32 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!("shutting down: finishing requests and committing the queue");
     running.stop().await?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+async fn erase(config: &Config, args: EraseArgs) -> anyhow::Result<()> {
+    let subject = match (args.user_id, args.email) {
+        (Some(id), _) => Subject::UserId(id),
+        (None, Some(email)) => Subject::Email(email),
+        (None, None) => unreachable!("clap requires one of --user-id and --email"),
+    };
+    let pool = store::migrate(config).await?;
+    let report = store::erase::erase(&pool, &subject).await?;
+    for table in &report.tables {
+        println!(
+            "{}: {} rows deleted, {} rows redacted",
+            table.table, table.deleted, table.redacted
+        );
+    }
+    println!(
+        "erased: {} rows deleted, {} rows redacted",
+        report.deleted(),
+        report.redacted()
+    );
+    if !report.free_text_searched {
+        println!(
+            "note: identifiers shorter than {MIN_FREE_TEXT_LEN} characters are replaced only as whole values, not inside free text"
+        );
+    }
     Ok(())
 }

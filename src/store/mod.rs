@@ -5,6 +5,7 @@
 pub mod alerts;
 pub mod audit;
 pub mod copy;
+pub mod erase;
 mod exceptions;
 mod health;
 mod partitions;

@@ -60,6 +60,11 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
 }
 
 impl TestApp {
+    /// The URL of the test's database, for running the `logbridge` binary against it.
+    pub fn database_url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:5432/{}", self.db_name)
+    }
+
     /// POSTs a body with a content type to a path.
     pub async fn post(
         &self,

@@ -2,6 +2,7 @@
 
 mod alerts;
 mod alerts_e2e;
+mod erase;
 mod faults;
 mod grafana;
 mod helpers;

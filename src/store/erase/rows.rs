@@ -1,0 +1,211 @@
+//! The statements of an erasure: which tables hold log rows, deleting a person's rows, and
+//! rewriting the rows that mention them.
+
+use serde_json::Value;
+use sqlx::types::Json;
+use sqlx::{AssertSqlSafe, PgPool, Postgres, Transaction};
+
+use super::{Scrubber, Subject};
+
+/// Text columns of a log row that may hold personal data; `attributes` and `resource` too.
+const TEXT_COLUMNS: [&str; 9] = [
+    "body",
+    "severity_text",
+    "scope",
+    "http_route",
+    "db_query",
+    "exception_type",
+    "exception_message",
+    "exception_stacktrace",
+    "user_id",
+];
+
+/// Every leaf partition of `logs`, and `logs_restored` if archives were restored; the names come
+/// from the catalogue as `regclass` text, quoted where needed.
+pub async fn log_tables(pool: &PgPool) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT relid::regclass::text FROM pg_partition_tree('logs') WHERE isleaf \
+         UNION ALL SELECT 'logs_restored' WHERE to_regclass('logs_restored') IS NOT NULL \
+         ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Deletes the rows whose `user_id` is the subject.
+pub async fn delete_attributed(pool: &PgPool, table: &str, subject: &Subject) -> sqlx::Result<u64> {
+    let condition = match subject {
+        Subject::UserId(_) => "user_id = $1",
+        Subject::Email(_) => "lower(user_id) = lower($1)",
+    };
+    let sql = format!("DELETE FROM {table} WHERE {condition}");
+    let result = sqlx::query(AssertSqlSafe(sql))
+        .bind(subject.identifier())
+        .execute(pool)
+        .await?;
+    Ok(result.rows_affected())
+}
+
+/// Rewrites every row of `table` that mentions the identifier; returns how many changed.
+pub async fn scrub_logs(
+    pool: &PgPool,
+    table: &str,
+    scrubber: &Scrubber,
+    identifier: &str,
+) -> sqlx::Result<u64> {
+    let columns = TEXT_COLUMNS.join(", ");
+    let select = format!(
+        "SELECT ctid::text, {columns}, attributes, resource FROM {table} t \
+         WHERE (t.*)::text ILIKE $1 OR (t.*)::text ILIKE $2 FOR UPDATE"
+    );
+    let mut transaction = pool.begin().await?;
+    let (plain, escaped) = like_patterns(identifier);
+    let rows: Vec<LogRow> = sqlx::query_as(AssertSqlSafe(select))
+        .bind(plain)
+        .bind(escaped)
+        .fetch_all(&mut *transaction)
+        .await?;
+    let mut changed = 0;
+    for mut row in rows {
+        if row.scrub(scrubber) {
+            row.update(&mut transaction, table).await?;
+            changed += 1;
+        }
+    }
+    transaction.commit().await?;
+    Ok(changed)
+}
+
+/// Rewrites the exception groups whose message or sample stack trace mentions the identifier.
+pub async fn scrub_exception_groups(
+    pool: &PgPool,
+    scrubber: &Scrubber,
+    identifier: &str,
+) -> sqlx::Result<u64> {
+    let mut transaction = pool.begin().await?;
+    let (plain, _) = like_patterns(identifier);
+    let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT id, message, sample_stacktrace FROM exception_groups \
+         WHERE message ILIKE $1 OR sample_stacktrace ILIKE $1 FOR UPDATE",
+    )
+    .bind(plain)
+    .fetch_all(&mut *transaction)
+    .await?;
+    let mut changed = 0;
+    for (id, message, stacktrace) in rows {
+        let new_message = scrubber.text(&message);
+        let new_stacktrace = stacktrace.as_deref().and_then(|s| scrubber.text(s));
+        if new_message.is_none() && new_stacktrace.is_none() {
+            continue;
+        }
+        sqlx::query(
+            "UPDATE exception_groups SET message = $2, sample_stacktrace = $3 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(new_message.unwrap_or(message))
+        .bind(new_stacktrace.or(stacktrace))
+        .execute(&mut *transaction)
+        .await?;
+        changed += 1;
+    }
+    transaction.commit().await?;
+    Ok(changed)
+}
+
+/// `ILIKE` patterns finding the identifier in a row's text: as it is, and as JSON escapes it.
+fn like_patterns(identifier: &str) -> (String, String) {
+    let json = serde_json::to_string(identifier).expect("a string serializes");
+    let escaped = &json[1..json.len() - 1];
+    (contains(identifier), contains(escaped))
+}
+
+fn contains(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// One candidate row, by its physical address within the transaction that locked it.
+#[derive(sqlx::FromRow)]
+struct LogRow {
+    ctid: String,
+    body: String,
+    severity_text: Option<String>,
+    scope: Option<String>,
+    http_route: Option<String>,
+    db_query: Option<String>,
+    exception_type: Option<String>,
+    exception_message: Option<String>,
+    exception_stacktrace: Option<String>,
+    user_id: Option<String>,
+    attributes: Json<Value>,
+    resource: Json<Value>,
+}
+
+impl LogRow {
+    /// Replaces the identifier in every column; true when anything changed.
+    fn scrub(&mut self, scrubber: &Scrubber) -> bool {
+        let mut changed = scrub_text(scrubber, &mut self.body);
+        for column in [
+            &mut self.severity_text,
+            &mut self.scope,
+            &mut self.http_route,
+            &mut self.db_query,
+            &mut self.exception_type,
+            &mut self.exception_message,
+            &mut self.exception_stacktrace,
+            &mut self.user_id,
+        ] {
+            if let Some(text) = column {
+                changed |= scrub_text(scrubber, text);
+            }
+        }
+        changed |= scrubber.json(&mut self.attributes.0);
+        changed |= scrubber.json(&mut self.resource.0);
+        changed
+    }
+
+    async fn update(
+        &self,
+        transaction: &mut Transaction<'_, Postgres>,
+        table: &str,
+    ) -> sqlx::Result<()> {
+        let assignments: Vec<String> = TEXT_COLUMNS
+            .iter()
+            .chain(&["attributes", "resource"])
+            .enumerate()
+            .map(|(i, column)| format!("{column} = ${}", i + 2))
+            .collect();
+        let sql = format!(
+            "UPDATE {table} SET {} WHERE ctid = $1::tid",
+            assignments.join(", ")
+        );
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(&self.ctid)
+            .bind(&self.body)
+            .bind(&self.severity_text)
+            .bind(&self.scope)
+            .bind(&self.http_route)
+            .bind(&self.db_query)
+            .bind(&self.exception_type)
+            .bind(&self.exception_message)
+            .bind(&self.exception_stacktrace)
+            .bind(&self.user_id)
+            .bind(&self.attributes)
+            .bind(&self.resource)
+            .execute(&mut **transaction)
+            .await?;
+        Ok(())
+    }
+}
+
+fn scrub_text(scrubber: &Scrubber, text: &mut String) -> bool {
+    scrubber.text(text).map(|new| *text = new).is_some()
+}
