@@ -162,10 +162,11 @@ impl LogRow {
             &mut self.exception_message,
             &mut self.exception_stacktrace,
             &mut self.user_id,
-        ] {
-            if let Some(text) = column {
-                changed |= scrub_text(scrubber, text);
-            }
+        ]
+        .into_iter()
+        .flatten()
+        {
+            changed |= scrub_text(scrubber, column);
         }
         changed |= scrubber.json(&mut self.attributes.0);
         changed |= scrubber.json(&mut self.resource.0);
