@@ -15,7 +15,7 @@ use logbridge::config::Config;
 use logbridge::ingest::{json, otlp};
 use logbridge::metrics::Metrics;
 use logbridge::model::LogRecord;
-use logbridge::pipeline::{Pipeline, limits::Limits, route, sql};
+use logbridge::pipeline::{Pipeline, enrich, grouping, limits::Limits, route, sql};
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value;
 use prost::Message as _;
@@ -110,6 +110,16 @@ fn attribute_texts(request: &ExportLogsServiceRequest, key: &str) -> Vec<String>
         .collect()
 }
 
+/// The request's records that carry an exception, enriched but not yet grouped.
+fn exception_records(request: &ExportLogsServiceRequest, config: &Config) -> Vec<LogRecord> {
+    let mut records = otlp::convert(request.clone(), Utc::now()).records;
+    records.retain_mut(|record| {
+        enrich::enrich(record, &config.fields);
+        record.exception.is_some()
+    });
+    records
+}
+
 fn micro(c: &mut Criterion) {
     let config = Config::default();
     let request = request();
@@ -121,6 +131,24 @@ fn micro(c: &mut Criterion) {
     group.throughput(Throughput::Elements(RECORDS as u64));
     group.bench_function("json_decode_ndjson_500", |b| {
         b.iter(|| json::decode(black_box(&ndjson), None, &config.fields, Utc::now()).unwrap())
+    });
+    let otlp_json = serde_json::to_vec(&request).expect("the request serializes as OTLP/JSON");
+    group.bench_function("otlp_json_decode_500", |b| {
+        b.iter(|| otlp::decode_json(black_box(&otlp_json)).unwrap())
+    });
+    let exceptions = exception_records(&request, &config);
+    group.throughput(Throughput::Elements(exceptions.len() as u64));
+    group.bench_function("exception_fingerprint", |b| {
+        b.iter_batched(
+            || exceptions.clone(),
+            |mut records| {
+                for record in &mut records {
+                    grouping::assign(record);
+                }
+                records
+            },
+            BatchSize::SmallInput,
+        )
     });
     group.throughput(Throughput::Elements(statements.len() as u64));
     group.bench_function("sql_fingerprint", |b| {
