@@ -11,6 +11,7 @@ mod health;
 mod partitions;
 mod queue;
 pub mod read;
+pub mod rewrite;
 mod rollups;
 pub mod tokens;
 mod writer;

@@ -195,3 +195,18 @@ async fn a_short_user_id_is_replaced_only_as_a_whole_value() {
     assert_eq!(owner, [json!("[ERASED]")]);
     assert_eq!(app.count("body = 'took 42 ms'").await, 1);
 }
+
+#[tokio::test]
+async fn erasure_pages_through_more_rows_than_one_page() {
+    let app = spawn().await;
+    let records: Vec<Value> = (0..4500)
+        .map(|i| json!({"service": "mail", "message": format!("mail {i} to {ANN}"), "user_id": "bob"}))
+        .collect();
+    send(&app, Value::Array(records)).await;
+    let report = erase::erase(&app.db, &Subject::Email(ANN.into()))
+        .await
+        .unwrap();
+    assert_eq!(report.redacted(), 4500);
+    assert_eq!(app.count("body LIKE '%[ERASED]'").await, 4500);
+    assert_eq!(app.count("body ILIKE '%ann.lee%'").await, 0);
+}

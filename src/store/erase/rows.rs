@@ -1,24 +1,10 @@
 //! The statements of an erasure: which tables hold log rows, deleting a person's rows, and
 //! rewriting the rows that mention them.
 
-use serde_json::Value;
-use sqlx::types::Json;
-use sqlx::{AssertSqlSafe, PgPool, Postgres, Transaction};
+use sqlx::{AssertSqlSafe, PgPool};
 
 use super::{Scrubber, Subject};
-
-/// Text columns of a log row that may hold personal data; `attributes` and `resource` too.
-const TEXT_COLUMNS: [&str; 9] = [
-    "body",
-    "severity_text",
-    "scope",
-    "http_route",
-    "db_query",
-    "exception_type",
-    "exception_message",
-    "exception_stacktrace",
-    "user_id",
-];
+use crate::store::rewrite;
 
 /// Every leaf partition of `logs`, and `logs_restored` if archives were restored; the names come
 /// from the catalogue as `regclass` text, quoted where needed.
@@ -53,27 +39,10 @@ pub async fn scrub_logs(
     scrubber: &Scrubber,
     identifier: &str,
 ) -> sqlx::Result<u64> {
-    let columns = TEXT_COLUMNS.join(", ");
-    let select = format!(
-        "SELECT ctid::text, {columns}, attributes, resource FROM {table} t \
-         WHERE (t.*)::text ILIKE $1 OR (t.*)::text ILIKE $2 FOR UPDATE"
-    );
-    let mut transaction = pool.begin().await?;
     let (plain, escaped) = like_patterns(identifier);
-    let rows: Vec<LogRow> = sqlx::query_as(AssertSqlSafe(select))
-        .bind(plain)
-        .bind(escaped)
-        .fetch_all(&mut *transaction)
-        .await?;
-    let mut changed = 0;
-    for mut row in rows {
-        if row.scrub(scrubber) {
-            row.update(&mut transaction, table).await?;
-            changed += 1;
-        }
-    }
-    transaction.commit().await?;
-    Ok(changed)
+    let condition = "(t.*)::text ILIKE $2 OR (t.*)::text ILIKE $3";
+    let rewrite = |text: &str| scrubber.text(text);
+    rewrite::rewrite_rows(pool, table, condition, &[plain, escaped], &rewrite).await
 }
 
 /// Rewrites the exception groups whose message or sample stack trace mentions the identifier.
@@ -130,83 +99,4 @@ fn contains(text: &str) -> String {
     }
     pattern.push('%');
     pattern
-}
-
-/// One candidate row, by its physical address within the transaction that locked it.
-#[derive(sqlx::FromRow)]
-struct LogRow {
-    ctid: String,
-    body: String,
-    severity_text: Option<String>,
-    scope: Option<String>,
-    http_route: Option<String>,
-    db_query: Option<String>,
-    exception_type: Option<String>,
-    exception_message: Option<String>,
-    exception_stacktrace: Option<String>,
-    user_id: Option<String>,
-    attributes: Json<Value>,
-    resource: Json<Value>,
-}
-
-impl LogRow {
-    /// Replaces the identifier in every column; true when anything changed.
-    fn scrub(&mut self, scrubber: &Scrubber) -> bool {
-        let mut changed = scrub_text(scrubber, &mut self.body);
-        for column in [
-            &mut self.severity_text,
-            &mut self.scope,
-            &mut self.http_route,
-            &mut self.db_query,
-            &mut self.exception_type,
-            &mut self.exception_message,
-            &mut self.exception_stacktrace,
-            &mut self.user_id,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            changed |= scrub_text(scrubber, column);
-        }
-        changed |= scrubber.json(&mut self.attributes.0);
-        changed |= scrubber.json(&mut self.resource.0);
-        changed
-    }
-
-    async fn update(
-        &self,
-        transaction: &mut Transaction<'_, Postgres>,
-        table: &str,
-    ) -> sqlx::Result<()> {
-        let assignments: Vec<String> = TEXT_COLUMNS
-            .iter()
-            .chain(&["attributes", "resource"])
-            .enumerate()
-            .map(|(i, column)| format!("{column} = ${}", i + 2))
-            .collect();
-        let sql = format!(
-            "UPDATE {table} SET {} WHERE ctid = $1::tid",
-            assignments.join(", ")
-        );
-        sqlx::query(AssertSqlSafe(sql))
-            .bind(&self.ctid)
-            .bind(&self.body)
-            .bind(&self.severity_text)
-            .bind(&self.scope)
-            .bind(&self.http_route)
-            .bind(&self.db_query)
-            .bind(&self.exception_type)
-            .bind(&self.exception_message)
-            .bind(&self.exception_stacktrace)
-            .bind(&self.user_id)
-            .bind(&self.attributes)
-            .bind(&self.resource)
-            .execute(&mut **transaction)
-            .await?;
-        Ok(())
-    }
-}
-
-fn scrub_text(scrubber: &Scrubber, text: &mut String) -> bool {
-    scrubber.text(text).map(|new| *text = new).is_some()
 }

@@ -1,7 +1,6 @@
 //! The pure part of an erasure: finding a person's identifier in text and JSON and replacing it.
 
 use regex::{Regex, RegexBuilder};
-use serde_json::Value;
 
 /// What takes the identifier's place.
 pub const ERASED: &str = "[ERASED]";
@@ -63,34 +62,6 @@ impl Scrubber {
         }
         Some(replaced)
     }
-
-    /// Replaces occurrences in every string and key of `value`; true when anything changed.
-    pub fn json(&self, value: &mut Value) -> bool {
-        match value {
-            Value::String(text) => self.text(text).map(|new| *text = new).is_some(),
-            Value::Array(items) => items
-                .iter_mut()
-                .fold(false, |changed, item| self.json(item) | changed),
-            Value::Object(map) => {
-                let mut changed = false;
-                let old = std::mem::take(map);
-                for (key, mut item) in old {
-                    changed |= self.json(&mut item);
-                    match self.text(&key) {
-                        Some(new_key) => {
-                            changed = true;
-                            map.insert(new_key, item);
-                        }
-                        None => {
-                            map.insert(key, item);
-                        }
-                    }
-                }
-                changed
-            }
-            _ => false,
-        }
-    }
 }
 
 #[cfg(test)]
@@ -98,6 +69,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::store::rewrite::rewrite_json;
 
     #[test]
     fn replaces_an_email_anywhere_in_free_text_case_insensitively() {
@@ -130,7 +102,7 @@ mod tests {
         assert_eq!(scrubber.text("42").unwrap(), ERASED);
         assert_eq!(scrubber.text("took 42 ms"), None);
         let mut value = json!({"user": {"id": "42"}, "count": 42, "note": "42 items"});
-        assert!(scrubber.json(&mut value));
+        assert!(rewrite_json(&mut value, &|t: &str| scrubber.text(t)));
         assert_eq!(
             value,
             json!({"user": {"id": ERASED}, "count": 42, "note": "42 items"})
@@ -144,12 +116,15 @@ mod tests {
             "who": ["user-8812", "user-88123"],
             "by_user": {"user-8812": "seen by user-8812 today"},
         });
-        assert!(scrubber.json(&mut value));
+        assert!(rewrite_json(&mut value, &|t: &str| scrubber.text(t)));
         assert_eq!(
             value,
             json!({"who": [ERASED, "user-88123"], "by_user": {ERASED: "seen by [ERASED] today"}})
         );
-        assert!(!scrubber.json(&mut json!({"other": "user-88120"})));
+        assert!(!rewrite_json(
+            &mut json!({"other": "user-88120"}),
+            &|t: &str| scrubber.text(t)
+        ));
     }
 
     #[test]
