@@ -3,6 +3,7 @@
 //! its rows are committed. All SQL of the bridge lives under this module.
 
 pub mod alerts;
+pub mod anonymize;
 pub mod audit;
 pub mod copy;
 pub mod erase;
