@@ -1,4 +1,5 @@
-//! The `logbridge` command line: `serve`, `migrate`, `tokens`, `rules` and `grafana`.
+//! The `logbridge` command line: `serve`, `migrate`, `tokens`, `rules`, `grafana` and
+//! `retention`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,6 +9,7 @@ use logbridge::auth::commands::{self as tokens, TokensCommand};
 use logbridge::config::Config;
 use logbridge::grafana::{self, GrafanaCommand};
 use logbridge::rules::command::{self as rules, RulesCommand};
+use logbridge::store::retention::command::{self as retention, RetentionCommand};
 use logbridge::{app, store, telemetry};
 
 /// The allocator of the `logbridge` binary; the decode path allocates per field, and mimalloc
@@ -47,6 +49,11 @@ enum Command {
         #[command(subcommand)]
         command: GrafanaCommand,
     },
+    /// Retention: expire old partitions (archiving them when configured) and old rows.
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
 }
 
 fn main() -> anyhow::Result<ExitCode> {
@@ -61,6 +68,7 @@ fn main() -> anyhow::Result<ExitCode> {
             Command::Tokens { command } => tokens::run(&config, command).await?,
             Command::Rules { command } => return Ok(rules::run(&config, command)),
             Command::Grafana { command } => grafana::run(command).await?,
+            Command::Retention { command } => return retention::run(&config, command).await,
         }
         Ok(ExitCode::SUCCESS)
     })

@@ -3,6 +3,7 @@
 //! its rows are committed. All SQL of the bridge lives under this module.
 
 pub mod alerts;
+pub mod archive;
 pub mod audit;
 pub mod copy;
 mod exceptions;
@@ -10,6 +11,7 @@ mod health;
 mod partitions;
 mod queue;
 pub mod read;
+pub mod retention;
 mod rollups;
 pub mod tokens;
 mod writer;
@@ -91,7 +93,9 @@ impl Store {
     ) -> anyhow::Result<(Store, StoreTasks)> {
         let ingest = &config.ingest;
         let health = Health::new(metrics.clone());
-        let partitions = Partitions::new(pool.clone(), config.storage.partitions_ahead_days);
+        let classes = config.retention.classes.iter();
+        let classes = classes.map(|class| Arc::from(class.name.as_str())).collect();
+        let partitions = Partitions::new(pool.clone(), config.storage.partitions_ahead_days, classes);
         partitions.ensure_ahead().await?;
         let (jobs, receiver) = mpsc::unbounded_channel();
         let writers = writer::spawn(writer::Context {
