@@ -56,7 +56,13 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let retention = Retention::new(pool.clone(), &config)?;
     let retention = schedule::spawn(retention, &config.retention, metrics.retention.clone());
     let auth = Authenticator::new(pool.clone(), &config);
-    let ingest = Ingest::new(store.clone(), metrics.clone(), auth.clone(), pipeline, &config);
+    let ingest = Ingest::new(
+        store.clone(),
+        metrics.clone(),
+        auth.clone(),
+        pipeline,
+        &config,
+    );
     let alerts = AlertReceiver::new(pool.clone(), auth.clone(), &config);
     let reads = QueryState {
         pool: store::read::pool(&config)?,

@@ -135,7 +135,10 @@ impl RetentionConfig {
             ("retention.interval_seconds", self.interval_seconds),
             ("retention.lock_timeout_seconds", self.lock_timeout_seconds),
             ("retention.exceptions_days", u64::from(self.exceptions_days)),
-            ("retention.alert_history_days", self.alert_history_days.into()),
+            (
+                "retention.alert_history_days",
+                self.alert_history_days.into(),
+            ),
             ("retention.rollup_days", self.rollup_days().into()),
         ];
         if let Some((key, _)) = positive.iter().find(|(_, value)| *value == 0) {
@@ -149,7 +152,10 @@ impl RetentionConfig {
         let mut seen = HashSet::new();
         for (index, class) in self.classes.iter().enumerate() {
             let at = |key: &str, reason: String| {
-                format!("retention.classes[{index}] ({}).{key}: {reason}", class.name)
+                format!(
+                    "retention.classes[{index}] ({}).{key}: {reason}",
+                    class.name
+                )
             };
             check_class(class).map_err(|(key, reason)| at(key, reason))?;
             if !seen.insert(class.name.as_str()) {

@@ -58,9 +58,8 @@ impl RetentionClasses {
                 return &class.name;
             }
             // Looked up once, and only when a class asks for it.
-            let value = *category.get_or_insert_with(|| {
-                Fields::new(&record.attributes).first(categories)
-            });
+            let value =
+                *category.get_or_insert_with(|| Fields::new(&record.attributes).first(categories));
             if value.is_some_and(|value| class.has_category(value)) {
                 return &class.name;
             }
@@ -73,7 +72,9 @@ impl Class {
     fn new(config: &RetentionClassConfig) -> Class {
         let levels = Level::ALL
             .into_iter()
-            .filter(|level| config.levels.is_empty() || config.levels.iter().any(|l| l == level.as_str()))
+            .filter(|level| {
+                config.levels.is_empty() || config.levels.iter().any(|l| l == level.as_str())
+            })
             .fold(0, |mask, level| mask | level_bit(level));
         Class {
             name: Arc::from(config.name.as_str()),

@@ -94,8 +94,11 @@ impl Store {
         let ingest = &config.ingest;
         let health = Health::new(metrics.clone());
         let classes = config.retention.classes.iter();
-        let classes = classes.map(|class| Arc::from(class.name.as_str())).collect();
-        let partitions = Partitions::new(pool.clone(), config.storage.partitions_ahead_days, classes);
+        let classes = classes
+            .map(|class| Arc::from(class.name.as_str()))
+            .collect();
+        let partitions =
+            Partitions::new(pool.clone(), config.storage.partitions_ahead_days, classes);
         partitions.ensure_ahead().await?;
         let (jobs, receiver) = mpsc::unbounded_channel();
         let writers = writer::spawn(writer::Context {

@@ -56,9 +56,14 @@ fn a_class_list_replaces_the_defaults() {
 fn class_names_days_and_levels_are_checked() {
     let class = |line: &str| format!("retention:\n  classes:\n    - {line}\n{STANDARD}");
     let bad_name = error(&class("{ name: Security, days: 1, levels: [debug] }"));
-    assert_names(&bad_name, &["retention.classes[0] (Security).name", "[a-z]"]);
+    assert_names(
+        &bad_name,
+        &["retention.classes[0] (Security).name", "[a-z]"],
+    );
     let long = "a".repeat(32);
-    let too_long = error(&class(&format!("{{ name: {long}, days: 1, levels: [debug] }}")));
+    let too_long = error(&class(&format!(
+        "{{ name: {long}, days: 1, levels: [debug] }}"
+    )));
     assert_names(&too_long, &["retention.classes[0]", ".name"]);
     let zero = error(&class("{ name: short, days: 0, levels: [debug] }"));
     assert_names(&zero, &["retention.classes[0] (short).days", "at least 1"]);
@@ -67,7 +72,10 @@ fn class_names_days_and_levels_are_checked() {
     let reserved = error(&class("{ name: all, days: 1, levels: [debug] }"));
     assert_names(&reserved, &["(all).name", "reserved"]);
     let twice = format!("retention:\n  classes:\n{STANDARD}{STANDARD}");
-    assert_names(&error(&twice), &["retention.classes[1] (standard).name", "twice"]);
+    assert_names(
+        &error(&twice),
+        &["retention.classes[1] (standard).name", "twice"],
+    );
     let unknown = error(&class("{ name: short, days: 1, colour: red }"));
     assert_names(&unknown, &["colour"]);
 }
@@ -76,12 +84,20 @@ fn class_names_days_and_levels_are_checked() {
 fn the_last_class_is_an_unconditional_standard() {
     let none = error("retention:\n  classes: []\n");
     assert_names(&none, &["retention.classes", "`standard`"]);
-    let conditional = "retention:\n  classes:\n    - { name: standard, days: 90, levels: [info] }\n";
-    assert_names(&error(conditional), &["retention.classes[0] (standard)", "no conditions"]);
+    let conditional =
+        "retention:\n  classes:\n    - { name: standard, days: 90, levels: [info] }\n";
+    assert_names(
+        &error(conditional),
+        &["retention.classes[0] (standard)", "no conditions"],
+    );
     let other_last = "retention:\n  classes:\n    - { name: keep, days: 9 }\n";
     assert_names(&error(other_last), &["(keep)", "must be `standard`"]);
-    let shadowing = format!("retention:\n  classes:\n    - {{ name: all_logs, days: 9 }}\n{STANDARD}");
-    assert_names(&error(&shadowing), &["retention.classes[0] (all_logs)", "no class after it"]);
+    let shadowing =
+        format!("retention:\n  classes:\n    - {{ name: all_logs, days: 9 }}\n{STANDARD}");
+    assert_names(
+        &error(&shadowing),
+        &["retention.classes[0] (all_logs)", "no class after it"],
+    );
 }
 
 #[test]

@@ -31,10 +31,17 @@ fn defaults() -> RetentionConfig {
 #[test]
 fn default_classes_take_security_exceptions_debug_and_the_rest() {
     let config = defaults();
-    let ecs_login = record(Level::Info, json!({"event": {"category": ["authentication"]}}));
+    let ecs_login = record(
+        Level::Info,
+        json!({"event": {"category": ["authentication"]}}),
+    );
     assert_eq!(class_of(&config, &ecs_login), "security");
     let flat = record(Level::Debug, json!({"log.category": "Security"}));
-    assert_eq!(class_of(&config, &flat), "security", "first match wins, any case");
+    assert_eq!(
+        class_of(&config, &flat),
+        "security",
+        "first match wins, any case"
+    );
     let mut failed = record(Level::Error, json!({}));
     failed.exception = Some(ExceptionInfo {
         exception_type: "E".into(),
@@ -45,8 +52,14 @@ fn default_classes_take_security_exceptions_debug_and_the_rest() {
     assert_eq!(class_of(&config, &failed), "exceptions");
     assert_eq!(class_of(&config, &record(Level::Trace, json!({}))), "debug");
     assert_eq!(class_of(&config, &record(Level::Debug, json!({}))), "debug");
-    assert_eq!(class_of(&config, &record(Level::Info, json!({}))), "standard");
-    let other = record(Level::Warn, json!({"category": "billing", "event.category": 3}));
+    assert_eq!(
+        class_of(&config, &record(Level::Info, json!({}))),
+        "standard"
+    );
+    let other = record(
+        Level::Warn,
+        json!({"category": "billing", "event.category": 3}),
+    );
     assert_eq!(class_of(&config, &other), "standard");
 }
 

@@ -44,7 +44,11 @@ fn partitions_list_each_day_and_class_once() {
         .collect();
     assert_eq!(
         partitions,
-        ["2026-11-22 standard", "2026-11-22 debug", "2026-11-21 standard"]
+        [
+            "2026-11-22 standard",
+            "2026-11-22 debug",
+            "2026-11-21 standard"
+        ]
     );
 }
 

@@ -123,7 +123,9 @@ pub(super) async fn list(connection: &mut PgConnection) -> Result<Catalog, sqlx:
             _ => {}
         }
     }
-    catalog.leaves.sort_by(|a, b| (a.day, &a.class).cmp(&(b.day, &b.class)));
+    catalog
+        .leaves
+        .sort_by(|a, b| (a.day, &a.class).cmp(&(b.day, &b.class)));
     Ok(catalog)
 }
 

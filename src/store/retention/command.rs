@@ -25,7 +25,9 @@ pub async fn run(config: &Config, command: RetentionCommand) -> anyhow::Result<E
     let RetentionCommand::Run = command;
     let pool = crate::store::migrate(config).await?;
     let retention = Retention::new(pool, config)?;
-    let report = retention.run(Trigger::Command, &AtomicBool::new(false)).await?;
+    let report = retention
+        .run(Trigger::Command, &AtomicBool::new(false))
+        .await?;
     print!("{}", summary(&report));
     Ok(match report.status {
         RunStatus::Ok | RunStatus::Skipped => ExitCode::SUCCESS,
@@ -46,7 +48,11 @@ pub fn summary(report: &RunReport) -> String {
         report.dropped.len()
     );
     for dropped in &report.dropped {
-        let _ = writeln!(text, "    {} ({} {})", dropped.partition, dropped.day, dropped.class);
+        let _ = writeln!(
+            text,
+            "    {} ({} {})",
+            dropped.partition, dropped.day, dropped.class
+        );
     }
     let deleted: Vec<String> = report
         .deleted

@@ -37,7 +37,10 @@ pub(super) async fn detach_leaf(
     run: i64,
 ) -> Result<String, sqlx::Error> {
     let (table, expired) = (quoted(&leaf.name), leaf.expired_name(run));
-    let mark = format!("COMMENT ON TABLE {table} IS {}", literal(&catalog::mark(leaf)));
+    let mark = format!(
+        "COMMENT ON TABLE {table} IS {}",
+        literal(&catalog::mark(leaf))
+    );
     let rename = format!("ALTER TABLE {table} RENAME TO {}", quoted(&expired));
     if leaf.is_legacy() {
         execute(connection, mark).await?;
@@ -49,7 +52,11 @@ pub(super) async fn detach_leaf(
     let mut transaction = connection.begin().await?;
     execute(&mut transaction, mark).await?;
     let day = quoted(&leaf.day_name());
-    execute(&mut transaction, format!("ALTER TABLE {day} DETACH PARTITION {table}")).await?;
+    execute(
+        &mut transaction,
+        format!("ALTER TABLE {day} DETACH PARTITION {table}"),
+    )
+    .await?;
     execute(&mut transaction, rename).await?;
     transaction.commit().await?;
     Ok(expired)
@@ -87,7 +94,11 @@ pub(super) async fn reattach_leaf(
     let mut transaction = connection.begin().await?;
     let rename = format!("ALTER TABLE {} RENAME TO {table}", quoted(detached));
     execute(&mut transaction, rename).await?;
-    execute(&mut transaction, format!("COMMENT ON TABLE {table} IS NULL")).await?;
+    execute(
+        &mut transaction,
+        format!("COMMENT ON TABLE {table} IS NULL"),
+    )
+    .await?;
     execute(&mut transaction, attach).await?;
     transaction.commit().await?;
     Ok(true)
@@ -114,7 +125,10 @@ pub(super) async fn count_rows(
 }
 
 /// Drops a detached table.
-pub(super) async fn drop_table(connection: &mut PgConnection, table: &str) -> Result<(), sqlx::Error> {
+pub(super) async fn drop_table(
+    connection: &mut PgConnection,
+    table: &str,
+) -> Result<(), sqlx::Error> {
     execute(connection, format!("DROP TABLE {}", quoted(table))).await
 }
 
@@ -158,8 +172,13 @@ pub(super) async fn drop_detached_day(
         return Ok(true);
     }
     let (from, to) = bounds(day);
-    execute(&mut transaction, format!("COMMENT ON TABLE {table} IS NULL")).await?;
-    let attach = format!("ALTER TABLE logs ATTACH PARTITION {table} FOR VALUES FROM ({from}) TO ({to})");
+    execute(
+        &mut transaction,
+        format!("COMMENT ON TABLE {table} IS NULL"),
+    )
+    .await?;
+    let attach =
+        format!("ALTER TABLE logs ATTACH PARTITION {table} FOR VALUES FROM ({from}) TO ({to})");
     execute(&mut transaction, attach).await?;
     transaction.commit().await?;
     Ok(false)
@@ -170,6 +189,9 @@ pub(super) async fn finalize_detach(
     connection: &mut PgConnection,
     table: &str,
 ) -> Result<(), sqlx::Error> {
-    let sql = format!("ALTER TABLE logs DETACH PARTITION {} FINALIZE", quoted(table));
+    let sql = format!(
+        "ALTER TABLE logs DETACH PARTITION {} FINALIZE",
+        quoted(table)
+    );
     execute(connection, sql).await
 }

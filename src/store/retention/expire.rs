@@ -73,7 +73,10 @@ impl Run<'_> {
             return Ok(None);
         };
         let pool = &retention.pool;
-        let manifest = match archive.archive_table(pool, detached, leaf.day, &leaf.class).await {
+        let manifest = match archive
+            .archive_table(pool, detached, leaf.day, &leaf.class)
+            .await
+        {
             Ok(manifest) => manifest,
             Err(error) => {
                 tracing::warn!(partition = %leaf.name, %error, "retention: archive failed");
@@ -86,7 +89,10 @@ impl Run<'_> {
             return Ok(Some(false));
         };
         if u64::try_from(rows).ok() != Some(manifest.rows) {
-            let error = format!("the archive holds {} rows, the partition {rows}", manifest.rows);
+            let error = format!(
+                "the archive holds {} rows, the partition {rows}",
+                manifest.rows
+            );
             self.report.fail(&leaf.name, "verify", error);
             return Ok(Some(false));
         }
@@ -105,7 +111,8 @@ impl Run<'_> {
     async fn restore(&mut self, leaf: &Leaf, detached: &str) -> Result<(), sqlx::Error> {
         let attached = ddl::reattach_leaf(&mut self.connection, leaf, detached).await;
         if self.settle(&leaf.name, "reattach", attached)? == Some(false) {
-            let reason = format!("kept detached as {detached}: its place is taken; the next run retries");
+            let reason =
+                format!("kept detached as {detached}: its place is taken; the next run retries");
             self.report.fail(&leaf.name, "reattach", reason);
         }
         Ok(())
@@ -139,7 +146,8 @@ impl Run<'_> {
                 return Ok(());
             }
             if leftover.partitioned {
-                let dropped = ddl::drop_detached_day(&mut self.connection, &leftover.name, leaf.day).await;
+                let dropped =
+                    ddl::drop_detached_day(&mut self.connection, &leftover.name, leaf.day).await;
                 self.settle(&leftover.name, "drop", dropped)?;
             } else {
                 self.archive_and_drop(&leaf, &leftover.name).await?;

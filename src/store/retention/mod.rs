@@ -140,7 +140,11 @@ impl Retention {
 
     /// Runs once: recovers what an interrupted run left, expires partitions, prunes the other
     /// tables, and records the run. Stops between partitions once `stop` is set.
-    pub async fn run(&self, trigger: Trigger, stop: &AtomicBool) -> Result<RunReport, RetentionError> {
+    pub async fn run(
+        &self,
+        trigger: Trigger,
+        stop: &AtomicBool,
+    ) -> Result<RunReport, RetentionError> {
         run::run(self, trigger, stop).await
     }
 }

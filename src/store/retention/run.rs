@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use chrono::{Days, NaiveDate, Utc};
 use sqlx::{Connection as _, PgConnection};
 
-use super::{Failed, RetentionError, Retention, RunReport, RunStatus, Trigger, record, tables};
+use super::{Failed, Retention, RetentionError, RunReport, RunStatus, Trigger, record, tables};
 use crate::store::is_connection_error;
 
 /// The session advisory lock a run holds, so that one runs at a time on a database ("lbretent").
@@ -50,51 +50,68 @@ pub(super) async fn run(
     stop: &AtomicBool,
 ) -> Result<RunReport, RetentionError> {
     let pool = &retention.pool;
-    let mut connection = PgConnection::connect_with(&pool.connect_options()).await?;
-    let id = record::start(pool, trigger).await?;
-    let mut report = RunReport::new(id, trigger);
+    let mut connection = connect(retention).await?;
+    let mut report = RunReport::new(record::start(pool, trigger).await?, trigger);
     let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
         .bind(LOCK_KEY)
         .fetch_one(&mut connection)
         .await?;
     if !locked {
-        tracing::info!(run = id, "retention: another run holds the lock; skipped");
+        tracing::info!(
+            run = report.id,
+            "retention: another run holds the lock; skipped"
+        );
         report.status = RunStatus::Skipped;
         report.message = Some("another retention run holds the lock".to_string());
         record::finish(pool, &report).await?;
         return Ok(report);
     }
-    let timeout = format!("SET lock_timeout = '{}s'", retention.config.lock_timeout_seconds);
-    sqlx::raw_sql(sqlx::AssertSqlSafe(timeout))
-        .execute(&mut connection)
-        .await?;
-    let mut run = Run {
+    let run = Run {
         retention,
         connection,
         report,
         today: Utc::now().date_naive(),
         stop,
     };
-    if let Err(error) = run.steps().await {
-        tracing::error!(run = id, %error, "retention run ended early");
-        run.report.message = Some(format!("ended early: {error}"));
-        run.report.fail("run", "run", error.to_string());
-    }
-    let Run {
-        connection,
-        mut report,
-        ..
-    } = run;
-    // Closing the connection releases the lock.
-    let _ = connection.close().await;
-    report.status = report.outcome();
+    let report = run.complete().await;
     record::finish(pool, &report).await?;
-    tracing::info!(run = id, status = report.status.as_str(), dropped = report.dropped.len(),
-        failed = report.failed.len(), "retention run finished");
+    tracing::info!(
+        run = report.id,
+        status = report.status.as_str(),
+        dropped = report.dropped.len(),
+        failed = report.failed.len(),
+        "retention run finished"
+    );
     Ok(report)
 }
 
+/// The run's own connection (its session holds the advisory lock), with its lock timeout.
+async fn connect(retention: &Retention) -> Result<PgConnection, sqlx::Error> {
+    let options = retention.pool.connect_options();
+    let mut connection = PgConnection::connect_with(&options).await?;
+    let seconds = retention.config.lock_timeout_seconds;
+    let timeout = format!("SET lock_timeout = '{seconds}s'");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(timeout))
+        .execute(&mut connection)
+        .await?;
+    Ok(connection)
+}
+
 impl Run<'_> {
+    /// Runs the steps, releases the lock and gives the report with its outcome.
+    async fn complete(mut self) -> RunReport {
+        if let Err(error) = self.steps().await {
+            tracing::error!(run = self.report.id, %error, "retention run ended early");
+            self.report.message = Some(format!("ended early: {error}"));
+            self.report.fail("run", "run", error.to_string());
+        }
+        // Closing the connection releases the lock.
+        let _ = self.connection.close().await;
+        let mut report = self.report;
+        report.status = report.outcome();
+        report
+    }
+
     async fn steps(&mut self) -> Result<(), sqlx::Error> {
         for step in STEPS {
             if self.stopping() {

@@ -38,7 +38,13 @@ pub fn spawn(
         Duration::from_secs(config.first_run_delay_seconds),
         Duration::from_secs(config.interval_seconds),
     );
-    let task = tokio::spawn(repeat(retention, timing, metrics, stop.clone(), wake.clone()));
+    let task = tokio::spawn(repeat(
+        retention,
+        timing,
+        metrics,
+        stop.clone(),
+        wake.clone(),
+    ));
     Some(Schedule { stop, wake, task })
 }
 
@@ -74,7 +80,11 @@ pub fn observe(metrics: &RetentionMetrics, report: &RunReport) {
         .iter()
         .filter(|failed| matches!(failed.step, "archive" | "verify"))
         .count();
-    metrics.observe_partitions(report.dropped.len(), report.archived.len(), archive_failures);
+    metrics.observe_partitions(
+        report.dropped.len(),
+        report.archived.len(),
+        archive_failures,
+    );
     for (table, rows) in &report.deleted {
         metrics.observe_deleted(table, *rows);
     }
@@ -88,7 +98,10 @@ impl Schedule {
     pub async fn stop(mut self) {
         self.stop.store(true, Ordering::Relaxed);
         self.wake.notify_one();
-        if tokio::time::timeout(STOP_WAIT, &mut self.task).await.is_err() {
+        if tokio::time::timeout(STOP_WAIT, &mut self.task)
+            .await
+            .is_err()
+        {
             tracing::warn!("retention run cut off by shutdown; the next run finishes it");
             self.task.abort();
         }

@@ -49,30 +49,45 @@ async fn old_partitions_are_archived_verified_and_dropped_while_ingest_runs() {
     let acknowledged = ingest.await.unwrap();
 
     assert!(acknowledged > 0, "ingest ran during the run");
-    assert_eq!(app.count("body LIKE 'live %'").await, acknowledged, "every acknowledged row kept");
+    assert_eq!(
+        app.count("body LIKE 'live %'").await,
+        acknowledged,
+        "every acknowledged row kept"
+    );
     assert_eq!(report.status.as_str(), "ok", "{report:?}");
     let now = partitions(&app).await;
-    for gone in [leaf(30, "debug"), leaf(120, "standard"), leaf(400, "security")] {
+    for gone in [
+        leaf(30, "debug"),
+        leaf(120, "standard"),
+        leaf(400, "security"),
+    ] {
         assert!(!now.contains(&gone), "{gone} dropped: {now:?}");
     }
-    for kept in [leaf(30, "standard"), leaf(120, "security"), leaf(120, "exceptions")] {
+    for kept in [
+        leaf(30, "standard"),
+        leaf(120, "security"),
+        leaf(120, "exceptions"),
+    ] {
         assert!(now.contains(&kept), "{kept} kept: {now:?}");
     }
     let p400 = format!("logs_p{}", day(400).format("%Y%m%d"));
     assert!(!now.contains(&p400), "the emptied day goes too");
     assert_eq!(super::detached(&app).await, Vec::<String>::new());
-    let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM logs WHERE body NOT LIKE 'live %' ORDER BY body")
-        .fetch_all(&app.db)
-        .await
-        .unwrap();
+    let bodies: Vec<String> =
+        sqlx::query_scalar("SELECT body FROM logs WHERE body NOT LIKE 'live %' ORDER BY body")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
     assert_eq!(bodies, ["e120", "i30", "s120"]);
 
     // The run's record: three partitions archived with their rows, then dropped.
-    let row = sqlx::query("SELECT trigger, status, archived, dropped, failed FROM retention_runs WHERE id = $1")
-        .bind(report.id)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let row = sqlx::query(
+        "SELECT trigger, status, archived, dropped, failed FROM retention_runs WHERE id = $1",
+    )
+    .bind(report.id)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
     assert_eq!(row.get::<String, _>("status"), "ok");
     assert_eq!(row.get::<String, _>("trigger"), "command");
     let archived: Value = row.get("archived");
@@ -80,19 +95,42 @@ async fn old_partitions_are_archived_verified_and_dropped_while_ingest_runs() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|a| (a["partition"].as_str().unwrap().to_string(), a["rows"].as_i64().unwrap()))
+        .map(|a| {
+            (
+                a["partition"].as_str().unwrap().to_string(),
+                a["rows"].as_i64().unwrap(),
+            )
+        })
         .collect();
     rows.sort();
-    let mut expected = vec![(leaf(30, "debug"), 1), (leaf(120, "standard"), 1), (leaf(400, "security"), 1)];
+    let mut expected = vec![
+        (leaf(30, "debug"), 1),
+        (leaf(120, "standard"), 1),
+        (leaf(400, "security"), 1),
+    ];
     expected.sort();
     assert_eq!(rows, expected);
     let dropped: Value = row.get("dropped");
-    assert!(dropped.as_array().unwrap().iter().all(|d| d["archived"] == json!(true)));
+    assert!(
+        dropped
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["archived"] == json!(true))
+    );
     assert_eq!(row.get::<Value, _>("failed"), json!([]));
-    assert!(std::fs::read_dir(archive.path()).unwrap().next().is_some(), "files in the archive");
+    assert!(
+        std::fs::read_dir(archive.path()).unwrap().next().is_some(),
+        "files in the archive"
+    );
 
     // A late record for a dropped day and class gets a new partition; nothing is lost.
-    post_old(&app, 30, &[json!({"level": "debug", "message": "late d30"})]).await;
+    post_old(
+        &app,
+        30,
+        &[json!({"level": "debug", "message": "late d30"})],
+    )
+    .await;
     assert_eq!(app.count("body = 'late d30'").await, 1);
 }
 
@@ -111,14 +149,21 @@ async fn the_command_keeps_security_logs_past_the_ordinary_horizon() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stdout}{stderr}");
     assert!(stdout.contains(": ok\n"), "{stdout}");
-    assert!(stdout.contains("dropped 3 partition(s), 0 of them archived"), "{stdout}");
+    assert!(
+        stdout.contains("dropped 3 partition(s), 0 of them archived"),
+        "{stdout}"
+    );
     assert!(stdout.contains(&leaf(120, "standard")), "{stdout}");
 
     let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM logs ORDER BY body")
         .fetch_all(&app.db)
         .await
         .unwrap();
-    assert_eq!(bodies, ["e120", "i30", "s120"], "security and exceptions outlive the 90 days of standard");
+    assert_eq!(
+        bodies,
+        ["e120", "i30", "s120"],
+        "security and exceptions outlive the 90 days of standard"
+    );
     let trigger: String = sqlx::query_scalar("SELECT trigger FROM retention_runs")
         .fetch_one(&app.db)
         .await
@@ -134,8 +179,16 @@ async fn legacy_day(app: &TestApp, days_ago: u64) -> String {
         day(days_ago),
         day(days_ago - 1)
     );
-    sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&app.db).await.unwrap();
-    post_old(app, days_ago, &[json!({"level": "debug", "message": format!("legacy {days_ago}")})]).await;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(&app.db)
+        .await
+        .unwrap();
+    post_old(
+        app,
+        days_ago,
+        &[json!({"level": "debug", "message": format!("legacy {days_ago}")})],
+    )
+    .await;
     name
 }
 
@@ -148,7 +201,10 @@ async fn plain_day_partitions_of_old_expire_with_the_longest_class() {
     assert_eq!(report.status.as_str(), "ok", "{report:?}");
     let now = partitions(&app).await;
     assert!(!now.contains(&old), "past 365 days: dropped");
-    assert!(now.contains(&recent), "debug rows of a plain partition stay until 365 days");
+    assert!(
+        now.contains(&recent),
+        "debug rows of a plain partition stay until 365 days"
+    );
     assert_eq!(app.count("body = 'legacy 200'").await, 1);
     assert_eq!(report.dropped.len(), 1);
     assert_eq!(report.dropped[0].class, "all");
@@ -158,17 +214,26 @@ async fn plain_day_partitions_of_old_expire_with_the_longest_class() {
 async fn a_partition_an_interrupted_run_detached_is_dropped_by_the_next() {
     let app = app().await;
     post_old(&app, 30, &[json!({"level": "debug", "message": "d30"})]).await;
-    let (day_table, leaf) = (format!("logs_p{}", day(30).format("%Y%m%d")), leaf(30, "debug"));
+    let (day_table, leaf) = (
+        format!("logs_p{}", day(30).format("%Y%m%d")),
+        leaf(30, "debug"),
+    );
     let left = format!("logs_x{}_debug_99", day(30).format("%Y%m%d"));
     let interrupted = format!(
         "ALTER TABLE {day_table} DETACH PARTITION {leaf}; ALTER TABLE {leaf} RENAME TO {left}; \
          COMMENT ON TABLE {left} IS 'logbridge retention: expired {} debug'",
         day(30)
     );
-    sqlx::raw_sql(sqlx::AssertSqlSafe(interrupted)).execute(&app.db).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(interrupted))
+        .execute(&app.db)
+        .await
+        .unwrap();
     let archive = tempfile::tempdir().unwrap();
     let location = archive.path().display().to_string();
-    let report = run(&retention(&app, |config| config.archive.location = location)).await;
+    let report = run(&retention(&app, |config| {
+        config.archive.location = location
+    }))
+    .await;
     assert_eq!(report.status.as_str(), "ok", "{report:?}");
     assert_eq!(report.archived.len(), 1, "{report:?}");
     assert_eq!(report.archived[0].rows, 1);

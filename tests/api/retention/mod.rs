@@ -3,6 +3,7 @@
 //! place; one run at a time; the schedule inside `serve`, the command, and the other tables.
 
 mod expiry;
+mod migration;
 mod runs;
 mod tables;
 
@@ -89,10 +90,12 @@ async fn partitions(app: &TestApp) -> Vec<String> {
 
 /// Tables retention detached and has not dropped (`logs_x...`).
 async fn detached(app: &TestApp) -> Vec<String> {
-    sqlx::query_scalar("SELECT relname::text FROM pg_class WHERE relname LIKE 'logs\\_x%' ORDER BY 1")
-        .fetch_all(&app.db)
-        .await
-        .unwrap()
+    sqlx::query_scalar(
+        "SELECT relname::text FROM pg_class WHERE relname LIKE 'logs\\_x%' ORDER BY 1",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap()
 }
 
 /// Old records of every default class: debug and info 30 days back; info, security and an
@@ -100,12 +103,25 @@ async fn detached(app: &TestApp) -> Vec<String> {
 async fn seed_classes(app: &TestApp) {
     let login = json!({"level": "info", "message": "s", "event.category": ["authentication"]});
     let failure = json!({"level": "error", "message": "e", "exception.type": "E", "exception.message": "boom"});
-    post_old(app, 30, &[json!({"level": "debug", "message": "d30"}), json!({"level": "info", "message": "i30"})]).await;
+    post_old(
+        app,
+        30,
+        &[
+            json!({"level": "debug", "message": "d30"}),
+            json!({"level": "info", "message": "i30"}),
+        ],
+    )
+    .await;
     let mut s120 = login.clone();
     s120["message"] = json!("s120");
     let mut e120 = failure;
     e120["message"] = json!("e120");
-    post_old(app, 120, &[json!({"level": "info", "message": "i120"}), s120, e120]).await;
+    post_old(
+        app,
+        120,
+        &[json!({"level": "info", "message": "i120"}), s120, e120],
+    )
+    .await;
     let mut s400 = login;
     s400["message"] = json!("s400");
     post_old(app, 400, &[s400]).await;

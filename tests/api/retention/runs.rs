@@ -16,7 +16,10 @@ async fn two_concurrent_runs_one_runs_and_the_other_is_skipped() {
     // A reader of an expired partition holds the first run at its detach for a while.
     let mut reader = app.db.begin().await.unwrap();
     let read = format!("SELECT count(*) FROM {}", leaf(30, "debug"));
-    sqlx::query(sqlx::AssertSqlSafe(read)).execute(&mut *reader).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(read))
+        .execute(&mut *reader)
+        .await
+        .unwrap();
     let first_job = retention(&app, |config| config.retention.lock_timeout_seconds = 30);
     let second_job = retention(&app, |_| {});
     let first = tokio::spawn(async move { run(&first_job).await });
@@ -25,9 +28,9 @@ async fn two_concurrent_runs_one_runs_and_the_other_is_skipped() {
             "SELECT count(*) FROM pg_locks WHERE NOT granted \
              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
         )
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
         waiting > 0
     })
     .await;
@@ -75,26 +78,35 @@ async fn a_failing_archive_location_leaves_everything_in_place() {
     })
     .await;
     assert!(failed_run, "a scheduled run recorded the archive failure");
-    let failures = app.metric_sum("logbridge_retention_archive_failures_total", &[]).await;
+    let failures = app
+        .metric_sum("logbridge_retention_archive_failures_total", &[])
+        .await;
     assert!(failures >= 1.0, "{failures}");
     let failed_runs = app
         .metric_sum("logbridge_retention_runs_total", &[("outcome", "failed")])
         .await;
     assert!(failed_runs >= 1.0, "{failed_runs}");
-    let dropped = app.metric_sum("logbridge_retention_partitions_dropped_total", &[]).await;
+    let dropped = app
+        .metric_sum("logbridge_retention_partitions_dropped_total", &[])
+        .await;
     assert_eq!(dropped, 0.0);
 
     app.stop().await;
     let now = partitions(&app).await;
-    for kept in [leaf(30, "debug"), leaf(120, "standard"), leaf(400, "security")] {
+    for kept in [
+        leaf(30, "debug"),
+        leaf(120, "standard"),
+        leaf(400, "security"),
+    ] {
         assert!(now.contains(&kept), "{kept} in place: {now:?}");
     }
     assert_eq!(super::detached(&app).await, Vec::<String>::new());
     assert_eq!(app.count("true").await, 6, "no row dropped");
-    let row = sqlx::query("SELECT dropped, archived FROM retention_runs WHERE status = 'failed' LIMIT 1")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let row =
+        sqlx::query("SELECT dropped, archived FROM retention_runs WHERE status = 'failed' LIMIT 1")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
     assert_eq!(row.get::<Value, _>("dropped"), json!([]));
     assert_eq!(row.get::<Value, _>("archived"), json!([]));
 }
@@ -105,14 +117,20 @@ async fn a_partition_locked_past_the_lock_timeout_is_left_for_the_next_run() {
     post_old(&app, 30, &[json!({"level": "debug", "message": "d30"})]).await;
     let mut reader = app.db.begin().await.unwrap();
     let read = format!("SELECT count(*) FROM {}", leaf(30, "debug"));
-    sqlx::query(sqlx::AssertSqlSafe(read)).execute(&mut *reader).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(read))
+        .execute(&mut *reader)
+        .await
+        .unwrap();
     let job = retention(&app, |config| config.retention.lock_timeout_seconds = 1);
     let report = run(&job).await;
     reader.rollback().await.unwrap();
     assert_eq!(report.status.as_str(), "failed", "{report:?}");
     assert_eq!(report.failed[0].target, leaf(30, "debug"));
     assert_eq!(report.failed[0].step, "detach");
-    assert!(report.failed[0].error.contains("lock timeout"), "{report:?}");
+    assert!(
+        report.failed[0].error.contains("lock timeout"),
+        "{report:?}"
+    );
     assert_eq!(app.count("body = 'd30'").await, 1);
 
     let next = run(&job).await;

@@ -35,10 +35,11 @@ async fn rows_older_than_their_tables_days_are_deleted() {
         "log_counts",
     ];
     for table in tables {
-        let left: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+        let left: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+                .fetch_one(&app.db)
+                .await
+                .unwrap();
         assert_eq!(left, 1, "{table}: the recent row stays");
         assert_eq!(report.deleted.get(table), Some(&1), "{table}: {report:?}");
     }
@@ -46,11 +47,24 @@ async fn rows_older_than_their_tables_days_are_deleted() {
         .fetch_one(&app.db)
         .await
         .unwrap();
-    assert_eq!(kept, "new", "a group seen yesterday stays, whenever it was first seen");
+    assert_eq!(
+        kept, "new",
+        "a group seen yesterday stays, whenever it was first seen"
+    );
     let deleted: Value = sqlx::query_scalar("SELECT deleted FROM retention_runs WHERE id = $1")
         .bind(report.id)
         .fetch_one(&app.db)
         .await
         .unwrap();
     assert_eq!(deleted["audit_log"], json!(1));
+    let grafana = format!(
+        "postgres://logbridge_grafana@127.0.0.1:5432/{}",
+        app.db_name
+    );
+    let grafana = sqlx::PgPool::connect(&grafana).await.unwrap();
+    let runs: i64 = sqlx::query_scalar("SELECT count(*) FROM retention_runs")
+        .fetch_one(&grafana)
+        .await
+        .expect("Grafana's role reads the runs");
+    assert_eq!(runs, 1);
 }
