@@ -24,6 +24,7 @@ use crate::ingest::{Ingest, json};
 use crate::metrics::{Format, Metrics, content_type};
 use crate::pipeline::Pipeline;
 use crate::query::{self, QueryState};
+use crate::store::retention::{Retention, schedule};
 use crate::store::{self, Store};
 
 /// State of the health and metrics endpoints.
@@ -52,6 +53,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         .await
         .context("preparing the database")?;
     let (store, store_tasks) = Store::start(pool.clone(), &config, metrics.bridge.clone()).await?;
+    let retention = Retention::new(pool.clone(), &config)?;
+    let retention = schedule::spawn(retention, &config.retention, metrics.retention.clone());
     let auth = Authenticator::new(pool.clone(), &config);
     let ingest = Ingest::new(
         store.clone(),
@@ -85,7 +88,12 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             .serve_with_incoming_shutdown(TcpIncoming::from(grpc), stopped(stopping));
         let (http_result, grpc_result) = tokio::join!(http_server, grpc_server);
         // The servers, and with them every `Store` handle, are gone: writers drain and end.
-        store_tasks.drain().await;
+        let retention_stopped = async {
+            if let Some(retention) = retention {
+                retention.stop().await;
+            }
+        };
+        tokio::join!(store_tasks.drain(), retention_stopped);
         http_result.context("HTTP server")?;
         grpc_result.context("gRPC server")?;
         Ok(())

@@ -5,8 +5,10 @@
 //! `DATABASE_URL` sets `database.url`.
 
 mod aliases;
+pub mod archive;
 mod env;
 pub mod log_metrics;
+pub mod retention;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -14,7 +16,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use aliases::FieldAliases;
+pub use archive::ArchiveConfig;
 pub use log_metrics::LogMetricConfig;
+pub use retention::{RetentionClassConfig, RetentionConfig};
 
 /// A configuration that could not be loaded; the message names the file, key and reason.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +56,10 @@ pub struct Config {
     pub telemetry: TelemetryConfig,
     /// What `logbridge rules check` accepts besides the bridge's own metrics.
     pub rules: RulesConfig,
+    /// Retention classes and the retention job (partition expiry, pruning of other tables).
+    pub retention: RetentionConfig,
+    /// Where expired partitions are archived before they are dropped; off by default.
+    pub archive: ArchiveConfig,
 }
 
 /// PostgreSQL settings.
@@ -394,6 +402,7 @@ impl Config {
         if (self.database.max_connections as usize) <= self.ingest.writers {
             return Err("database.max_connections: must exceed ingest.writers".to_string());
         }
+        self.retention.validate()?;
         log_metrics::validate(&self.log_metrics)
     }
 }

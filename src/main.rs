@@ -1,4 +1,5 @@
-//! The `logbridge` command line: `serve`, `migrate`, `tokens`, `rules`, `grafana` and `erase`.
+//! The `logbridge` command line: `serve`, `migrate`, `tokens`, `rules`, `grafana`, `retention`,
+//! `archive` and `erase`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,6 +10,7 @@ use logbridge::config::Config;
 use logbridge::grafana::{self, GrafanaCommand};
 use logbridge::rules::command::{self as rules, RulesCommand};
 use logbridge::store::erase::{MIN_FREE_TEXT_LEN, Subject};
+use logbridge::store::retention::command::{self as retention, RetentionCommand};
 use logbridge::{app, store, telemetry};
 
 /// The allocator of the `logbridge` binary; the decode path allocates per field, and mimalloc
@@ -48,6 +50,11 @@ enum Command {
         #[command(subcommand)]
         command: GrafanaCommand,
     },
+    /// Retention: expire old partitions (archiving them when configured) and old rows.
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
     /// Erase one person's data from the live tables (GDPR): their rows are deleted and the
     /// identifier is replaced by [ERASED] wherever else it occurs; recorded in the audit log.
     Erase(EraseArgs),
@@ -78,6 +85,7 @@ fn main() -> anyhow::Result<ExitCode> {
             Command::Rules { command } => return Ok(rules::run(&config, command)),
             Command::Grafana { command } => grafana::run(command).await?,
             Command::Erase(args) => erase(&config, args).await?,
+            Command::Retention { command } => return retention::run(&config, command).await,
         }
         Ok(ExitCode::SUCCESS)
     })

@@ -94,6 +94,9 @@ pub struct LogRecord {
     pub query: Option<DbQuery>,
     /// Set by the pipeline when the record carries an exception.
     pub exception: Option<ExceptionInfo>,
+    /// The retention class the pipeline chose (column `retention_class`); unset means
+    /// [`DEFAULT_RETENTION_CLASS`].
+    pub retention_class: Option<Arc<str>>,
 }
 
 /// An HTTP server request described by a record.
@@ -157,9 +160,20 @@ impl LogRecord {
             request: None,
             query: None,
             exception: None,
+            retention_class: None,
         }
     }
+
+    /// The record's retention class, [`DEFAULT_RETENTION_CLASS`] when none was chosen.
+    pub fn retention_class(&self) -> &str {
+        self.retention_class
+            .as_deref()
+            .unwrap_or(DEFAULT_RETENTION_CLASS)
+    }
 }
+
+/// The retention class of records no configured class takes (and the column's default).
+pub const DEFAULT_RETENTION_CLASS: &str = "standard";
 
 /// The service name used when neither the record nor the request names one.
 pub const UNKNOWN_SERVICE: &str = "unknown_service";

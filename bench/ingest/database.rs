@@ -9,7 +9,7 @@ use sqlx::{PgPool, Row};
 
 const ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
-/// A fresh, migrated database with today's and yesterday's partitions.
+/// A fresh, migrated database with today's and yesterday's partitions (of every class).
 pub struct BenchDatabase {
     name: String,
     url: String,
@@ -26,10 +26,13 @@ impl BenchDatabase {
         let pool = logbridge::store::migrate(&config).await?;
         let today = Utc::now().date_naive();
         for day in [today - Days::new(1), today] {
-            sqlx::query("SELECT logbridge_ensure_logs_partition($1)")
-                .bind(day)
-                .execute(&pool)
-                .await?;
+            for class in &config.retention.classes {
+                sqlx::query("SELECT logbridge_ensure_logs_partition($1, $2)")
+                    .bind(day)
+                    .bind(&class.name)
+                    .execute(&pool)
+                    .await?;
+            }
         }
         println!("database: {name}");
         Ok(BenchDatabase { name, url, pool })

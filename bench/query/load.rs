@@ -72,11 +72,15 @@ async fn load(args: &Args, pool: &PgPool) -> anyhow::Result<()> {
     execute(pool, "TRUNCATE logs").await?;
     let today = Utc::now().date_naive();
     let first = today - Days::new(u64::from(args.days));
+    let classes = Config::default().retention.classes;
     for day in first.iter_days().take(args.days as usize + 1) {
-        sqlx::query("SELECT logbridge_ensure_logs_partition($1)")
-            .bind(day)
-            .execute(pool)
-            .await?;
+        for class in &classes {
+            sqlx::query("SELECT logbridge_ensure_logs_partition($1, $2)")
+                .bind(day)
+                .bind(&class.name)
+                .execute(pool)
+                .await?;
+        }
     }
     let indexes = schema::log_indexes();
     for index in &indexes {

@@ -50,6 +50,9 @@ pub struct FieldAliases {
     pub exception_stacktrace: Vec<String>,
     /// The end user a record is about.
     pub user_id: Vec<String>,
+    /// The record's category (a string or an array of strings, as ECS `event.category`), which
+    /// retention classes match on.
+    pub category: Vec<String>,
 }
 
 impl Default for FieldAliases {
@@ -138,6 +141,7 @@ impl Default for FieldAliases {
                 "stack_trace",
             ]),
             user_id: keys(&["enduser.id", "user.id", "user_id", "userId", "usr.id"]),
+            category: keys(&["event.category", "log.category", "category"]),
         }
     }
 }

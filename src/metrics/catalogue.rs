@@ -111,6 +111,36 @@ pub const CATALOGUE: &[MetricInfo] = &[
         Kind::Counter,
         &["metric"],
     ),
+    metric(
+        "logbridge_retention_runs_total",
+        Kind::Counter,
+        &["outcome"],
+    ),
+    metric(
+        "logbridge_retention_partitions_dropped_total",
+        Kind::Counter,
+        &[],
+    ),
+    metric(
+        "logbridge_retention_partitions_archived_total",
+        Kind::Counter,
+        &[],
+    ),
+    metric(
+        "logbridge_retention_archive_failures_total",
+        Kind::Counter,
+        &[],
+    ),
+    metric(
+        "logbridge_retention_rows_deleted_total",
+        Kind::Counter,
+        &["table"],
+    ),
+    metric(
+        "logbridge_retention_last_success_timestamp_seconds",
+        Kind::Gauge,
+        &[],
+    ),
 ];
 
 /// The metric a series name belongs to, and the labels that series may carry (histogram
@@ -178,6 +208,8 @@ mod tests {
         bridge.set_queue_depth(1, 1);
         bridge.observe_commit(1, Duration::from_millis(1), true);
         bridge.set_database_up(true);
+        metrics.retention.observe_run("ok");
+        metrics.retention.observe_deleted("audit_log", 1);
         metrics.render(Format::PrometheusText)
     }
 

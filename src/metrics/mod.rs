@@ -8,6 +8,7 @@ mod exposition;
 mod families;
 mod guard;
 pub mod log_metrics;
+mod retention;
 
 use std::sync::Arc;
 
@@ -18,6 +19,7 @@ pub use derived::{Sample, Thresholds, derive};
 pub use exposition::{Format, content_type};
 pub use families::DerivedMetrics;
 pub use log_metrics::LogMetricFamilies;
+pub use retention::RetentionMetrics;
 
 use crate::config::{LogMetricConfig, MetricsConfig};
 use crate::model::LogRecord;
@@ -35,6 +37,8 @@ pub struct Metrics {
     thresholds: Thresholds,
     /// The bridge's own metrics, shared with the store.
     pub bridge: Arc<BridgeMetrics>,
+    /// The retention job's metrics.
+    pub retention: Arc<RetentionMetrics>,
 }
 
 impl Metrics {
@@ -51,6 +55,7 @@ impl Metrics {
     ) -> Result<Metrics, InvalidLogMetric> {
         let mut registry = Registry::default();
         let bridge = BridgeMetrics::register(&mut registry);
+        let retention = RetentionMetrics::register(&mut registry);
         let cap = config.max_series_per_metric;
         let overflow = &bridge.series_overflow;
         let derived = DerivedMetrics::register(&mut registry, overflow, cap);
@@ -65,6 +70,7 @@ impl Metrics {
                 slow_query_seconds: config.slow_query_seconds,
             },
             bridge: Arc::new(bridge),
+            retention: Arc::new(retention),
         })
     }
 

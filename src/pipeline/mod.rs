@@ -1,6 +1,7 @@
 //! The pure per-record pipeline, between decoding and storage. The ingest path first bounds
 //! each record ([`limits`]), then calls [`Pipeline::process`], which runs the enrich step (HTTP
-//! request, database query, exception and user from the attributes) and exception grouping.
+//! request, database query, exception and user from the attributes), exception grouping and
+//! the retention class ([`retention`]).
 //! Also home to what decoders share: field lookup through aliases ([`fields`]) and level
 //! normalization ([`levels`]).
 
@@ -10,16 +11,19 @@ pub mod fields;
 pub mod grouping;
 pub mod levels;
 pub mod limits;
+pub mod retention;
 pub mod route;
 pub mod sql;
 
 use crate::config::{Config, ConfigError, FieldAliases};
 use crate::model::LogRecord;
+use retention::RetentionClasses;
 
 /// The configured steps, built once from the configuration and shared by every request.
 #[derive(Debug, Clone)]
 pub struct Pipeline {
     aliases: FieldAliases,
+    retention: RetentionClasses,
 }
 
 impl Pipeline {
@@ -27,6 +31,7 @@ impl Pipeline {
     pub fn from_config(config: &Config) -> Result<Pipeline, ConfigError> {
         Ok(Pipeline {
             aliases: config.fields.clone(),
+            retention: RetentionClasses::new(&config.retention),
         })
     }
 
@@ -34,6 +39,8 @@ impl Pipeline {
     pub fn process(&self, record: &mut LogRecord) {
         enrich::enrich(record, &self.aliases);
         grouping::assign(record);
+        let class = self.retention.classify(record, &self.aliases.category);
+        record.retention_class = Some(class.clone());
     }
 
     /// The alias table, which the JSON decoder reads too.

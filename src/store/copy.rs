@@ -3,7 +3,6 @@
 //! PostgreSQL cannot store NUL in `text` or `jsonb`: every NUL becomes U+FFFD here, so a NUL in
 //! any field never fails a batch.
 
-use std::collections::BTreeSet;
 use std::io::{self, Write};
 use std::ops::Range;
 use std::sync::Arc;
@@ -11,7 +10,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use serde_json::ser::{CharEscape, Formatter};
 
-use crate::model::{Attributes, LogRecord};
+use crate::model::{Attributes, DEFAULT_RETENTION_CLASS, LogRecord};
 
 pub use super::exceptions::ExceptionCounts;
 pub use super::rollups::Rollups;
@@ -21,7 +20,7 @@ pub const COPY_STATEMENT: &str = "COPY logs (ts, observed_ts, service, level, se
     severity_text, body, trace_id, span_id, scope, http_method, http_route, http_status, \
     http_duration_ms, db_system, db_operation, db_query, db_duration_ms, exception_type, \
     exception_message, exception_stacktrace, exception_fingerprint, user_id, error_fingerprint, \
-    attributes, resource) FROM STDIN";
+    attributes, resource, retention_class) FROM STDIN";
 
 const REPLACEMENT: &str = "\u{FFFD}";
 
@@ -32,12 +31,36 @@ pub struct EncodedBatch {
     pub data: Vec<u8>,
     /// Number of rows in `data`.
     pub records: usize,
-    /// The UTC days of the rows' `ts`, so that their partitions exist before the `COPY`.
-    pub days: BTreeSet<NaiveDate>,
+    /// The partitions of the rows (UTC day of `ts`, retention class), so that they exist
+    /// before the `COPY`.
+    pub partitions: PartitionKeys,
     /// The rows' exceptions, one entry per group, for table `exception_groups`.
     pub exceptions: ExceptionCounts,
     /// The rows counted per minute, for tables `log_counts` and `error_counts`.
     pub rollups: Rollups,
+}
+
+/// The distinct (day, retention class) pairs of a batch's rows: a handful per batch, so a list
+/// with a pointer-equality fast path (records of one class share its name) beats a set.
+#[derive(Debug, Default, Clone)]
+pub struct PartitionKeys(Vec<(NaiveDate, Arc<str>)>);
+
+impl PartitionKeys {
+    /// Adds a pair unless it is already listed.
+    pub fn add(&mut self, day: NaiveDate, class: &Arc<str>) {
+        let listed = self
+            .0
+            .iter()
+            .any(|(d, c)| *d == day && (Arc::ptr_eq(c, class) || c == class));
+        if !listed {
+            self.0.push((day, Arc::clone(class)));
+        }
+    }
+
+    /// The pairs, in the order first seen.
+    pub fn iter(&self) -> impl Iterator<Item = &(NaiveDate, Arc<str>)> {
+        self.0.iter()
+    }
 }
 
 /// Encodes records as `COPY` text rows in the column order of [`COPY_STATEMENT`].
@@ -45,14 +68,16 @@ pub fn encode(records: &[LogRecord]) -> EncodedBatch {
     let mut batch = EncodedBatch {
         data: Vec::with_capacity(records.len() * 512),
         records: records.len(),
-        days: BTreeSet::new(),
+        partitions: PartitionKeys::default(),
         exceptions: ExceptionCounts::default(),
         rollups: Rollups::default(),
     };
     let mut last_resource: Option<(&Arc<Attributes>, Range<usize>)> = None;
     let mut scratch = Vec::with_capacity(1024);
+    let default_class: Arc<str> = Arc::from(DEFAULT_RETENTION_CLASS);
     for record in records {
-        batch.days.insert(record.ts.date_naive());
+        let class = record.retention_class.as_ref().unwrap_or(&default_class);
+        batch.partitions.add(record.ts.date_naive(), class);
         batch.exceptions.add(record);
         batch.rollups.add(record);
         encode_row(&mut batch.data, record, &mut scratch);
@@ -68,6 +93,8 @@ pub fn encode(records: &[LogRecord]) -> EncodedBatch {
                 last_resource = Some((&record.resource, start..out.len()));
             }
         }
+        tab(out);
+        text(out, class);
         out.push(b'\n');
     }
     batch

@@ -4,6 +4,7 @@
 
 pub mod alerts;
 pub mod anonymize;
+pub mod archive;
 pub mod audit;
 pub mod copy;
 pub mod erase;
@@ -13,6 +14,7 @@ mod partitions;
 mod queue;
 pub mod read;
 pub mod rewrite;
+pub mod retention;
 mod rollups;
 pub mod tokens;
 mod writer;
@@ -94,7 +96,12 @@ impl Store {
     ) -> anyhow::Result<(Store, StoreTasks)> {
         let ingest = &config.ingest;
         let health = Health::new(metrics.clone());
-        let partitions = Partitions::new(pool.clone(), config.storage.partitions_ahead_days);
+        let classes = config.retention.classes.iter();
+        let classes = classes
+            .map(|class| Arc::from(class.name.as_str()))
+            .collect();
+        let partitions =
+            Partitions::new(pool.clone(), config.storage.partitions_ahead_days, classes);
         partitions.ensure_ahead().await?;
         let (jobs, receiver) = mpsc::unbounded_channel();
         let writers = writer::spawn(writer::Context {

@@ -1,18 +1,17 @@
 //! The writers: each takes every batch queued so far, sends them in one `COPY` (one commit), and
 //! then answers all their requests at once (group commit).
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDate;
 use sqlx::{Acquire as _, PgConnection, PgPool};
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::copy::{COPY_STATEMENT, EncodedBatch};
 use super::exceptions::{self, ExceptionCounts};
-use super::partitions::Partitions;
+use super::partitions::{PartitionKey, Partitions};
 use super::queue::Permit;
 use super::rollups::{self, Rollups};
 use super::{Health, StoreError};
@@ -97,14 +96,14 @@ async fn commit_group(context: &Context, jobs: &[Job]) -> Vec<Result<(), StoreEr
 /// Commits batches in one `COPY`. A refusal is retried once after forgetting the known
 /// partitions, because a partition dropped behind the writer's back (retention) looks like one.
 async fn commit(context: &Context, batches: &[&EncodedBatch]) -> Result<(), StoreError> {
-    let days: BTreeSet<_> = batches
+    let partitions: HashSet<PartitionKey> = batches
         .iter()
-        .flat_map(|b| b.days.iter().copied())
+        .flat_map(|b| b.partitions.iter().cloned())
         .collect();
-    match attempt(context, batches, &days).await {
+    match attempt(context, batches, &partitions).await {
         Err(StoreError::Refused(_)) => {
             context.partitions.forget();
-            attempt(context, batches, &days).await
+            attempt(context, batches, &partitions).await
         }
         result => result,
     }
@@ -113,10 +112,10 @@ async fn commit(context: &Context, batches: &[&EncodedBatch]) -> Result<(), Stor
 async fn attempt(
     context: &Context,
     batches: &[&EncodedBatch],
-    days: &BTreeSet<NaiveDate>,
+    partitions: &HashSet<PartitionKey>,
 ) -> Result<(), StoreError> {
     let work = async {
-        let ensured = context.partitions.ensure(days).await;
+        let ensured = context.partitions.ensure(partitions.iter()).await;
         ensured.map_err(Failure::Connect)?;
         copy_rows(&context.pool, batches).await
     };

@@ -19,6 +19,7 @@ mod read_filters;
 mod read_logs;
 mod read_stats;
 mod read_views;
+mod retention;
 mod rules;
 mod stack;
 mod storage;

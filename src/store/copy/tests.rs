@@ -22,7 +22,34 @@ fn row_has_one_column_per_copy_column() {
     let listed = COPY_STATEMENT.matches(',').count() + 1;
     assert_eq!(columns(&batch).len(), listed);
     assert_eq!(batch.records, 1);
-    assert_eq!(batch.days.iter().next().unwrap().to_string(), "2026-11-22");
+    let partitions: Vec<_> = batch.partitions.iter().collect();
+    assert_eq!(partitions.len(), 1);
+    assert_eq!(partitions[0].0.to_string(), "2026-11-22");
+    assert_eq!(&*partitions[0].1, "standard", "the default class");
+    assert_eq!(columns(&batch).last().unwrap(), "standard");
+}
+
+#[test]
+fn partitions_list_each_day_and_class_once() {
+    let debug: Arc<str> = Arc::from("debug");
+    let mut records: Vec<LogRecord> = (0..4).map(|i| record(&format!("r{i}"))).collect();
+    records[1].retention_class = Some(debug.clone());
+    records[2].retention_class = Some(Arc::from("debug"));
+    records[3].ts = records[3].ts - chrono::Days::new(1);
+    let batch = encode(&records);
+    let partitions: Vec<String> = batch
+        .partitions
+        .iter()
+        .map(|(day, class)| format!("{day} {class}"))
+        .collect();
+    assert_eq!(
+        partitions,
+        [
+            "2026-11-22 standard",
+            "2026-11-22 debug",
+            "2026-11-21 standard"
+        ]
+    );
 }
 
 #[test]
@@ -74,7 +101,7 @@ fn a_shared_resource_is_encoded_once_per_run_and_copied() {
     let text = String::from_utf8(encode(&records).data).unwrap();
     let resources: Vec<&str> = text
         .lines()
-        .map(|l| l.rsplit('\t').next().unwrap())
+        .map(|l| l.rsplit('\t').nth(1).unwrap())
         .collect();
     assert_eq!(
         resources,

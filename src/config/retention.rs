@@ -1,0 +1,227 @@
+//! `retention:`: how long each class of logs is kept (first matching class wins), when the
+//! retention job runs, and how long the smaller tables keep their rows.
+
+use std::collections::HashSet;
+
+use serde::Deserialize;
+
+use crate::model::{DEFAULT_RETENTION_CLASS, Level};
+
+/// The class name of `logs` partitions made before retention classes existed (they hold every
+/// class); no configured class may take it.
+pub const LEGACY_CLASS: &str = "all";
+/// Longest class name, so that partition names stay within PostgreSQL's 63 bytes.
+const MAX_CLASS_NAME: usize = 31;
+/// The shortest `audit_days`: the audit trail is kept at least 12 months.
+const MIN_AUDIT_DAYS: u32 = 365;
+
+/// The retention job and the classes it keeps logs by.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionConfig {
+    /// Whether `serve` runs the retention job on a schedule (`logbridge retention run` always can).
+    pub enabled: bool,
+    /// Seconds between two scheduled runs.
+    pub interval_seconds: u64,
+    /// Seconds after `serve` starts before the first scheduled run.
+    pub first_run_delay_seconds: u64,
+    /// Longest wait, in seconds, for the lock of an expired day's partition before the job
+    /// gives up on it until the next run (reads of that day wait behind the job meanwhile).
+    pub lock_timeout_seconds: u64,
+    /// Retention classes, first match wins; the last is `standard`, with no conditions, the
+    /// class of every record no other class takes. Setting the list replaces the defaults.
+    pub classes: Vec<RetentionClassConfig>,
+    /// Days an exception group is kept after its last occurrence (`exception_groups`).
+    pub exceptions_days: u32,
+    /// Days the audit trail is kept (`audit_log`); at least 365.
+    pub audit_days: u32,
+    /// Days alert state changes are kept (`alert_history`).
+    pub alert_history_days: u32,
+    /// Days the per-minute rollups are kept (`log_counts`, `error_counts`); unset: the
+    /// longest class's days.
+    pub rollup_days: Option<u32>,
+}
+
+/// One retention class: which records it takes and how many days they are kept.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionClassConfig {
+    /// The class name (`[a-z][a-z0-9_]{0,30}`), stored in column `logs.retention_class`.
+    pub name: String,
+    /// Days a day's records are kept after the day ends.
+    pub days: u32,
+    /// Levels (`trace` ... `fatal`), any of them; empty: any level.
+    #[serde(default)]
+    pub levels: Vec<String>,
+    /// Services, any of them; empty: any service.
+    #[serde(default)]
+    pub services: Vec<String>,
+    /// Categories (attribute aliases `fields.category`, e.g. ECS `event.category`), any of
+    /// them, compared case-insensitively; empty: any category.
+    #[serde(default)]
+    pub categories: Vec<String>,
+    /// Whether the record must carry an exception (`true`) or must not (`false`); unset: either.
+    #[serde(default)]
+    pub has_exception: Option<bool>,
+}
+
+impl RetentionClassConfig {
+    fn new(name: &str, days: u32) -> RetentionClassConfig {
+        RetentionClassConfig {
+            name: name.to_string(),
+            days,
+            levels: Vec::new(),
+            services: Vec::new(),
+            categories: Vec::new(),
+            has_exception: None,
+        }
+    }
+
+    /// Whether the class sets no condition (and so takes every record that reaches it).
+    pub fn matches_everything(&self) -> bool {
+        self.levels.is_empty()
+            && self.services.is_empty()
+            && self.categories.is_empty()
+            && self.has_exception.is_none()
+    }
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        let words = |list: &[&str]| list.iter().map(|w| w.to_string()).collect();
+        RetentionConfig {
+            enabled: true,
+            interval_seconds: 24 * 3600,
+            first_run_delay_seconds: 300,
+            lock_timeout_seconds: 5,
+            classes: vec![
+                RetentionClassConfig {
+                    categories: words(&["security", "authentication", "audit"]),
+                    ..RetentionClassConfig::new("security", 365)
+                },
+                RetentionClassConfig {
+                    has_exception: Some(true),
+                    ..RetentionClassConfig::new("exceptions", 365)
+                },
+                RetentionClassConfig {
+                    levels: words(&["trace", "debug"]),
+                    ..RetentionClassConfig::new("debug", 14)
+                },
+                RetentionClassConfig::new(DEFAULT_RETENTION_CLASS, 90),
+            ],
+            exceptions_days: 365,
+            audit_days: 365,
+            alert_history_days: 365,
+            rollup_days: None,
+        }
+    }
+}
+
+impl RetentionConfig {
+    /// The longest `days` of any class: how long partitions of no (or an unknown) class live.
+    pub fn longest_class_days(&self) -> u32 {
+        self.classes.iter().map(|c| c.days).max().unwrap_or(1)
+    }
+
+    /// Days the per-minute rollups are kept.
+    pub fn rollup_days(&self) -> u32 {
+        self.rollup_days
+            .unwrap_or_else(|| self.longest_class_days())
+    }
+
+    /// Checks the classes and day counts; the message names the key.
+    pub fn validate(&self) -> Result<(), String> {
+        let positive = [
+            ("retention.interval_seconds", self.interval_seconds),
+            ("retention.lock_timeout_seconds", self.lock_timeout_seconds),
+            ("retention.exceptions_days", u64::from(self.exceptions_days)),
+            (
+                "retention.alert_history_days",
+                self.alert_history_days.into(),
+            ),
+            ("retention.rollup_days", self.rollup_days().into()),
+        ];
+        if let Some((key, _)) = positive.iter().find(|(_, value)| *value == 0) {
+            return Err(format!("{key}: must be greater than 0"));
+        }
+        if self.audit_days < MIN_AUDIT_DAYS {
+            return Err(format!(
+                "retention.audit_days: must be at least {MIN_AUDIT_DAYS} (the audit trail is kept 12 months)"
+            ));
+        }
+        let mut seen = HashSet::new();
+        for (index, class) in self.classes.iter().enumerate() {
+            let at = |key: &str, reason: String| {
+                format!(
+                    "retention.classes[{index}] ({}).{key}: {reason}",
+                    class.name
+                )
+            };
+            check_class(class).map_err(|(key, reason)| at(key, reason))?;
+            if !seen.insert(class.name.as_str()) {
+                return Err(at("name", "is defined twice".to_string()));
+            }
+        }
+        check_default_class(&self.classes)
+    }
+}
+
+type Invalid = (&'static str, String);
+
+fn check_class(class: &RetentionClassConfig) -> Result<(), Invalid> {
+    if !is_class_name(&class.name) {
+        let reason = format!("must match [a-z][a-z0-9_]{{0,{}}}", MAX_CLASS_NAME - 1);
+        return Err(("name", reason));
+    }
+    if class.name == LEGACY_CLASS {
+        let reason = "is reserved for partitions made before retention classes".to_string();
+        return Err(("name", reason));
+    }
+    if class.days == 0 {
+        return Err(("days", "must be at least 1".to_string()));
+    }
+    let known = |name: &String| Level::ALL.iter().any(|level| level.as_str() == name);
+    if let Some(unknown) = class.levels.iter().find(|name| !known(name)) {
+        let reason = format!("`{unknown}` is not a level (trace, debug, info, warn, error, fatal)");
+        return Err(("levels", reason));
+    }
+    Ok(())
+}
+
+/// `[a-z][a-z0-9_]{0,30}`.
+fn is_class_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    let first_ok = bytes.next().is_some_and(|b| b.is_ascii_lowercase());
+    let rest_ok = bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    first_ok && rest_ok && name.len() <= MAX_CLASS_NAME
+}
+
+/// The last class must be `standard` without conditions, and no other class may be
+/// unconditional (it would shadow every class after it).
+fn check_default_class(classes: &[RetentionClassConfig]) -> Result<(), String> {
+    let last = classes.len().saturating_sub(1);
+    let Some(default) = classes.last() else {
+        return Err(format!(
+            "retention.classes: must end with class `{DEFAULT_RETENTION_CLASS}` (no conditions)"
+        ));
+    };
+    if default.name != DEFAULT_RETENTION_CLASS || !default.matches_everything() {
+        return Err(format!(
+            "retention.classes[{last}] ({}): the last class must be `{DEFAULT_RETENTION_CLASS}` \
+             with no conditions, the class of every record no other class takes",
+            default.name
+        ));
+    }
+    let shadowing = classes[..last].iter().position(|c| c.matches_everything());
+    if let Some(index) = shadowing {
+        return Err(format!(
+            "retention.classes[{index}] ({}): has no conditions, so no class after it would \
+             ever match",
+            classes[index].name
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

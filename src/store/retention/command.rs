@@ -1,0 +1,73 @@
+//! `logbridge retention run`: one run of the retention job, a summary on stdout, and an exit
+//! status that says whether everything due was done.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+
+use clap::Subcommand;
+
+use super::{Retention, RunReport, RunStatus, Trigger};
+use crate::config::Config;
+
+/// The `retention` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Run the retention/archival pass once and exit: drop the partitions of `logs` past their
+    /// class's days (archiving them first when archive.location is set) and delete old rows of
+    /// the other tables. Exit status 1 when anything failed (it was left in place).
+    Run,
+}
+
+/// Migrates, runs the job once and prints what it did; exit status 1 when something failed.
+/// A run skipped because another one holds the lock (a bridge's schedule) exits 0.
+pub async fn run(config: &Config, command: RetentionCommand) -> anyhow::Result<ExitCode> {
+    let RetentionCommand::Run = command;
+    let pool = crate::store::migrate(config).await?;
+    let retention = Retention::new(pool, config)?;
+    let report = retention
+        .run(Trigger::Command, &AtomicBool::new(false))
+        .await?;
+    print!("{}", summary(&report));
+    Ok(match report.status {
+        RunStatus::Ok | RunStatus::Skipped => ExitCode::SUCCESS,
+        RunStatus::Partial | RunStatus::Failed => ExitCode::FAILURE,
+    })
+}
+
+/// What a run did, for people.
+pub fn summary(report: &RunReport) -> String {
+    let mut text = format!("retention run {}: {}\n", report.id, report.status.as_str());
+    if let Some(message) = &report.message {
+        let _ = writeln!(text, "  {message}");
+    }
+    let archived = report.dropped.iter().filter(|d| d.archived).count();
+    let _ = writeln!(
+        text,
+        "  dropped {} partition(s), {archived} of them archived",
+        report.dropped.len()
+    );
+    for dropped in &report.dropped {
+        let _ = writeln!(
+            text,
+            "    {} ({} {})",
+            dropped.partition, dropped.day, dropped.class
+        );
+    }
+    let deleted: Vec<String> = report
+        .deleted
+        .iter()
+        .map(|(table, rows)| format!("{table} {rows}"))
+        .collect();
+    if !deleted.is_empty() {
+        let _ = writeln!(text, "  rows deleted: {}", deleted.join(", "));
+    }
+    for failed in &report.failed {
+        let _ = writeln!(
+            text,
+            "  failed: {} ({}): {}",
+            failed.target, failed.step, failed.error
+        );
+    }
+    text
+}
