@@ -5,6 +5,7 @@
 //! `DATABASE_URL` sets `database.url`.
 
 mod aliases;
+pub mod archive;
 mod env;
 pub mod log_metrics;
 
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use aliases::FieldAliases;
+pub use archive::ArchiveConfig;
 pub use log_metrics::LogMetricConfig;
 
 /// A configuration that could not be loaded; the message names the file, key and reason.
@@ -52,6 +54,8 @@ pub struct Config {
     pub telemetry: TelemetryConfig,
     /// What `logbridge rules check` accepts besides the bridge's own metrics.
     pub rules: RulesConfig,
+    /// Archival of expired partitions before they are dropped; off without a location.
+    pub archive: ArchiveConfig,
 }
 
 /// PostgreSQL settings.
@@ -394,6 +398,7 @@ impl Config {
         if (self.database.max_connections as usize) <= self.ingest.writers {
             return Err("database.max_connections: must exceed ingest.writers".to_string());
         }
+        self.archive.validate()?;
         log_metrics::validate(&self.log_metrics)
     }
 }

@@ -1,4 +1,4 @@
-//! The `logbridge` command line: `serve`, `migrate`, `tokens`, `rules` and `grafana`.
+//! The `logbridge` command line: `serve`, `migrate`, `tokens`, `rules`, `grafana` and `archive`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,6 +8,7 @@ use logbridge::auth::commands::{self as tokens, TokensCommand};
 use logbridge::config::Config;
 use logbridge::grafana::{self, GrafanaCommand};
 use logbridge::rules::command::{self as rules, RulesCommand};
+use logbridge::store::archive::command::{self as archive, ArchiveCommand};
 use logbridge::{app, store, telemetry};
 
 /// The allocator of the `logbridge` binary; the decode path allocates per field, and mimalloc
@@ -47,6 +48,11 @@ enum Command {
         #[command(subcommand)]
         command: GrafanaCommand,
     },
+    /// Archived partitions: list them, restore one into the table `logs_restored`.
+    Archive {
+        #[command(subcommand)]
+        command: ArchiveCommand,
+    },
 }
 
 fn main() -> anyhow::Result<ExitCode> {
@@ -61,6 +67,7 @@ fn main() -> anyhow::Result<ExitCode> {
             Command::Tokens { command } => tokens::run(&config, command).await?,
             Command::Rules { command } => return Ok(rules::run(&config, command)),
             Command::Grafana { command } => grafana::run(command).await?,
+            Command::Archive { command } => archive::run(&config, command).await?,
         }
         Ok(ExitCode::SUCCESS)
     })

@@ -3,6 +3,7 @@
 //! its rows are committed. All SQL of the bridge lives under this module.
 
 pub mod alerts;
+pub mod archive;
 pub mod audit;
 pub mod copy;
 mod exceptions;
