@@ -25,7 +25,8 @@ pub use manifest::{Column, FORMAT_VERSION, Manifest};
 pub use restore::{RESTORED_TABLE, RestoreReport};
 use write::Written;
 
-/// The archive location and how files are written there.
+/// The archive location and how files are written there; cheap to clone.
+#[derive(Clone, Debug)]
 pub struct Archive {
     store: Arc<dyn ObjectStore>,
     /// How people write the location, first the canonical form (`s3://bucket/prefix`, a path).

@@ -290,18 +290,21 @@ async fn a_failing_location_errs_and_leaves_everything_in_place() {
 
 #[tokio::test]
 async fn no_location_or_enabled_false_means_no_archiving() {
-    assert!(
-        Archive::from_config(&ArchiveConfig::default())
-            .unwrap()
-            .is_none()
-    );
+    let none = Archive::from_config(&ArchiveConfig::default()).unwrap();
+    assert!(none.is_none());
+    let dir = temp_dir();
+    let not_yet_made = dir.path().join("archive");
     let off = ArchiveConfig {
         enabled: false,
-        ..archive_config("/tmp/somewhere")
+        ..archive_config(not_yet_made.to_str().unwrap())
     };
     assert!(Archive::from_config(&off).unwrap().is_none());
-    assert!(
-        Archive::open(&off).unwrap().is_some(),
-        "list and restore still reach it"
+    let reachable = Archive::open(&off)
+        .unwrap()
+        .expect("list and restore still reach it");
+    assert_eq!(
+        reachable.list().await.unwrap(),
+        vec![],
+        "no directory yet: no archives"
     );
 }
