@@ -58,7 +58,7 @@ pub struct Config {
     pub rules: RulesConfig,
     /// Retention classes and the retention job (partition expiry, pruning of other tables).
     pub retention: RetentionConfig,
-    /// Where expired partitions are archived before they are dropped; off by default.
+    /// Archival of expired partitions before they are dropped; off without a location.
     pub archive: ArchiveConfig,
 }
 
@@ -403,6 +403,7 @@ impl Config {
             return Err("database.max_connections: must exceed ingest.writers".to_string());
         }
         self.retention.validate()?;
+        self.archive.validate()?;
         log_metrics::validate(&self.log_metrics)
     }
 }

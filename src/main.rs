@@ -11,6 +11,7 @@ use logbridge::grafana::{self, GrafanaCommand};
 use logbridge::rules::command::{self as rules, RulesCommand};
 use logbridge::store::erase::{MIN_FREE_TEXT_LEN, Subject};
 use logbridge::store::retention::command::{self as retention, RetentionCommand};
+use logbridge::store::archive::command::{self as archive, ArchiveCommand};
 use logbridge::{app, store, telemetry};
 
 /// The allocator of the `logbridge` binary; the decode path allocates per field, and mimalloc
@@ -55,6 +56,11 @@ enum Command {
         #[command(subcommand)]
         command: RetentionCommand,
     },
+    /// Archived partitions: list them, restore one into the table `logs_restored`.
+    Archive {
+        #[command(subcommand)]
+        command: ArchiveCommand,
+    },
     /// Erase one person's data from the live tables (GDPR): their rows are deleted and the
     /// identifier is replaced by [ERASED] wherever else it occurs; recorded in the audit log.
     Erase(EraseArgs),
@@ -86,6 +92,7 @@ fn main() -> anyhow::Result<ExitCode> {
             Command::Grafana { command } => grafana::run(command).await?,
             Command::Erase(args) => erase(&config, args).await?,
             Command::Retention { command } => return retention::run(&config, command).await,
+            Command::Archive { command } => archive::run(&config, command).await?,
         }
         Ok(ExitCode::SUCCESS)
     })

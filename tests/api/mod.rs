@@ -2,6 +2,7 @@
 
 mod alerts;
 mod alerts_e2e;
+mod archive;
 mod erase;
 mod faults;
 mod grafana;
