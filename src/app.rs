@@ -53,7 +53,13 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         .context("preparing the database")?;
     let (store, store_tasks) = Store::start(pool.clone(), &config, metrics.bridge.clone()).await?;
     let auth = Authenticator::new(pool.clone(), &config);
-    let ingest = Ingest::new(store.clone(), metrics.clone(), auth.clone(), pipeline, &config);
+    let ingest = Ingest::new(
+        store.clone(),
+        metrics.clone(),
+        auth.clone(),
+        pipeline,
+        &config,
+    );
     let alerts = AlertReceiver::new(pool.clone(), auth.clone(), &config);
     let reads = QueryState {
         pool: store::read::pool(&config)?,

@@ -5,6 +5,7 @@
 //! `DATABASE_URL` sets `database.url`.
 
 mod aliases;
+pub mod dedup;
 mod env;
 pub mod log_metrics;
 
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use aliases::FieldAliases;
+pub use dedup::DedupConfig;
 pub use log_metrics::LogMetricConfig;
 
 /// A configuration that could not be loaded; the message names the file, key and reason.
@@ -52,6 +54,8 @@ pub struct Config {
     pub telemetry: TelemetryConfig,
     /// What `logbridge rules check` accepts besides the bridge's own metrics.
     pub rules: RulesConfig,
+    /// Deduplication of identical records within a time window; off by default.
+    pub dedup: DedupConfig,
 }
 
 /// PostgreSQL settings.
@@ -394,6 +398,7 @@ impl Config {
         if (self.database.max_connections as usize) <= self.ingest.writers {
             return Err("database.max_connections: must exceed ingest.writers".to_string());
         }
+        self.dedup.validate()?;
         log_metrics::validate(&self.log_metrics)
     }
 }

@@ -94,6 +94,9 @@ pub struct LogRecord {
     pub query: Option<DbQuery>,
     /// Set by the pipeline when the record carries an exception.
     pub exception: Option<ExceptionInfo>,
+    /// Set by the pipeline's dedup step for services with deduplication on: records with the
+    /// same key are stored as one row.
+    pub dedup_key: Option<i64>,
 }
 
 /// An HTTP server request described by a record.
@@ -157,6 +160,7 @@ impl LogRecord {
             request: None,
             query: None,
             exception: None,
+            dedup_key: None,
         }
     }
 }

@@ -1,9 +1,11 @@
 //! The pure per-record pipeline, between decoding and storage. The ingest path first bounds
 //! each record ([`limits`]), then calls [`Pipeline::process`], which runs the enrich step (HTTP
-//! request, database query, exception and user from the attributes) and exception grouping.
+//! request, database query, exception and user from the attributes), exception grouping and
+//! the dedup key ([`dedup`]).
 //! Also home to what decoders share: field lookup through aliases ([`fields`]) and level
 //! normalization ([`levels`]).
 
+pub mod dedup;
 pub mod enrich;
 pub mod exception;
 pub mod fields;
@@ -20,6 +22,7 @@ use crate::model::LogRecord;
 #[derive(Debug, Clone)]
 pub struct Pipeline {
     aliases: FieldAliases,
+    dedup: dedup::Dedup,
 }
 
 impl Pipeline {
@@ -27,6 +30,7 @@ impl Pipeline {
     pub fn from_config(config: &Config) -> Result<Pipeline, ConfigError> {
         Ok(Pipeline {
             aliases: config.fields.clone(),
+            dedup: dedup::Dedup::from_config(&config.dedup),
         })
     }
 
@@ -34,6 +38,7 @@ impl Pipeline {
     pub fn process(&self, record: &mut LogRecord) {
         enrich::enrich(record, &self.aliases);
         grouping::assign(record);
+        record.dedup_key = self.dedup.key(record);
     }
 
     /// The alias table, which the JSON decoder reads too.
