@@ -2,6 +2,7 @@
 
 mod alerts;
 mod alerts_e2e;
+mod dedup;
 mod faults;
 mod grafana;
 mod helpers;
