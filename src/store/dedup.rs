@@ -148,8 +148,13 @@ pub async fn expire_periodically(
 ) {
     loop {
         tokio::time::sleep(interval).await;
-        if let Err(error) = expire_heads(&pool, keep_open_seconds).await {
-            tracing::warn!(%error, "expiring dedup heads failed");
+        match expire_heads(&pool, keep_open_seconds).await {
+            // The health check reports an unreachable database.
+            Err(error) if super::is_connection_error(&error) => {
+                tracing::debug!(%error, "expiring dedup heads failed")
+            }
+            Err(error) => tracing::warn!(%error, "expiring dedup heads failed"),
+            Ok(_) => {}
         }
     }
 }
