@@ -6,6 +6,7 @@
 
 mod aliases;
 pub mod archive;
+pub mod dedup;
 mod env;
 pub mod log_metrics;
 pub mod retention;
@@ -17,6 +18,7 @@ use serde::Deserialize;
 
 pub use aliases::FieldAliases;
 pub use archive::ArchiveConfig;
+pub use dedup::DedupConfig;
 pub use log_metrics::LogMetricConfig;
 pub use retention::{RetentionClassConfig, RetentionConfig};
 
@@ -60,6 +62,8 @@ pub struct Config {
     pub retention: RetentionConfig,
     /// Archival of expired partitions before they are dropped; off without a location.
     pub archive: ArchiveConfig,
+    /// Deduplication of identical records within a time window; off by default.
+    pub dedup: DedupConfig,
 }
 
 /// PostgreSQL settings.
@@ -404,6 +408,7 @@ impl Config {
         }
         self.retention.validate()?;
         self.archive.validate()?;
+        self.dedup.validate()?;
         log_metrics::validate(&self.log_metrics)
     }
 }

@@ -97,6 +97,9 @@ pub struct LogRecord {
     /// The retention class the pipeline chose (column `retention_class`); unset means
     /// [`DEFAULT_RETENTION_CLASS`].
     pub retention_class: Option<Arc<str>>,
+    /// Set by the pipeline's dedup step for services with deduplication on: records with the
+    /// same key are stored as one row.
+    pub dedup_key: Option<i64>,
 }
 
 /// An HTTP server request described by a record.
@@ -161,6 +164,7 @@ impl LogRecord {
             query: None,
             exception: None,
             retention_class: None,
+            dedup_key: None,
         }
     }
 

@@ -38,6 +38,7 @@ pub struct Bridge {
     http: reqwest::Client,
     payloads: Arc<Payloads>,
     clients: usize,
+    dedup: bool,
 }
 
 impl Bridge {
@@ -49,6 +50,7 @@ impl Bridge {
     ) -> anyhow::Result<Bridge> {
         let mut config = db.config();
         config.ingest.writers = args.writers;
+        config.dedup.enabled = args.dedup;
         let running = app::start(config).await.context("starting the bridge")?;
         let base = format!("http://{}", running.http_addr);
         let payloads = match args.protocol {
@@ -78,6 +80,7 @@ impl Bridge {
             http: reqwest::Client::new(),
             payloads: Arc::new(payloads),
             clients: args.clients,
+            dedup: args.dedup,
         })
     }
 
@@ -99,6 +102,12 @@ impl Bridge {
         let cpu = Cpu::now().since(cpu);
         let after = self.commit_stats().await?;
         let commits = after.0 - before.0;
+        if self.dedup {
+            println!(
+                "  (dedup: {} rows stored for the records)",
+                db.rows().await?
+            );
+        }
         Ok(PhaseResult {
             rows: db.count().await?,
             seconds,

@@ -47,15 +47,26 @@ impl BenchDatabase {
         config
     }
 
-    /// Empties `logs` and checkpoints, so that every phase starts from the same state.
+    /// Empties `logs` (and the dedup heads pointing into it) and checkpoints, so that every
+    /// phase starts from the same state.
     pub async fn reset(&self) -> anyhow::Result<()> {
-        sqlx::query("TRUNCATE logs").execute(&self.pool).await?;
+        sqlx::query("TRUNCATE logs, dedup_heads")
+            .execute(&self.pool)
+            .await?;
         sqlx::query("CHECKPOINT").execute(&self.pool).await?;
         Ok(())
     }
 
-    /// Rows in `logs`.
+    /// Records in `logs`: rows, each counting for the records it stands for (deduplication).
     pub async fn count(&self) -> anyhow::Result<i64> {
+        let row = sqlx::query("SELECT coalesce(sum(dedup_count), 0)::bigint FROM logs")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.get(0))
+    }
+
+    /// Rows in `logs`.
+    pub async fn rows(&self) -> anyhow::Result<i64> {
         let row = sqlx::query("SELECT count(*) FROM logs")
             .fetch_one(&self.pool)
             .await?;

@@ -58,6 +58,10 @@ pub struct Args {
     /// Request batches per COPY (one transaction) in the COPY phase; 1 is one COPY per request.
     #[arg(long, default_value_t = 1)]
     copy_group: usize,
+    /// Deduplication on in the bridge (`dedup.enabled`, default window, no attributes); rates
+    /// then count records (the sum of `dedup_count`), not rows.
+    #[arg(long)]
+    dedup: bool,
     /// Seed of the generated records.
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -112,8 +116,13 @@ async fn compare(
     let bridge = bridge::Bridge::start(args, db, requests).await?;
     let plan = args.copy_plan();
     println!(
-        "bridge: {:?} via {} clients, {} writers; COPY: {} connections, {} request batch(es) per COPY",
-        args.protocol, args.clients, args.writers, plan.connections, plan.group
+        "bridge: {:?} via {} clients, {} writers, dedup {}; COPY: {} connections, {} request batch(es) per COPY",
+        args.protocol,
+        args.clients,
+        args.writers,
+        if args.dedup { "on" } else { "off" },
+        plan.connections,
+        plan.group
     );
     bridge.warm_up().await?;
     copy::run(db, batches, batches.len().min(20), plan).await?;

@@ -287,3 +287,44 @@ fn log_metrics_can_come_from_the_environment() {
     assert_eq!(config.log_metrics[0].name, "errors_total");
     assert_eq!(config.log_metrics[0].filter.levels, ["error"]);
 }
+
+#[test]
+fn dedup_is_off_by_default_and_validated_naming_the_key() {
+    let dedup = load("", &[]).unwrap().dedup;
+    assert!(!dedup.any_enabled());
+    assert_eq!((dedup.window_seconds, dedup.keep_open_seconds), (10, 300));
+    let cases = [
+        ("dedup:\n  window_seconds: 0\n", "dedup.window_seconds"),
+        ("dedup:\n  window_seconds: 86401\n", "dedup.window_seconds"),
+        (
+            "dedup:\n  window_seconds: 600\n  keep_open_seconds: 60\n",
+            "dedup.keep_open_seconds",
+        ),
+        ("dedup:\n  attributes: [a, a]\n", "dedup.attributes[1]"),
+        (
+            "dedup:\n  services:\n    shop:\n      attributes: [\"\"]\n",
+            "dedup.services.shop.attributes[0]",
+        ),
+        (
+            "dedup:\n  services:\n    shop:\n      window: 5\n",
+            "window",
+        ),
+    ];
+    for (yaml, key) in cases {
+        let err = load(yaml, &[]).expect_err(yaml).to_string();
+        assert!(err.contains(key), "{yaml}: {err}");
+    }
+}
+
+#[test]
+fn dedup_services_can_be_set_from_the_environment() {
+    let vars = [
+        ("LOGBRIDGE_DEDUP__SERVICES__SHOP__ENABLED", "true"),
+        ("LOGBRIDGE_DEDUP__SERVICES__SHOP__ATTRIBUTES", "[tenant.id]"),
+    ];
+    let dedup = load("", &vars).unwrap().dedup;
+    let shop = &dedup.services["shop"];
+    assert_eq!(shop.enabled, Some(true));
+    assert_eq!(shop.attributes, Some(vec!["tenant.id".to_string()]));
+    assert!(dedup.any_enabled() && !dedup.enabled);
+}

@@ -1,5 +1,5 @@
 //! The bridge's own metrics (`logbridge_*`): ingest by protocol and outcome, rejections, queue
-//! depth, commits, database reachability and series overflow.
+//! depth, commits, database reachability, deduplicated records and series overflow.
 
 use std::borrow::Cow;
 use std::time::Duration;
@@ -87,6 +87,7 @@ pub struct BridgeMetrics {
     commit_duration: Family<SuccessLabels, Histogram, fn() -> Histogram>,
     batch_records: Family<SuccessLabels, Histogram, fn() -> Histogram>,
     database_up: Gauge,
+    dedup_merged: Counter,
     pub(super) series_overflow: Family<MetricLabels, Counter>,
 }
 
@@ -112,6 +113,7 @@ impl BridgeMetrics {
             commit_duration: Family::new_with_constructor(commit_duration_histogram),
             batch_records: Family::new_with_constructor(batch_records_histogram),
             database_up: Gauge::default(),
+            dedup_merged: Counter::default(),
             series_overflow: Family::default(),
         };
         let r = registry.sub_registry_with_prefix("logbridge");
@@ -168,6 +170,11 @@ impl BridgeMetrics {
             metrics.database_up.clone(),
         );
         r.register(
+            "dedup_merged",
+            "Records stored as part of an identical record's row (deduplication)",
+            metrics.dedup_merged.clone(),
+        );
+        r.register(
             "metric_series_overflow",
             "Samples sent to the __overflow__ series because a metric reached its series cap",
             metrics.series_overflow.clone(),
@@ -210,6 +217,11 @@ impl BridgeMetrics {
         self.batch_records
             .get_or_create(&labels)
             .observe(records as f64);
+    }
+
+    /// Counts committed records that were folded into another record's row.
+    pub fn observe_dedup_merged(&self, records: u64) {
+        self.dedup_merged.inc_by(records);
     }
 
     /// Records whether the database answers.

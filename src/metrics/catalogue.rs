@@ -106,6 +106,7 @@ pub const CATALOGUE: &[MetricInfo] = &[
         &["success"],
     ),
     metric("logbridge_database_up", Kind::Gauge, &[]),
+    metric("logbridge_dedup_merged_total", Kind::Counter, &[]),
     metric(
         "logbridge_metric_series_overflow_total",
         Kind::Counter,

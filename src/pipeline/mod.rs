@@ -1,10 +1,11 @@
 //! The pure per-record pipeline, between decoding and storage. The ingest path first bounds
 //! each record ([`limits`]), then calls [`Pipeline::process`], which runs the enrich step (HTTP
 //! request, database query, exception and user from the attributes), exception grouping and
-//! the retention class ([`retention`]).
+//! the retention class ([`retention`]) and the dedup key ([`dedup`]).
 //! Also home to what decoders share: field lookup through aliases ([`fields`]) and level
 //! normalization ([`levels`]).
 
+pub mod dedup;
 pub mod enrich;
 pub mod exception;
 pub mod fields;
@@ -24,6 +25,7 @@ use retention::RetentionClasses;
 pub struct Pipeline {
     aliases: FieldAliases,
     retention: RetentionClasses,
+    dedup: dedup::Dedup,
 }
 
 impl Pipeline {
@@ -32,6 +34,7 @@ impl Pipeline {
         Ok(Pipeline {
             aliases: config.fields.clone(),
             retention: RetentionClasses::new(&config.retention),
+            dedup: dedup::Dedup::from_config(&config.dedup),
         })
     }
 
@@ -41,6 +44,7 @@ impl Pipeline {
         grouping::assign(record);
         let class = self.retention.classify(record, &self.aliases.category);
         record.retention_class = Some(class.clone());
+        record.dedup_key = self.dedup.key(record);
     }
 
     /// The alias table, which the JSON decoder reads too.

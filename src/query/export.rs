@@ -24,7 +24,7 @@ const CHANNEL_ROWS: usize = 1024;
 const CHUNK_BYTES: usize = 64 * 1024;
 
 /// The CSV header: the columns of [`csv_record`], in order.
-const CSV_HEADER: [&str; 26] = [
+const CSV_HEADER: [&str; 29] = [
     "id",
     "ts",
     "observed_ts",
@@ -51,6 +51,9 @@ const CSV_HEADER: [&str; 26] = [
     "exception_fingerprint",
     "attributes",
     "resource",
+    "dedup_count",
+    "first_seen",
+    "last_seen",
 ];
 
 /// An export format.
@@ -230,8 +233,12 @@ impl Encoder {
             Format::Csv => write_csv(out, csv_record(row)),
             Format::Txt => {
                 let ts = row.ts.to_rfc3339_opts(SecondsFormat::Micros, true);
+                let repeated = match row.dedup_count {
+                    1 => String::new(),
+                    count => format!(" ({count} times)"),
+                };
                 let line = format!(
-                    "{ts} {:<5} {} {}\n",
+                    "{ts} {:<5} {} {}{repeated}\n",
                     row.level.to_uppercase(),
                     row.service,
                     row.body
@@ -251,7 +258,7 @@ fn write_csv<const N: usize>(out: &mut Vec<u8>, record: [String; N]) {
 }
 
 /// A row as CSV fields, in [`CSV_HEADER`] order.
-fn csv_record(row: &LogRow) -> [String; 26] {
+fn csv_record(row: &LogRow) -> [String; 29] {
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let number = |v: Option<f64>| v.map(|n| n.to_string()).unwrap_or_default();
     let ts = |t: &chrono::DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Micros, true);
@@ -282,5 +289,8 @@ fn csv_record(row: &LogRow) -> [String; 26] {
         text(&row.exception_fingerprint),
         row.attributes.0.to_string(),
         row.resource.0.to_string(),
+        row.dedup_count.to_string(),
+        ts(&row.first_seen),
+        ts(&row.last_seen),
     ]
 }

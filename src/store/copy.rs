@@ -4,7 +4,6 @@
 //! any field never fails a batch.
 
 use std::io::{self, Write};
-use std::ops::Range;
 use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
@@ -12,6 +11,7 @@ use serde_json::ser::{CharEscape, Formatter};
 
 use crate::model::{Attributes, DEFAULT_RETENTION_CLASS, LogRecord};
 
+pub use super::dedup::DedupRows;
 pub use super::exceptions::ExceptionCounts;
 pub use super::rollups::Rollups;
 
@@ -27,17 +27,19 @@ const REPLACEMENT: &str = "\u{FFFD}";
 /// Records encoded as `COPY` rows, with what the writer needs to know about them.
 #[derive(Debug, Default)]
 pub struct EncodedBatch {
-    /// `COPY` text rows, one per record.
+    /// `COPY` text rows, one per record without a dedup key.
     pub data: Vec<u8>,
-    /// Number of rows in `data`.
+    /// Records in the batch: rows in `data` and records with a dedup key.
     pub records: usize,
     /// The partitions of the rows (UTC day of `ts`, retention class), so that they exist
     /// before the `COPY`.
     pub partitions: PartitionKeys,
-    /// The rows' exceptions, one entry per group, for table `exception_groups`.
+    /// The records' exceptions, one entry per group, for table `exception_groups`.
     pub exceptions: ExceptionCounts,
-    /// The rows counted per minute, for tables `log_counts` and `error_counts`.
+    /// The records counted per minute, for tables `log_counts` and `error_counts`.
     pub rollups: Rollups,
+    /// Records with a dedup key: one row per key, stored through table `dedup_heads`.
+    pub dedup: DedupRows,
 }
 
 /// The distinct (day, retention class) pairs of a batch's rows: a handful per batch, so a list
@@ -63,41 +65,68 @@ impl PartitionKeys {
     }
 }
 
-/// Encodes records as `COPY` text rows in the column order of [`COPY_STATEMENT`].
+impl EncodedBatch {
+    /// Bytes held by the encoded rows, for the queue's bound.
+    pub fn bytes(&self) -> usize {
+        self.data.len() + self.dedup.bytes()
+    }
+}
+
+/// Encodes records as `COPY` text rows in the column order of [`COPY_STATEMENT`]; records with
+/// a dedup key are merged per key, only the first of each encoded. Every record is counted in
+/// the exceptions and rollups.
 pub fn encode(records: &[LogRecord]) -> EncodedBatch {
     let mut batch = EncodedBatch {
         data: Vec::with_capacity(records.len() * 512),
         records: records.len(),
-        partitions: PartitionKeys::default(),
-        exceptions: ExceptionCounts::default(),
-        rollups: Rollups::default(),
+        ..EncodedBatch::default()
     };
-    let mut last_resource: Option<(&Arc<Attributes>, Range<usize>)> = None;
-    let mut scratch = Vec::with_capacity(1024);
+    let mut encoder = RowEncoder::default();
     let default_class: Arc<str> = Arc::from(DEFAULT_RETENTION_CLASS);
     for record in records {
         let class = record.retention_class.as_ref().unwrap_or(&default_class);
         batch.partitions.add(record.ts.date_naive(), class);
         batch.exceptions.add(record);
         batch.rollups.add(record);
-        encode_row(&mut batch.data, record, &mut scratch);
-        // Records of one resource share it: encode it once and copy the bytes.
-        let out = &mut batch.data;
-        let start = out.len();
-        match &last_resource {
-            Some((resource, range)) if Arc::ptr_eq(resource, &record.resource) => {
-                out.extend_from_within(range.clone());
+        match record.dedup_key {
+            None => encoder.row(&mut batch.data, record),
+            Some(key) => batch
+                .dedup
+                .add(key, record.ts, |out| encoder.row(out, record)),
+        }
+    }
+    batch
+}
+
+/// Encodes rows, reusing its buffers.
+#[derive(Default)]
+struct RowEncoder<'a> {
+    scratch: Vec<u8>,
+    /// The last resource encoded and its bytes: records of one resource share it, so it is
+    /// encoded once and copied.
+    resource: Option<(&'a Arc<Attributes>, Vec<u8>)>,
+}
+
+impl<'a> RowEncoder<'a> {
+    /// Appends the record's row, newline included.
+    fn row(&mut self, out: &mut Vec<u8>, record: &'a LogRecord) {
+        encode_row(out, record, &mut self.scratch);
+        match &mut self.resource {
+            Some((resource, bytes)) if Arc::ptr_eq(resource, &record.resource) => {
+                out.extend_from_slice(bytes);
             }
-            _ => {
-                json(out, &record.resource, &mut scratch);
-                last_resource = Some((&record.resource, start..out.len()));
+            cached => {
+                let mut bytes = Vec::new();
+                json(&mut bytes, &record.resource, &mut self.scratch);
+                out.extend_from_slice(&bytes);
+                *cached = Some((&record.resource, bytes));
             }
         }
         tab(out);
-        text(out, class);
+        let class = record.retention_class.as_deref();
+        text(out, class.unwrap_or(DEFAULT_RETENTION_CLASS));
         out.push(b'\n');
     }
-    batch
 }
 
 /// Every column but the last (`resource`), each followed by a tab.
@@ -167,7 +196,7 @@ fn null(out: &mut Vec<u8>) {
 
 /// `YYYY-MM-DD HH:MM:SS.ffffff+00`, written digit by digit (chrono's formatter re-parses its
 /// format string on every call, and this runs twice per row).
-fn timestamp(out: &mut Vec<u8>, ts: &DateTime<Utc>) {
+pub(super) fn timestamp(out: &mut Vec<u8>, ts: &DateTime<Utc>) {
     let year = ts.year();
     if !(0..=9999).contains(&year) {
         // Outside what four digits hold: let chrono spell it (`+10000-...`) for PostgreSQL.

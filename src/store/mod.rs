@@ -8,6 +8,7 @@ pub mod archive;
 pub mod audit;
 pub mod copy;
 pub mod erase;
+mod dedup;
 mod exceptions;
 mod health;
 mod partitions;
@@ -63,6 +64,7 @@ pub struct Store {
 pub struct StoreTasks {
     writers: Vec<JoinHandle<()>>,
     maintenance: JoinHandle<()>,
+    dedup_expiry: JoinHandle<()>,
 }
 
 /// Creates the database if missing and applies the embedded migrations.
@@ -115,6 +117,7 @@ impl Store {
             count: ingest.writers,
         });
         let maintenance = tokio::spawn(health::watch(pool.clone(), health.clone(), partitions));
+        let dedup_expiry = spawn_dedup_expiry(pool.clone(), config);
         let store = Store {
             queue: Queue::new(ingest.queue_max_records, ingest.queue_max_bytes),
             jobs,
@@ -125,6 +128,7 @@ impl Store {
             StoreTasks {
                 writers,
                 maintenance,
+                dedup_expiry,
             },
         ))
     }
@@ -134,7 +138,7 @@ impl Store {
         if !self.health.is_ready() {
             return Err(StoreError::Unavailable);
         }
-        let (records, bytes) = (batch.records, batch.data.len());
+        let (records, bytes) = (batch.records, batch.bytes());
         if !self.queue.fits_at_all(records, bytes) {
             return Err(StoreError::BatchTooLarge);
         }
@@ -163,10 +167,20 @@ impl Store {
     }
 }
 
+/// Deletes the dedup heads unused for `dedup.keep_open_seconds`, checking a few times within
+/// that span and at least once a minute. Runs even with dedup off, to clear heads left from
+/// when it was on.
+fn spawn_dedup_expiry(pool: PgPool, config: &Config) -> JoinHandle<()> {
+    let keep_open = config.dedup.keep_open_seconds;
+    let interval = Duration::from_secs(u64::from(keep_open / 4).clamp(1, 60));
+    tokio::spawn(dedup::expire_periodically(pool, keep_open, interval))
+}
+
 impl StoreTasks {
     /// Waits until every queued batch is committed; call after the last `Store` handle is dropped.
     pub async fn drain(self) {
         self.maintenance.abort();
+        self.dedup_expiry.abort();
         for writer in self.writers {
             let _ = writer.await;
         }

@@ -1,5 +1,6 @@
 //! The writers: each takes every batch queued so far, sends them in one `COPY` (one commit), and
-//! then answers all their requests at once (group commit).
+//! then answers all their requests at once (group commit). Deduplicated rows go through
+//! [`dedup::store`] in the same transaction.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::copy::{COPY_STATEMENT, EncodedBatch};
+use super::dedup::{self, Group};
 use super::exceptions::{self, ExceptionCounts};
 use super::partitions::{PartitionKey, Partitions};
 use super::queue::Permit;
@@ -93,27 +95,30 @@ async fn commit_group(context: &Context, jobs: &[Job]) -> Vec<Result<(), StoreEr
     }
 }
 
-/// Commits batches in one `COPY`. A refusal is retried once after forgetting the known
+/// Commits batches in one transaction. A refusal is retried once after forgetting the known
 /// partitions, because a partition dropped behind the writer's back (retention) looks like one.
 async fn commit(context: &Context, batches: &[&EncodedBatch]) -> Result<(), StoreError> {
     let partitions: HashSet<PartitionKey> = batches
         .iter()
         .flat_map(|b| b.partitions.iter().cloned())
         .collect();
-    match attempt(context, batches, &partitions).await {
+    let merged = match attempt(context, batches, &partitions).await {
         Err(StoreError::Refused(_)) => {
             context.partitions.forget();
             attempt(context, batches, &partitions).await
         }
         result => result,
-    }
+    }?;
+    context.metrics.observe_dedup_merged(merged);
+    Ok(())
 }
 
+/// One try at committing; gives the records folded into deduplicated rows.
 async fn attempt(
     context: &Context,
     batches: &[&EncodedBatch],
     partitions: &HashSet<PartitionKey>,
-) -> Result<(), StoreError> {
+) -> Result<u64, StoreError> {
     let work = async {
         let ensured = context.partitions.ensure(partitions.iter()).await;
         ensured.map_err(Failure::Connect)?;
@@ -137,20 +142,29 @@ impl From<sqlx::Error> for Failure {
     }
 }
 
-/// Sends the rows in one `COPY` and updates the exception groups and per-minute rollups, all
-/// in one transaction.
-async fn copy_rows(pool: &PgPool, batches: &[&EncodedBatch]) -> Result<(), Failure> {
+/// Sends the plain rows in one `COPY`, stores the deduplicated rows, and updates the exception
+/// groups and per-minute rollups, all in one transaction (each step locks shared rows in key
+/// order, so that concurrent writers cannot deadlock). Gives the records folded into
+/// deduplicated rows.
+async fn copy_rows(pool: &PgPool, batches: &[&EncodedBatch]) -> Result<u64, Failure> {
     let mut connection = pool.acquire().await.map_err(Failure::Connect)?;
     let exceptions = ExceptionCounts::merged(batches.iter().map(|b| &b.exceptions));
     let rollups = Rollups::merged(batches.iter().map(|b| &b.rollups));
+    let deduplicated = Group::merged(batches.iter().map(|b| &b.dedup));
     let mut transaction = connection.begin().await?;
-    copy(&mut transaction, batches).await?;
+    if batches.iter().any(|b| !b.data.is_empty()) {
+        copy(&mut transaction, batches).await?;
+    }
+    let mut merged = 0;
+    if !deduplicated.is_empty() {
+        merged = dedup::store(&mut transaction, &deduplicated).await?;
+    }
     if !exceptions.is_empty() {
         exceptions::upsert(&mut transaction, &exceptions).await?;
     }
     rollups::upsert(&mut transaction, &rollups).await?;
     transaction.commit().await?;
-    Ok(())
+    Ok(merged)
 }
 
 async fn copy(connection: &mut PgConnection, batches: &[&EncodedBatch]) -> sqlx::Result<()> {

@@ -4,6 +4,7 @@ mod alerts;
 mod alerts_e2e;
 mod archive;
 mod erase;
+mod dedup;
 mod faults;
 mod grafana;
 mod helpers;

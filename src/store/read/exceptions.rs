@@ -197,7 +197,7 @@ pub async fn patterns(pool: &PgPool, filter: &PatternFilter) -> sqlx::Result<Vec
          date_bin(make_interval(secs => ",
     );
     sql.push_bind(filter.interval.num_seconds() as f64);
-    sql.push("), ts, timestamptz '1970-01-01 00:00:00+00') AS start, count(*) AS count");
+    sql.push("), ts, timestamptz '1970-01-01 00:00:00+00') AS start, sum(dedup_count) AS count");
     sql.push(" FROM logs WHERE exception_type IS NOT NULL AND ts >= ")
         .push_bind(filter.from);
     sql.push(" AND ts < ").push_bind(filter.to);

@@ -15,10 +15,11 @@ use super::filter::LogFilter;
 const COLUMNS: &str = "id, ts, observed_ts, service, level, severity_number, severity_text, \
     body, trace_id, span_id, scope, user_id, http_method, http_route, http_status, \
     http_duration_ms, db_system, db_operation, db_query, db_duration_ms, exception_type, \
-    exception_message, exception_stacktrace, exception_fingerprint, attributes, resource";
+    exception_message, exception_stacktrace, exception_fingerprint, attributes, resource, \
+    dedup_count, coalesce(first_seen, ts) AS first_seen, coalesce(last_seen, ts) AS last_seen";
 
-/// One stored log record as the read API returns it: the CONTRACT columns, `id` and the
-/// derived request, query and exception columns.
+/// One stored log record as the read API returns it: the CONTRACT columns, `id`, the derived
+/// request, query and exception columns, and how many identical records the row stands for.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct LogRow {
     pub id: i64,
@@ -49,6 +50,12 @@ pub struct LogRow {
     pub attributes: Json<Value>,
     #[schema(value_type = Object)]
     pub resource: Json<Value>,
+    /// Records this row stands for: more than 1 when identical records were deduplicated.
+    pub dedup_count: i32,
+    /// Event time of the earliest of those records (`ts` for a single record).
+    pub first_seen: DateTime<Utc>,
+    /// Event time of the latest of those records (`ts` for a single record).
+    pub last_seen: DateTime<Utc>,
 }
 
 /// A position in the newest-first order: the `(ts, id)` of the last row of the previous page.

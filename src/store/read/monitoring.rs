@@ -1,5 +1,6 @@
 //! Monitoring views over `logs` for `GET /api/v1/monitoring/*`: slow requests, slow queries
-//! grouped by fingerprint, and 5xx ratios per route, each within a [`LogFilter`].
+//! grouped by fingerprint, and 5xx ratios per route, each within a [`LogFilter`]. Counts sum
+//! `dedup_count` (a deduplicated row stands for several records); percentiles are over rows.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -88,14 +89,14 @@ pub async fn slow_queries(
 ) -> sqlx::Result<Vec<SlowQuery>> {
     let mut sql = QueryBuilder::new(
         "WITH slow AS (SELECT id, ts, service, trace_id, db_system, db_query, db_operation, \
-         db_duration_ms FROM logs",
+         db_duration_ms, dedup_count FROM logs",
     );
     filter.push_where(&mut sql);
     sql.push(" AND db_duration_ms >= ").push_bind(threshold_ms);
     sql.push(
         " AND db_system IS NOT NULL AND db_query IS NOT NULL), \
          groups AS (SELECT db_system, db_query, min(db_operation) AS operation, \
-         count(*) AS count, \
+         sum(dedup_count) AS count, \
          percentile_cont(0.5) WITHIN GROUP (ORDER BY db_duration_ms) AS p50_ms, \
          percentile_cont(0.95) WITHIN GROUP (ORDER BY db_duration_ms) AS p95_ms, \
          max(db_duration_ms) AS max_ms FROM slow GROUP BY db_system, db_query \
@@ -122,13 +123,15 @@ pub async fn error_rates(
     min_requests: i64,
 ) -> sqlx::Result<Vec<RouteErrors>> {
     let mut sql = QueryBuilder::new(
-        "SELECT service, http_route AS route, count(*) AS requests, \
-         count(*) FILTER (WHERE http_status >= 500) AS errors_5xx, \
-         (count(*) FILTER (WHERE http_status >= 500))::float8 / count(*) AS error_ratio \
-         FROM logs",
+        "SELECT service, http_route AS route, sum(dedup_count) AS requests, \
+         coalesce(sum(dedup_count) FILTER (WHERE http_status >= 500), 0) AS errors_5xx, \
+         coalesce(sum(dedup_count) FILTER (WHERE http_status >= 500), 0)::float8 \
+         / sum(dedup_count) AS error_ratio FROM logs",
     );
     filter.push_where(&mut sql);
-    sql.push(" AND http_status IS NOT NULL GROUP BY service, http_route HAVING count(*) >= ");
+    sql.push(
+        " AND http_status IS NOT NULL GROUP BY service, http_route HAVING sum(dedup_count) >= ",
+    );
     sql.push_bind(min_requests);
     sql.push(" ORDER BY error_ratio DESC, requests DESC, service, route");
     sql.build_query_as().fetch_all(pool).await

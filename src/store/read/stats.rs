@@ -1,5 +1,6 @@
-//! Aggregates over `logs` for `GET /api/v1/logs/stats`: rows per time bucket and level, the
-//! busiest services and the most frequent errors, each within a [`LogFilter`].
+//! Aggregates over `logs` for `GET /api/v1/logs/stats`: records per time bucket and level, the
+//! busiest services and the most frequent errors, each within a [`LogFilter`]. A row stands for
+//! `dedup_count` records (deduplication), so rows are summed, never counted.
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde::Serialize;
@@ -65,7 +66,7 @@ pub async fn level_counts(
             Part::Raw(filter) => {
                 sql.push("SELECT date_bin(").push_bind(width);
                 sql.push(
-                    ", ts, 'epoch'::timestamptz) AS start, level, count(*) AS count FROM logs",
+                    ", ts, 'epoch'::timestamptz) AS start, level, sum(dedup_count) AS count FROM logs",
                 );
                 filter.push_where(sql);
                 sql.push(" GROUP BY 1, 2");
@@ -93,7 +94,7 @@ pub async fn top_services(
                 push_rollup_where(sql, filter, Table::LogCounts);
             }
             Part::Raw(filter) => {
-                sql.push("SELECT service, count(*) AS count FROM logs");
+                sql.push("SELECT service, sum(dedup_count) AS count FROM logs");
                 filter.push_where(sql);
                 sql.push(" GROUP BY 1");
             }
@@ -132,10 +133,11 @@ pub async fn top_errors(
             Part::Raw(filter) => {
                 sql.push(format!(
                     "SELECT DISTINCT ON (fingerprint, service) fingerprint, message, \
-                exception_type, service, count(*) OVER w AS count, max(ts) OVER w AS last_seen \
+                exception_type, service, sum(dedup_count) OVER w AS count, \
+                max(last_seen) OVER w AS last_seen \
                 FROM (SELECT {ERROR_FINGERPRINT} AS fingerprint, \
-                coalesce(exception_message, body) AS message, exception_type, service, ts \
-                FROM logs"
+                coalesce(exception_message, body) AS message, exception_type, service, ts, \
+                dedup_count, coalesce(last_seen, ts) AS last_seen FROM logs"
                 ));
                 push_errors_where(sql, filter);
                 sql.push(
