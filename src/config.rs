@@ -7,6 +7,7 @@
 mod aliases;
 mod env;
 pub mod log_metrics;
+pub mod redaction;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use serde::Deserialize;
 
 pub use aliases::FieldAliases;
 pub use log_metrics::LogMetricConfig;
+pub use redaction::{IpMode, PatternConfig, RedactionConfig, ServiceRedaction};
 
 /// A configuration that could not be loaded; the message names the file, key and reason.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +42,8 @@ pub struct Config {
     pub ingest: IngestConfig,
     /// Where record fields are found in JSON logs and attributes (the alias table).
     pub fields: FieldAliases,
+    /// Secrets and personal data replaced in every record before it is stored or counted.
+    pub redaction: RedactionConfig,
     /// Table layout and timestamp acceptance.
     pub storage: StorageConfig,
     /// Derived metrics: slow thresholds and cardinality caps.
@@ -394,6 +398,7 @@ impl Config {
         if (self.database.max_connections as usize) <= self.ingest.writers {
             return Err("database.max_connections: must exceed ingest.writers".to_string());
         }
+        self.redaction.validate()?;
         log_metrics::validate(&self.log_metrics)
     }
 }
