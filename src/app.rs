@@ -48,12 +48,23 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let metrics = Metrics::with_log_metrics(&config.metrics, &config.log_metrics)?;
     let metrics = Arc::new(metrics);
     let pipeline = Arc::new(Pipeline::from_config(&config)?);
+    let rules = pipeline
+        .redaction_rules()
+        .iter()
+        .map(|rule| (rule.as_str(), 0));
+    metrics.bridge.observe_redactions(rules);
     let pool = store::migrate(&config)
         .await
         .context("preparing the database")?;
     let (store, store_tasks) = Store::start(pool.clone(), &config, metrics.bridge.clone()).await?;
     let auth = Authenticator::new(pool.clone(), &config);
-    let ingest = Ingest::new(store.clone(), metrics.clone(), auth.clone(), pipeline, &config);
+    let ingest = Ingest::new(
+        store.clone(),
+        metrics.clone(),
+        auth.clone(),
+        pipeline,
+        &config,
+    );
     let alerts = AlertReceiver::new(pool.clone(), auth.clone(), &config);
     let reads = QueryState {
         pool: store::read::pool(&config)?,

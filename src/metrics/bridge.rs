@@ -1,5 +1,5 @@
 //! The bridge's own metrics (`logbridge_*`): ingest by protocol and outcome, rejections, queue
-//! depth, commits, database reachability and series overflow.
+//! depth, commits, database reachability, series overflow and redactions.
 
 use std::borrow::Cow;
 use std::time::Duration;
@@ -70,6 +70,12 @@ struct SuccessLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RuleLabels {
+    /// A redaction rule's name: built-in or configured, never input.
+    rule: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(super) struct MetricLabels {
     /// The family's registered name (counters without `_total`).
     pub metric: Cow<'static, str>,
@@ -88,6 +94,7 @@ pub struct BridgeMetrics {
     batch_records: Family<SuccessLabels, Histogram, fn() -> Histogram>,
     database_up: Gauge,
     pub(super) series_overflow: Family<MetricLabels, Counter>,
+    redactions: Family<RuleLabels, Counter>,
 }
 
 fn commit_duration_histogram() -> Histogram {
@@ -113,6 +120,7 @@ impl BridgeMetrics {
             batch_records: Family::new_with_constructor(batch_records_histogram),
             database_up: Gauge::default(),
             series_overflow: Family::default(),
+            redactions: Family::default(),
         };
         let r = registry.sub_registry_with_prefix("logbridge");
         r.register(
@@ -172,6 +180,11 @@ impl BridgeMetrics {
             "Samples sent to the __overflow__ series because a metric reached its series cap",
             metrics.series_overflow.clone(),
         );
+        r.register(
+            "redactions",
+            "Values and matches replaced by redaction before storage, by rule",
+            metrics.redactions.clone(),
+        );
         metrics
     }
 
@@ -210,6 +223,16 @@ impl BridgeMetrics {
         self.batch_records
             .get_or_create(&labels)
             .observe(records as f64);
+    }
+
+    /// Counts one batch's redactions by rule name (a count of 0 exports the series).
+    pub fn observe_redactions<'a>(&self, counts: impl IntoIterator<Item = (&'a str, u64)>) {
+        for (rule, count) in counts {
+            let labels = RuleLabels {
+                rule: rule.to_string(),
+            };
+            self.redactions.get_or_create(&labels).inc_by(count);
+        }
     }
 
     /// Records whether the database answers.

@@ -111,6 +111,7 @@ pub const CATALOGUE: &[MetricInfo] = &[
         Kind::Counter,
         &["metric"],
     ),
+    metric("logbridge_redactions_total", Kind::Counter, &["rule"]),
 ];
 
 /// The metric a series name belongs to, and the labels that series may carry (histogram
@@ -178,6 +179,7 @@ mod tests {
         bridge.set_queue_depth(1, 1);
         bridge.observe_commit(1, Duration::from_millis(1), true);
         bridge.set_database_up(true);
+        bridge.observe_redactions([("email", 1)]);
         metrics.render(Format::PrometheusText)
     }
 
