@@ -18,6 +18,7 @@ mod read_filters;
 mod read_logs;
 mod read_stats;
 mod read_views;
+mod redaction;
 mod rules;
 mod stack;
 mod storage;
