@@ -119,9 +119,10 @@ async fn load(args: &Args, config: &Config, pool: &sqlx::PgPool, nanos: u64) -> 
         let mut copy = pool.copy_in_raw(COPY_STATEMENT).await?;
         for request in workload::requests(records, seed, nanos) {
             let mut records = otlp::convert(request, Utc::now()).records;
+            let mut redactions = pipeline.redactions();
             for record in &mut records {
                 limits.bound(record);
-                pipeline.process(record);
+                pipeline.process(record, &mut redactions);
             }
             let batch = copy::encode(&records);
             for (day, class) in batch.partitions.iter() {

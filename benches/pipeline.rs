@@ -45,9 +45,10 @@ fn full_path(body: &[u8], pipeline: &Pipeline, limits: &Limits, metrics: &Metric
 }
 
 fn bound_and_process(records: &mut [LogRecord], pipeline: &Pipeline, limits: &Limits) {
+    let mut redactions = pipeline.redactions();
     for record in records {
         limits.bound(record);
-        pipeline.process(record);
+        pipeline.process(record, &mut redactions);
     }
 }
 

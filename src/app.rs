@@ -49,6 +49,11 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let metrics = Metrics::with_log_metrics(&config.metrics, &config.log_metrics)?;
     let metrics = Arc::new(metrics);
     let pipeline = Arc::new(Pipeline::from_config(&config)?);
+    let rules = pipeline
+        .redaction_rules()
+        .iter()
+        .map(|rule| (rule.as_str(), 0));
+    metrics.bridge.observe_redactions(rules);
     let pool = store::migrate(&config)
         .await
         .context("preparing the database")?;

@@ -10,6 +10,7 @@ pub mod dedup;
 mod env;
 pub mod log_metrics;
 pub mod retention;
+pub mod redaction;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ pub use archive::ArchiveConfig;
 pub use dedup::DedupConfig;
 pub use log_metrics::LogMetricConfig;
 pub use retention::{RetentionClassConfig, RetentionConfig};
+pub use redaction::{IpMode, PatternConfig, RedactionConfig, ServiceRedaction};
 
 /// A configuration that could not be loaded; the message names the file, key and reason.
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +48,8 @@ pub struct Config {
     pub ingest: IngestConfig,
     /// Where record fields are found in JSON logs and attributes (the alias table).
     pub fields: FieldAliases,
+    /// Secrets and personal data replaced in every record before it is stored or counted.
+    pub redaction: RedactionConfig,
     /// Table layout and timestamp acceptance.
     pub storage: StorageConfig,
     /// Derived metrics: slow thresholds and cardinality caps.
@@ -409,6 +413,7 @@ impl Config {
         self.retention.validate()?;
         self.archive.validate()?;
         self.dedup.validate()?;
+        self.redaction.validate()?;
         log_metrics::validate(&self.log_metrics)
     }
 }

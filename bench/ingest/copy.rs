@@ -30,9 +30,10 @@ pub fn prepare(requests: &[ExportLogsServiceRequest]) -> Arc<Vec<Batch>> {
         .iter()
         .map(|request| {
             let mut records = otlp::convert(request.clone(), Utc::now()).records;
+            let mut redactions = pipeline.redactions();
             for record in &mut records {
                 limits.bound(record);
-                pipeline.process(record);
+                pipeline.process(record, &mut redactions);
             }
             copy::encode(&records)
         })

@@ -189,9 +189,10 @@ fn generate(rows: u64, seed: u64, window: Window, chunks: mpsc::Sender<Vec<u8>>)
             let request = generator.request_of(size, slice);
             let received = DateTime::from_timestamp_nanos(last as i64);
             let mut records = otlp::convert(request, received).records;
+            let mut redactions = pipeline.redactions();
             for record in &mut records {
                 limits.bound(record);
-                pipeline.process(record);
+                pipeline.process(record, &mut redactions);
             }
             data.extend_from_slice(&copy::encode(&records).data);
             left -= size;

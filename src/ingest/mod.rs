@@ -64,9 +64,10 @@ impl Ingest {
     ) -> Result<(), IngestError> {
         let count = records.len();
         let mut dropped_attributes = 0;
+        let mut redactions = self.pipeline.redactions();
         for record in &mut records {
             dropped_attributes += self.limits.bound(record);
-            self.pipeline.process(record);
+            self.pipeline.process(record, &mut redactions);
         }
         let batch = copy::encode(&records);
         if let Err(error) = self.store.commit(batch).await {
@@ -77,6 +78,7 @@ impl Ingest {
         let bridge = &self.metrics.bridge;
         bridge.observe_request(protocol, Outcome::accepted, count);
         bridge.observe_dropped_attributes(dropped_attributes);
+        bridge.observe_redactions(redactions.counted());
         self.metrics.observe_accepted(&records);
         Ok(())
     }

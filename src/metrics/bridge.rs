@@ -1,5 +1,6 @@
 //! The bridge's own metrics (`logbridge_*`): ingest by protocol and outcome, rejections, queue
-//! depth, commits, database reachability, deduplicated records and series overflow.
+//! depth, commits, database reachability, deduplicated records, series overflow and
+//! redactions.
 
 use std::borrow::Cow;
 use std::time::Duration;
@@ -70,6 +71,12 @@ struct SuccessLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RuleLabels {
+    /// A redaction rule's name: built-in or configured, never input.
+    rule: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(super) struct MetricLabels {
     /// The family's registered name (counters without `_total`).
     pub metric: Cow<'static, str>,
@@ -89,6 +96,7 @@ pub struct BridgeMetrics {
     database_up: Gauge,
     dedup_merged: Counter,
     pub(super) series_overflow: Family<MetricLabels, Counter>,
+    redactions: Family<RuleLabels, Counter>,
 }
 
 fn commit_duration_histogram() -> Histogram {
@@ -115,6 +123,7 @@ impl BridgeMetrics {
             database_up: Gauge::default(),
             dedup_merged: Counter::default(),
             series_overflow: Family::default(),
+            redactions: Family::default(),
         };
         let r = registry.sub_registry_with_prefix("logbridge");
         r.register(
@@ -179,6 +188,11 @@ impl BridgeMetrics {
             "Samples sent to the __overflow__ series because a metric reached its series cap",
             metrics.series_overflow.clone(),
         );
+        r.register(
+            "redactions",
+            "Values and matches replaced by redaction before storage, by rule",
+            metrics.redactions.clone(),
+        );
         metrics
     }
 
@@ -222,6 +236,16 @@ impl BridgeMetrics {
     /// Counts committed records that were folded into another record's row.
     pub fn observe_dedup_merged(&self, records: u64) {
         self.dedup_merged.inc_by(records);
+    }
+
+    /// Counts one batch's redactions by rule name (a count of 0 exports the series).
+    pub fn observe_redactions<'a>(&self, counts: impl IntoIterator<Item = (&'a str, u64)>) {
+        for (rule, count) in counts {
+            let labels = RuleLabels {
+                rule: rule.to_string(),
+            };
+            self.redactions.get_or_create(&labels).inc_by(count);
+        }
     }
 
     /// Records whether the database answers.

@@ -142,6 +142,7 @@ pub const CATALOGUE: &[MetricInfo] = &[
         Kind::Gauge,
         &[],
     ),
+    metric("logbridge_redactions_total", Kind::Counter, &["rule"]),
 ];
 
 /// The metric a series name belongs to, and the labels that series may carry (histogram
@@ -211,6 +212,7 @@ mod tests {
         bridge.set_database_up(true);
         metrics.retention.observe_run("ok");
         metrics.retention.observe_deleted("audit_log", 1);
+        bridge.observe_redactions([("email", 1)]);
         metrics.render(Format::PrometheusText)
     }
 

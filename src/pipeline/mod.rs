@@ -1,7 +1,8 @@
 //! The pure per-record pipeline, between decoding and storage. The ingest path first bounds
-//! each record ([`limits`]), then calls [`Pipeline::process`], which runs the enrich step (HTTP
-//! request, database query, exception and user from the attributes), exception grouping and
-//! the retention class ([`retention`]) and the dedup key ([`dedup`]).
+//! each record ([`limits`]), then calls [`Pipeline::process`], which redacts secrets and personal
+//! data ([`redact`]), then runs the enrich step (HTTP request, database query, exception and
+//! user from the attributes), exception grouping, the retention class ([`retention`]) and the
+//! dedup key ([`dedup`]).
 //! Also home to what decoders share: field lookup through aliases ([`fields`]) and level
 //! normalization ([`levels`]).
 
@@ -13,12 +14,14 @@ pub mod grouping;
 pub mod levels;
 pub mod limits;
 pub mod retention;
+pub mod redact;
 pub mod route;
 pub mod sql;
 
 use crate::config::{Config, ConfigError, FieldAliases};
 use crate::model::LogRecord;
 use retention::RetentionClasses;
+use redact::{Redactions, Redactor};
 
 /// The configured steps, built once from the configuration and shared by every request.
 #[derive(Debug, Clone)]
@@ -26,25 +29,44 @@ pub struct Pipeline {
     aliases: FieldAliases,
     retention: RetentionClasses,
     dedup: dedup::Dedup,
+    redactor: Redactor,
 }
 
 impl Pipeline {
     /// Builds the steps; a setting that cannot be used (an invalid pattern) is an error naming it.
     pub fn from_config(config: &Config) -> Result<Pipeline, ConfigError> {
+        let redactor =
+            Redactor::from_config(&config.redaction).map_err(|message| ConfigError::Invalid {
+                origin: "configuration".to_string(),
+                message,
+            })?;
         Ok(Pipeline {
             aliases: config.fields.clone(),
             retention: RetentionClasses::new(&config.retention),
             dedup: dedup::Dedup::from_config(&config.dedup),
+            redactor,
         })
     }
 
     /// Runs every step on one record, in order; the single entry point of the ingest path.
-    pub fn process(&self, record: &mut LogRecord) {
+    /// `redactions` tallies one batch (see [`Pipeline::redactions`]).
+    pub fn process(&self, record: &mut LogRecord, redactions: &mut Redactions) {
+        self.redactor.redact(record, redactions);
         enrich::enrich(record, &self.aliases);
         grouping::assign(record);
         let class = self.retention.classify(record, &self.aliases.category);
         record.retention_class = Some(class.clone());
         record.dedup_key = self.dedup.key(record);
+    }
+
+    /// An empty tally of redactions for one batch of records (one request).
+    pub fn redactions(&self) -> Redactions<'_> {
+        self.redactor.batch()
+    }
+
+    /// The names of the redaction rules, the `rule` label values of `logbridge_redactions_total`.
+    pub fn redaction_rules(&self) -> &[String] {
+        self.redactor.rule_names()
     }
 
     /// The alias table, which the JSON decoder reads too.

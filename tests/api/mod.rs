@@ -22,6 +22,7 @@ mod read_logs;
 mod read_stats;
 mod read_views;
 mod retention;
+mod redaction;
 mod rules;
 mod stack;
 mod storage;

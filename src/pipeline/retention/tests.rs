@@ -87,7 +87,7 @@ fn the_pipeline_sets_the_class_after_enrich() {
         Level::Info,
         json!({"exception.type": "ValueError", "exception.message": "bad"}),
     );
-    pipeline.process(&mut with_exception);
+    pipeline.process(&mut with_exception, &mut pipeline.redactions());
     assert_eq!(with_exception.retention_class(), "exceptions");
     let unprocessed = record(Level::Debug, json!({}));
     assert_eq!(unprocessed.retention_class(), "standard");

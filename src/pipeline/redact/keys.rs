@@ -1,0 +1,214 @@
+//! Sensitive attribute keys. A key matches a rule when its last words are the rule's words, so
+//! `db.password`, `user_password`, `userPassword` and `http.request.header.authorization` match
+//! `password` / `authorization`, while `tokens_used` and `session.id` match neither `token` nor
+//! `session`. Words are split at any character other than an ASCII letter or digit and where
+//! camelCase changes case, and compared ASCII case-insensitively, without allocating.
+
+use super::rules::{Profile, RuleId};
+
+/// The lowercase words of a key: `X-Api-Key` and `xApiKey` are `[x, api, key]`.
+pub fn words(key: &str) -> Vec<String> {
+    let bytes = key.as_bytes();
+    let mut words = Vec::new();
+    let mut end = skip_separators(bytes, bytes.len());
+    while end > 0 {
+        let start = word_start(bytes, end);
+        words.push(key[start..end].to_ascii_lowercase());
+        end = skip_separators(bytes, start);
+    }
+    words.reverse();
+    words
+}
+
+fn is_separator(byte: u8) -> bool {
+    !byte.is_ascii_alphanumeric()
+}
+
+/// Where the separators just before `end` begin.
+fn skip_separators(key: &[u8], mut end: usize) -> usize {
+    while end > 0 && is_separator(key[end - 1]) {
+        end -= 1;
+    }
+    end
+}
+
+/// Where the word ending at `end` starts: after a separator, or at an upper-case letter that
+/// follows a lower-case letter or digit (`userPassword`) or that starts a capitalized word after
+/// an acronym (`APIKey`).
+fn word_start(key: &[u8], end: usize) -> usize {
+    let mut start = end;
+    while start > 0 && !is_separator(key[start - 1]) {
+        start -= 1;
+        let byte = key[start];
+        if start == 0 || !byte.is_ascii_uppercase() {
+            continue;
+        }
+        let before = key[start - 1];
+        let next_lower = start + 1 < end && key[start + 1].is_ascii_lowercase();
+        if before.is_ascii_lowercase()
+            || before.is_ascii_digit()
+            || (before.is_ascii_uppercase() && next_lower)
+        {
+            return start;
+        }
+    }
+    start
+}
+
+/// One sensitive key: its rule and lowercase words.
+#[derive(Debug, Clone)]
+struct KeyRule {
+    rule: RuleId,
+    words: Vec<String>,
+}
+
+/// The sensitive keys, checked from the most specific (most words) to the least.
+#[derive(Debug, Clone, Default)]
+pub struct KeyRules {
+    rules: Vec<KeyRule>,
+    /// The byte lengths of last words (index: length), to skip most keys at once.
+    last_lengths: Vec<bool>,
+}
+
+impl KeyRules {
+    /// The rules of `keys`, the first having id `first`.
+    pub fn new<'a>(keys: impl Iterator<Item = &'a str>, first: RuleId) -> KeyRules {
+        let mut rules: Vec<KeyRule> = keys
+            .enumerate()
+            .map(|(i, key)| KeyRule {
+                rule: first + i,
+                words: words(key),
+            })
+            .filter(|rule| !rule.words.is_empty())
+            .collect();
+        rules.sort_by_key(|rule| std::cmp::Reverse(rule.words.len()));
+        let longest = rules.iter().filter_map(|r| r.words.last()).map(String::len);
+        let mut last_lengths = vec![false; longest.max().map_or(0, |n| n + 1)];
+        for rule in &rules {
+            last_lengths[rule.words.last().map_or(0, String::len)] = true;
+        }
+        KeyRules {
+            rules,
+            last_lengths,
+        }
+    }
+
+    /// The first rule enabled in `profile` whose words end `key`.
+    pub fn matching(&self, key: &str, profile: &Profile) -> Option<RuleId> {
+        let bytes = key.as_bytes();
+        let end = skip_separators(bytes, bytes.len());
+        let last = end - word_start(bytes, end);
+        if !self.last_lengths.get(last).copied().unwrap_or(false) {
+            return None;
+        }
+        self.rules
+            .iter()
+            .find(|rule| profile.enabled(rule.rule) && ends_with_words(bytes, &rule.words))
+            .map(|rule| rule.rule)
+    }
+
+    /// Every key's words, for the `key_value` text rule.
+    pub fn all_words(&self) -> impl Iterator<Item = &[String]> {
+        self.rules.iter().map(|rule| rule.words.as_slice())
+    }
+}
+
+/// Whether the key's last words are `words` (ASCII case-insensitively).
+fn ends_with_words(key: &[u8], words: &[String]) -> bool {
+    let mut end = skip_separators(key, key.len());
+    for (i, word) in words.iter().rev().enumerate() {
+        if end == 0 {
+            return false;
+        }
+        let start = word_start(key, end);
+        if !key[start..end].eq_ignore_ascii_case(word.as_bytes()) {
+            return false;
+        }
+        if i + 1 < words.len() {
+            end = skip_separators(key, start);
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::RedactionConfig;
+    use crate::pipeline::redact::rules::{self, FIRST_KEY_RULE};
+
+    fn defaults() -> (KeyRules, Profile) {
+        let config = RedactionConfig::default();
+        let keys = KeyRules::new(rules::configured_keys(&config), FIRST_KEY_RULE);
+        let names = rules::rule_names(&config);
+        (keys, Profile::new(&names, [].iter()))
+    }
+
+    fn name_of(key: &str) -> Option<String> {
+        let (keys, profile) = defaults();
+        let names = rules::rule_names(&RedactionConfig::default());
+        keys.matching(key, &profile).map(|id| names[id].clone())
+    }
+
+    #[test]
+    fn words_split_at_separators_and_case_changes() {
+        assert_eq!(words("http.request.header.authorization").len(), 4);
+        assert_eq!(words("X-Api-Key"), ["x", "api", "key"]);
+        assert_eq!(words("userPassword"), ["user", "password"]);
+        assert_eq!(words("APIKey"), ["api", "key"]);
+        assert_eq!(words("SSN"), ["ssn"]);
+        assert_eq!(words("__token__"), ["token"]);
+        assert!(words("--").is_empty());
+    }
+
+    #[test]
+    fn dotted_prefixed_and_camel_case_keys_match() {
+        let cases = [
+            ("password", "key:password"),
+            ("PASSWORD", "key:password"),
+            ("db.password", "key:password"),
+            ("user_password", "key:password"),
+            ("userPassword", "key:password"),
+            ("http.request.header.authorization", "key:authorization"),
+            ("http.response.header.set-cookie", "key:set_cookie"),
+            ("X-Api-Key", "key:api_key"),
+            ("apiKey", "key:api_key"),
+            ("access_token", "key:access_token"),
+            ("csrf_token", "key:token"),
+            ("creditCardNumber", "key:card_number"),
+            ("aws_secret_access_key", "key:access_key"),
+        ];
+        for (key, rule) in cases {
+            assert_eq!(name_of(key).as_deref(), Some(rule), "{key}");
+        }
+    }
+
+    #[test]
+    fn words_that_only_contain_a_key_do_not_match() {
+        for key in [
+            "tokens_used",
+            "session.id",
+            "session_id",
+            "max_tokens",
+            "token_count",
+            "mypassword",
+            "passwords_rotated",
+            "cookies_enabled",
+            "enduser.id",
+            "",
+        ] {
+            assert_eq!(name_of(key), None, "{key}");
+        }
+    }
+
+    #[test]
+    fn disabled_rules_let_less_specific_ones_match() {
+        let (keys, _) = defaults();
+        let names = rules::rule_names(&RedactionConfig::default());
+        let profile = Profile::new(&names, ["key:access_token".to_string()].iter());
+        let id = keys.matching("access_token", &profile).unwrap();
+        assert_eq!(names[id], "key:token");
+        let none = Profile::new(&names, names.iter());
+        assert_eq!(keys.matching("access_token", &none), None);
+    }
+}
