@@ -116,20 +116,25 @@ async fn load(args: &Args, config: &Config, pool: &sqlx::PgPool, nanos: u64) -> 
     let mut seed = args.seed;
     while left > 0 {
         let records = left.min(20_000);
-        let mut copy = pool.copy_in_raw(COPY_STATEMENT).await?;
+        let mut batches = Vec::new();
         for request in workload::requests(records, seed, nanos) {
             let mut records = otlp::convert(request, Utc::now()).records;
             for record in &mut records {
                 limits.bound(record);
                 pipeline.process(record);
             }
-            let batch = copy::encode(&records);
-            for day in &batch.days {
-                sqlx::query("SELECT logbridge_ensure_logs_partition($1)")
-                    .bind(day)
-                    .execute(pool)
-                    .await?;
-            }
+            batches.push(copy::encode(&records));
+        }
+        // Partitions first: creating one waits for an open COPY into `logs`.
+        let days: std::collections::BTreeSet<_> = batches.iter().flat_map(|b| &b.days).collect();
+        for day in days {
+            sqlx::query("SELECT logbridge_ensure_logs_partition($1)")
+                .bind(day)
+                .execute(pool)
+                .await?;
+        }
+        let mut copy = pool.copy_in_raw(COPY_STATEMENT).await?;
+        for batch in &batches {
             copy.send(batch.data.as_slice()).await?;
         }
         copy.finish().await?;
