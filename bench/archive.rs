@@ -72,6 +72,7 @@ async fn run(args: &Args, config: &Config, pool: &sqlx::PgPool, nanos: u64) -> a
     let archive = Archive::from_config(&archive_config)?.expect("a location");
     let day = Utc::now().date_naive();
 
+    postgres_alone(pool).await?;
     let rss = Rss::sample();
     let started = Instant::now();
     let manifest = archive.archive_table(pool, "logs", day, "standard").await?;
@@ -104,6 +105,28 @@ async fn run(args: &Args, config: &Config, pool: &sqlx::PgPool, nanos: u64) -> a
         report.rows as f64 / seconds,
         mb(before),
         mb(peak),
+    );
+    Ok(())
+}
+
+/// The same `COPY` of JSON lines as the archive runs, read and thrown away: what PostgreSQL
+/// alone costs.
+async fn postgres_alone(pool: &sqlx::PgPool) -> anyhow::Result<()> {
+    use futures_util::TryStreamExt;
+    let statement = "COPY (SELECT to_jsonb(t) FROM logs t) TO STDOUT \
+                     WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')";
+    let started = Instant::now();
+    let mut lines = pool.copy_out_raw(statement).await?;
+    let (mut rows, mut bytes) = (0u64, 0u64);
+    while let Some(chunk) = lines.try_next().await? {
+        rows += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
+        bytes += chunk.len() as u64;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "COPY of JSON lines alone: {rows} rows in {seconds:.2} s: {:.0} rows/s, {:.1} MB/s",
+        rows as f64 / seconds,
+        bytes as f64 / 1e6 / seconds
     );
     Ok(())
 }
