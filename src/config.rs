@@ -9,8 +9,8 @@ pub mod archive;
 pub mod dedup;
 mod env;
 pub mod log_metrics;
-pub mod retention;
 pub mod redaction;
+pub mod retention;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -21,8 +21,8 @@ pub use aliases::FieldAliases;
 pub use archive::ArchiveConfig;
 pub use dedup::DedupConfig;
 pub use log_metrics::LogMetricConfig;
-pub use retention::{RetentionClassConfig, RetentionConfig};
 pub use redaction::{IpMode, PatternConfig, RedactionConfig, ServiceRedaction};
+pub use retention::{RetentionClassConfig, RetentionConfig};
 
 /// A configuration that could not be loaded; the message names the file, key and reason.
 #[derive(Debug, thiserror::Error)]

@@ -9,9 +9,9 @@ use logbridge::auth::commands::{self as tokens, TokensCommand};
 use logbridge::config::Config;
 use logbridge::grafana::{self, GrafanaCommand};
 use logbridge::rules::command::{self as rules, RulesCommand};
+use logbridge::store::archive::command::{self as archive, ArchiveCommand};
 use logbridge::store::erase::{MIN_FREE_TEXT_LEN, Subject};
 use logbridge::store::retention::command::{self as retention, RetentionCommand};
-use logbridge::store::archive::command::{self as archive, ArchiveCommand};
 use logbridge::{app, store, telemetry};
 
 /// The allocator of the `logbridge` binary; the decode path allocates per field, and mimalloc

@@ -40,6 +40,9 @@ pub struct RetentionConfig {
     /// Days the per-minute rollups are kept (`log_counts`, `error_counts`); unset: the
     /// longest class's days.
     pub rollup_days: Option<u32>,
+    /// Days after which the IP addresses in stored logs are truncated (last IPv4 octet, last 80
+    /// bits of IPv6), once per day partition; null: never (GDPR data minimization).
+    pub anonymize_ips_after_days: Option<u32>,
 }
 
 /// One retention class: which records it takes and how many days they are kept.
@@ -113,6 +116,7 @@ impl Default for RetentionConfig {
             audit_days: 365,
             alert_history_days: 365,
             rollup_days: None,
+            anonymize_ips_after_days: Some(30),
         }
     }
 }
@@ -140,6 +144,10 @@ impl RetentionConfig {
                 self.alert_history_days.into(),
             ),
             ("retention.rollup_days", self.rollup_days().into()),
+            (
+                "retention.anonymize_ips_after_days",
+                self.anonymize_ips_after_days.map_or(1, u64::from),
+            ),
         ];
         if let Some((key, _)) = positive.iter().find(|(_, value)| *value == 0) {
             return Err(format!("{key}: must be greater than 0"));

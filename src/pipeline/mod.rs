@@ -13,15 +13,15 @@ pub mod fields;
 pub mod grouping;
 pub mod levels;
 pub mod limits;
-pub mod retention;
 pub mod redact;
+pub mod retention;
 pub mod route;
 pub mod sql;
 
 use crate::config::{Config, ConfigError, FieldAliases};
 use crate::model::LogRecord;
-use retention::RetentionClasses;
 use redact::{Redactions, Redactor};
+use retention::RetentionClasses;
 
 /// The configured steps, built once from the configuration and shared by every request.
 #[derive(Debug, Clone)]

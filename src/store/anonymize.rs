@@ -31,7 +31,9 @@ pub async fn run(
     let horizon = Utc::now().date_naive() - chrono::Days::new(u64::from(after_days));
     let mut done = Vec::new();
     for partition in pending(pool).await? {
-        let Some(day) = day_of(&partition) else { continue };
+        let Some(day) = day_of(&partition) else {
+            continue;
+        };
         if day >= horizon {
             continue;
         }

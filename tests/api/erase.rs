@@ -11,8 +11,10 @@ use logbridge::store::erase::{self, Subject};
 
 const ANN: &str = "ann.lee@example.com";
 
+/// A bridge that stores addresses as sent: redaction would otherwise remove them at ingest,
+/// and erasure is for what it did not catch (or a bridge that does not redact).
 async fn spawn() -> TestApp {
-    spawn_app_with(|_config| {}).await
+    spawn_app_with(|config| config.redaction.enabled = false).await
 }
 
 async fn send(app: &TestApp, records: Value) {

@@ -14,6 +14,8 @@ use super::location;
 
 /// The manifest format this bridge writes; it reads this one and older ones.
 pub const FORMAT_VERSION: u32 = 1;
+/// How rows are encoded in the files this bridge writes.
+pub const FORMAT: &str = "ndjson+zstd";
 
 /// What an archive file holds, as written beside it in `<file stem>.manifest.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,6 +63,34 @@ pub struct Column {
 }
 
 impl Manifest {
+    /// The manifest of an archive file about to be written; what the file holds is filled in
+    /// once it is written and checked.
+    pub fn draft(
+        file: &Path,
+        table: &str,
+        day: NaiveDate,
+        class: &str,
+        created_at: DateTime<Utc>,
+    ) -> Manifest {
+        Manifest {
+            format_version: FORMAT_VERSION,
+            file: file.to_string(),
+            format: FORMAT.to_string(),
+            table: table.to_string(),
+            day,
+            class: class.to_string(),
+            min_ts: None,
+            max_ts: None,
+            rows: 0,
+            bytes: 0,
+            uncompressed_bytes: 0,
+            sha256: String::new(),
+            columns: Vec::new(),
+            created_at,
+            bridge_version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+
     /// The manifest's key beside its archive file.
     pub fn key(&self) -> Path {
         location::manifest_key(&Path::from(self.file.as_str()))
@@ -80,6 +110,9 @@ impl Manifest {
                 manifest.format_version
             );
             return Err(invalid(reason));
+        }
+        if manifest.format != FORMAT {
+            return Err(invalid(format!("unknown format `{}`", manifest.format)));
         }
         Ok(manifest)
     }

@@ -110,23 +110,7 @@ impl Archive {
         let started = Instant::now();
         let created_at = Utc::now();
         let file = location::data_key(day, class, table, created_at);
-        let draft = Manifest {
-            format_version: FORMAT_VERSION,
-            file: file.to_string(),
-            format: "ndjson+zstd".to_string(),
-            table: table.to_string(),
-            day,
-            class: class.to_string(),
-            min_ts: None,
-            max_ts: None,
-            rows: 0,
-            bytes: 0,
-            uncompressed_bytes: 0,
-            sha256: String::new(),
-            columns: Vec::new(),
-            created_at,
-            bridge_version: env!("CARGO_PKG_VERSION").to_string(),
-        };
+        let draft = Manifest::draft(&file, table, day, class, created_at);
         let outcome = self.write_verified(pool, draft).await;
         match &outcome {
             Ok(manifest) => tracing::info!(

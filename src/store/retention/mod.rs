@@ -20,6 +20,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use sqlx::PgPool;
 
+use super::anonymize::Anonymized;
 use super::archive::Archive;
 use crate::config::{Config, ConfigError, RetentionConfig};
 
@@ -110,6 +111,8 @@ pub struct RunReport {
     pub failed: Vec<Failed>,
     /// Rows deleted per table beside `logs`.
     pub deleted: BTreeMap<&'static str, u64>,
+    /// Partitions whose IP addresses were truncated, with the rows changed.
+    pub anonymized: Vec<Anonymized>,
     /// Why the run was skipped or ended early.
     pub message: Option<String>,
 }

@@ -17,7 +17,7 @@ pub(super) async fn start(pool: &PgPool, trigger: Trigger) -> Result<i64, sqlx::
 pub(super) async fn finish(pool: &PgPool, report: &RunReport) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE retention_runs SET finished_at = now(), status = $2, archived = $3, \
-         dropped = $4, failed = $5, deleted = $6, message = $7 WHERE id = $1",
+         dropped = $4, failed = $5, deleted = $6, message = $7, anonymized = $8 WHERE id = $1",
     )
     .bind(report.id)
     .bind(report.status.as_str())
@@ -26,6 +26,7 @@ pub(super) async fn finish(pool: &PgPool, report: &RunReport) -> Result<(), sqlx
     .bind(Json(&report.failed))
     .bind(Json(&report.deleted))
     .bind(report.message.as_deref())
+    .bind(Json(&report.anonymized))
     .execute(pool)
     .await?;
     Ok(())

@@ -1,5 +1,6 @@
 //! One run of the retention job: the advisory lock, the steps in order, and its record.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -7,6 +8,8 @@ use chrono::{Days, NaiveDate, Utc};
 use sqlx::{Connection as _, PgConnection};
 
 use super::{Failed, Retention, RetentionError, RunReport, RunStatus, Trigger, record, tables};
+use crate::pipeline::redact::truncate_ip;
+use crate::store::anonymize;
 use crate::store::is_connection_error;
 
 /// The session advisory lock a run holds, so that one runs at a time on a database ("lbretent").
@@ -14,10 +17,9 @@ const LOCK_KEY: i64 = 0x6c62_7265_7465_6e74;
 
 /// The steps of a run, in order. A step's failures are recorded and the run goes on; only a
 /// lost connection ends it early.
-const STEPS: [Step; 4] = [
+const STEPS: [Step; 5] = [
     Step::Recover,
-    // Anonymizing IP addresses in partitions older than N days goes here (a step of its own,
-    // before expiry, so that it sees every partition still kept).
+    Step::AnonymizeIps,
     Step::ExpirePartitions,
     Step::DropEmptyDays,
     Step::PruneTables,
@@ -27,6 +29,8 @@ const STEPS: [Step; 4] = [
 enum Step {
     /// Finishes what an interrupted run left: pending detaches, detached tables.
     Recover,
+    /// Truncates the IP addresses in partitions older than `anonymize_ips_after_days`.
+    AnonymizeIps,
     /// Detaches, archives and drops the partitions past their class's days.
     ExpirePartitions,
     /// Drops the day partitions left without any class partition.
@@ -119,6 +123,7 @@ impl Run<'_> {
             }
             match step {
                 Step::Recover => self.recover().await?,
+                Step::AnonymizeIps => self.anonymize_ips().await?,
                 Step::ExpirePartitions => self.expire_partitions().await?,
                 Step::DropEmptyDays => self.drop_empty_days().await?,
                 Step::PruneTables => self.prune_tables().await?,
@@ -161,6 +166,21 @@ impl Run<'_> {
             .is_some_and(|end| end <= self.today)
     }
 
+    async fn anonymize_ips(&mut self) -> Result<(), sqlx::Error> {
+        let Some(days) = self.retention.config.anonymize_ips_after_days else {
+            return Ok(());
+        };
+        let truncate = |text: &str| match truncate_ip(text) {
+            Cow::Owned(truncated) if truncated != text => Some(truncated),
+            _ => None,
+        };
+        let result = anonymize::run(&self.retention.pool, days, &truncate).await;
+        if let Some(done) = self.settle("logs", "anonymize_ips", result)? {
+            self.report.anonymized = done;
+        }
+        Ok(())
+    }
+
     async fn prune_tables(&mut self) -> Result<(), sqlx::Error> {
         let now = Utc::now();
         for table in tables::pruned(&self.retention.config) {
@@ -183,6 +203,7 @@ impl RunReport {
             dropped: Vec::new(),
             failed: Vec::new(),
             deleted: BTreeMap::new(),
+            anonymized: Vec::new(),
             message: None,
         }
     }

@@ -2,6 +2,7 @@
 //! ingest runs; security logs outlive ordinary ones; a failing archive leaves everything in
 //! place; one run at a time; the schedule inside `serve`, the command, and the other tables.
 
+mod anonymize;
 mod expiry;
 mod migration;
 mod runs;

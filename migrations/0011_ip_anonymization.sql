@@ -5,3 +5,6 @@ CREATE TABLE anonymized_partitions (
     anonymized_at timestamptz NOT NULL DEFAULT now(),
     rows_changed  bigint      NOT NULL
 );
+
+-- What each retention run anonymized: `[{"partition", "rows"}]`.
+ALTER TABLE retention_runs ADD COLUMN anonymized jsonb NOT NULL DEFAULT '[]';
