@@ -15,6 +15,8 @@
 pub mod app;
 pub mod auth;
 pub mod config;
+#[cfg(any(test, fuzzing))]
+pub mod fuzzing;
 pub mod grafana;
 pub mod ingest;
 pub mod metrics;
