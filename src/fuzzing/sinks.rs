@@ -26,17 +26,18 @@ pub fn copy_rows(records: &[LogRecord]) {
 /// The columns read back equal the record's fields; the JSON columns are objects without the
 /// `\u0000` escape that `jsonb` refuses.
 fn row_matches(fields: &[Option<String>], record: &LogRecord) {
-    assert_eq!(fields[2].as_deref(), Some(record.service.as_str()));
-    assert_eq!(fields[3].as_deref(), Some(record.level.as_str()));
+    let stored = |text: &str| Some(text.replace('\0', "\u{FFFD}"));
+    assert_eq!(fields[2], stored(&record.service));
+    assert_eq!(fields[3], stored(record.level.as_str()));
     assert!(
         Level::ALL
             .iter()
             .any(|l| Some(l.as_str()) == fields[3].as_deref())
     );
-    let expected_body = record.body.replace('\0', "\u{FFFD}");
-    assert_eq!(fields[6].as_deref(), Some(expected_body.as_str()));
+    assert_eq!(fields[6], stored(&record.body));
     assert_eq!(fields[7], record.trace_id);
     assert_eq!(fields[8], record.span_id);
+    assert_eq!(fields[9], record.scope.as_deref().and_then(stored));
     for json in [&fields[24], &fields[25]] {
         let json = json.as_deref().expect("JSON columns are never NULL");
         assert!(!json.contains("\\u0000"), "jsonb refuses \\u0000: {json}");
