@@ -251,3 +251,30 @@ async fn the_error_answer_lists_every_invalid_item() {
         json!({"index": 2, "reason": "not a JSON object but an array"})
     );
 }
+
+#[test]
+fn nesting_past_serde_jsons_limit_is_a_decode_error() {
+    let path = |name: &str| {
+        let root = env!("CARGO_MANIFEST_DIR");
+        std::fs::read(format!("{root}/tests/fixtures/fuzz/json_logs/{name}")).unwrap()
+    };
+    let aliases = FieldAliases::default();
+    let deep = decode(
+        &path("nesting-within-serde-limit.json"),
+        None,
+        &aliases,
+        now(),
+    );
+    assert!(deep.unwrap()[0].attributes["a"].is_array());
+    let error = decode(
+        &path("nesting-past-serde-limit.json"),
+        None,
+        &aliases,
+        now(),
+    );
+    let error = error.unwrap_err().to_string();
+    assert!(
+        error.contains("item 0: invalid JSON: recursion limit exceeded"),
+        "{error}"
+    );
+}
