@@ -10,11 +10,14 @@
 //!
 //! [`app`] wires them to the listeners; [`config`] holds every setting; [`rules`] checks the
 //! Prometheus rule files in `alert-rules/` against the metrics exported; [`grafana`] provisions
-//! the dashboards that read both sinks.
+//! the dashboards that read both sinks. `fuzzing` (tests and `fuzz/` only) runs the pure part of
+//! the flow on arbitrary bytes and checks its invariants.
 
 pub mod app;
 pub mod auth;
 pub mod config;
+#[cfg(any(test, fuzzing))]
+pub mod fuzzing;
 pub mod grafana;
 pub mod ingest;
 pub mod metrics;

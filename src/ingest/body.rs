@@ -25,7 +25,8 @@ pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes
     }
 }
 
-fn gunzip(compressed: &[u8], limit: usize) -> Result<Bytes, IngestError> {
+/// Decompresses a gzip body (several members allowed), answering 413 past `limit` bytes.
+pub fn gunzip(compressed: &[u8], limit: usize) -> Result<Bytes, IngestError> {
     let mut out = Vec::new();
     MultiGzDecoder::new(compressed)
         .take(limit as u64 + 1)

@@ -27,6 +27,19 @@ pub enum IngestError {
     Auth(#[from] AuthError),
 }
 
+/// `{"error": {...}}`, the body of the JSON receivers' error answers.
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorDetail<'a> {
+    code: &'static str,
+    message: String,
+    details: &'a [InvalidItem],
+}
+
 /// One invalid item of a JSON batch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InvalidItem {
@@ -140,14 +153,18 @@ impl IngestError {
     pub fn json_response(&self, retry_after_seconds: u64) -> axum::response::Response {
         use axum::response::IntoResponse as _;
         let details = match self {
-            IngestError::InvalidBatch { items, .. } => serde_json::json!(items),
-            _ => serde_json::json!([]),
+            IngestError::InvalidBatch { items, .. } => items.as_slice(),
+            _ => &[],
         };
-        let body = serde_json::json!({"error": {
-            "code": self.code(),
-            "message": self.public_message(),
-            "details": details,
-        }});
+        // Serialized straight from the items: a `serde_json::Value` of them first cost about
+        // 1 KB per item, 14 GB for a 16 MiB body of `1\n` lines.
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message: self.public_message(),
+                details,
+            },
+        };
         let mut response = (self.http_status(), axum::Json(body)).into_response();
         if self.is_retryable() {
             let seconds = axum::http::HeaderValue::from(retry_after_seconds);

@@ -3,7 +3,7 @@
 //! derived metrics.
 
 pub mod alerts;
-mod body;
+pub mod body;
 pub mod error;
 pub mod json;
 pub mod otlp;

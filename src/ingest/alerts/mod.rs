@@ -51,6 +51,15 @@ pub fn decode(body: &[u8]) -> Result<Vec<AlertChange>, IngestError> {
             "version: {version:?} is not the supported webhook version \"4\""
         )));
     }
+    let texts = [
+        ("receiver", &notification.receiver),
+        ("groupKey", &notification.group_key),
+    ];
+    if let Some((field, _)) = texts.iter().find(|(_, text)| has_nul(text.as_deref())) {
+        return Err(IngestError::Decode(format!(
+            "{field}: contains a NUL character"
+        )));
+    }
     let total = notification.alerts.len();
     if total > MAX_ALERTS {
         return Err(IngestError::Decode(format!(
@@ -72,6 +81,11 @@ pub fn decode(body: &[u8]) -> Result<Vec<AlertChange>, IngestError> {
         });
     }
     Ok(changes)
+}
+
+/// PostgreSQL text cannot hold NUL: such a value is rejected, not stored.
+fn has_nul(text: Option<&str>) -> bool {
+    text.is_some_and(|text| text.contains('\0'))
 }
 
 /// `alerts[0].startsAt: <what serde says>`, or only serde's text at the top level.

@@ -96,3 +96,28 @@ fn other_versions_and_too_many_alerts_are_refused() {
     let error = decode(format!(r#"{{"alerts": [{many}]}}"#).as_bytes()).unwrap_err();
     assert!(error.to_string().contains("more than 1000"), "{error}");
 }
+
+#[test]
+fn nul_in_receiver_or_group_key_is_a_decode_error() {
+    // Found by the alert_webhook fuzzer: a NUL in `groupKey` reached PostgreSQL's text column.
+    let found = fuzz_reproducer("nul-in-group-key.json");
+    let error = decode(&found).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "cannot decode the body: groupKey: contains a NUL character"
+    );
+    let body = br#"{"receiver": "a\u0000", "alerts": [{"status": "firing", "labels": {}}]}"#;
+    let error = decode(body).unwrap_err();
+    assert!(
+        error.to_string().contains("receiver: contains a NUL"),
+        "{error}"
+    );
+}
+
+fn fuzz_reproducer(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/tests/fixtures/fuzz/alert_webhook/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}

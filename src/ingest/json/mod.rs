@@ -94,8 +94,14 @@ fn record(
     if let Some(value) = fields::take_first(&mut object, &aliases.timestamp) {
         record.ts = timestamp::parse(&value)?;
     }
+    // An empty name names no service, as in OTLP's `service.name`.
     record.service = take_text(&mut object, &aliases.service)
-        .or_else(|| default_service.map(str::to_string))
+        .filter(|name| !name.is_empty())
+        .or_else(|| {
+            default_service
+                .filter(|name| !name.is_empty())
+                .map(str::to_string)
+        })
         .unwrap_or_else(|| UNKNOWN_SERVICE.to_string());
     record.trace_id = take_hex_id(&mut object, &aliases.trace_id, 32);
     record.span_id = take_hex_id(&mut object, &aliases.span_id, 16);

@@ -212,3 +212,69 @@ mod atomicity {
         }
     }
 }
+
+#[test]
+fn an_empty_service_names_none() {
+    let records = decode_ok(r#"{"message": "a", "service": ""}"#, Some("shop"));
+    assert_eq!(records[0].service, "shop");
+    let records = decode_ok(r#"{"message": "a", "service": ""}"#, Some(""));
+    assert_eq!(records[0].service, "unknown_service");
+    assert!(!records[0].attributes.contains_key("service"));
+}
+
+#[tokio::test]
+async fn the_error_answer_lists_every_invalid_item() {
+    let error = decode(
+        b"1\n{\"message\": \"ok\"}\n[]",
+        None,
+        &FieldAliases::default(),
+        now(),
+    );
+    let response = error.unwrap_err().json_response(1);
+    assert_eq!(response.status(), 400);
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["error"]["code"], "invalid_batch");
+    assert_eq!(
+        body["error"]["message"],
+        "2 of 3 items are invalid; nothing was stored"
+    );
+    let details = &body["error"]["details"];
+    assert_eq!(
+        details[0],
+        json!({"index": 0, "reason": "not a JSON object but a number"})
+    );
+    assert_eq!(
+        details[1],
+        json!({"index": 2, "reason": "not a JSON object but an array"})
+    );
+}
+
+#[test]
+fn nesting_past_serde_jsons_limit_is_a_decode_error() {
+    let path = |name: &str| {
+        let root = env!("CARGO_MANIFEST_DIR");
+        std::fs::read(format!("{root}/tests/fixtures/fuzz/json_logs/{name}")).unwrap()
+    };
+    let aliases = FieldAliases::default();
+    let deep = decode(
+        &path("nesting-within-serde-limit.json"),
+        None,
+        &aliases,
+        now(),
+    );
+    assert!(deep.unwrap()[0].attributes["a"].is_array());
+    let error = decode(
+        &path("nesting-past-serde-limit.json"),
+        None,
+        &aliases,
+        now(),
+    );
+    let error = error.unwrap_err().to_string();
+    assert!(
+        error.contains("item 0: invalid JSON: recursion limit exceeded"),
+        "{error}"
+    );
+}

@@ -155,3 +155,24 @@ fn unknown_json_keys_are_ignored_as_the_spec_asks() {
     assert_eq!(records[0].attributes["k"], json!(7));
     assert_eq!(records[0].attributes["n"], json!("s"));
 }
+
+fn fuzz_fixture(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/tests/fixtures/fuzz/otlp_protobuf/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn nested_array_bodies_decode_up_to_prosts_recursion_limit() {
+    let request = decode_protobuf(&fuzz_fixture("nesting-within-prost-limit.pb")).unwrap();
+    let records = convert(request, now()).records;
+    assert_eq!(
+        records[0].body,
+        format!("{}\"deep\"{}", "[".repeat(45), "]".repeat(45))
+    );
+    let error = decode_protobuf(&fuzz_fixture("nesting-past-prost-limit.pb")).unwrap_err();
+    assert!(error.to_string().contains("recursion limit"), "{error}");
+    assert_eq!(error.http_status(), 400);
+}

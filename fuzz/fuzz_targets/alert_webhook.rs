@@ -1,0 +1,4 @@
+//! An Alertmanager webhook notification, through logbridge's pure request path and its invariants (`logbridge::fuzzing`).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| logbridge::fuzzing::alert_webhook(data));

@@ -1,0 +1,146 @@
+//! What must hold of every record the pipeline hands to the sinks, and of every alert change
+//! the webhook stores.
+
+use serde_json::Value;
+
+use crate::model::{Attributes, LogRecord};
+use crate::pipeline::enrich::{
+    KNOWN_METHODS, MAX_DB_SYSTEM_BYTES, MAX_USER_ID_BYTES, OTHER_METHOD,
+};
+use crate::pipeline::exception::{MAX_MESSAGE_BYTES, MAX_STACKTRACE_BYTES, MAX_TYPE_BYTES};
+use crate::pipeline::levels;
+use crate::pipeline::limits::{Limits, ORIGINAL_TIMESTAMP};
+use crate::pipeline::route::MAX_ROUTE_BYTES;
+use crate::pipeline::sql::{MAX_FINGERPRINT_BYTES, OPERATIONS, OTHER_OPERATION};
+use crate::store::alerts::AlertChange;
+
+/// Checks a record after `Limits::bound` and `Pipeline::process`.
+pub fn record(r: &LogRecord, limits: &Limits) {
+    let level = levels::from_severity_number(i32::from(r.severity_number));
+    assert_eq!(
+        level,
+        Some(r.level),
+        "severity {} vs level",
+        r.severity_number
+    );
+    assert_id(r.trace_id.as_deref(), 32, "trace_id");
+    assert_id(r.span_id.as_deref(), 16, "span_id");
+    let window = (r.observed_ts - limits.max_past)..=(r.observed_ts + limits.max_future);
+    assert!(window.contains(&r.ts), "ts {} outside the window", r.ts);
+    assert!(
+        r.body.len() <= limits.max_value_bytes,
+        "body of {} bytes",
+        r.body.len()
+    );
+    // The bridge's own attribute comes on top of the limit.
+    let own = usize::from(r.attributes.contains_key(ORIGINAL_TIMESTAMP));
+    assert!(r.attributes.len() <= limits.max_attributes + own);
+    bounded_map(&r.attributes, limits);
+    bounded_map(&r.resource, limits);
+    assert!(!r.service.is_empty(), "empty service");
+    enriched(r);
+}
+
+/// The parts the enrich and grouping steps set.
+fn enriched(r: &LogRecord) {
+    if let Some(request) = &r.request {
+        let method = request.method.as_str();
+        assert!(
+            KNOWN_METHODS.contains(&method) || method == OTHER_METHOD,
+            "{method}"
+        );
+        assert!(request.route.len() <= MAX_ROUTE_BYTES && !request.route.is_empty());
+        assert!(request.status_code.is_none_or(|s| (100..=599).contains(&s)));
+        assert_duration(request.duration_seconds);
+    }
+    if let Some(query) = &r.query {
+        let operation = query.operation.as_str();
+        assert!(OPERATIONS.contains(&operation) || operation == OTHER_OPERATION);
+        assert!(query.fingerprint.len() <= MAX_FINGERPRINT_BYTES);
+        assert!(query.system.len() <= MAX_DB_SYSTEM_BYTES && !query.system.is_empty());
+        assert_duration(query.duration_seconds);
+    }
+    if let Some(exception) = &r.exception {
+        assert!(exception.exception_type.len() <= MAX_TYPE_BYTES);
+        assert!(exception.message.len() <= MAX_MESSAGE_BYTES);
+        let stack = exception.stacktrace.as_deref().unwrap_or_default();
+        assert!(stack.len() <= MAX_STACKTRACE_BYTES);
+        assert_id(Some(&exception.fingerprint), 16, "exception fingerprint");
+    }
+    assert!(
+        r.user_id
+            .as_ref()
+            .is_none_or(|u| u.len() <= MAX_USER_ID_BYTES)
+    );
+    let is_error = r.level >= crate::model::Level::Error;
+    assert_eq!(
+        r.error_fingerprint.is_some(),
+        is_error,
+        "error group of {:?}",
+        r.level
+    );
+    assert_id(r.error_fingerprint.as_deref(), 16, "error fingerprint");
+}
+
+/// Every nested object and array holds at most `max_attributes` entries, every string at most
+/// `max_value_bytes`.
+fn bounded_map(map: &Attributes, limits: &Limits) {
+    let own = usize::from(map.contains_key(ORIGINAL_TIMESTAMP));
+    assert!(
+        map.len() <= limits.max_attributes + own,
+        "{} attributes",
+        map.len()
+    );
+    map.values().for_each(|value| bounded_value(value, limits));
+}
+
+fn bounded_value(value: &Value, limits: &Limits) {
+    match value {
+        Value::String(text) => assert!(text.len() <= limits.max_value_bytes),
+        Value::Array(items) => {
+            assert!(
+                items.len() <= limits.max_attributes,
+                "{} items",
+                items.len()
+            );
+            items.iter().for_each(|item| bounded_value(item, limits));
+        }
+        Value::Object(map) => bounded_map(map, limits),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+/// Absent, or `len` lowercase hex digits that are not all zero.
+fn assert_id(id: Option<&str>, len: usize, name: &str) {
+    let Some(id) = id else { return };
+    let hex = id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    assert!(id.len() == len && hex, "{name} {id:?}");
+    assert!(id.bytes().any(|b| b != b'0'), "{name} all zero");
+}
+
+fn assert_duration(seconds: Option<f64>) {
+    let valid = seconds.is_none_or(|s| s.is_finite() && s >= 0.0);
+    assert!(valid, "duration {seconds:?}");
+}
+
+/// Checks an alert change before it is stored: PostgreSQL text holds no NUL.
+pub fn alert_change(change: &AlertChange) {
+    assert!(matches!(change.status.as_str(), "firing" | "resolved"));
+    assert!(!change.fingerprint.is_empty());
+    let texts = [&change.fingerprint, &change.alertname, &change.status]
+        .into_iter()
+        .chain(&change.severity)
+        .chain(&change.service)
+        .chain(&change.generator_url)
+        .chain(&change.receiver)
+        .chain(&change.group_key);
+    for text in texts {
+        assert!(!text.contains('\0'), "NUL in {text:?}");
+    }
+    for json in [&change.labels, &change.annotations] {
+        assert!(
+            json.is_object() && !json.to_string().contains("\\u0000"),
+            "{json}"
+        );
+    }
+}
