@@ -100,7 +100,8 @@ pub struct IngestConfig {
     pub max_body_bytes: usize,
     /// Records waiting to be committed, at most; beyond it requests answer 429.
     pub queue_max_records: usize,
-    /// Bytes of records waiting to be committed, at most; beyond it requests answer 429.
+    /// Bytes of records waiting to be committed, at most; beyond it requests answer 429. Under
+    /// overload the process holds about four times this (bench/RESULTS.md, overload).
     pub queue_max_bytes: usize,
     /// Records per COPY batch (one transaction), at most.
     pub batch_max_records: usize,
@@ -239,7 +240,7 @@ impl Default for IngestConfig {
         IngestConfig {
             max_body_bytes: 16 * 1024 * 1024,
             queue_max_records: 100_000,
-            queue_max_bytes: 64 * 1024 * 1024,
+            queue_max_bytes: 32 * 1024 * 1024,
             batch_max_records: 10_000,
             writers: 2,
             retry_after_seconds: 1,

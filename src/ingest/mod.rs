@@ -70,6 +70,10 @@ impl Ingest {
             self.pipeline.process(record, &mut redactions);
         }
         let batch = copy::encode(&records);
+        // While the commit waits, only the encoded rows (bounded by the queue) and the samples
+        // are held: the decoded records take several times their encoded size.
+        let samples = self.metrics.samples(&records);
+        drop(records);
         if let Err(error) = self.store.commit(batch).await {
             let error = IngestError::from(error);
             self.observe_failure(protocol, &error, count);
@@ -79,7 +83,7 @@ impl Ingest {
         bridge.observe_request(protocol, Outcome::accepted, count);
         bridge.observe_dropped_attributes(dropped_attributes);
         bridge.observe_redactions(redactions.counted());
-        self.metrics.observe_accepted(&records);
+        self.metrics.observe_samples(samples);
         Ok(())
     }
 

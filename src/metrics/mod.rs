@@ -29,6 +29,12 @@ use crate::model::LogRecord;
 #[error("invalid config: {0}")]
 pub struct InvalidLogMetric(String);
 
+/// What a batch of records adds to the derived and log metrics, counted once it is committed.
+pub struct AcceptedSamples {
+    derived: Vec<Sample>,
+    log_metrics: Vec<log_metrics::LogSample>,
+}
+
 /// The registry and every metric in it.
 pub struct Metrics {
     registry: Registry,
@@ -76,8 +82,22 @@ impl Metrics {
 
     /// Counts accepted (committed) records into the derived metrics.
     pub fn observe_accepted(&self, records: &[LogRecord]) {
-        self.derived.apply(derive(records, self.thresholds));
-        self.log_metrics.observe(records);
+        self.observe_samples(self.samples(records));
+    }
+
+    /// The samples records will add once committed: derived before the commit, so that a
+    /// request waiting for it holds these and not its records.
+    pub fn samples(&self, records: &[LogRecord]) -> AcceptedSamples {
+        AcceptedSamples {
+            derived: derive(records, self.thresholds),
+            log_metrics: self.log_metrics.evaluate(records),
+        }
+    }
+
+    /// Counts the samples of committed records.
+    pub fn observe_samples(&self, samples: AcceptedSamples) {
+        self.derived.apply(samples.derived);
+        self.log_metrics.apply(samples.log_metrics);
     }
 
     /// Renders the registry in the given format.

@@ -84,6 +84,17 @@ pub fn is_connection_error(error: &sqlx::Error) -> bool {
     }
 }
 
+/// Whether PostgreSQL gave up on a statement that may well succeed when retried: cancelled by
+/// `statement_timeout` or `lock_timeout` (57014, 55P03), or a deadlock or serialization failure
+/// (40P01, 40001). A busy database, not a refusal of the data.
+pub fn is_transient(error: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = error else {
+        return false;
+    };
+    let code = db.code().unwrap_or_default();
+    ["57014", "55P03", "40P01", "40001"].contains(&code.as_ref())
+}
+
 /// Whether a query was cancelled by `statement_timeout` (SQLSTATE 57014).
 pub fn is_query_canceled(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.code().as_deref() == Some("57014"))

@@ -180,7 +180,8 @@ async fn copy(connection: &mut PgConnection, batches: &[&EncodedBatch]) -> sqlx:
 }
 
 /// Connection trouble makes the store unavailable until the health check sees the database
-/// again; anything else is a refusal of this batch.
+/// again; a statement the database cancelled (timeouts, deadlock) answers 503 as a commit timeout
+/// does, so that clients retry; anything else is a refusal of this batch.
 fn classify(context: &Context, failure: Failure) -> StoreError {
     let (connecting, error) = match failure {
         Failure::Connect(error) => (true, error),
@@ -189,6 +190,9 @@ fn classify(context: &Context, failure: Failure) -> StoreError {
     if connecting || super::health::is_connection_error(&error) {
         tracing::warn!(%error, "database unavailable");
         context.health.set_unavailable();
+        StoreError::Unavailable
+    } else if super::health::is_transient(&error) {
+        tracing::warn!(%error, "database too slow: batch not committed");
         StoreError::Unavailable
     } else {
         tracing::error!(%error, "database refused a batch");

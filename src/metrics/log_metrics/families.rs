@@ -88,12 +88,17 @@ impl LogMetricFamilies {
         Ok(LogMetricFamilies { rules, families })
     }
 
-    /// Counts committed records; no work at all when no log metric is configured.
-    pub fn observe(&self, records: &[LogRecord]) {
+    /// The samples of records; no work at all when no log metric is configured.
+    pub fn evaluate(&self, records: &[LogRecord]) -> Vec<LogSample> {
         if self.rules.is_empty() {
-            return;
+            return Vec::new();
         }
-        for sample in self.rules.evaluate(records) {
+        self.rules.evaluate(records)
+    }
+
+    /// Counts the samples of committed records.
+    pub fn apply(&self, samples: Vec<LogSample>) {
+        for sample in samples {
             match sample {
                 LogSample::Count(index, labels, n) => {
                     if let LogFamily::Counter(family) = &self.families[index] {

@@ -1,4 +1,14 @@
-//! Overload and outages: 429/503 with Retry-After, readiness, recovery, graceful shutdown.
+//! Overload and outages: 429/503 with Retry-After, readiness, recovery, graceful shutdown; and
+//! the fault tests that run the real binary: `kill -9`, a PostgreSQL restart, a stalled
+//! database, an exhausted read pool.
+
+mod cluster;
+mod kill;
+mod load;
+mod pg_restart;
+mod process;
+mod read_pool;
+mod slow_database;
 
 use std::time::Duration;
 
