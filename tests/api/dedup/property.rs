@@ -73,31 +73,37 @@ fn record_strategy() -> impl Strategy<Value = Record> {
 /// Per key: stored rows, records, earliest and latest event time.
 type Stored = BTreeMap<Key, (i64, i64, DateTime<Utc>, DateTime<Utc>)>;
 
+/// The rows of one key and window, as stored.
+#[derive(sqlx::FromRow)]
+struct StoredGroup {
+    service: String,
+    level: String,
+    body: String,
+    tenant: Option<String>,
+    window: i64,
+    rows: i64,
+    records: i64,
+    first: DateTime<Utc>,
+    last: DateTime<Utc>,
+}
+
 async fn stored(app: &TestApp, case: usize) -> Stored {
-    let rows: Vec<(
-        String,
-        String,
-        String,
-        Option<String>,
-        i64,
-        i64,
-        i64,
-        DateTime<Utc>,
-        DateTime<Utc>,
-    )> = sqlx::query_as(
-        "SELECT service, level, body, attributes->>'tenant', \
-             floor(extract(epoch FROM ts) / $2)::bigint, count(*), sum(dedup_count)::bigint, \
-             min(first_seen), max(last_seen) FROM logs WHERE service LIKE $1 \
-             GROUP BY 1, 2, 3, 4, 5",
+    let groups: Vec<StoredGroup> = sqlx::query_as(
+        "SELECT service, level, body, attributes->>'tenant' AS tenant, \
+         floor(extract(epoch FROM ts) / $2)::bigint AS window, count(*) AS rows, \
+         sum(dedup_count)::bigint AS records, min(first_seen) AS first, max(last_seen) AS last \
+         FROM logs WHERE service LIKE $1 GROUP BY 1, 2, 3, 4, 5",
     )
     .bind(format!("case{case}-%"))
     .bind(WINDOW_SECONDS as f64)
     .fetch_all(&app.db)
     .await
     .unwrap();
-    rows.into_iter()
-        .map(|(s, l, b, t, w, rows, count, first, last)| {
-            ((s, l, b, t, w), (rows, count, first, last))
+    groups
+        .into_iter()
+        .map(|g| {
+            let key = (g.service, g.level, g.body, g.tenant, g.window);
+            (key, (g.rows, g.records, g.first, g.last))
         })
         .collect()
 }

@@ -50,20 +50,8 @@ async fn stall_and_recover(url: &str, service: &str) {
     let load = Load::start(&spec);
     assert!(load.wait_acked(20, Duration::from_secs(20)).await);
 
-    let mut lock = db.begin().await.unwrap();
-    sqlx::query("LOCK TABLE logs IN ACCESS EXCLUSIVE MODE")
-        .execute(&mut *lock)
-        .await
-        .unwrap();
-    let (mut deepest_queue, mut most_backends) = (0.0f64, 0);
-    let stalled_until = tokio::time::Instant::now() + STALL;
-    while tokio::time::Instant::now() < stalled_until {
-        deepest_queue = deepest_queue.max(bridge.metric("logbridge_queue_records").await);
-        most_backends = most_backends.max(writer_backends(&db).await);
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let (deepest_queue, most_backends) = hold_lock_on_logs(&bridge, &db).await;
     let acked_during_stall = load.acked();
-    lock.rollback().await.unwrap();
 
     let recovered = load
         .wait_acked(acked_during_stall + 20, Duration::from_secs(10))
@@ -108,6 +96,25 @@ async fn stall_and_recover(url: &str, service: &str) {
     verify(&db, &spec, &reports)
         .await
         .assert_nothing_acknowledged_lost(service);
+}
+
+/// Holds `LOCK TABLE logs` for [`STALL`], sampling the deepest queue and the most writer
+/// connections meanwhile.
+async fn hold_lock_on_logs(bridge: &BridgeProcess, db: &PgPool) -> (f64, i64) {
+    let mut lock = db.begin().await.unwrap();
+    sqlx::query("LOCK TABLE logs IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *lock)
+        .await
+        .unwrap();
+    let (mut deepest_queue, mut most_backends) = (0.0f64, 0);
+    let stalled_until = tokio::time::Instant::now() + STALL;
+    while tokio::time::Instant::now() < stalled_until {
+        deepest_queue = deepest_queue.max(bridge.metric("logbridge_queue_records").await);
+        most_backends = most_backends.max(writer_backends(db).await);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    lock.rollback().await.unwrap();
+    (deepest_queue, most_backends)
 }
 
 /// Connections of the bridge's writer pool open in PostgreSQL (including any a timed-out commit
