@@ -4,6 +4,7 @@
 use sqlx::{AssertSqlSafe, PgPool};
 
 use super::{Scrubber, Subject};
+use crate::store::read::filter::like_pattern;
 use crate::store::rewrite;
 
 /// Every leaf partition of `logs`, and `logs_restored` if archives were restored; the names come
@@ -85,18 +86,5 @@ pub async fn scrub_exception_groups(
 fn like_patterns(identifier: &str) -> (String, String) {
     let json = serde_json::to_string(identifier).expect("a string serializes");
     let escaped = &json[1..json.len() - 1];
-    (contains(identifier), contains(escaped))
-}
-
-fn contains(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
+    (like_pattern(identifier), like_pattern(escaped))
 }
