@@ -59,8 +59,10 @@ async fn read_pool_exhaustion_does_not_starve_ingest() {
         acks.len()
     );
     assert!(acks.len() >= 20, "ingest went on: {} acks", acks.len());
+    // Starved, ingest would wait out the reads' 3 s statement timeout; on a busy machine an
+    // unstarved ack still takes a second now and then, so only starvation is asserted here.
     assert!(
-        p99 < 1000.0,
+        p99 < 3000.0,
         "ingest ack p99 {p99:.0} ms while the read pool is exhausted"
     );
     let status_after = read(&bridge.http, &token).await.0;
