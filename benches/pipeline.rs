@@ -68,6 +68,13 @@ fn otlp_path(c: &mut Criterion) {
     group.bench_function("full_path", |b| {
         b.iter(|| full_path(black_box(&body), &pipeline, &limits, &metrics))
     });
+    // The same path with redaction off, side by side: what redaction costs per record.
+    let mut unredacted = Config::default();
+    unredacted.redaction.enabled = false;
+    let plain = Pipeline::from_config(&unredacted).expect("the pipeline without redaction");
+    group.bench_function("full_path_without_redaction", |b| {
+        b.iter(|| full_path(black_box(&body), &plain, &limits, &metrics))
+    });
     group.bench_function("decode_protobuf", |b| {
         b.iter(|| otlp::decode_protobuf(black_box(&body)).unwrap())
     });
