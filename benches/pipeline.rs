@@ -1,6 +1,6 @@
 //! CPU per record with the store left out: everything the bridge does to an OTLP/HTTP protobuf
 //! request of 500 records (decode, convert, limits, pipeline, COPY encoding, derived metrics), each
-//! step alone, and micro-benchmarks of the JSON decoder, SQL fingerprinting and route templating.
+//! step alone, and micro-benchmarks of the JSON decoders, redaction, exception fingerprinting, SQL fingerprinting and route templating.
 //! Throughput is in records (elements), so criterion reports time per record. See bench/README.md.
 
 #[path = "../bench/workload.rs"]
@@ -15,6 +15,7 @@ use logbridge::config::Config;
 use logbridge::ingest::{json, otlp};
 use logbridge::metrics::Metrics;
 use logbridge::model::LogRecord;
+use logbridge::pipeline::redact::Redactor;
 use logbridge::pipeline::{Pipeline, enrich, grouping, limits::Limits, route, sql};
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value;
@@ -143,6 +144,21 @@ fn micro(c: &mut Criterion) {
     let otlp_json = serde_json::to_vec(&request).expect("the request serializes as OTLP/JSON");
     group.bench_function("otlp_json_decode_500", |b| {
         b.iter(|| otlp::decode_json(black_box(&otlp_json)).unwrap())
+    });
+    let redactor = Redactor::from_config(&config.redaction).expect("the default rules");
+    let converted = otlp::convert(request.clone(), Utc::now()).records;
+    group.bench_function("redaction_500", |b| {
+        b.iter_batched(
+            || converted.clone(),
+            |mut records| {
+                let mut redactions = redactor.batch();
+                for record in &mut records {
+                    redactor.redact(record, &mut redactions);
+                }
+                records
+            },
+            BatchSize::SmallInput,
+        )
     });
     let exceptions = exception_records(&request, &config);
     group.throughput(Throughput::Elements(exceptions.len() as u64));

@@ -4,6 +4,7 @@
 
 use std::ops::Range;
 
+use aho_corasick::AhoCorasick;
 use regex::{Captures, Regex};
 
 use super::keys::KeyRules;
@@ -17,6 +18,9 @@ pub struct BuiltinPattern {
     pub rule: Builtin,
     regex: Regex,
     check: Check,
+    /// Words one of which every match holds (ASCII case-insensitively), searched for before
+    /// the regex runs: what no byte gate can say for `key_value`.
+    required: Option<AhoCorasick>,
 }
 
 /// What decides a match beyond the regex.
@@ -129,18 +133,28 @@ pub fn compile(keys: &KeyRules) -> Vec<BuiltinPattern> {
             rule,
             regex: Regex::new(&source).expect("built-in patterns compile"),
             check,
+            required: (rule == Builtin::KeyValue).then(|| first_words(keys)),
         })
         .collect()
 }
 
-impl BuiltinPattern {
-    /// Whether the text's features allow a match (never false for a text that matches).
-    pub fn may_match(&self, features: &Features) -> bool {
-        may_match(self.rule, features)
-    }
+/// A case-insensitive search for the first word of every sensitive key.
+fn first_words(keys: &KeyRules) -> AhoCorasick {
+    let words = keys.all_words().filter_map(|words| words.first());
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(words)
+        .expect("key words are short literals")
+}
 
+impl BuiltinPattern {
     /// Appends the ranges to redact in `text`.
     pub fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
+        if let Some(words) = &self.required
+            && !words.is_match(text)
+        {
+            return;
+        }
         match self.check {
             Check::Whole => out.extend(self.regex.find_iter(text).map(|m| m.range())),
             Check::Card => {
@@ -164,12 +178,20 @@ impl BuiltinPattern {
     }
 }
 
+/// The built-in rules whose gates a text's features pass, as a mask of rule ids (see
+/// [`Profile::builtins`](super::rules::Profile::builtins)); no branch per rule.
+pub fn candidates(features: &Features) -> u32 {
+    Builtin::ALL.iter().fold(0, |mask, &rule| {
+        mask | (u32::from(may_match(rule, features)) << rule.id())
+    })
+}
+
 /// The gate of each built-in rule.
 pub fn may_match(rule: Builtin, f: &Features) -> bool {
     match rule {
         Builtin::Email => f.has(punct::AT),
-        Builtin::CreditCard => f.digits >= 13,
-        Builtin::Ssn => f.digits >= 9 && f.has(punct::DASH),
+        Builtin::CreditCard => f.digit_run >= 13,
+        Builtin::Ssn => f.digit_run >= 9 && f.has(punct::DASH),
         Builtin::Jwt => f.has_pair(pair::JWT) && f.has(punct::DOT),
         Builtin::BearerToken => f.has_pair(pair::BEARER),
         Builtin::AwsAccessKey => f.has_pair(pair::AWS),

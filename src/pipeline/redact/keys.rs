@@ -66,8 +66,17 @@ struct KeyRule {
 #[derive(Debug, Clone, Default)]
 pub struct KeyRules {
     rules: Vec<KeyRule>,
-    /// The byte lengths of last words (index: length), to skip most keys at once.
-    last_lengths: Vec<bool>,
+    /// Index: a last word's byte length; the distinct last words of that length, each with its
+    /// rules (indices into `rules`, most specific first). A key's last word is found once and
+    /// compared with the few words of its length, so most keys are ruled out in a few bytes.
+    last_words: Vec<Vec<LastWord>>,
+}
+
+/// The rules that end in one word.
+#[derive(Debug, Clone)]
+struct LastWord {
+    word: String,
+    rules: Vec<usize>,
 }
 
 impl KeyRules {
@@ -82,27 +91,36 @@ impl KeyRules {
             .filter(|rule| !rule.words.is_empty())
             .collect();
         rules.sort_by_key(|rule| std::cmp::Reverse(rule.words.len()));
-        let longest = rules.iter().filter_map(|r| r.words.last()).map(String::len);
-        let mut last_lengths = vec![false; longest.max().map_or(0, |n| n + 1)];
-        for rule in &rules {
-            last_lengths[rule.words.last().map_or(0, String::len)] = true;
+        let mut last_words: Vec<Vec<LastWord>> = Vec::new();
+        for (index, rule) in rules.iter().enumerate() {
+            let word = rule.words.last().expect("rules have words");
+            if last_words.len() <= word.len() {
+                last_words.resize(word.len() + 1, Vec::new());
+            }
+            let same_length = &mut last_words[word.len()];
+            match same_length.iter_mut().find(|last| &last.word == word) {
+                Some(last) => last.rules.push(index),
+                None => same_length.push(LastWord {
+                    word: word.clone(),
+                    rules: vec![index],
+                }),
+            }
         }
-        KeyRules {
-            rules,
-            last_lengths,
-        }
+        KeyRules { rules, last_words }
     }
 
     /// The first rule enabled in `profile` whose words end `key`.
     pub fn matching(&self, key: &str, profile: &Profile) -> Option<RuleId> {
         let bytes = key.as_bytes();
         let end = skip_separators(bytes, bytes.len());
-        let last = end - word_start(bytes, end);
-        if !self.last_lengths.get(last).copied().unwrap_or(false) {
-            return None;
-        }
-        self.rules
+        let last = &bytes[word_start(bytes, end)..end];
+        let candidates = self.last_words.get(last.len())?;
+        let same = candidates
             .iter()
+            .find(|candidate| last.eq_ignore_ascii_case(candidate.word.as_bytes()))?;
+        same.rules
+            .iter()
+            .map(|&index| &self.rules[index])
             .find(|rule| profile.enabled(rule.rule) && ends_with_words(bytes, &rule.words))
             .map(|rule| rule.rule)
     }

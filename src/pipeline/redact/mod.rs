@@ -111,10 +111,11 @@ impl Redactor {
 
     /// Redacts one record in place, counting into `batch`.
     pub fn redact(&self, record: &mut LogRecord, batch: &mut Redactions) {
-        let profile_id = match self.services.get(&record.service) {
-            Some(profile) => *profile,
-            None => self.default,
+        let listed = match self.services.is_empty() {
+            true => None,
+            false => self.services.get(&record.service),
         };
+        let profile_id = listed.copied().unwrap_or(self.default);
         let Some(profile_id) = profile_id else {
             return;
         };

@@ -100,15 +100,19 @@ impl Patterns {
             return spans;
         }
         let features = Features::of(text.as_bytes());
+        let candidates = builtins::candidates(&features) & profile.builtins();
+        if candidates == 0 {
+            return spans;
+        }
         let mut ranges = Vec::new();
         for pattern in &self.builtins {
-            if profile.has(pattern.rule) && pattern.may_match(&features) {
+            if candidates & (1 << pattern.rule.id()) != 0 {
                 pattern.find(text, &mut ranges);
                 push(&mut spans, ranges.drain(..), pattern.rule.id(), false);
             }
         }
         let ip = Builtin::IpAddress;
-        if self.ip != IpMode::Keep && profile.has(ip) && builtins::may_match(ip, &features) {
+        if self.ip != IpMode::Keep && candidates & (1 << ip.id()) != 0 {
             ip::find(text, &mut ranges);
             let truncate = self.ip == IpMode::Truncate;
             push(&mut spans, ranges.drain(..), ip.id(), truncate);

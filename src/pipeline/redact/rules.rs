@@ -106,6 +106,8 @@ pub const FIRST_KEY_RULE: RuleId = Builtin::ALL.len();
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Profile {
     enabled: Vec<bool>,
+    /// The enabled built-in rules, bit `id` for each.
+    builtins: u32,
 }
 
 impl Profile {
@@ -117,8 +119,12 @@ impl Profile {
         let enabled = names
             .iter()
             .map(|name| !disabled.clone().any(|d| d == name))
-            .collect();
-        Profile { enabled }
+            .collect::<Vec<bool>>();
+        let builtins = Builtin::ALL
+            .iter()
+            .filter(|rule| enabled[rule.id()])
+            .fold(0, |mask, rule| mask | (1 << rule.id()));
+        Profile { enabled, builtins }
     }
 
     /// Whether the rule applies.
@@ -129,6 +135,11 @@ impl Profile {
     /// Whether the built-in rule applies.
     pub fn has(&self, rule: Builtin) -> bool {
         self.enabled(rule.id())
+    }
+
+    /// The enabled built-in rules as a mask: bit `id` of each.
+    pub fn builtins(&self) -> u32 {
+        self.builtins
     }
 }
 
