@@ -63,7 +63,8 @@ impl Patterns {
     }
 
     /// `text` with every match of the profile's patterns replaced by `replacement(rule)` (or an
-    /// IP address truncated), counting each replacement; `None` when nothing matched.
+    /// IP address truncated), counting each replacement; `None` when nothing matched. Most texts
+    /// leave at the prefilter, before any regex.
     pub fn redact<'r>(
         &self,
         text: &str,
@@ -71,7 +72,37 @@ impl Patterns {
         replacement: impl Fn(RuleId) -> &'r str,
         counts: &mut [u64],
     ) -> Option<String> {
-        let spans = self.spans(text, profile);
+        let candidates = self.candidates(text, profile);
+        if candidates == 0 && self.custom.is_none() {
+            return None;
+        }
+        self.replace_matches(text, profile, candidates, replacement, counts)
+    }
+
+    /// The built-in rules the prefilter lets run on `text`: bit `id` of each.
+    #[inline]
+    fn candidates(&self, text: &str, profile: &Profile) -> u32 {
+        if text.len() < SHORTEST_MATCH {
+            return 0;
+        }
+        let features = Features::of(text.as_bytes());
+        let mut candidates = builtins::candidates(&features) & profile.builtins();
+        if self.ip == IpMode::Keep {
+            candidates &= !(1 << Builtin::IpAddress.id());
+        }
+        candidates
+    }
+
+    #[inline(never)]
+    fn replace_matches<'r>(
+        &self,
+        text: &str,
+        profile: &Profile,
+        candidates: u32,
+        replacement: impl Fn(RuleId) -> &'r str,
+        counts: &mut [u64],
+    ) -> Option<String> {
+        let spans = self.spans(text, profile, candidates);
         if spans.is_empty() {
             return None;
         }
@@ -91,18 +122,10 @@ impl Patterns {
         Some(out)
     }
 
-    fn spans(&self, text: &str, profile: &Profile) -> Vec<Span> {
+    fn spans(&self, text: &str, profile: &Profile, candidates: u32) -> Vec<Span> {
         let mut spans = Vec::new();
         if let Some(custom) = &self.custom {
             custom.spans(text, profile, &mut spans);
-        }
-        if text.len() < SHORTEST_MATCH {
-            return spans;
-        }
-        let features = Features::of(text.as_bytes());
-        let candidates = builtins::candidates(&features) & profile.builtins();
-        if candidates == 0 {
-            return spans;
         }
         let mut ranges = Vec::new();
         for pattern in &self.builtins {
@@ -112,7 +135,7 @@ impl Patterns {
             }
         }
         let ip = Builtin::IpAddress;
-        if self.ip != IpMode::Keep && candidates & (1 << ip.id()) != 0 {
+        if candidates & (1 << ip.id()) != 0 {
             ip::find(text, &mut ranges);
             let truncate = self.ip == IpMode::Truncate;
             push(&mut spans, ranges.drain(..), ip.id(), truncate);
