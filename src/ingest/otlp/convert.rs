@@ -92,7 +92,9 @@ fn id(bytes: &[u8], len: usize, name: &str) -> Result<Option<String>, String> {
     if bytes.len() != len {
         return Err(format!("{name} must be {len} bytes, got {}", bytes.len()));
     }
-    Ok(Some(hex::encode(bytes)))
+    let mut text = vec![0; len * 2];
+    hex::encode_to_slice(bytes, &mut text).expect("twice the length of the id");
+    Ok(Some(String::from_utf8(text).expect("hex is ASCII")))
 }
 
 /// Event time, else the time the source observed it, else receipt; nanoseconds past the year
