@@ -51,6 +51,7 @@ impl Bridge {
         let mut config = db.config();
         config.ingest.writers = args.writers;
         config.dedup.enabled = args.dedup;
+        config.redaction.enabled = !args.no_redaction;
         let running = app::start(config).await.context("starting the bridge")?;
         let base = format!("http://{}", running.http_addr);
         let payloads = match args.protocol {

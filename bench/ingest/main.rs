@@ -62,6 +62,10 @@ pub struct Args {
     /// then count records (the sum of `dedup_count`), not rows.
     #[arg(long)]
     dedup: bool,
+    /// Redaction off in the bridge (`redaction.enabled: false`), to measure what it costs at
+    /// ingest against a run with the defaults.
+    #[arg(long)]
+    no_redaction: bool,
     /// Seed of the generated records.
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -116,11 +120,12 @@ async fn compare(
     let bridge = bridge::Bridge::start(args, db, requests).await?;
     let plan = args.copy_plan();
     println!(
-        "bridge: {:?} via {} clients, {} writers, dedup {}; COPY: {} connections, {} request batch(es) per COPY",
+        "bridge: {:?} via {} clients, {} writers, dedup {}, redaction {}; COPY: {} connections, {} request batch(es) per COPY",
         args.protocol,
         args.clients,
         args.writers,
         if args.dedup { "on" } else { "off" },
+        if args.no_redaction { "off" } else { "on" },
         plan.connections,
         plan.group
     );
