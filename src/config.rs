@@ -98,6 +98,11 @@ pub struct ListenConfig {
 pub struct IngestConfig {
     /// Largest request body, after decompression; larger answers 413.
     pub max_body_bytes: usize,
+    /// Log records one request may hold; more answers 413, counted on the body before decoding.
+    pub max_records_per_request: usize,
+    /// Attribute entries one request may hold (resource, scope, record and nested ones, array
+    /// elements included); more answers 413, counted on the body before decoding.
+    pub max_attributes_per_request: usize,
     /// Records waiting to be committed, at most; beyond it requests answer 429.
     pub queue_max_records: usize,
     /// Bytes of records waiting to be committed, at most; beyond it requests answer 429. Under
@@ -239,6 +244,8 @@ impl Default for IngestConfig {
     fn default() -> Self {
         IngestConfig {
             max_body_bytes: 16 * 1024 * 1024,
+            max_records_per_request: 100_000,
+            max_attributes_per_request: 1_000_000,
             queue_max_records: 100_000,
             queue_max_bytes: 32 * 1024 * 1024,
             batch_max_records: 10_000,
@@ -360,6 +367,14 @@ impl Config {
                 self.database.max_connections as usize,
             ),
             ("ingest.max_body_bytes", self.ingest.max_body_bytes),
+            (
+                "ingest.max_records_per_request",
+                self.ingest.max_records_per_request,
+            ),
+            (
+                "ingest.max_attributes_per_request",
+                self.ingest.max_attributes_per_request,
+            ),
             ("ingest.queue_max_records", self.ingest.queue_max_records),
             ("ingest.queue_max_bytes", self.ingest.queue_max_bytes),
             ("ingest.batch_max_records", self.ingest.batch_max_records),
