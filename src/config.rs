@@ -120,6 +120,9 @@ pub struct IngestConfig {
     pub max_attributes: usize,
     /// Longest string kept in the body or an attribute value, in bytes; longer ones are truncated.
     pub max_value_bytes: usize,
+    /// Longest attribute key, service, scope or severity text kept, in bytes; longer ones are
+    /// truncated (a key that then repeats another is dropped and counted).
+    pub max_name_bytes: usize,
     /// Whether ingest requests must carry an `ingest` or `admin` token (`Authorization: Bearer`).
     pub require_token: bool,
     /// Ingest requests per second per token (a token bucket); beyond it 429 + Retry-After.
@@ -254,6 +257,7 @@ impl Default for IngestConfig {
             commit_timeout_seconds: 30,
             max_attributes: 256,
             max_value_bytes: 1024 * 1024,
+            max_name_bytes: 1024,
             require_token: false,
             token_requests_per_second: 1000,
             token_burst: 2000,
@@ -384,6 +388,7 @@ impl Config {
                 self.ingest.commit_timeout_seconds as usize,
             ),
             ("ingest.max_value_bytes", self.ingest.max_value_bytes),
+            ("ingest.max_name_bytes", self.ingest.max_name_bytes),
             (
                 "metrics.max_series_per_metric",
                 self.metrics.max_series_per_metric,
