@@ -339,3 +339,33 @@ fn too_many_attributes_name_their_limit() {
         "request holds up to 6 attribute entries; ingest.max_attributes_per_request is 5"
     );
 }
+
+#[test]
+fn the_fuzz_reproducers_of_huge_repetition_answer_413() {
+    let gunzip = |name: &str| {
+        let body = fixture(&format!("fuzz/gzip/{name}"));
+        crate::ingest::body::gunzip(&body, 16 * 1024 * 1024).unwrap()
+    };
+    let bounds = RequestBounds::default();
+    let ndjson = gunzip("many-tiny-ndjson-records.gz");
+    let aliases = crate::config::FieldAliases::default();
+    let now = chrono::Utc::now();
+    let refused = crate::ingest::json::decode(&ndjson, None, &aliases, now, &bounds);
+    assert!(matches!(
+        refused,
+        Err(IngestError::TooMany {
+            counted: 200_000,
+            ..
+        })
+    ));
+    for (name, counted) in [
+        ("many-empty-protobuf-records.gz", 200_000),
+        ("many-tiny-protobuf-attributes.gz", 1_100_000),
+    ] {
+        let refused = crate::ingest::otlp::decode_protobuf(&gunzip(name), &bounds);
+        assert!(
+            matches!(refused, Err(IngestError::TooMany { counted: c, .. }) if c == counted),
+            "{name}: {refused:?}"
+        );
+    }
+}
