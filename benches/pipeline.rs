@@ -12,6 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use chrono::Utc;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use logbridge::config::Config;
+use logbridge::ingest::bounds::RequestBounds;
 use logbridge::ingest::{json, otlp};
 use logbridge::metrics::Metrics;
 use logbridge::model::LogRecord;
@@ -37,7 +38,8 @@ fn request() -> ExportLogsServiceRequest {
 
 /// The bridge's path from request bytes to encoded rows and counted metrics, minus the database.
 fn full_path(body: &[u8], pipeline: &Pipeline, limits: &Limits, metrics: &Metrics) -> usize {
-    let request = otlp::decode_protobuf(body).expect("the workload decodes");
+    let request =
+        otlp::decode_protobuf(body, &RequestBounds::default()).expect("the workload decodes");
     let mut records = otlp::convert(request, Utc::now()).records;
     bound_and_process(&mut records, pipeline, limits);
     let batch = logbridge::store::copy::encode(&records);
@@ -77,7 +79,7 @@ fn otlp_path(c: &mut Criterion) {
         b.iter(|| full_path(black_box(&body), &plain, &limits, &metrics))
     });
     group.bench_function("decode_protobuf", |b| {
-        b.iter(|| otlp::decode_protobuf(black_box(&body)).unwrap())
+        b.iter(|| otlp::decode_protobuf(black_box(&body), &RequestBounds::default()).unwrap())
     });
     group.bench_function("convert", |b| {
         b.iter_batched(
@@ -139,11 +141,20 @@ fn micro(c: &mut Criterion) {
     let mut group = c.benchmark_group("micro");
     group.throughput(Throughput::Elements(RECORDS as u64));
     group.bench_function("json_decode_ndjson_500", |b| {
-        b.iter(|| json::decode(black_box(&ndjson), None, &config.fields, Utc::now()).unwrap())
+        b.iter(|| {
+            json::decode(
+                black_box(&ndjson),
+                None,
+                &config.fields,
+                Utc::now(),
+                &RequestBounds::default(),
+            )
+            .unwrap()
+        })
     });
     let otlp_json = serde_json::to_vec(&request).expect("the request serializes as OTLP/JSON");
     group.bench_function("otlp_json_decode_500", |b| {
-        b.iter(|| otlp::decode_json(black_box(&otlp_json)).unwrap())
+        b.iter(|| otlp::decode_json(black_box(&otlp_json), &RequestBounds::default()).unwrap())
     });
     let redactor = Redactor::from_config(&config.redaction).expect("the default rules");
     let converted = otlp::convert(request.clone(), Utc::now()).records;

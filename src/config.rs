@@ -98,6 +98,11 @@ pub struct ListenConfig {
 pub struct IngestConfig {
     /// Largest request body, after decompression; larger answers 413.
     pub max_body_bytes: usize,
+    /// Log records one request may hold; more answers 413, counted on the body before decoding.
+    pub max_records_per_request: usize,
+    /// Attribute entries one request may hold (resource, scope, record and nested ones, array
+    /// elements included); more answers 413, counted on the body before decoding.
+    pub max_attributes_per_request: usize,
     /// Records waiting to be committed, at most; beyond it requests answer 429.
     pub queue_max_records: usize,
     /// Bytes of records waiting to be committed, at most; beyond it requests answer 429. Under
@@ -115,6 +120,9 @@ pub struct IngestConfig {
     pub max_attributes: usize,
     /// Longest string kept in the body or an attribute value, in bytes; longer ones are truncated.
     pub max_value_bytes: usize,
+    /// Longest attribute key, service, scope or severity text kept, in bytes; longer ones are
+    /// truncated (a key that then repeats another is dropped and counted).
+    pub max_name_bytes: usize,
     /// Whether ingest requests must carry an `ingest` or `admin` token (`Authorization: Bearer`).
     pub require_token: bool,
     /// Ingest requests per second per token (a token bucket); beyond it 429 + Retry-After.
@@ -239,6 +247,8 @@ impl Default for IngestConfig {
     fn default() -> Self {
         IngestConfig {
             max_body_bytes: 16 * 1024 * 1024,
+            max_records_per_request: 100_000,
+            max_attributes_per_request: 1_000_000,
             queue_max_records: 100_000,
             queue_max_bytes: 32 * 1024 * 1024,
             batch_max_records: 10_000,
@@ -247,6 +257,7 @@ impl Default for IngestConfig {
             commit_timeout_seconds: 30,
             max_attributes: 256,
             max_value_bytes: 1024 * 1024,
+            max_name_bytes: 1024,
             require_token: false,
             token_requests_per_second: 1000,
             token_burst: 2000,
@@ -360,6 +371,14 @@ impl Config {
                 self.database.max_connections as usize,
             ),
             ("ingest.max_body_bytes", self.ingest.max_body_bytes),
+            (
+                "ingest.max_records_per_request",
+                self.ingest.max_records_per_request,
+            ),
+            (
+                "ingest.max_attributes_per_request",
+                self.ingest.max_attributes_per_request,
+            ),
             ("ingest.queue_max_records", self.ingest.queue_max_records),
             ("ingest.queue_max_bytes", self.ingest.queue_max_bytes),
             ("ingest.batch_max_records", self.ingest.batch_max_records),
@@ -369,6 +388,7 @@ impl Config {
                 self.ingest.commit_timeout_seconds as usize,
             ),
             ("ingest.max_value_bytes", self.ingest.max_value_bytes),
+            ("ingest.max_name_bytes", self.ingest.max_name_bytes),
             (
                 "metrics.max_series_per_metric",
                 self.metrics.max_series_per_metric,

@@ -38,6 +38,14 @@ pub fn record(r: &LogRecord, limits: &Limits) {
     bounded_map(&r.attributes, limits);
     bounded_map(&r.resource, limits);
     assert!(!r.service.is_empty(), "empty service");
+    let names = [Some(&r.service), r.scope.as_ref(), r.severity_text.as_ref()];
+    for name in names.into_iter().flatten() {
+        assert!(
+            name.len() <= limits.max_name_bytes,
+            "name of {} bytes",
+            name.len()
+        );
+    }
     enriched(r);
 }
 
@@ -90,6 +98,12 @@ fn bounded_map(map: &Attributes, limits: &Limits) {
         map.len() <= limits.max_attributes + own,
         "{} attributes",
         map.len()
+    );
+    let long_key = map.keys().find(|key| key.len() > limits.max_name_bytes);
+    assert!(
+        long_key.is_none(),
+        "key of {:?} bytes",
+        long_key.map(String::len)
     );
     map.values().for_each(|value| bounded_value(value, limits));
 }

@@ -13,6 +13,7 @@ use std::sync::LazyLock;
 use chrono::{DateTime, TimeZone, Utc};
 
 use crate::config::Config;
+use crate::ingest::bounds::RequestBounds;
 use crate::ingest::error::IngestError;
 use crate::ingest::{alerts, body, json, otlp};
 use crate::metrics::Metrics;
@@ -27,6 +28,8 @@ const QUERY_SERVICE: &str = "fuzz-service";
 struct Harness {
     config: Config,
     limits: Limits,
+    /// The default records and attribute entries per request.
+    bounds: RequestBounds,
     pipeline: Pipeline,
     /// Receipt time of every request: fixed, so that a run is reproducible.
     now: DateTime<Utc>,
@@ -36,6 +39,7 @@ static HARNESS: LazyLock<Harness> = LazyLock::new(|| {
     let config = Config::default();
     Harness {
         limits: Limits::from_config(&config),
+        bounds: RequestBounds::from_config(&config.ingest),
         pipeline: Pipeline::from_config(&config).expect("the default pipeline builds"),
         now: Utc.with_ymd_and_hms(2026, 11, 22, 18, 0, 0).unwrap(),
         config,
@@ -44,7 +48,7 @@ static HARNESS: LazyLock<Harness> = LazyLock::new(|| {
 
 /// `POST /v1/logs` with `application/x-protobuf`, and gRPC `LogsService/Export`.
 pub fn otlp_protobuf(data: &[u8]) {
-    match otlp::decode_protobuf(data) {
+    match otlp::decode_protobuf(data, &HARNESS.bounds) {
         Ok(request) => export(request),
         Err(error) => rejected(&error),
     }
@@ -52,7 +56,7 @@ pub fn otlp_protobuf(data: &[u8]) {
 
 /// `POST /v1/logs` with `application/json`.
 pub fn otlp_json(data: &[u8]) {
-    match otlp::decode_json(data) {
+    match otlp::decode_json(data, &HARNESS.bounds) {
         Ok(request) => export(request),
         Err(error) => rejected(&error),
     }
@@ -62,7 +66,13 @@ pub fn otlp_json(data: &[u8]) {
 pub fn json_logs(data: &[u8]) {
     let harness = &*HARNESS;
     let aliases = harness.pipeline.aliases();
-    match json::decode(data, Some(QUERY_SERVICE), aliases, harness.now) {
+    match json::decode(
+        data,
+        Some(QUERY_SERVICE),
+        aliases,
+        harness.now,
+        &HARNESS.bounds,
+    ) {
         Ok(records) => {
             assert!(!records.is_empty(), "an accepted JSON body holds records");
             accept(records);

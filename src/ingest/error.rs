@@ -19,6 +19,17 @@ pub enum IngestError {
     },
     #[error("the body exceeds the limit of {limit} bytes")]
     TooLarge { limit: usize },
+    #[error("request holds {}{counted} {what}; {key} is {limit}", if *.estimated { "up to " } else { "" })]
+    TooMany {
+        /// `log records` or `attribute entries`.
+        what: &'static str,
+        counted: usize,
+        /// Whether `counted` is an upper bound (JSON bodies) rather than an exact count.
+        estimated: bool,
+        /// The configuration key of the limit.
+        key: &'static str,
+        limit: usize,
+    },
     #[error("unsupported content type {0:?}")]
     UnsupportedMediaType(String),
     #[error(transparent)]
@@ -54,7 +65,9 @@ impl IngestError {
     pub fn http_status(&self) -> StatusCode {
         match self {
             IngestError::Decode(_) | IngestError::InvalidBatch { .. } => StatusCode::BAD_REQUEST,
-            IngestError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            IngestError::TooLarge { .. } | IngestError::TooMany { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             IngestError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             IngestError::Store(StoreError::BatchTooLarge) => StatusCode::PAYLOAD_TOO_LARGE,
             IngestError::Store(StoreError::QueueFull) => StatusCode::TOO_MANY_REQUESTS,
@@ -116,9 +129,9 @@ impl IngestError {
         match self {
             IngestError::Decode(_) => Some(RejectReason::decode_error),
             IngestError::InvalidBatch { .. } => Some(RejectReason::invalid_record),
-            IngestError::TooLarge { .. } | IngestError::Store(StoreError::BatchTooLarge) => {
-                Some(RejectReason::too_large)
-            }
+            IngestError::TooLarge { .. }
+            | IngestError::TooMany { .. }
+            | IngestError::Store(StoreError::BatchTooLarge) => Some(RejectReason::too_large),
             IngestError::UnsupportedMediaType(_) => Some(RejectReason::unsupported_media_type),
             IngestError::Auth(
                 AuthError::Missing | AuthError::Invalid | AuthError::Forbidden { .. },
@@ -132,7 +145,7 @@ impl IngestError {
         match self {
             IngestError::Decode(_) => "decode_error",
             IngestError::InvalidBatch { .. } => "invalid_batch",
-            IngestError::TooLarge { .. } => "too_large",
+            IngestError::TooLarge { .. } | IngestError::TooMany { .. } => "too_large",
             IngestError::UnsupportedMediaType(_) => "unsupported_media_type",
             IngestError::Store(StoreError::BatchTooLarge) => "too_large",
             IngestError::Store(StoreError::QueueFull) => "queue_full",

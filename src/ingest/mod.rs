@@ -4,6 +4,7 @@
 
 pub mod alerts;
 pub mod body;
+pub mod bounds;
 pub mod error;
 pub mod json;
 pub mod otlp;
@@ -16,6 +17,7 @@ use crate::metrics::{Metrics, Outcome, Protocol};
 use crate::model::LogRecord;
 use crate::pipeline::{Pipeline, limits::Limits};
 use crate::store::{Store, copy};
+use bounds::RequestBounds;
 use error::IngestError;
 
 /// The path from decoded records to committed rows and counted metrics; cheap to clone.
@@ -26,6 +28,7 @@ pub struct Ingest {
     pipeline: Arc<Pipeline>,
     limits: Limits,
     max_body_bytes: usize,
+    bounds: RequestBounds,
     retry_after_seconds: u64,
     auth: Authenticator,
 }
@@ -44,6 +47,7 @@ impl Ingest {
             pipeline,
             limits: Limits::from_config(config),
             max_body_bytes: config.ingest.max_body_bytes,
+            bounds: RequestBounds::from_config(&config.ingest),
             retry_after_seconds: config.ingest.retry_after_seconds,
             auth,
         }
@@ -109,6 +113,11 @@ impl Ingest {
     /// Largest accepted body, decompressed.
     pub fn max_body_bytes(&self) -> usize {
         self.max_body_bytes
+    }
+
+    /// Records and attribute entries one request may hold.
+    pub fn bounds(&self) -> &RequestBounds {
+        &self.bounds
     }
 
     /// Seconds clients should wait before retrying after 429 or 503.

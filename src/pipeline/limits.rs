@@ -1,4 +1,4 @@
-//! Bounds on what one record may hold: attribute counts, string lengths and timestamps.
+//! Bounds on what one record may hold: attribute counts, string and name lengths and timestamps.
 //! Runs first, so every later step and sink sees bounded records.
 
 use std::sync::Arc;
@@ -18,6 +18,8 @@ pub const ORIGINAL_TIMESTAMP: &str = "logbridge.original_timestamp";
 pub struct Limits {
     pub max_attributes: usize,
     pub max_value_bytes: usize,
+    /// Attribute keys, service, scope and severity text.
+    pub max_name_bytes: usize,
     pub max_past: Duration,
     pub max_future: Duration,
 }
@@ -27,6 +29,7 @@ impl Limits {
         Limits {
             max_attributes: config.ingest.max_attributes,
             max_value_bytes: config.ingest.max_value_bytes,
+            max_name_bytes: config.ingest.max_name_bytes,
             max_past: Duration::days(i64::from(config.storage.max_past_days)),
             max_future: Duration::hours(i64::from(config.storage.max_future_hours)),
         }
@@ -35,6 +38,7 @@ impl Limits {
     /// Bounds the record in place; returns the number of attributes dropped.
     pub fn bound(&self, record: &mut LogRecord) -> usize {
         truncate(&mut record.body, self.max_value_bytes);
+        self.bound_names(record);
         let mut dropped = self.bound_map(&mut record.attributes);
         if self.exceeded_by(&record.resource) {
             // Shared with the request's other records: copied only when it must change.
@@ -44,18 +48,52 @@ impl Limits {
         dropped
     }
 
+    /// Names label a record rather than hold its content: they get `max_name_bytes`.
+    fn bound_names(&self, record: &mut LogRecord) {
+        truncate(&mut record.service, self.max_name_bytes);
+        let names = [&mut record.scope, &mut record.severity_text];
+        for name in names.into_iter().flatten() {
+            truncate(name, self.max_name_bytes);
+        }
+    }
+
     fn bound_map(&self, map: &mut Attributes) -> usize {
+        let collided = self.bound_keys(map);
         let excess: Vec<String> = map.keys().skip(self.max_attributes).cloned().collect();
         for key in &excess {
             map.remove(key);
         }
         map.values_mut().for_each(|v| self.bound_value(v));
-        excess.len()
+        collided + excess.len()
+    }
+
+    /// Cuts keys longer than `max_name_bytes`; returns how many were dropped because the cut
+    /// key was already there.
+    fn bound_keys(&self, map: &mut Attributes) -> usize {
+        let long: Vec<String> = (map.keys())
+            .filter(|key| key.len() > self.max_name_bytes)
+            .cloned()
+            .collect();
+        let mut collided = 0;
+        for key in long {
+            let Some(value) = map.remove(&key) else {
+                continue;
+            };
+            let cut = fields::truncate(&key, self.max_name_bytes);
+            if map.contains_key(cut) {
+                collided += 1;
+            } else {
+                map.insert(cut.to_string(), value);
+            }
+        }
+        collided
     }
 
     /// Whether bounding would change the map, checked without copying it.
     fn exceeded_by(&self, map: &Attributes) -> bool {
-        map.len() > self.max_attributes || map.values().any(|v| self.value_exceeds(v))
+        map.len() > self.max_attributes
+            || map.keys().any(|key| key.len() > self.max_name_bytes)
+            || map.values().any(|v| self.value_exceeds(v))
     }
 
     fn value_exceeds(&self, value: &Value) -> bool {
@@ -115,6 +153,7 @@ mod tests {
         Limits {
             max_attributes: 3,
             max_value_bytes: 5,
+            max_name_bytes: 4,
             max_past: Duration::days(30),
             max_future: Duration::hours(24),
         }
@@ -138,6 +177,40 @@ mod tests {
             "é is two bytes, so 5 bytes end inside nothing"
         );
         assert_eq!(r.attributes["a"], json!({"deep": ["abcde"]}));
+    }
+
+    #[test]
+    fn keys_service_scope_and_severity_text_are_cut_to_the_name_limit() {
+        let mut r = record();
+        r.service = "checkout-service".into();
+        r.scope = Some("com.acme.Handler".into());
+        r.severity_text = Some("WARNING".into());
+        r.attributes.insert("a".into(), json!({"nested.key": 1}));
+        r.attributes.insert("long.key".into(), json!(1));
+        r.attributes.insert("long.other".into(), json!(2));
+        let resource = Arc::make_mut(&mut r.resource);
+        resource.insert("service.name".into(), json!("x"));
+        assert_eq!(limits().bound(&mut r), 1, "long.other cut to long collides");
+        assert_eq!(r.service, "chec");
+        assert_eq!(r.scope.as_deref(), Some("com."));
+        assert_eq!(r.severity_text.as_deref(), Some("WARN"));
+        assert_eq!(r.attributes["a"], json!({"nest": 1}));
+        assert_eq!(
+            r.attributes["long"],
+            json!(1),
+            "the first key cut keeps its value"
+        );
+        assert_eq!(r.resource.keys().collect::<Vec<_>>(), ["serv"]);
+    }
+
+    #[test]
+    fn names_are_cut_on_char_boundaries() {
+        let mut r = record();
+        r.service = "séé".into();
+        r.attributes.insert("ééé".into(), json!(1));
+        limits().bound(&mut r);
+        assert_eq!(r.service, "sé", "4 bytes end inside the second é");
+        assert!(r.attributes.contains_key("éé"));
     }
 
     #[test]

@@ -22,6 +22,7 @@ mod read_logs;
 mod read_stats;
 mod read_views;
 mod redaction;
+mod request_bounds;
 mod retention;
 mod rules;
 mod stack;

@@ -69,7 +69,15 @@ async fn read_and_decode(
     let bytes = body::read(headers, body, ingest.max_body_bytes())
         .await
         .map_err(|e| (e, 0))?;
-    decode(&bytes, service, ingest.fields(), Utc::now()).map_err(|error| {
+    let observed_ts = Utc::now();
+    decode(
+        &bytes,
+        service,
+        ingest.fields(),
+        observed_ts,
+        ingest.bounds(),
+    )
+    .map_err(|error| {
         let items = match &error {
             IngestError::InvalidBatch { total, .. } => *total,
             _ => 0,

@@ -6,6 +6,22 @@ use serde_json::json;
 use super::*;
 use crate::model::Level;
 
+/// `decode` within the default bounds.
+fn decode(
+    body: &[u8],
+    service: Option<&str>,
+    aliases: &FieldAliases,
+    observed_ts: DateTime<Utc>,
+) -> Result<Vec<LogRecord>, IngestError> {
+    super::decode(
+        body,
+        service,
+        aliases,
+        observed_ts,
+        &RequestBounds::default(),
+    )
+}
+
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 18, 0, 0).unwrap()
 }

@@ -68,11 +68,12 @@ async fn decode_and_export(
         .and_then(|v| v.to_str().ok());
     let authorized = logs.ingest.authorize(authorization).await;
     authorized.inspect_err(|error| logs.observe_failure(protocol, error))?;
+    let bounds = logs.ingest.bounds();
     let decoded = body::read(headers, body, logs.ingest.max_body_bytes())
         .await
         .and_then(|bytes| match encoding {
-            Encoding::Protobuf => decode_protobuf(&bytes),
-            Encoding::Json => decode_json(&bytes),
+            Encoding::Protobuf => decode_protobuf(&bytes, bounds),
+            Encoding::Json => decode_json(&bytes, bounds),
         });
     let request = decoded.inspect_err(|error| logs.observe_failure(protocol, error))?;
     logs.export(request, protocol).await

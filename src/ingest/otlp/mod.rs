@@ -16,11 +16,17 @@ use serde::Deserialize;
 pub use convert::{Converted, convert};
 
 use super::Ingest;
+use super::bounds::{self, RequestBounds};
 use super::error::IngestError;
 use crate::metrics::{Protocol, RejectReason};
 
-/// Decodes an `ExportLogsServiceRequest` in protobuf encoding.
-pub fn decode_protobuf(body: &[u8]) -> Result<ExportLogsServiceRequest, IngestError> {
+/// Decodes an `ExportLogsServiceRequest` in protobuf encoding, once its records and attribute
+/// entries, counted on the wire, are within `bounds`.
+pub fn decode_protobuf(
+    body: &[u8],
+    bounds: &RequestBounds,
+) -> Result<ExportLogsServiceRequest, IngestError> {
+    bounds.check(bounds::protobuf::count(body))?;
     ExportLogsServiceRequest::decode(body).map_err(|e| IngestError::Decode(e.to_string()))
 }
 
@@ -31,8 +37,13 @@ struct JsonRequest {
     resource_logs: Option<Vec<ResourceLogs>>,
 }
 
-/// Decodes an `ExportLogsServiceRequest` in OTLP/JSON encoding.
-pub fn decode_json(body: &[u8]) -> Result<ExportLogsServiceRequest, IngestError> {
+/// Decodes an `ExportLogsServiceRequest` in OTLP/JSON encoding, once the upper bounds of its
+/// records and attribute entries are within `bounds`.
+pub fn decode_json(
+    body: &[u8],
+    bounds: &RequestBounds,
+) -> Result<ExportLogsServiceRequest, IngestError> {
+    bounds.check(bounds::json::scan(body).otlp())?;
     let request: JsonRequest =
         serde_json::from_slice(body).map_err(|e| IngestError::Decode(e.to_string()))?;
     let resource_logs = request.resource_logs.ok_or_else(|| {

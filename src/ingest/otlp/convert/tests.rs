@@ -4,8 +4,19 @@ use chrono::{TimeZone, Utc};
 use serde_json::json;
 
 use super::*;
-use crate::ingest::otlp::{decode_json, decode_protobuf};
+use crate::ingest::bounds::RequestBounds;
+use crate::ingest::error::IngestError;
+use crate::ingest::otlp;
 use crate::model::Level;
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+
+fn decode_json(body: &[u8]) -> Result<ExportLogsServiceRequest, IngestError> {
+    otlp::decode_json(body, &RequestBounds::default())
+}
+
+fn decode_protobuf(body: &[u8]) -> Result<ExportLogsServiceRequest, IngestError> {
+    otlp::decode_protobuf(body, &RequestBounds::default())
+}
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 18, 0, 0).unwrap()

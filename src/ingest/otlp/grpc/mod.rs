@@ -1,24 +1,24 @@
-//! OTLP/gRPC receiver: `LogsService/Export`, a thin shell around [`OtlpLogs`].
+//! OTLP/gRPC receiver: `LogsService/Export`, a thin shell around [`OtlpLogs`], served by
+//! [`server::LogsServer`] whose codec bounds a request before decoding it.
 
-use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{
-    LogsService, LogsServiceServer,
-};
+mod codec;
+mod server;
+
+use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::LogsService;
 use opentelemetry_proto::tonic::collector::logs::v1::{
     ExportLogsServiceRequest, ExportLogsServiceResponse,
 };
-use tonic::codec::CompressionEncoding;
 use tonic::{Request, Response, Status};
+
+pub use server::LogsServer;
 
 use super::OtlpLogs;
 use crate::ingest::error::IngestError;
 use crate::metrics::Protocol;
 
 /// The gRPC service, accepting gzip and messages up to `max_body_bytes`.
-pub fn service(logs: OtlpLogs, max_body_bytes: usize) -> LogsServiceServer<OtlpLogs> {
-    LogsServiceServer::new(logs)
-        .accept_compressed(CompressionEncoding::Gzip)
-        .send_compressed(CompressionEncoding::Gzip)
-        .max_decoding_message_size(max_body_bytes)
+pub fn service(logs: OtlpLogs, max_body_bytes: usize) -> LogsServer {
+    LogsServer::new(logs, max_body_bytes)
 }
 
 #[tonic::async_trait]
