@@ -81,6 +81,9 @@ fn otlp_path(c: &mut Criterion) {
     group.bench_function("decode_protobuf", |b| {
         b.iter(|| otlp::decode_protobuf(black_box(&body), &RequestBounds::default()).unwrap())
     });
+    group.bench_function("count_protobuf", |b| {
+        b.iter(|| logbridge::ingest::bounds::protobuf::count(black_box(&body)))
+    });
     group.bench_function("convert", |b| {
         b.iter_batched(
             || request.clone(),
