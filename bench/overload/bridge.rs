@@ -2,7 +2,6 @@
 //! memory (`VmRSS`, `VmHWM`) can be read from `/proc`, and its queue depth from `/metrics`.
 
 use std::net::TcpListener;
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -31,7 +30,7 @@ impl Bridge {
     /// Builds the release binary, starts `logbridge serve` on free ports with the default
     /// configuration (plus `settings`, `LOGBRIDGE_...` variables) and waits until it is ready.
     pub async fn start(database_url: &str, settings: &[(String, String)]) -> anyhow::Result<Self> {
-        let binary = build().await?;
+        let binary = crate::release_binary::build("overload").await?;
         let free = || -> anyhow::Result<u16> {
             Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
         };
@@ -110,46 +109,4 @@ impl Probe {
             value("logbridge_queue_bytes"),
         ))
     }
-}
-
-/// `cargo build --release --bin logbridge --example overload`, then the binary's path beside
-/// this example's (as `bench/query/bridge.rs` does, without the variables `cargo run` set for
-/// the example). Naming the example too builds the binary with the dependencies' features as
-/// `cargo run --example` just compiled them, so nothing but the binary itself is compiled.
-async fn build() -> anyhow::Result<PathBuf> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut command = Command::new(cargo);
-    command
-        .args([
-            "build",
-            "--release",
-            "--bin",
-            "logbridge",
-            "--example",
-            "overload",
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy();
-        let set_by_cargo_run = name.starts_with("CARGO_PKG_")
-            || name.starts_with("CARGO_MANIFEST_")
-            || [
-                "CARGO_CRATE_NAME",
-                "CARGO_BIN_NAME",
-                "CARGO_PRIMARY_PACKAGE",
-                "OUT_DIR",
-            ]
-            .contains(&name.as_ref());
-        if set_by_cargo_run {
-            command.env_remove(name.as_ref());
-        }
-    }
-    let status = command.status().await.context("running cargo build")?;
-    anyhow::ensure!(status.success(), "cargo build --release failed");
-    let examples = std::env::current_exe()?
-        .parent()
-        .context("the example's directory")?
-        .to_path_buf();
-    let release = examples.parent().context("the release directory")?;
-    Ok(release.join("logbridge"))
 }

@@ -11,6 +11,8 @@ mod bridge;
 )]
 mod database;
 mod load;
+#[path = "../release_binary.rs"]
+mod release_binary;
 mod report;
 #[path = "../workload.rs"]
 mod workload;

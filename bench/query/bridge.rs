@@ -2,7 +2,6 @@
 //! (`logbridge serve`) on the bench database, so that its memory can be read from `/proc`.
 
 use std::net::TcpListener;
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -25,7 +24,7 @@ impl Bridge {
     /// Builds the binary (`cargo build --release --bin logbridge`), starts it on free ports with
     /// a read rate limit that the benchmark cannot hit, and waits until it is ready.
     pub async fn start(database_url: &str) -> anyhow::Result<Bridge> {
-        let binary = build().await?;
+        let binary = crate::release_binary::build("query").await?;
         let (http, grpc) = (free_port()?, free_port()?);
         let log = std::env::temp_dir().join("logbridge-bench-query.log");
         println!(
@@ -99,41 +98,6 @@ impl Bridge {
         }
         Ok(())
     }
-}
-
-/// `cargo build --release --bin logbridge`, then the binary's path beside this example's.
-async fn build() -> anyhow::Result<PathBuf> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut command = Command::new(cargo);
-    command
-        .args(["build", "--release", "--bin", "logbridge"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
-    // What `cargo run` set for this example; left in, build scripts that watch them (ring
-    // watches CARGO_MANIFEST_DIR) would rebuild half the dependencies, and again next time.
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy();
-        let set_by_cargo_run = name.starts_with("CARGO_PKG_")
-            || name.starts_with("CARGO_MANIFEST_")
-            || [
-                "CARGO_CRATE_NAME",
-                "CARGO_BIN_NAME",
-                "CARGO_PRIMARY_PACKAGE",
-                "OUT_DIR",
-            ]
-            .contains(&name.as_ref());
-        if set_by_cargo_run {
-            command.env_remove(name.as_ref());
-        }
-    }
-    let status = command.status().await.context("running cargo build")?;
-    anyhow::ensure!(status.success(), "cargo build --release failed");
-    // This example is target/release/examples/query; the binary is target/release/logbridge.
-    let examples = std::env::current_exe()?
-        .parent()
-        .context("the example's directory")?
-        .to_path_buf();
-    let release = examples.parent().context("the release directory")?;
-    Ok(release.join("logbridge"))
 }
 
 fn free_port() -> anyhow::Result<u16> {

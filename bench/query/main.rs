@@ -6,6 +6,8 @@
 mod bridge;
 mod load;
 mod queries;
+#[path = "../release_binary.rs"]
+mod release_binary;
 mod report;
 #[path = "../schema.rs"]
 mod schema;
