@@ -17,8 +17,8 @@ use chrono::Utc;
 use clap::Parser;
 use logbridge::config::{ArchiveConfig, Config, Secret};
 use logbridge::ingest::otlp;
+use logbridge::jobs::archive::Archive;
 use logbridge::pipeline::{Pipeline, limits::Limits};
-use logbridge::store::archive::Archive;
 use logbridge::store::copy::{self, COPY_STATEMENT};
 use sqlx::postgres::PgPoolCopyExt;
 

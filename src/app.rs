@@ -21,10 +21,10 @@ use crate::config::Config;
 use crate::ingest::alerts::http::{self as alert_http, AlertReceiver};
 use crate::ingest::otlp::{self, OtlpLogs};
 use crate::ingest::{Ingest, json};
+use crate::jobs::retention::{Retention, schedule};
 use crate::metrics::{Format, Metrics, content_type};
 use crate::pipeline::Pipeline;
 use crate::query::{self, QueryState};
-use crate::store::retention::{Retention, schedule};
 use crate::store::{self, Store};
 
 /// State of the health and metrics endpoints.

@@ -8,18 +8,22 @@
 //! - sinks: [`store`] commits batches to PostgreSQL (group commit, acknowledged after commit),
 //!   then [`metrics`] counts the committed records for `/metrics`.
 //!
-//! [`app`] wires them to the listeners; [`config`] holds every setting; [`rules`] checks the
-//! Prometheus rule files in `alert-rules/` against the metrics exported; [`grafana`] provisions
-//! the dashboards that read both sinks. `fuzzing` (tests and `fuzz/` only) runs the pure part of
-//! the flow on arbitrary bytes and checks its invariants.
+//! [`app`] wires them to the listeners; [`query`] is the read API over [`store`]'s reads;
+//! [`jobs`] are the background work over stored data (retention, archive, erase, anonymize);
+//! [`cli`] is every subcommand; [`config`] holds every setting; [`auth`] the tokens both sides
+//! check; [`rules`] checks the Prometheus rule files in `alert-rules/` against the metrics
+//! exported; [`grafana`] provisions the dashboards that read both sinks. `fuzzing` (tests and
+//! `fuzz/` only) runs the pure part of the flow on arbitrary bytes and checks its invariants.
 
 pub mod app;
 pub mod auth;
+pub mod cli;
 pub mod config;
 #[cfg(any(test, fuzzing))]
 pub mod fuzzing;
 pub mod grafana;
 pub mod ingest;
+pub mod jobs;
 pub mod metrics;
 pub mod model;
 pub mod pipeline;

@@ -3,10 +3,9 @@
 //!
 //! [`parse`] reads the files; [`check`](check()) infers the labels each expression carries and
 //! checks selectors and label clauses against [`Known`] (the catalogue, recording rules, external
-//! metrics); [`command`] is the CLI.
+//! metrics); `cli::rules` is the command.
 
 mod check;
-pub mod command;
 mod known;
 mod parse;
 #[cfg(test)]

@@ -1,21 +1,17 @@
 //! PostgreSQL sink: creates and migrates the database, queues encoded records and commits them
 //! in group commits (one `COPY` for many concurrent requests); a request is answered only after
-//! its rows are committed. All SQL of the bridge lives under this module.
+//! its rows are committed; the reads of the query API ([`read`]) and the small repositories
+//! (tokens, audit, alerts). All SQL of the bridge lives here and in `jobs/`.
 
 pub mod alerts;
-pub mod anonymize;
-pub mod archive;
 pub mod audit;
 pub mod copy;
 mod dedup;
-pub mod erase;
 mod exceptions;
 mod health;
 mod partitions;
 mod queue;
 pub mod read;
-pub mod retention;
-pub mod rewrite;
 mod rollups;
 pub mod tokens;
 mod writer;

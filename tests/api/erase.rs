@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::helpers::{TestApp, spawn_app_with};
-use logbridge::store::erase::{self, Subject};
+use logbridge::jobs::erase::{self, Subject};
 
 const ANN: &str = "ann.lee@example.com";
 

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use logbridge::store::archive::Archive;
+use logbridge::jobs::archive::Archive;
 
 use super::{TABLE, archive_config, day, differing_rows, partition_like_table, temp_dir};
 use crate::api::helpers::spawn_app;

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use logbridge::config::ArchiveConfig;
-use logbridge::store::archive::{Archive, ArchiveError};
+use logbridge::jobs::archive::{Archive, ArchiveError};
 use serde_json::json;
 use sqlx::{PgPool, Row};
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use logbridge::config::Secret;
 use logbridge::config::archive::S3Config;
-use logbridge::store::archive::{Archive, ArchiveError};
+use logbridge::jobs::archive::{Archive, ArchiveError};
 
 use super::{TABLE, archive_config, count, day, differing_rows, partition_like_table};
 use crate::api::helpers::spawn_app;

@@ -12,7 +12,7 @@ use std::sync::atomic::AtomicBool;
 
 use chrono::{Days, NaiveDate, Utc};
 use logbridge::config::{Config, Secret};
-use logbridge::store::retention::{Retention, RunReport, Trigger};
+use logbridge::jobs::retention::{Retention, RunReport, Trigger};
 use serde_json::{Value, json};
 
 use super::helpers::{TestApp, spawn_app_with};

@@ -2,10 +2,9 @@
 //! retention class's days are detached, archived when an archive is configured, and dropped
 //! whole; the smaller tables lose their old rows in short batches. One run at a time across
 //! every bridge (a PostgreSQL advisory lock); each run is recorded in `retention_runs`.
-//! [`schedule`] runs it inside `serve`, [`command`] for `logbridge retention run`.
+//! [`schedule`] runs it inside `serve`; `cli::retention` is `logbridge retention run`.
 
 mod catalog;
-pub mod command;
 mod ddl;
 mod expire;
 mod record;

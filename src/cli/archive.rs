@@ -4,8 +4,8 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
 
-use super::{Archive, Manifest, RestoreReport};
 use crate::config::Config;
+use crate::jobs::archive::{Archive, Manifest, RestoreReport};
 
 /// The `archive` subcommands.
 #[derive(Subcommand)]

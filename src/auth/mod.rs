@@ -1,7 +1,6 @@
 //! Access control shared by the receivers and the read API: bearer tokens (stored as SHA-256
 //! hashes), roles with optional service scopes, and per-token rate limits.
 
-pub mod commands;
 mod limits;
 mod principal;
 pub mod token;

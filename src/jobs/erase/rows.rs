@@ -4,8 +4,8 @@
 use sqlx::{AssertSqlSafe, PgPool};
 
 use super::{Scrubber, Subject};
+use crate::jobs::rewrite;
 use crate::store::read::filter::like_pattern;
-use crate::store::rewrite;
 
 /// Every leaf partition of `logs`, and `logs_restored` if archives were restored; the names come
 /// from the catalogue as `regclass` text, quoted where needed.

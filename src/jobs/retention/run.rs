@@ -8,8 +8,8 @@ use chrono::{Days, NaiveDate, Utc};
 use sqlx::{Connection as _, PgConnection};
 
 use super::{Failed, Retention, RetentionError, RunReport, RunStatus, Trigger, record, tables};
+use crate::jobs::anonymize;
 use crate::pipeline::redact::truncate_ip;
-use crate::store::anonymize;
 use crate::store::is_connection_error;
 
 /// The session advisory lock a run holds, so that one runs at a time on a database ("lbretent").

@@ -15,7 +15,7 @@ use sqlx::PgPool;
 
 pub use scrub::{ERASED, MIN_FREE_TEXT_LEN, Scrubber};
 
-use super::audit::{self, AuditRecord};
+use crate::store::audit::{self, AuditRecord};
 
 /// Whose data to erase.
 #[derive(Debug, Clone)]

@@ -6,9 +6,9 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use super::{Known, check};
 use crate::config::Config;
 use crate::metrics::log_metrics;
+use crate::rules::{Known, check};
 
 /// The `rules` subcommands.
 #[derive(Debug, Subcommand)]

@@ -2,7 +2,7 @@
 
 use clap::Subcommand;
 
-use super::Role;
+use crate::auth::Role;
 use crate::config::Config;
 use crate::query::{NewToken, create_token};
 use crate::store;

@@ -4,7 +4,6 @@
 //! queryable table `logs_restored`. An archive that fails at any step is an error, and the caller
 //! keeps the partition.
 
-pub mod command;
 mod location;
 mod manifest;
 mod restore;

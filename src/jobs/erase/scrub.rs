@@ -69,7 +69,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::store::rewrite::rewrite_json;
+    use crate::jobs::rewrite::rewrite_json;
 
     #[test]
     fn replaces_an_email_anywhere_in_free_text_case_insensitively() {

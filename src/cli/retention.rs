@@ -7,8 +7,8 @@ use std::sync::atomic::AtomicBool;
 
 use clap::Subcommand;
 
-use super::{Retention, RunReport, RunStatus, Trigger};
 use crate::config::Config;
+use crate::jobs::retention::{Retention, RunReport, RunStatus, Trigger};
 
 /// The `retention` subcommands.
 #[derive(Debug, Subcommand)]
