@@ -19,6 +19,7 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod error;
 #[cfg(any(test, fuzzing))]
 pub mod fuzzing;
 pub mod grafana;

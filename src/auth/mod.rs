@@ -15,6 +15,7 @@ pub use limits::{Direction, RateLimits};
 pub use principal::{Principal, Role};
 
 use crate::config::Config;
+use crate::error::ErrorCode;
 use crate::store;
 
 /// How long a looked-up token is trusted before it is looked up again; a token revoked from
@@ -37,6 +38,29 @@ pub enum AuthError {
     RateLimited { retry_after_seconds: u64 },
     #[error("tokens cannot be checked: the database is unavailable")]
     Unavailable,
+}
+
+impl AuthError {
+    /// Its code in the error table (status, gRPC code, metric labels).
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            AuthError::Missing | AuthError::Invalid => ErrorCode::Unauthorized,
+            AuthError::Forbidden { .. } => ErrorCode::Forbidden,
+            AuthError::RateLimited { .. } => ErrorCode::RateLimited,
+            AuthError::Unavailable => ErrorCode::Unavailable,
+        }
+    }
+
+    /// Seconds to wait before retrying, for the retryable ones.
+    pub fn retry_after_seconds(&self) -> Option<u64> {
+        match self {
+            AuthError::RateLimited {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
+            AuthError::Unavailable => Some(1),
+            _ => None,
+        }
+    }
 }
 
 /// Looks up tokens (with a short cache) and applies the rate limits. Cheap to clone.

@@ -147,6 +147,6 @@ mod tests {
         let f = filter("", Some(vec!["a"])).unwrap();
         assert_eq!(f.scope, Some(vec!["a".to_string()]));
         let error = filter("service=b", Some(vec!["a"])).unwrap_err();
-        assert_eq!(error.status, axum::http::StatusCode::FORBIDDEN);
+        assert_eq!(error.status(), axum::http::StatusCode::FORBIDDEN);
     }
 }

@@ -182,7 +182,7 @@ mod tests {
         let scoped = principal(Some(vec!["a"]));
         assert_eq!(filter("", &scoped).unwrap().scope, Some(vec!["a".into()]));
         let error = filter("service=b", &scoped).unwrap_err();
-        assert_eq!(error.status, axum::http::StatusCode::FORBIDDEN);
+        assert_eq!(error.status(), axum::http::StatusCode::FORBIDDEN);
     }
 
     #[test]
@@ -198,7 +198,7 @@ mod tests {
         );
         let mut params = Params::parse(Some("service=b")).unwrap();
         let error = view_filter(&mut params, &scoped, (from, to)).unwrap_err();
-        assert_eq!(error.status, axum::http::StatusCode::FORBIDDEN);
+        assert_eq!(error.status(), axum::http::StatusCode::FORBIDDEN);
     }
 
     #[test]

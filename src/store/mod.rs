@@ -26,6 +26,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
+use crate::error::ErrorCode;
 use crate::metrics::BridgeMetrics;
 pub use copy::EncodedBatch;
 pub use health::{Health, is_connection_error, is_query_canceled};
@@ -33,7 +34,7 @@ use partitions::Partitions;
 use queue::Queue;
 use writer::Job;
 
-/// Why a batch was not committed; each maps to one HTTP status and gRPC code in `ingest::error`.
+/// Why a batch was not committed; each names its code in the one error table ([`crate::error`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
     #[error("the ingest queue is full")]
@@ -46,6 +47,19 @@ pub enum StoreError {
     Refused(String),
     #[error("the bridge is shutting down")]
     ShuttingDown,
+}
+
+impl StoreError {
+    /// Its code in the error table (status, gRPC code, metric labels).
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            StoreError::QueueFull => ErrorCode::QueueFull,
+            StoreError::BatchTooLarge => ErrorCode::TooLarge,
+            StoreError::Unavailable => ErrorCode::Unavailable,
+            StoreError::ShuttingDown => ErrorCode::ShuttingDown,
+            StoreError::Refused(_) => ErrorCode::Internal,
+        }
+    }
 }
 
 /// Handle to the sink; cheap to clone.
