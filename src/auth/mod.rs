@@ -1,6 +1,7 @@
 //! Access control shared by the receivers and the read API: bearer tokens (stored as SHA-256
 //! hashes), roles with optional service scopes, and per-token rate limits.
 
+mod credentials;
 mod limits;
 mod principal;
 pub mod token;
@@ -11,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
 
+pub use credentials::Credentials;
 pub use limits::{Direction, RateLimits};
 pub use principal::{Principal, Role};
 
