@@ -19,14 +19,13 @@ mod tokens;
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, put};
 use sqlx::PgPool;
 use tokio::sync::oneshot;
 
-use crate::auth::{Authenticator, Direction, Principal, Role};
+use crate::auth::{Authenticator, Credentials, Direction, Principal, Role};
 use crate::store::audit::AuditRecord;
 
 pub use error::ApiError;
@@ -109,11 +108,13 @@ pub fn router(state: QueryState) -> Router {
 
 /// Authenticates (401), checks that the role may read (403), rate-limits (429), runs the
 /// handler with the [`Principal`] in the request's extensions, then writes the audit row.
-async fn guard(State(state): State<QueryState>, mut request: Request, next: Next) -> Response {
-    let authorization = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok());
+async fn guard(
+    State(state): State<QueryState>,
+    credentials: Credentials,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let authorization = credentials.authorization();
     let principal = match state
         .auth
         .authenticate(authorization, Direction::Read)
