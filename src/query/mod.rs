@@ -129,9 +129,7 @@ async fn guard(
         role: Some(principal.role.as_str().to_string()),
         method: request.method().to_string(),
         endpoint: request.uri().path().to_string(),
-        filters: params::Params::parse(request.uri().query())
-            .map(|p| p.to_json())
-            .unwrap_or_default(),
+        filters: params::audit_filters(request.uri().query()),
         status: 0,
         rows: None,
     };
