@@ -12,8 +12,8 @@ mod filters;
 mod logs;
 mod mask;
 mod monitoring;
-mod openapi;
 mod params;
+mod routes;
 mod stats;
 mod tokens;
 
@@ -21,7 +21,7 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, put};
+use axum::routing::get;
 use sqlx::PgPool;
 use tokio::sync::oneshot;
 
@@ -73,37 +73,17 @@ impl RowsSlot {
     }
 }
 
-/// The read API's routes, every one behind [`guard`].
+/// The read API's routes, every one behind [`guard`], and the OpenAPI document built from
+/// the same declaration.
 pub fn router(state: QueryState) -> Router {
-    Router::new()
-        .route("/api/v1/logs", get(logs::list))
-        .route("/api/v1/logs/export", get(export::export))
-        .route("/api/v1/logs/stats", get(stats::stats))
-        .route("/api/v1/logs/{id}", get(logs::by_id))
-        .route("/api/v1/traces/{trace_id}/logs", get(logs::trace))
-        .route(
-            "/api/v1/monitoring/slow-requests",
-            get(monitoring::slow_requests),
-        )
-        .route(
-            "/api/v1/monitoring/slow-queries",
-            get(monitoring::slow_queries),
-        )
-        .route(
-            "/api/v1/monitoring/error-rates",
-            get(monitoring::error_rates),
-        )
-        .route("/api/v1/monitoring/alerts/history", get(alerts::history))
-        .route("/api/v1/exceptions", get(exceptions::list))
-        .route("/api/v1/exceptions/patterns", get(exceptions::patterns))
-        .route("/api/v1/exceptions/{id}", get(exceptions::by_id))
-        .route("/api/v1/exceptions/{id}/resolve", put(exceptions::resolve))
-        .route("/api/v1/audit", get(audit::list))
-        .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
-        .route("/api/v1/tokens/{id}", delete(tokens::revoke))
+    let (routes, spec) = routes::declared().split_for_parts();
+    routes
         .route_layer(middleware::from_fn_with_state(state.clone(), guard))
         .with_state(state)
-        .route("/api/v1/openapi.json", get(openapi::document))
+        .route(
+            "/api/v1/openapi.json",
+            get(move || routes::document(spec.clone())),
+        )
 }
 
 /// Authenticates (401), checks that the role may read (403), rate-limits (429), runs the

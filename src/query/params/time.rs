@@ -78,12 +78,15 @@ pub fn duration(text: &str) -> Result<Duration, String> {
         .ok_or_else(bad)
 }
 
+/// `from` and `to` of a filter, either open.
+pub type Bounds = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// Optional `from` and `to` at `now`; when both are given, `from` must come first.
 pub fn bounds(
     from: Option<Time>,
     to: Option<Time>,
     now: DateTime<Utc>,
-) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>), ApiError> {
+) -> Result<Bounds, ApiError> {
     let (from, to) = (from.map(|t| t.at(now)), to.map(|t| t.at(now)));
     if let (Some(from), Some(to)) = (from, to)
         && from >= to
