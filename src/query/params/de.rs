@@ -5,56 +5,12 @@
 //! and a struct field reads its own fields from the same pairs. A pair no field consumed is an
 //! `unknown parameter`. Errors name the parameter and keep the field type's own reason.
 
-use std::fmt;
-
 use serde::de::value::{MapDeserializer, SeqDeserializer};
 use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, Visitor};
 use serde::forward_to_deserialize_any;
 
+use super::error::ParamError;
 use super::pairs::Pairs;
-
-/// Why a parameter was refused: its name (when known) and the reason.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParamError {
-    pub parameter: Option<String>,
-    pub reason: String,
-}
-
-impl ParamError {
-    /// A reason about `parameter`.
-    pub fn new(parameter: &str, reason: impl Into<String>) -> ParamError {
-        ParamError {
-            parameter: Some(parameter.to_string()),
-            reason: reason.into(),
-        }
-    }
-
-    /// The error, naming `parameter` unless it already names one.
-    fn or_named(mut self, parameter: &str) -> ParamError {
-        self.parameter.get_or_insert_with(|| parameter.to_string());
-        self
-    }
-}
-
-impl fmt::Display for ParamError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.parameter {
-            Some(parameter) => write!(f, "invalid parameter {parameter:?}: {}", self.reason),
-            None => f.write_str(&self.reason),
-        }
-    }
-}
-
-impl std::error::Error for ParamError {}
-
-impl de::Error for ParamError {
-    fn custom<T: fmt::Display>(reason: T) -> ParamError {
-        ParamError {
-            parameter: None,
-            reason: reason.to_string(),
-        }
-    }
-}
 
 /// The struct `T` read from `pairs`; a pair none of its fields consumed is an error.
 pub fn from_pairs<'de, T: de::Deserialize<'de>>(pairs: &'de Pairs) -> Result<T, ParamError> {

@@ -5,13 +5,14 @@
 
 mod cursor;
 mod de;
+mod error;
 mod extract;
 mod pairs;
 mod time;
 mod values;
 
 pub use cursor::Cursor;
-pub use de::ParamError;
+pub use error::ParamError;
 pub use extract::{Path, Query, audit_filters};
 pub use time::{Interval, Time, bounds, window};
 pub use values::{Bounded, Flag, Integer, Limit, NonEmpty, Prefixed, SpanId, TraceId};

@@ -4,7 +4,7 @@
 use std::cell::Cell;
 use std::collections::HashMap;
 
-use super::de::ParamError;
+use super::error::ParamError;
 
 /// Longest accepted parameter value, in bytes.
 const MAX_VALUE_BYTES: usize = 4096;
