@@ -1,7 +1,8 @@
 //! The read API under `/api/v1`: logs, exports, stats, exceptions, monitoring views (with the
 //! alert history), tokens and the audit log. Every request is authenticated, rate-limited per
-//! token and audited by [`guard`]; handlers parse parameters, call `store::read` and shape the
-//! answer.
+//! token and audited by [`guard`]; handlers take their typed parameters (`params`), call
+//! `store::read` and shape the answer. Routes and the OpenAPI document come from one
+//! declaration (`routes`).
 
 mod alerts;
 mod audit;

@@ -51,8 +51,16 @@ async fn path_parameters_are_checked_like_query_parameters_and_roles_come_first(
     let admin = app.token("admin", None).await;
     for (path, parameter, reason) in [
         ("/api/v1/logs/abc", "id", "must be an integer"),
-        ("/api/v1/traces/xyz/logs", "trace_id", "must be 32 hex digits"),
-        ("/api/v1/logs?limit=1&limit=2", "limit", "given more than once"),
+        (
+            "/api/v1/traces/xyz/logs",
+            "trace_id",
+            "must be 32 hex digits",
+        ),
+        (
+            "/api/v1/logs?limit=1&limit=2",
+            "limit",
+            "given more than once",
+        ),
         ("/api/v1/audit?limit=0", "limit", "must be from 1 to 1000"),
     ] {
         let response = app.get_as(&admin, path).await;
