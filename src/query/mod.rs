@@ -104,7 +104,20 @@ async fn guard(
         Ok(principal) => principal,
         Err(error) => return ApiError::from(error).into_response(),
     };
-    let mut audit = AuditRecord {
+    let audit = audit_record(&principal, &request);
+    let response = match principal.require(Role::can_read, "read") {
+        Ok(()) => {
+            request.extensions_mut().insert(principal);
+            next.run(request).await
+        }
+        Err(error) => ApiError::from(error).into_response(),
+    };
+    audited(&state.pool, audit, response).await
+}
+
+/// The audit entry of a request, before its answer is known.
+fn audit_record(principal: &Principal, request: &Request) -> AuditRecord {
+    AuditRecord {
         token_id: Some(principal.token_id),
         token_name: Some(principal.name.clone()),
         role: Some(principal.role.as_str().to_string()),
@@ -113,14 +126,12 @@ async fn guard(
         filters: params::audit_filters(request.uri().query()),
         status: 0,
         rows: None,
-    };
-    let response = match principal.require(Role::can_read, "read") {
-        Ok(()) => {
-            request.extensions_mut().insert(principal);
-            next.run(request).await
-        }
-        Err(error) => ApiError::from(error).into_response(),
-    };
+    }
+}
+
+/// Writes the audit entry of `response` and gives the response, or a 5xx when the entry of an
+/// answer already complete cannot be written.
+async fn audited(pool: &PgPool, mut audit: AuditRecord, response: Response) -> Response {
     audit.status = response.status().as_u16();
     let rows = response
         .extensions()
@@ -129,9 +140,10 @@ async fn guard(
     match rows {
         Some(Rows::Streamed(done)) => {
             // The body is still streaming: record the entry when it ends.
+            let pool = pool.clone();
             tokio::spawn(async move {
                 audit.rows = done.await.ok();
-                write_audit(&state.pool, &audit).await;
+                write_audit(&pool, &audit).await;
             });
         }
         counted => {
@@ -140,7 +152,7 @@ async fn guard(
                 _ => None,
             };
             // Fail closed: an answer that cannot be audited is not given.
-            if let Err(error) = crate::store::audit::insert(&state.pool, &audit).await {
+            if let Err(error) = crate::store::audit::insert(pool, &audit).await {
                 return ApiError::database(error).into_response();
             }
         }
