@@ -2,14 +2,13 @@
 //! the webhook receiver, newest first.
 
 use axum::Json;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, ErrorBody};
-use super::logs::{DEFAULT_LIMIT, limit};
-use super::params::{self, Params};
+use super::params::{Limit, Query, Time, bounds};
 use super::{Caller, QueryState, filters, mask, with_rows};
 use crate::auth::Principal;
 use crate::store::read::alerts::{self, AlertFilter, AlertRow};
@@ -25,18 +24,16 @@ pub struct AlertHistory {
 /// `service` label is in its scope; alerts without one are visible to unscoped readers only.
 #[utoipa::path(get, path = "/api/v1/monitoring/alerts/history", tag = "monitoring",
     operation_id = "alert_history",
-    params(AlertHistoryQuery),
+    params(AlertHistoryParams),
     responses((status = 200, body = AlertHistory), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn history(
     State(state): State<QueryState>,
     caller: Caller,
-    RawQuery(query): RawQuery,
+    Query(params): Query<AlertHistoryParams>,
 ) -> Result<Response, ApiError> {
-    let mut params = Params::parse(query.as_deref())?;
-    let filter = alert_filter(&mut params, &caller, Utc::now())?;
-    params.finish()?;
+    let filter = alert_filter(params, &caller, Utc::now())?;
     let mut alerts = alerts::history(&state.pool, &filter).await?;
     if caller.masks_personal_data() {
         alerts.iter_mut().for_each(mask_alert);
@@ -45,33 +42,38 @@ pub async fn history(
     Ok(with_rows(Json(AlertHistory { alerts }), rows))
 }
 
+/// The history's filter: the parameters, checked together and with the caller's scope.
 fn alert_filter(
-    params: &mut Params,
+    params: AlertHistoryParams,
     caller: &Principal,
     now: DateTime<Utc>,
 ) -> Result<AlertFilter, ApiError> {
-    let filter = AlertFilter {
-        from: params.parsed("from", |t| params::instant(t, now))?,
-        to: params.parsed("to", |t| params::instant(t, now))?,
-        alertname: params.one("alertname")?,
-        status: params.parsed("status", status)?,
-        severity: params.one("severity")?,
-        services: filters::services(params, caller)?,
-        limit: params.parsed("limit", limit)?.unwrap_or(DEFAULT_LIMIT),
+    let (from, to) = bounds(params.from, params.to, now)?;
+    Ok(AlertFilter {
+        from,
+        to,
+        alertname: params.alertname,
+        status: params.status.map(|s| s.0),
+        severity: params.severity,
+        services: filters::services(params.service, caller)?,
+        limit: Limit::or_default(params.limit),
         scope: caller.scope(),
-    };
-    if let (Some(from), Some(to)) = (filter.from, filter.to)
-        && from >= to
-    {
-        return Err(ApiError::invalid("from", "must be before `to`"));
-    }
-    Ok(filter)
+    })
 }
 
-fn status(text: &str) -> Result<String, String> {
-    match text {
-        "firing" | "resolved" => Ok(text.to_string()),
-        _ => Err(format!("{text:?} is neither firing nor resolved")),
+/// `firing` or `resolved`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct AlertStatus(String);
+
+impl TryFrom<String> for AlertStatus {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<AlertStatus, String> {
+        match text.as_str() {
+            "firing" | "resolved" => Ok(AlertStatus(text)),
+            _ => Err(format!("{text:?} is neither firing nor resolved")),
+        }
     }
 }
 
@@ -86,31 +88,37 @@ fn mask_alert(alert: &mut AlertRow) {
     }
 }
 
-/// The query parameters of the alert history (for the OpenAPI document).
-#[derive(utoipa::IntoParams)]
+/// The parameters of the alert history.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct AlertHistoryQuery {
+pub struct AlertHistoryParams {
     /// `received_at` at or after: RFC 3339 or relative like `now-1h`.
-    from: Option<String>,
+    #[param(value_type = Option<String>)]
+    from: Option<Time>,
     /// `received_at` before: RFC 3339 or relative like `now`.
-    to: Option<String>,
+    #[param(value_type = Option<String>)]
+    to: Option<Time>,
     /// Exact `alertname` label.
     alertname: Option<String>,
     /// `firing` or `resolved`.
-    status: Option<String>,
+    #[param(value_type = Option<String>)]
+    status: Option<AlertStatus>,
     /// Exact `severity` label.
     severity: Option<String>,
     /// `service` label; repeatable, or comma-separated.
-    service: Option<Vec<String>>,
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    service: Vec<String>,
     /// Rows per answer, 1-1000 (default 100).
-    limit: Option<i64>,
+    #[param(value_type = Option<i64>)]
+    limit: Option<Limit>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::auth::Role;
+    use crate::query::params::{DEFAULT_LIMIT, from_query};
 
     fn filter(query: &str, services: Option<Vec<&str>>) -> Result<AlertFilter, ApiError> {
         let caller = Principal {
@@ -119,10 +127,7 @@ mod tests {
             role: Role::Reader,
             services: services.map(|s| s.into_iter().map(String::from).collect()),
         };
-        let mut params = Params::parse(Some(query)).unwrap();
-        let filter = alert_filter(&mut params, &caller, Utc::now())?;
-        params.finish()?;
-        Ok(filter)
+        alert_filter(from_query(query)?, &caller, Utc::now())
     }
 
     #[test]

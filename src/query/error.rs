@@ -2,6 +2,7 @@
 
 use serde_json::{Value, json};
 
+use super::params::ParamError;
 use crate::auth::AuthError;
 use crate::error::{self, ErrorCode};
 
@@ -72,6 +73,12 @@ impl ApiError {
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
         ApiError::database(error)
+    }
+}
+
+impl From<ParamError> for ApiError {
+    fn from(error: ParamError) -> Self {
+        ApiError::invalid(error.parameter.as_deref().unwrap_or("query"), error.reason)
     }
 }
 

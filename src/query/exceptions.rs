@@ -4,13 +4,15 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::State;
 use axum::response::Response;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, ErrorBody};
-use super::params::{self, Params};
+use super::params::{
+    Bounded, Flag, Integer, Interval, Limit, NonEmpty, Path, Query, Time, bounds, window,
+};
 use super::{Caller, QueryState, filters, mask, with_rows};
 use crate::auth::Principal;
 use crate::store::read::exceptions::{
@@ -18,12 +20,8 @@ use crate::store::read::exceptions::{
     PatternFilter,
 };
 
-/// Groups per answer unless `limit` says otherwise.
-pub const DEFAULT_LIMIT: i64 = 100;
-/// Largest `limit`.
-pub const MAX_LIMIT: i64 = 1000;
-/// Largest `offset`.
-pub const MAX_OFFSET: i64 = 100_000;
+/// Groups skipped: 0 to 100000.
+pub type Offset = Bounded<0, 100_000>;
 /// Occurrences shown with one group.
 const RECENT_OCCURRENCES: i64 = 20;
 /// Longest resolution note, in bytes.
@@ -91,18 +89,16 @@ pub struct Bucket {
 /// Exception groups matching the filters: most recently seen or most frequent first.
 #[utoipa::path(get, path = "/api/v1/exceptions", operation_id = "list_exceptions",
     tag = "exceptions",
-    params(ExceptionQuery),
+    params(ExceptionParams),
     responses((status = 200, body = ExceptionList), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<QueryState>,
     caller: Caller,
-    RawQuery(query): RawQuery,
+    Query(params): Query<ExceptionParams>,
 ) -> Result<Response, ApiError> {
-    let mut params = Params::parse(query.as_deref())?;
-    let filter = group_filter(&mut params, &caller, Utc::now())?;
-    params.finish()?;
+    let filter = group_filter(params, &caller, Utc::now())?;
     let mut exceptions = groups::list(&state.pool, &filter).await?;
     if caller.masks_personal_data() {
         exceptions.iter_mut().for_each(mask_group);
@@ -114,16 +110,16 @@ pub async fn list(
 /// One exception group with its sample stack trace and newest occurrences.
 #[utoipa::path(get, path = "/api/v1/exceptions/{id}", operation_id = "get_exception",
     tag = "exceptions",
-    params(("id" = i64, Path, description = "The group's id")),
+    params(GroupPath),
     responses((status = 200, body = ExceptionDetail), (status = 400, body = ErrorBody),
               (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn by_id(
     State(state): State<QueryState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(GroupPath { id }): Path<GroupPath>,
 ) -> Result<Response, ApiError> {
-    let id = group_id(&id)?;
+    let Integer(id) = id;
     let scope = caller.scope();
     let found = groups::by_id(&state.pool, scope.as_deref(), id)
         .await?
@@ -152,7 +148,7 @@ pub async fn by_id(
 /// reopens it as a regression.
 #[utoipa::path(put, path = "/api/v1/exceptions/{id}/resolve",
     operation_id = "resolve_exception", tag = "exceptions",
-    params(("id" = i64, Path, description = "The group's id")),
+    params(GroupPath),
     request_body(content = Option<Resolution>, description = "Optional notes"),
     responses((status = 200, body = ExceptionGroup), (status = 400, body = ErrorBody),
               (status = 404, body = ErrorBody)),
@@ -160,10 +156,10 @@ pub async fn by_id(
 pub async fn resolve(
     State(state): State<QueryState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(GroupPath { id }): Path<GroupPath>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let id = group_id(&id)?;
+    let Integer(id) = id;
     let resolution = resolution(&body)?;
     let resolved_by = format!("{} (token {})", caller.name, caller.token_id);
     let scope = caller.scope();
@@ -180,27 +176,25 @@ pub async fn resolve(
 /// Occurrences per exception type per time bucket, from the logs (default: the last 24 hours).
 #[utoipa::path(get, path = "/api/v1/exceptions/patterns",
     operation_id = "exception_patterns", tag = "exceptions",
-    params(PatternQuery),
+    params(PatternParams),
     responses((status = 200, body = Patterns), (status = 400, body = ErrorBody),
               (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn patterns(
     State(state): State<QueryState>,
     caller: Caller,
-    RawQuery(query): RawQuery,
+    Query(params): Query<PatternParams>,
 ) -> Result<Response, ApiError> {
-    let mut params = Params::parse(query.as_deref())?;
-    let services = filters::services(&mut params, &caller)?;
-    let (from, to) = params::range(&mut params, Utc::now(), Duration::hours(24))?;
+    let services = filters::services(params.service, &caller)?;
+    let (from, to) = window(params.from, params.to, Utc::now(), Duration::hours(24))?;
     let filter = PatternFilter {
         from,
         to,
-        interval: params::interval(&mut params, from, to)?,
+        interval: Interval::width(params.interval, from, to)?,
         services,
-        exception_type: exception_type(&mut params)?,
+        exception_type: params.exception_type.map(|t| t.0),
         scope: caller.scope(),
     };
-    params.finish()?;
     let counts = groups::patterns(&state.pool, &filter).await?;
     let rows = counts.len();
     let answer = Patterns {
@@ -212,72 +206,43 @@ pub async fn patterns(
     Ok(with_rows(Json(answer), rows))
 }
 
-/// The list filter of the query parameters, with the caller's scope.
+/// The list filter of the parameters, with the caller's scope.
 fn group_filter(
-    params: &mut Params,
+    params: ExceptionParams,
     caller: &Principal,
     now: DateTime<Utc>,
 ) -> Result<GroupFilter, ApiError> {
-    let filter = GroupFilter {
-        services: filters::services(params, caller)?,
-        exception_type: exception_type(params)?,
-        resolved: params.parsed("resolved", boolean)?,
-        regression: params.parsed("regression", boolean)?,
-        from: params.parsed("from", |t| params::instant(t, now))?,
-        to: params.parsed("to", |t| params::instant(t, now))?,
-        order: params.parsed("sort", order)?.unwrap_or_default(),
-        limit: params
-            .parsed("limit", |t| integer(t, 1, MAX_LIMIT))?
-            .unwrap_or(DEFAULT_LIMIT),
-        offset: params
-            .parsed("offset", |t| integer(t, 0, MAX_OFFSET))?
-            .unwrap_or(0),
+    let services = filters::services(params.service, caller)?;
+    let (from, to) = bounds(params.from, params.to, now)?;
+    Ok(GroupFilter {
+        services,
+        exception_type: params.exception_type.map(|t| t.0),
+        resolved: params.resolved.map(|f| f.0),
+        regression: params.regression.map(|f| f.0),
+        from,
+        to,
+        order: params.sort.map(|s| s.0).unwrap_or_default(),
+        limit: Limit::or_default(params.limit),
+        offset: params.offset.map_or(0, Offset::get),
         scope: caller.scope(),
-    };
-    if let (Some(from), Some(to)) = (filter.from, filter.to)
-        && from >= to
-    {
-        return Err(ApiError::invalid("from", "must be before `to`"));
-    }
-    Ok(filter)
-}
-
-/// `type`: an exact exception type.
-fn exception_type(params: &mut Params) -> Result<Option<String>, ApiError> {
-    params.parsed("type", |t| {
-        if t.is_empty() {
-            return Err("must not be empty".to_string());
-        }
-        Ok(t.to_string())
     })
 }
 
-fn boolean(text: &str) -> Result<bool, String> {
-    match text {
-        "true" => Ok(true),
-        "false" => Ok(false),
-        _ => Err("must be true or false".into()),
-    }
-}
+/// `sort`: the order of the group list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Sort(GroupOrder);
 
-fn order(text: &str) -> Result<GroupOrder, String> {
-    match text {
-        "last_seen" => Ok(GroupOrder::LastSeen),
-        "count" => Ok(GroupOrder::Count),
-        _ => Err("must be last_seen or count".into()),
-    }
-}
+impl TryFrom<String> for Sort {
+    type Error = String;
 
-fn integer(text: &str, min: i64, max: i64) -> Result<i64, String> {
-    match text.parse::<i64>() {
-        Ok(n) if (min..=max).contains(&n) => Ok(n),
-        _ => Err(format!("must be an integer from {min} to {max}")),
+    fn try_from(text: String) -> Result<Sort, String> {
+        match text.as_str() {
+            "last_seen" => Ok(Sort(GroupOrder::LastSeen)),
+            "count" => Ok(Sort(GroupOrder::Count)),
+            _ => Err("must be last_seen or count".into()),
+        }
     }
-}
-
-fn group_id(text: &str) -> Result<i64, ApiError> {
-    text.parse()
-        .map_err(|_| ApiError::invalid("id", "must be an integer"))
 }
 
 /// The body of a resolve request: empty, or a JSON object with optional `notes`.
@@ -342,48 +307,71 @@ fn mask_detail(detail: &mut ExceptionDetail) {
     }
 }
 
-/// The query parameters of the group list (for the OpenAPI document).
-#[derive(utoipa::IntoParams)]
+/// The parameters of the group list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct ExceptionQuery {
+pub struct ExceptionParams {
     /// Service name; repeatable, or comma-separated.
-    service: Option<Vec<String>>,
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    service: Vec<String>,
     /// Exact exception type.
-    #[param(rename = "type")]
-    exception_type: Option<String>,
+    #[serde(rename = "type")]
+    #[param(value_type = Option<String>)]
+    exception_type: Option<NonEmpty>,
     /// `true` or `false`.
-    resolved: Option<bool>,
+    #[param(value_type = Option<bool>)]
+    resolved: Option<Flag>,
     /// `true` or `false`: occurred again after being resolved.
-    regression: Option<bool>,
+    #[param(value_type = Option<bool>)]
+    regression: Option<Flag>,
     /// `last_seen` at or after: RFC 3339 or relative like `now-1h`.
-    from: Option<String>,
+    #[param(value_type = Option<String>)]
+    from: Option<Time>,
     /// `last_seen` before: RFC 3339 or relative like `now`.
-    to: Option<String>,
+    #[param(value_type = Option<String>)]
+    to: Option<Time>,
     /// `last_seen` (default) or `count`, descending.
-    sort: Option<String>,
+    #[param(value_type = Option<String>)]
+    sort: Option<Sort>,
     /// Groups per answer, 1-1000 (default 100).
-    limit: Option<i64>,
+    #[param(value_type = Option<i64>)]
+    limit: Option<Limit>,
     /// Groups skipped, 0-100000.
-    offset: Option<i64>,
+    #[param(value_type = Option<i64>)]
+    offset: Option<Offset>,
 }
 
-/// The query parameters of the exception patterns (for the OpenAPI document).
-#[derive(utoipa::IntoParams)]
+/// The parameters of the exception patterns.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct PatternQuery {
+pub struct PatternParams {
     /// Start, inclusive (default: 24 hours before `to`): RFC 3339 or relative like `now-1h`.
-    from: Option<String>,
+    #[param(value_type = Option<String>)]
+    from: Option<Time>,
     /// End, exclusive (default: now).
-    to: Option<String>,
+    #[param(value_type = Option<String>)]
+    to: Option<Time>,
     /// Bucket width like `5m` or `1h`, or `auto` (default: at most 120 buckets).
-    interval: Option<String>,
+    #[param(value_type = Option<String>)]
+    interval: Option<Interval>,
     /// Service name; repeatable, or comma-separated.
-    service: Option<Vec<String>>,
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    service: Vec<String>,
     /// Exact exception type.
-    #[param(rename = "type")]
-    exception_type: Option<String>,
+    #[serde(rename = "type")]
+    #[param(value_type = Option<String>)]
+    exception_type: Option<NonEmpty>,
+}
+
+/// The path of one exception group.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct GroupPath {
+    /// The group's id
+    #[param(value_type = i64)]
+    id: Integer,
 }
 
 #[cfg(test)]

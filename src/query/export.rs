@@ -3,17 +3,18 @@
 //! bounded channel, so memory stays flat however many rows are exported.
 
 use axum::body::{Body, Bytes};
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{SecondsFormat, Utc};
 use futures_util::stream;
+use serde::Deserialize;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::error::{ApiError, ErrorBody};
-use super::logs::LogQuery;
-use super::params::Params;
+use super::filters::LogParams;
+use super::params::Query;
 use super::{Caller, QueryState, Rows, RowsSlot, filters, mask};
 use crate::auth::Principal;
 use crate::store::read::{self, LogRow};
@@ -56,8 +57,20 @@ const CSV_HEADER: [&str; 29] = [
     "last_seen",
 ];
 
+/// The parameters of an export besides its filters.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportParams {
+    #[param(ignore)]
+    filter: LogParams,
+    /// ndjson (default), json, csv or txt
+    #[param(value_type = Option<String>)]
+    format: Option<Format>,
+}
+
 /// An export format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
 enum Format {
     Ndjson,
     Json,
@@ -65,9 +78,11 @@ enum Format {
     Txt,
 }
 
-impl Format {
-    fn parse(text: &str) -> Result<Format, String> {
-        match text {
+impl TryFrom<String> for Format {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Format, String> {
+        match text.as_str() {
             "ndjson" => Ok(Format::Ndjson),
             "json" => Ok(Format::Json),
             "csv" => Ok(Format::Csv),
@@ -75,7 +90,9 @@ impl Format {
             _ => Err(format!("{text:?} is not one of ndjson, json, csv, txt")),
         }
     }
+}
 
+impl Format {
     fn content_type(self) -> &'static str {
         match self {
             Format::Ndjson => "application/x-ndjson",
@@ -88,22 +105,17 @@ impl Format {
 
 /// Streams every matching log, newest first.
 #[utoipa::path(get, path = "/api/v1/logs/export", operation_id = "export_logs", tag = "logs",
-    params(LogQuery, ("format" = Option<String>, Query,
-        description = "ndjson (default), json, csv or txt")),
+    params(LogParams, ExportParams),
     responses((status = 200, description = "The rows, streamed", content_type = "application/x-ndjson"),
               (status = 400, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn export(
     State(state): State<QueryState>,
     caller: Caller,
-    RawQuery(query): RawQuery,
+    Query(params): Query<ExportParams>,
 ) -> Result<Response, ApiError> {
-    let mut params = Params::parse(query.as_deref())?;
-    let filter = filters::log_filter(&mut params, &caller, Utc::now())?;
-    let format = params
-        .parsed("format", Format::parse)?
-        .unwrap_or(Format::Ndjson);
-    params.finish()?;
+    let filter = filters::log_filter(params.filter, &caller, Utc::now())?;
+    let format = params.format.unwrap_or(Format::Ndjson);
     let (rows, received) = mpsc::channel(CHANNEL_ROWS);
     let pool = state.pool.clone();
     let query = tokio::spawn(async move { read::logs::export(&pool, &filter, rows).await });

@@ -1,61 +1,107 @@
-//! The log filter of a request: its query parameters, validated, with the caller's scope.
+//! The log filter of a request: its typed parameters ([`LogParams`]), checked together and
+//! with the caller's scope.
 
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
 
 use super::error::ApiError;
-use super::params::{self, Params};
+use super::params::{Prefixed, SpanId, Time, TraceId, bounds};
 use crate::auth::Principal;
 use crate::model::Level;
 use crate::pipeline::levels;
 use crate::store::read::{LogFilter, StatusFilter};
 
-/// Reads the filter parameters shared by the log list, export and stats endpoints. Requested
-/// services outside the caller's scope are refused (403); without any, the scope applies.
+/// The log filter parameters of the log list, export and stats.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LogParams {
+    /// Start, inclusive: RFC 3339 or relative like `now-1h`.
+    #[param(value_type = Option<String>)]
+    pub from: Option<Time>,
+    /// End, exclusive: RFC 3339 or relative like `now`.
+    #[param(value_type = Option<String>)]
+    pub to: Option<Time>,
+    /// Service name; repeatable, or comma-separated.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    pub service: Vec<String>,
+    /// Level (trace, debug, info, warn, error, fatal); repeatable.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    pub level: Vec<LevelName>,
+    /// This level and above.
+    #[param(value_type = Option<String>)]
+    pub min_level: Option<LevelName>,
+    /// 32 hex digits.
+    #[param(value_type = Option<String>)]
+    pub trace_id: Option<TraceId>,
+    /// 16 hex digits.
+    #[param(value_type = Option<String>)]
+    pub span_id: Option<SpanId>,
+    /// The end user (`enduser.id`, `user.id`, ... at ingest).
+    pub user_id: Option<String>,
+    /// Route template, e.g. `/users/{id}`.
+    pub route: Option<String>,
+    /// A status code (`404`) or class (`5xx`).
+    #[param(value_type = Option<String>)]
+    pub status: Option<Status>,
+    /// Full text: every word must appear in the body or the exception message.
+    #[param(value_type = Option<String>)]
+    pub q: Option<Words>,
+    /// Case-insensitive substring of the body.
+    pub contains: Option<String>,
+    /// `attr.<key>=<value>`: attribute equality, any number of them (key literal or dotted
+    /// path into nested objects; value compared as text).
+    #[serde(rename = "attr.<key>", default)]
+    #[param(value_type = Option<String>)]
+    pub attr: Prefixed,
+}
+
+/// The filter of the log list, export and stats. Requested services outside the caller's scope
+/// are refused (403); without any, the scope applies.
 pub fn log_filter(
-    params: &mut Params,
+    params: LogParams,
     principal: &Principal,
     now: DateTime<Utc>,
 ) -> Result<LogFilter, ApiError> {
-    let filter = LogFilter {
-        services: services(params, principal)?,
-        from: params.parsed("from", |t| params::instant(t, now))?,
-        to: params.parsed("to", |t| params::instant(t, now))?,
-        levels: levels_of(params)?,
-        trace_id: params.parsed("trace_id", |t| hex_id(t, 32))?,
-        span_id: params.parsed("span_id", |t| hex_id(t, 16))?,
-        user_id: params.one("user_id")?,
-        route: params.one("route")?,
-        status: params.parsed("status", status)?,
-        text: params.parsed("q", words)?,
-        contains: params.one("contains")?,
-        attributes: params.prefixed("attr."),
-        scope: principal.scope(),
-    };
-    if let (Some(from), Some(to)) = (filter.from, filter.to)
-        && from >= to
-    {
-        return Err(ApiError::invalid("from", "must be before `to`"));
-    }
-    if let Some((key, _)) = filter.attributes.iter().find(|(key, _)| key.is_empty()) {
+    let services = services(params.service, principal)?;
+    let levels = levels_of(params.level, params.min_level)?;
+    let (from, to) = bounds(params.from, params.to, now)?;
+    let attributes = params.attr.0;
+    if let Some((key, _)) = attributes.iter().find(|(key, _)| key.is_empty()) {
         return Err(ApiError::invalid(
             &format!("attr.{key}"),
             "empty attribute key",
         ));
     }
-    Ok(filter)
+    Ok(LogFilter {
+        services,
+        from,
+        to,
+        levels,
+        trace_id: params.trace_id.map(TraceId::into_string),
+        span_id: params.span_id.map(SpanId::into_string),
+        user_id: params.user_id,
+        route: params.route,
+        status: params.status.map(|s| s.0),
+        text: params.q.map(|q| q.0),
+        contains: params.contains,
+        attributes,
+        scope: principal.scope(),
+    })
 }
 
-/// The filter of a monitoring view: `[from, to)`, the `service` parameter and the caller's
+/// The filter of a monitoring view: `[from, to)`, the requested services and the caller's
 /// scope; requested services outside the scope are refused (403).
 pub fn view_filter(
-    params: &mut Params,
+    services: Vec<String>,
     principal: &Principal,
     (from, to): (DateTime<Utc>, DateTime<Utc>),
 ) -> Result<LogFilter, ApiError> {
     Ok(LogFilter {
         from: Some(from),
         to: Some(to),
-        services: services(params, principal)?,
+        services: self::services(services, principal)?,
         scope: principal.scope(),
         ..LogFilter::default()
     })
@@ -63,8 +109,7 @@ pub fn view_filter(
 
 /// The requested services (`service`, repeatable); one outside the caller's scope is refused
 /// (403).
-pub fn services(params: &mut Params, principal: &Principal) -> Result<Vec<String>, ApiError> {
-    let services = params.all("service");
+pub fn services(services: Vec<String>, principal: &Principal) -> Result<Vec<String>, ApiError> {
     if let Some(outside) = services.iter().find(|s| !principal.may_read_service(s)) {
         return Err(ApiError::forbidden(format!(
             "this token may not read service {outside:?}"
@@ -74,13 +119,9 @@ pub fn services(params: &mut Params, principal: &Principal) -> Result<Vec<String
 }
 
 /// `level` (repeatable) and `min_level` together: the levels both allow.
-fn levels_of(params: &mut Params) -> Result<Vec<Level>, ApiError> {
-    let named = params.all("level");
-    let mut chosen = Vec::new();
-    for name in &named {
-        chosen.push(level(name).map_err(|reason| ApiError::invalid("level", reason))?);
-    }
-    let Some(min) = params.parsed("min_level", level)? else {
+fn levels_of(named: Vec<LevelName>, min: Option<LevelName>) -> Result<Vec<Level>, ApiError> {
+    let mut chosen: Vec<Level> = named.into_iter().map(|l| l.0).collect();
+    let Some(LevelName(min)) = min else {
         return Ok(chosen);
     };
     let at_least: Vec<Level> = Level::ALL.into_iter().filter(|l| *l >= min).collect();
@@ -98,49 +139,67 @@ fn levels_of(params: &mut Params) -> Result<Vec<Level>, ApiError> {
 }
 
 /// A contract level name (or a common alias such as `warning`).
-pub fn level(name: &str) -> Result<Level, String> {
-    levels::from_name(name)
-        .ok_or_else(|| format!("{name:?} is not a level (trace, debug, info, warn, error, fatal)"))
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct LevelName(pub Level);
+
+impl TryFrom<String> for LevelName {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<LevelName, String> {
+        levels::from_name(&name).map(LevelName).ok_or_else(|| {
+            format!("{name:?} is not a level (trace, debug, info, warn, error, fatal)")
+        })
+    }
 }
 
 /// `404` or a class `5xx`.
-fn status(text: &str) -> Result<StatusFilter, String> {
-    let bad = || format!("{text:?} is not a status code (100-599) or class like 5xx");
-    let lower = text.to_ascii_lowercase();
-    if let Some(class) = lower.strip_suffix("xx") {
-        let class: u16 = class.parse().map_err(|_| bad())?;
-        return (1..=5)
-            .contains(&class)
-            .then_some(StatusFilter::Class(class))
-            .ok_or_else(bad);
-    }
-    let code: u16 = text.parse().map_err(|_| bad())?;
-    (100..=599)
-        .contains(&code)
-        .then_some(StatusFilter::Code(code))
-        .ok_or_else(bad)
-}
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Status(pub StatusFilter);
 
-/// A trace or span id: `len` hex digits, returned in lower case as stored.
-fn hex_id(text: &str, len: usize) -> Result<String, String> {
-    let valid = text.len() == len && text.bytes().all(|b| b.is_ascii_hexdigit());
-    valid
-        .then(|| text.to_ascii_lowercase())
-        .ok_or_else(|| format!("must be {len} hex digits"))
+impl TryFrom<String> for Status {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Status, String> {
+        let bad = || format!("{text:?} is not a status code (100-599) or class like 5xx");
+        let lower = text.to_ascii_lowercase();
+        if let Some(class) = lower.strip_suffix("xx") {
+            let class: u16 = class.parse().map_err(|_| bad())?;
+            return (1..=5)
+                .contains(&class)
+                .then_some(Status(StatusFilter::Class(class)))
+                .ok_or_else(bad);
+        }
+        let code: u16 = text.parse().map_err(|_| bad())?;
+        (100..=599)
+            .contains(&code)
+            .then_some(Status(StatusFilter::Code(code)))
+            .ok_or_else(bad)
+    }
 }
 
 /// Full-text input: at least one word.
-fn words(text: &str) -> Result<String, String> {
-    if text.split_whitespace().next().is_none() {
-        return Err("needs at least one word".into());
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Words(pub String);
+
+impl TryFrom<String> for Words {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Words, String> {
+        if text.split_whitespace().next().is_none() {
+            return Err("needs at least one word".into());
+        }
+        Ok(Words(text))
     }
-    Ok(text.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::auth::Role;
+    use crate::query::params::{ParamError, from_query};
 
     fn principal(services: Option<Vec<&str>>) -> Principal {
         Principal {
@@ -152,10 +211,12 @@ mod tests {
     }
 
     fn filter(query: &str, who: &Principal) -> Result<LogFilter, ApiError> {
-        let mut params = Params::parse(Some(query)).unwrap();
-        let filter = log_filter(&mut params, who, Utc::now())?;
-        params.finish()?;
-        Ok(filter)
+        let params: LogParams = from_query(query)?;
+        log_filter(params, who, Utc::now())
+    }
+
+    fn status(text: &str) -> Result<StatusFilter, String> {
+        Status::try_from(text.to_string()).map(|s| s.0)
     }
 
     #[test]
@@ -174,7 +235,8 @@ mod tests {
         let f = filter("level=info&level=error&min_level=warn", &all).unwrap();
         assert_eq!(f.levels, [Level::Error]);
         assert!(filter("level=info&min_level=error", &all).is_err());
-        assert!(filter("level=loud", &all).is_err());
+        let error = filter("level=loud", &all).unwrap_err();
+        assert_eq!(error.details["parameter"], "level");
     }
 
     #[test]
@@ -189,15 +251,13 @@ mod tests {
     fn view_filters_keep_the_range_and_the_scope() {
         let scoped = principal(Some(vec!["a"]));
         let (from, to) = (Utc::now() - chrono::Duration::hours(1), Utc::now());
-        let mut params = Params::parse(Some("service=a")).unwrap();
-        let f = view_filter(&mut params, &scoped, (from, to)).unwrap();
+        let f = view_filter(vec!["a".into()], &scoped, (from, to)).unwrap();
         assert_eq!((f.from, f.to), (Some(from), Some(to)));
         assert_eq!(
             (f.services, f.scope),
             (vec!["a".into()], Some(vec!["a".into()]))
         );
-        let mut params = Params::parse(Some("service=b")).unwrap();
-        let error = view_filter(&mut params, &scoped, (from, to)).unwrap_err();
+        let error = view_filter(vec!["b".into()], &scoped, (from, to)).unwrap_err();
         assert_eq!(error.status(), axum::http::StatusCode::FORBIDDEN);
     }
 
@@ -208,5 +268,24 @@ mod tests {
         assert_eq!(f.trace_id.unwrap(), "ab".repeat(16));
         assert!(filter("trace_id=xyz", &all).is_err());
         assert!(filter("from=now&to=now-1h", &all).is_err());
+    }
+
+    #[test]
+    fn every_filter_parameter_is_read_and_named_in_its_errors() {
+        let all = principal(None);
+        let f = filter(
+            "service=a,b&service=c&attr.user.id=7&q=x%20y&status=5xx",
+            &all,
+        )
+        .unwrap();
+        assert_eq!(f.services, ["a", "b", "c"]);
+        assert_eq!(f.attributes, [("user.id".to_string(), "7".to_string())]);
+        assert_eq!(f.text.as_deref(), Some("x y"));
+        let refused = |query: &str| -> ParamError { from_query::<LogParams>(query).unwrap_err() };
+        assert_eq!(refused("route=a&route=b").reason, "given more than once");
+        assert_eq!(refused("colour=red").reason, "unknown parameter");
+        assert_eq!(refused("q=%20").parameter.as_deref(), Some("q"));
+        let error = filter("attr.=x", &all).unwrap_err();
+        assert_eq!(error.details["parameter"], "attr.");
     }
 }

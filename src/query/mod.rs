@@ -1,7 +1,8 @@
 //! The read API under `/api/v1`: logs, exports, stats, exceptions, monitoring views (with the
 //! alert history), tokens and the audit log. Every request is authenticated, rate-limited per
-//! token and audited by [`guard`]; handlers parse parameters, call `store::read` and shape the
-//! answer.
+//! token and audited by [`guard`]; handlers take their typed parameters (`params`), call
+//! `store::read` and shape the answer. Routes and the OpenAPI document come from one
+//! declaration (`routes`).
 
 mod alerts;
 mod audit;
@@ -12,21 +13,20 @@ mod filters;
 mod logs;
 mod mask;
 mod monitoring;
-mod openapi;
 mod params;
+mod routes;
 mod stats;
 mod tokens;
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, put};
+use axum::routing::get;
 use sqlx::PgPool;
 use tokio::sync::oneshot;
 
-use crate::auth::{Authenticator, Direction, Principal, Role};
+use crate::auth::{Authenticator, Credentials, Direction, Principal, Role};
 use crate::store::audit::AuditRecord;
 
 pub use error::ApiError;
@@ -74,46 +74,28 @@ impl RowsSlot {
     }
 }
 
-/// The read API's routes, every one behind [`guard`].
+/// The read API's routes, every one behind [`guard`], and the OpenAPI document built from
+/// the same declaration.
 pub fn router(state: QueryState) -> Router {
-    Router::new()
-        .route("/api/v1/logs", get(logs::list))
-        .route("/api/v1/logs/export", get(export::export))
-        .route("/api/v1/logs/stats", get(stats::stats))
-        .route("/api/v1/logs/{id}", get(logs::by_id))
-        .route("/api/v1/traces/{trace_id}/logs", get(logs::trace))
-        .route(
-            "/api/v1/monitoring/slow-requests",
-            get(monitoring::slow_requests),
-        )
-        .route(
-            "/api/v1/monitoring/slow-queries",
-            get(monitoring::slow_queries),
-        )
-        .route(
-            "/api/v1/monitoring/error-rates",
-            get(monitoring::error_rates),
-        )
-        .route("/api/v1/monitoring/alerts/history", get(alerts::history))
-        .route("/api/v1/exceptions", get(exceptions::list))
-        .route("/api/v1/exceptions/patterns", get(exceptions::patterns))
-        .route("/api/v1/exceptions/{id}", get(exceptions::by_id))
-        .route("/api/v1/exceptions/{id}/resolve", put(exceptions::resolve))
-        .route("/api/v1/audit", get(audit::list))
-        .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
-        .route("/api/v1/tokens/{id}", delete(tokens::revoke))
+    let (routes, spec) = routes::declared().split_for_parts();
+    routes
         .route_layer(middleware::from_fn_with_state(state.clone(), guard))
         .with_state(state)
-        .route("/api/v1/openapi.json", get(openapi::document))
+        .route(
+            "/api/v1/openapi.json",
+            get(move || routes::document(spec.clone())),
+        )
 }
 
 /// Authenticates (401), checks that the role may read (403), rate-limits (429), runs the
 /// handler with the [`Principal`] in the request's extensions, then writes the audit row.
-async fn guard(State(state): State<QueryState>, mut request: Request, next: Next) -> Response {
-    let authorization = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok());
+async fn guard(
+    State(state): State<QueryState>,
+    credentials: Credentials,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let authorization = credentials.authorization();
     let principal = match state
         .auth
         .authenticate(authorization, Direction::Read)
@@ -122,18 +104,7 @@ async fn guard(State(state): State<QueryState>, mut request: Request, next: Next
         Ok(principal) => principal,
         Err(error) => return ApiError::from(error).into_response(),
     };
-    let mut audit = AuditRecord {
-        token_id: Some(principal.token_id),
-        token_name: Some(principal.name.clone()),
-        role: Some(principal.role.as_str().to_string()),
-        method: request.method().to_string(),
-        endpoint: request.uri().path().to_string(),
-        filters: params::Params::parse(request.uri().query())
-            .map(|p| p.to_json())
-            .unwrap_or_default(),
-        status: 0,
-        rows: None,
-    };
+    let audit = audit_record(&principal, &request);
     let response = match principal.require(Role::can_read, "read") {
         Ok(()) => {
             request.extensions_mut().insert(principal);
@@ -141,6 +112,26 @@ async fn guard(State(state): State<QueryState>, mut request: Request, next: Next
         }
         Err(error) => ApiError::from(error).into_response(),
     };
+    audited(&state.pool, audit, response).await
+}
+
+/// The audit entry of a request, before its answer is known.
+fn audit_record(principal: &Principal, request: &Request) -> AuditRecord {
+    AuditRecord {
+        token_id: Some(principal.token_id),
+        token_name: Some(principal.name.clone()),
+        role: Some(principal.role.as_str().to_string()),
+        method: request.method().to_string(),
+        endpoint: request.uri().path().to_string(),
+        filters: params::audit_filters(request.uri().query()),
+        status: 0,
+        rows: None,
+    }
+}
+
+/// Writes the audit entry of `response` and gives the response, or a 5xx when the entry of an
+/// answer already complete cannot be written.
+async fn audited(pool: &PgPool, mut audit: AuditRecord, response: Response) -> Response {
     audit.status = response.status().as_u16();
     let rows = response
         .extensions()
@@ -149,9 +140,10 @@ async fn guard(State(state): State<QueryState>, mut request: Request, next: Next
     match rows {
         Some(Rows::Streamed(done)) => {
             // The body is still streaming: record the entry when it ends.
+            let pool = pool.clone();
             tokio::spawn(async move {
                 audit.rows = done.await.ok();
-                write_audit(&state.pool, &audit).await;
+                write_audit(&pool, &audit).await;
             });
         }
         counted => {
@@ -160,7 +152,7 @@ async fn guard(State(state): State<QueryState>, mut request: Request, next: Next
                 _ => None,
             };
             // Fail closed: an answer that cannot be audited is not given.
-            if let Err(error) = crate::store::audit::insert(&state.pool, &audit).await {
+            if let Err(error) = crate::store::audit::insert(pool, &audit).await {
                 return ApiError::database(error).into_response();
             }
         }

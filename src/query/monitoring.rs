@@ -2,16 +2,14 @@
 //! request and query columns the pipeline derived, within `[from, to)` (default: the last hour).
 
 use axum::Json;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::response::Response;
 use chrono::{Duration, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, ErrorBody};
-use super::logs::{DEFAULT_LIMIT, limit};
-use super::params::{self, Params};
+use super::params::{Limit, Query, Time, window};
 use super::{Caller, QueryState, filters, mask, with_rows};
-use crate::store::read::LogFilter;
 use crate::store::read::monitoring::{self, RouteErrors, SlowQuery, SlowRequest};
 
 /// Requests at least as slow as the threshold.
@@ -37,30 +35,87 @@ pub struct ErrorRates {
     pub routes: Vec<RouteErrors>,
 }
 
+/// The parameters of the slow-request view.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SlowRequestParams {
+    /// Default `metrics.slow_request_seconds` in milliseconds
+    #[param(value_type = Option<f64>)]
+    threshold_ms: Option<Milliseconds>,
+    /// Default now-1h
+    #[param(value_type = Option<String>)]
+    from: Option<Time>,
+    /// Default now
+    #[param(value_type = Option<String>)]
+    to: Option<Time>,
+    /// Repeatable
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    service: Vec<String>,
+    /// Route template
+    route: Option<String>,
+    /// 1-1000 (default 100)
+    #[param(value_type = Option<i64>)]
+    limit: Option<Limit>,
+}
+
+/// The parameters of the slow-query view.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SlowQueryParams {
+    /// Default `metrics.slow_query_seconds` in milliseconds
+    #[param(value_type = Option<f64>)]
+    threshold_ms: Option<Milliseconds>,
+    /// Default now-1h
+    #[param(value_type = Option<String>)]
+    from: Option<Time>,
+    /// Default now
+    #[param(value_type = Option<String>)]
+    to: Option<Time>,
+    /// Repeatable
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    service: Vec<String>,
+    /// Groups, 1-1000 (default 100)
+    #[param(value_type = Option<i64>)]
+    limit: Option<Limit>,
+}
+
+/// The parameters of the error-rate view.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ErrorRateParams {
+    /// Default now-1h
+    #[param(value_type = Option<String>)]
+    from: Option<Time>,
+    /// Default now
+    #[param(value_type = Option<String>)]
+    to: Option<Time>,
+    /// Repeatable
+    #[serde(default)]
+    #[param(value_type = Option<Vec<String>>)]
+    service: Vec<String>,
+    /// Leave out routes with fewer requests (default 1)
+    #[param(value_type = Option<i64>)]
+    min_requests: Option<AtLeastOne>,
+}
+
 /// Requests taking at least `threshold_ms`, slowest first.
 #[utoipa::path(get, path = "/api/v1/monitoring/slow-requests", tag = "monitoring",
-    params(
-        ("threshold_ms" = Option<f64>, Query,
-            description = "Default `metrics.slow_request_seconds` in milliseconds"),
-        ("from" = Option<String>, Query, description = "Default now-1h"),
-        ("to" = Option<String>, Query, description = "Default now"),
-        ("service" = Option<Vec<String>>, Query, description = "Repeatable"),
-        ("route" = Option<String>, Query, description = "Route template"),
-        ("limit" = Option<i64>, Query, description = "1-1000 (default 100)")),
+    params(SlowRequestParams),
     responses((status = 200, body = SlowRequests), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn slow_requests(
     State(state): State<QueryState>,
     caller: Caller,
-    RawQuery(query): RawQuery,
+    Query(params): Query<SlowRequestParams>,
 ) -> Result<Response, ApiError> {
-    let mut params = Params::parse(query.as_deref())?;
-    let mut filter = view_filter(&mut params, &caller)?;
-    filter.route = params.one("route")?;
-    let threshold_ms = threshold(&mut params, state.slow_request_ms)?;
-    let limit = params.parsed("limit", limit)?.unwrap_or(DEFAULT_LIMIT);
-    params.finish()?;
+    let range = window(params.from, params.to, Utc::now(), Duration::hours(1))?;
+    let mut filter = filters::view_filter(params.service, &caller, range)?;
+    filter.route = params.route;
+    let threshold_ms = threshold(params.threshold_ms, state.slow_request_ms);
+    let limit = Limit::or_default(params.limit);
     let mut requests = monitoring::slow_requests(&state.pool, &filter, threshold_ms, limit).await?;
     if caller.masks_personal_data() {
         requests.iter_mut().for_each(|r| mask_option(&mut r.route));
@@ -75,26 +130,19 @@ pub async fn slow_requests(
 
 /// Queries taking at least `threshold_ms`, grouped by database system and fingerprint.
 #[utoipa::path(get, path = "/api/v1/monitoring/slow-queries", tag = "monitoring",
-    params(
-        ("threshold_ms" = Option<f64>, Query,
-            description = "Default `metrics.slow_query_seconds` in milliseconds"),
-        ("from" = Option<String>, Query, description = "Default now-1h"),
-        ("to" = Option<String>, Query, description = "Default now"),
-        ("service" = Option<Vec<String>>, Query, description = "Repeatable"),
-        ("limit" = Option<i64>, Query, description = "Groups, 1-1000 (default 100)")),
+    params(SlowQueryParams),
     responses((status = 200, body = SlowQueries), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn slow_queries(
     State(state): State<QueryState>,
     caller: Caller,
-    RawQuery(query): RawQuery,
+    Query(params): Query<SlowQueryParams>,
 ) -> Result<Response, ApiError> {
-    let mut params = Params::parse(query.as_deref())?;
-    let filter = view_filter(&mut params, &caller)?;
-    let threshold_ms = threshold(&mut params, state.slow_query_ms)?;
-    let limit = params.parsed("limit", limit)?.unwrap_or(DEFAULT_LIMIT);
-    params.finish()?;
+    let range = window(params.from, params.to, Utc::now(), Duration::hours(1))?;
+    let filter = filters::view_filter(params.service, &caller, range)?;
+    let threshold_ms = threshold(params.threshold_ms, state.slow_query_ms);
+    let limit = Limit::or_default(params.limit);
     let mut queries = monitoring::slow_queries(&state.pool, &filter, threshold_ms, limit).await?;
     if caller.masks_personal_data() {
         queries
@@ -111,24 +159,18 @@ pub async fn slow_queries(
 
 /// Requests and 5xx answers per service and route, among records with an HTTP status.
 #[utoipa::path(get, path = "/api/v1/monitoring/error-rates", tag = "monitoring",
-    params(
-        ("from" = Option<String>, Query, description = "Default now-1h"),
-        ("to" = Option<String>, Query, description = "Default now"),
-        ("service" = Option<Vec<String>>, Query, description = "Repeatable"),
-        ("min_requests" = Option<i64>, Query,
-            description = "Leave out routes with fewer requests (default 1)")),
+    params(ErrorRateParams),
     responses((status = 200, body = ErrorRates), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn error_rates(
     State(state): State<QueryState>,
     caller: Caller,
-    RawQuery(query): RawQuery,
+    Query(params): Query<ErrorRateParams>,
 ) -> Result<Response, ApiError> {
-    let mut params = Params::parse(query.as_deref())?;
-    let filter = view_filter(&mut params, &caller)?;
-    let min_requests = params.parsed("min_requests", at_least_one)?.unwrap_or(1);
-    params.finish()?;
+    let range = window(params.from, params.to, Utc::now(), Duration::hours(1))?;
+    let filter = filters::view_filter(params.service, &caller, range)?;
+    let min_requests = params.min_requests.map_or(1, |n| n.0);
     let mut routes = monitoring::error_rates(&state.pool, &filter, min_requests).await?;
     if caller.masks_personal_data() {
         routes.iter_mut().for_each(|r| mask_option(&mut r.route));
@@ -137,32 +179,40 @@ pub async fn error_rates(
     Ok(with_rows(Json(ErrorRates { routes }), rows))
 }
 
-/// `from`, `to` (default: the last hour) and `service`, within the caller's scope.
-fn view_filter(params: &mut Params, caller: &Caller) -> Result<LogFilter, ApiError> {
-    let range = params::range(params, Utc::now(), Duration::hours(1))?;
-    filters::view_filter(params, caller, range)
-}
-
-/// `threshold_ms`, else `default`.
-fn threshold(params: &mut Params, default: f64) -> Result<f64, ApiError> {
-    Ok(params
-        .parsed("threshold_ms", milliseconds)?
-        .unwrap_or(default))
+/// `threshold_ms` as given, else `default`.
+fn threshold(given: Option<Milliseconds>, default: f64) -> f64 {
+    given.map_or(default, |ms| ms.0)
 }
 
 /// A finite, non-negative number of milliseconds.
-fn milliseconds(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(ms) if ms.is_finite() && ms >= 0.0 => Ok(ms),
-        _ => Err(format!("{text:?} is not a number of milliseconds >= 0")),
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Milliseconds(f64);
+
+impl TryFrom<String> for Milliseconds {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Milliseconds, String> {
+        match text.parse::<f64>() {
+            Ok(ms) if ms.is_finite() && ms >= 0.0 => Ok(Milliseconds(ms)),
+            _ => Err(format!("{text:?} is not a number of milliseconds >= 0")),
+        }
     }
 }
 
 /// A positive integer.
-fn at_least_one(text: &str) -> Result<i64, String> {
-    match text.parse::<i64>() {
-        Ok(n) if n >= 1 => Ok(n),
-        _ => Err(format!("{text:?} is not an integer >= 1")),
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct AtLeastOne(i64);
+
+impl TryFrom<String> for AtLeastOne {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<AtLeastOne, String> {
+        match text.parse::<i64>() {
+            Ok(n) if n >= 1 => Ok(AtLeastOne(n)),
+            _ => Err(format!("{text:?} is not an integer >= 1")),
+        }
     }
 }
 
@@ -175,6 +225,15 @@ fn mask_option(text: &mut Option<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::query::params::from_query;
+
+    fn milliseconds(text: &str) -> Result<f64, String> {
+        Milliseconds::try_from(text.to_string()).map(|m| m.0)
+    }
+
+    fn at_least_one(text: &str) -> Result<i64, String> {
+        AtLeastOne::try_from(text.to_string()).map(|n| n.0)
+    }
 
     #[test]
     fn thresholds_are_non_negative_milliseconds() {
@@ -193,12 +252,11 @@ mod tests {
 
     #[test]
     fn thresholds_default_to_the_configured_value() {
-        let mut params = Params::parse(Some("threshold_ms=5")).unwrap();
-        assert_eq!(threshold(&mut params, 1000.0).unwrap(), 5.0);
-        let mut params = Params::parse(Some("")).unwrap();
-        assert_eq!(threshold(&mut params, 1000.0).unwrap(), 1000.0);
-        let mut params = Params::parse(Some("threshold_ms=x")).unwrap();
-        let error = threshold(&mut params, 1000.0).unwrap_err();
-        assert_eq!(error.details["parameter"], "threshold_ms");
+        let params: SlowQueryParams = from_query("threshold_ms=5").unwrap();
+        assert_eq!(threshold(params.threshold_ms, 1000.0), 5.0);
+        let params: SlowQueryParams = from_query("").unwrap();
+        assert_eq!(threshold(params.threshold_ms, 1000.0), 1000.0);
+        let error = from_query::<SlowQueryParams>("threshold_ms=x").unwrap_err();
+        assert_eq!(error.parameter.as_deref(), Some("threshold_ms"));
     }
 }

@@ -4,19 +4,30 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::response::Response;
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, ErrorBody};
-use super::logs::LogQuery;
-use super::params::{self, Params};
-use super::{Caller, QueryState, filters, mask, with_rows};
+use super::filters::{self, LogParams};
+use super::params::{Interval, Query, window};
+use super::{Caller, QueryState, mask, with_rows};
 use crate::store::read::stats::{self, ERROR_LEVELS, ErrorGroup, LevelCount, ServiceCount};
 
 /// Entries of `top_services` and of `top_errors`, at most.
 pub const TOP: i64 = 10;
+
+/// The parameters of the stats besides their filters.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatsParams {
+    #[param(ignore)]
+    filter: LogParams,
+    /// Bucket width like 1m or 1h, or `auto` (default): at most 120 buckets
+    #[param(value_type = Option<String>)]
+    interval: Option<Interval>,
+}
 
 /// Log statistics over `[from, to)`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -50,22 +61,24 @@ pub struct Bucket {
 
 /// Counts per time bucket and level, top services and top errors.
 #[utoipa::path(get, path = "/api/v1/logs/stats", tag = "logs",
-    params(LogQuery, ("interval" = Option<String>, Query,
-        description = "Bucket width like 1m or 1h, or `auto` (default): at most 120 buckets")),
+    params(LogParams, StatsParams),
     responses((status = 200, body = Stats), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn stats(
     State(state): State<QueryState>,
     caller: Caller,
-    RawQuery(query): RawQuery,
+    Query(params): Query<StatsParams>,
 ) -> Result<Response, ApiError> {
     let now = Utc::now();
-    let mut params = Params::parse(query.as_deref())?;
-    let (from, to) = params::range(&mut params, now, Duration::hours(1))?;
-    let mut filter = filters::log_filter(&mut params, &caller, now)?;
-    let width = params::interval(&mut params, from, to)?;
-    params.finish()?;
+    let (from, to) = window(
+        params.filter.from,
+        params.filter.to,
+        now,
+        Duration::hours(1),
+    )?;
+    let mut filter = filters::log_filter(params.filter, &caller, now)?;
+    let width = Interval::width(params.interval, from, to)?;
     (filter.from, filter.to) = (Some(from), Some(to));
     let pool = &state.pool;
     let (counts, top_services, mut top_errors) = tokio::try_join!(

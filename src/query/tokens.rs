@@ -2,13 +2,14 @@
 //! CLI (`logbridge tokens ...`) does the same through [`create_token`].
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
 use super::error::{ApiError, ErrorBody};
+use super::params::{Integer, Path};
 use super::{Caller, QueryState, with_rows};
 use crate::auth::{Role, token};
 use crate::store::tokens::{self, TokenRow};
@@ -21,6 +22,15 @@ pub struct NewToken {
     /// Services a reader or support token may read; all when absent.
     pub services: Option<Vec<String>>,
     pub name: Option<String>,
+}
+
+/// The path of one token.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct TokenPath {
+    /// The token's id
+    #[param(value_type = i64)]
+    id: Integer,
 }
 
 /// A created token: the secret is shown here once and never again.
@@ -89,18 +99,20 @@ pub async fn list(State(state): State<QueryState>, caller: Caller) -> Result<Res
 
 /// Revokes a token at once (admin).
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", operation_id = "revoke_token", tag = "tokens",
-    params(("id" = i64, Path, description = "The token's id")),
+    params(TokenPath),
     responses((status = 204), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn revoke(
     State(state): State<QueryState>,
     caller: Caller,
-    Path(id): Path<String>,
+    path: Result<Path<TokenPath>, Response>,
 ) -> Result<Response, ApiError> {
+    // The role first: a non-admin learns nothing about the path.
     caller.require(Role::is_admin, "manage tokens")?;
-    let id: i64 = id
-        .parse()
-        .map_err(|_| ApiError::invalid("id", "must be an integer"))?;
+    let Integer(id) = match path {
+        Ok(Path(TokenPath { id })) => id,
+        Err(refused) => return Ok(refused),
+    };
     if !tokens::revoke(&state.pool, id).await? {
         return Err(ApiError::not_found("live token"));
     }

@@ -43,3 +43,44 @@ async fn listing_needs_a_token_and_returns_newest_first() {
         .await;
     assert_eq!(next["logs"][0]["body"], "m2");
 }
+
+#[tokio::test]
+async fn path_parameters_are_checked_like_query_parameters_and_roles_come_first() {
+    let app = spawn_app().await;
+    let reader = app.token("reader", None).await;
+    let admin = app.token("admin", None).await;
+    for (path, parameter, reason) in [
+        ("/api/v1/logs/abc", "id", "must be an integer"),
+        (
+            "/api/v1/traces/xyz/logs",
+            "trace_id",
+            "must be 32 hex digits",
+        ),
+        (
+            "/api/v1/logs?limit=1&limit=2",
+            "limit",
+            "given more than once",
+        ),
+        ("/api/v1/audit?limit=0", "limit", "must be from 1 to 1000"),
+    ] {
+        let response = app.get_as(&admin, path).await;
+        assert_eq!(response.status(), 400, "{path}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "invalid_parameter", "{path}");
+        assert_eq!(body["error"]["details"]["parameter"], parameter, "{path}");
+        assert_eq!(body["error"]["details"]["reason"], reason, "{path}");
+        let message = format!("invalid parameter {parameter:?}: {reason}");
+        assert_eq!(body["error"]["message"], message.as_str(), "{path}");
+    }
+    // A reader is refused the admin endpoints before its parameters are looked at.
+    let audit = app.get_as(&reader, "/api/v1/audit?limit=0").await;
+    assert_eq!(audit.status(), 403);
+    let revoke = |token: String| {
+        app.client
+            .delete(format!("{}/api/v1/tokens/abc", app.http))
+            .bearer_auth(token)
+            .send()
+    };
+    assert_eq!(revoke(reader.clone()).await.unwrap().status(), 403);
+    assert_eq!(revoke(admin.clone()).await.unwrap().status(), 400);
+}

@@ -57,12 +57,15 @@ pub struct AlertFilter {
 }
 
 /// The rows matching the filter, newest first.
+#[tracing::instrument(name = "read.alerts.history", skip_all,
+    fields(services = filter.services.len(), scoped = filter.scope.is_some(),
+        status = ?filter.status, limit = filter.limit, rows = tracing::field::Empty))]
 pub async fn history(pool: &PgPool, filter: &AlertFilter) -> sqlx::Result<Vec<AlertRow>> {
     let mut sql = QueryBuilder::new(format!("SELECT {COLUMNS} FROM alert_history WHERE true"));
     push_filter(&mut sql, filter);
     sql.push(" ORDER BY received_at DESC, id DESC LIMIT ")
         .push_bind(filter.limit);
-    sql.build_query_as().fetch_all(pool).await
+    super::counted(sql.build_query_as().fetch_all(pool).await)
 }
 
 fn push_filter(sql: &mut QueryBuilder<Postgres>, filter: &AlertFilter) {

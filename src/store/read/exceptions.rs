@@ -108,6 +108,10 @@ pub struct PatternCount {
 }
 
 /// The groups matching the filter, in its order.
+#[tracing::instrument(name = "read.exceptions.list", skip_all,
+    fields(services = filter.services.len(), scoped = filter.scope.is_some(),
+        typed = filter.exception_type.is_some(), order = ?filter.order, limit = filter.limit,
+        offset = filter.offset, rows = tracing::field::Empty))]
 pub async fn list(pool: &PgPool, filter: &GroupFilter) -> sqlx::Result<Vec<ExceptionGroup>> {
     let mut sql = QueryBuilder::new(format!(
         "SELECT {GROUP_COLUMNS} FROM exception_groups WHERE true"
@@ -132,10 +136,12 @@ pub async fn list(pool: &PgPool, filter: &GroupFilter) -> sqlx::Result<Vec<Excep
     });
     sql.push(" LIMIT ").push_bind(filter.limit);
     sql.push(" OFFSET ").push_bind(filter.offset);
-    sql.build_query_as().fetch_all(pool).await
+    super::counted(sql.build_query_as().fetch_all(pool).await)
 }
 
 /// One group with its sample stack trace, if it exists within `scope`.
+#[tracing::instrument(name = "read.exceptions.by_id", skip_all,
+    fields(id = id, scoped = scope.is_some(), rows = tracing::field::Empty))]
 pub async fn by_id(
     pool: &PgPool,
     scope: Option<&[String]>,
@@ -146,10 +152,12 @@ pub async fn by_id(
     ));
     sql.push_bind(id);
     push_services(&mut sql, scope, &[]);
-    sql.build_query_as().fetch_optional(pool).await
+    super::found(sql.build_query_as().fetch_optional(pool).await)
 }
 
 /// The `limit` newest logs of a group, within `scope`.
+#[tracing::instrument(name = "read.exceptions.recent_occurrences", skip_all,
+    fields(scoped = scope.is_some(), limit = limit, rows = tracing::field::Empty))]
 pub async fn recent_occurrences(
     pool: &PgPool,
     scope: Option<&[String]>,
@@ -163,11 +171,13 @@ pub async fn recent_occurrences(
     push_services(&mut sql, scope, &[]);
     sql.push(" ORDER BY ts DESC, id DESC LIMIT ")
         .push_bind(limit);
-    sql.build_query_as().fetch_all(pool).await
+    super::counted(sql.build_query_as().fetch_all(pool).await)
 }
 
 /// Marks a group within `scope` resolved now by `resolved_by` and clears its regression flag;
 /// the group as it is then, or `None` when there is no such group.
+#[tracing::instrument(name = "read.exceptions.resolve", skip_all,
+    fields(id = id, scoped = scope.is_some(), rows = tracing::field::Empty))]
 pub async fn resolve(
     pool: &PgPool,
     scope: Option<&[String]>,
@@ -185,12 +195,16 @@ pub async fn resolve(
     sql.push(" WHERE id = ").push_bind(id);
     push_services(&mut sql, scope, &[]);
     sql.push(format_args!(" RETURNING {GROUP_COLUMNS}"));
-    sql.build_query_as().fetch_optional(pool).await
+    super::found(sql.build_query_as().fetch_optional(pool).await)
 }
 
 /// Occurrences per exception type and bucket (empty buckets left out), for the
 /// [`PATTERN_TYPES`] types with most occurrences: by total descending, then bucket start.
 /// Buckets are aligned on multiples of the interval since the Unix epoch.
+#[tracing::instrument(name = "read.exceptions.patterns", skip_all,
+    fields(services = filter.services.len(), scoped = filter.scope.is_some(),
+        typed = filter.exception_type.is_some(), interval_seconds = filter.interval.num_seconds(),
+        rows = tracing::field::Empty))]
 pub async fn patterns(pool: &PgPool, filter: &PatternFilter) -> sqlx::Result<Vec<PatternCount>> {
     let mut sql = QueryBuilder::new(
         "WITH counted AS (SELECT exception_type, \
@@ -212,7 +226,7 @@ pub async fn patterns(pool: &PgPool, filter: &PatternFilter) -> sqlx::Result<Vec
         ") SELECT c.exception_type, c.start, c.count FROM counted c JOIN top t \
          USING (exception_type) ORDER BY t.total DESC, c.exception_type, c.start",
     );
-    sql.build_query_as().fetch_all(pool).await
+    super::counted(sql.build_query_as().fetch_all(pool).await)
 }
 
 /// The caller's scope, then the requested services, on column `service`.

@@ -53,6 +53,38 @@ pub const TEXT_VECTOR: &str =
     "to_tsvector('simple'::regconfig, body || ' ' || coalesce(exception_message, ''))";
 
 impl LogFilter {
+    /// Which conditions the filter sets, never their values, for spans: `from,to,services=2`.
+    pub fn shape(&self) -> String {
+        let set = [
+            ("from", self.from.is_some()),
+            ("to", self.to.is_some()),
+            ("trace_id", self.trace_id.is_some()),
+            ("span_id", self.span_id.is_some()),
+            ("user_id", self.user_id.is_some()),
+            ("route", self.route.is_some()),
+            ("status", self.status.is_some()),
+            ("text", self.text.is_some()),
+            ("contains", self.contains.is_some()),
+        ];
+        let mut parts: Vec<String> = set
+            .into_iter()
+            .filter(|(_, on)| *on)
+            .map(|(name, _)| name.to_string())
+            .collect();
+        let scope = self.scope.as_ref().map_or(0, Vec::len);
+        for (name, n) in [
+            ("services", self.services.len()),
+            ("levels", self.levels.len()),
+            ("attributes", self.attributes.len()),
+            ("scope", scope),
+        ] {
+            if n > 0 {
+                parts.push(format!("{name}={n}"));
+            }
+        }
+        parts.join(",")
+    }
+
     /// Appends ` WHERE ...` (always: at least `true`) with every condition of the filter.
     pub fn push_where(&self, sql: &mut QueryBuilder<Postgres>) {
         sql.push(" WHERE true");
@@ -145,6 +177,20 @@ pub fn like_pattern(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_shape_names_conditions_and_never_their_values() {
+        let filter = LogFilter {
+            from: Some(Utc::now()),
+            services: vec!["secret-service".into(), "b".into()],
+            text: Some("alice@example.com".into()),
+            attributes: vec![("user.id".into(), "42".into())],
+            scope: Some(vec!["a".into()]),
+            ..LogFilter::default()
+        };
+        assert_eq!(filter.shape(), "from,text,services=2,attributes=1,scope=1");
+        assert_eq!(LogFilter::default().shape(), "");
+    }
 
     #[test]
     fn like_patterns_escape_wildcards() {

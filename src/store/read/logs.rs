@@ -77,6 +77,9 @@ impl LogRow {
 
 /// Up to `limit` rows matching the filter, newest first, after `after` when given. Keyset
 /// paging: rows inserted meanwhile never shift a page, so each row is returned at most once.
+#[tracing::instrument(name = "read.logs.page", skip_all,
+    fields(filter = %filter.shape(), after = after.is_some(), limit = limit,
+        rows = tracing::field::Empty))]
 pub async fn page(
     pool: &PgPool,
     filter: &LogFilter,
@@ -92,27 +95,33 @@ pub async fn page(
     }
     sql.push(" ORDER BY ts DESC, id DESC LIMIT ")
         .push_bind(limit);
-    sql.build_query_as().fetch_all(pool).await
+    super::counted(sql.build_query_as().fetch_all(pool).await)
 }
 
 /// One record by id, if it exists within the filter's scope.
+#[tracing::instrument(name = "read.logs.by_id", skip_all,
+    fields(filter = %filter.shape(), id = id, rows = tracing::field::Empty))]
 pub async fn by_id(pool: &PgPool, filter: &LogFilter, id: i64) -> sqlx::Result<Option<LogRow>> {
     let mut sql = select(filter);
     sql.push(" AND id = ").push_bind(id);
-    sql.build_query_as().fetch_optional(pool).await
+    super::found(sql.build_query_as().fetch_optional(pool).await)
 }
 
 /// Every record of a trace within the filter's scope, oldest first.
+#[tracing::instrument(name = "read.logs.trace", skip_all,
+    fields(filter = %filter.shape(), rows = tracing::field::Empty))]
 pub async fn trace(pool: &PgPool, filter: &LogFilter, trace_id: &str) -> sqlx::Result<Vec<LogRow>> {
     let mut sql = select(filter);
     sql.push(" AND trace_id = ").push_bind(trace_id.to_string());
     sql.push(" ORDER BY ts, id");
-    sql.build_query_as().fetch_all(pool).await
+    super::counted(sql.build_query_as().fetch_all(pool).await)
 }
 
 /// Streams every matching row, newest first, into `rows` until the receiver goes away; the
 /// channel's bound keeps memory flat. Exports may outlast the read statement timeout.
 /// Returns the number of rows sent.
+#[tracing::instrument(name = "read.logs.export", skip_all,
+    fields(filter = %filter.shape(), rows = tracing::field::Empty))]
 pub async fn export(
     pool: &PgPool,
     filter: &LogFilter,
@@ -132,6 +141,7 @@ pub async fn export(
         }
         sent += 1;
     }
+    tracing::Span::current().record("rows", sent);
     Ok(sent)
 }
 

@@ -17,6 +17,22 @@ use crate::config::Config;
 pub use filter::{LogFilter, StatusFilter};
 pub use logs::{LogRow, Position};
 
+/// Records a read's row count as the `rows` field of the current span (the read's own).
+fn counted<T>(rows: sqlx::Result<Vec<T>>) -> sqlx::Result<Vec<T>> {
+    if let Ok(rows) = &rows {
+        tracing::Span::current().record("rows", rows.len());
+    }
+    rows
+}
+
+/// Records whether a one-row read found its row, as `rows` (0 or 1) of the current span.
+fn found<T>(row: sqlx::Result<Option<T>>) -> sqlx::Result<Option<T>> {
+    if let Ok(row) = &row {
+        tracing::Span::current().record("rows", usize::from(row.is_some()));
+    }
+    row
+}
+
 /// The read pool: separate from the writers' pool so that slow reads cannot starve ingest,
 /// and with a statement timeout on every connection.
 pub fn pool(config: &Config) -> anyhow::Result<PgPool> {

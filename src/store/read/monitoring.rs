@@ -61,6 +61,9 @@ pub struct RouteErrors {
 }
 
 /// Up to `limit` requests taking at least `threshold_ms`, slowest first.
+#[tracing::instrument(name = "read.monitoring.slow_requests", skip_all,
+    fields(filter = %filter.shape(), threshold_ms = threshold_ms, limit = limit,
+        rows = tracing::field::Empty))]
 pub async fn slow_requests(
     pool: &PgPool,
     filter: &LogFilter,
@@ -76,11 +79,14 @@ pub async fn slow_requests(
         .push_bind(threshold_ms);
     sql.push(" ORDER BY http_duration_ms DESC, ts DESC, id DESC LIMIT ");
     sql.push_bind(limit);
-    sql.build_query_as().fetch_all(pool).await
+    super::counted(sql.build_query_as().fetch_all(pool).await)
 }
 
 /// Up to `limit` groups of queries taking at least `threshold_ms`, by `(db_system, db_query)`;
 /// most frequent first, then slowest.
+#[tracing::instrument(name = "read.monitoring.slow_queries", skip_all,
+    fields(filter = %filter.shape(), threshold_ms = threshold_ms, limit = limit,
+        rows = tracing::field::Empty))]
 pub async fn slow_queries(
     pool: &PgPool,
     filter: &LogFilter,
@@ -112,11 +118,13 @@ pub async fn slow_queries(
          AND s.db_duration_ms = g.max_ms \
          ORDER BY g.count DESC, g.max_ms DESC, g.db_system, g.db_query, s.ts DESC, s.id DESC",
     );
-    sql.build_query_as().fetch_all(pool).await
+    super::counted(sql.build_query_as().fetch_all(pool).await)
 }
 
 /// Requests and 5xx answers per `(service, route)` among records with an HTTP status, for
 /// routes with at least `min_requests` requests; highest 5xx ratio first, then busiest.
+#[tracing::instrument(name = "read.monitoring.error_rates", skip_all,
+    fields(filter = %filter.shape(), min_requests = min_requests, rows = tracing::field::Empty))]
 pub async fn error_rates(
     pool: &PgPool,
     filter: &LogFilter,
@@ -134,5 +142,5 @@ pub async fn error_rates(
     );
     sql.push_bind(min_requests);
     sql.push(" ORDER BY error_ratio DESC, requests DESC, service, route");
-    sql.build_query_as().fetch_all(pool).await
+    super::counted(sql.build_query_as().fetch_all(pool).await)
 }

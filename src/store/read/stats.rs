@@ -48,6 +48,9 @@ pub struct ErrorGroup {
 }
 
 /// Rows per time bucket and level, oldest bucket first.
+#[tracing::instrument(name = "read.stats.level_counts", skip_all,
+    fields(filter = %filter.shape(), width_seconds = width.num_seconds(),
+        rows = tracing::field::Empty))]
 pub async fn level_counts(
     pool: &PgPool,
     filter: &LogFilter,
@@ -75,10 +78,12 @@ pub async fn level_counts(
         Some(width),
     );
     sql.push(") parts GROUP BY start, level ORDER BY start, level");
-    sql.build_query_as().fetch_all(pool).await
+    super::counted(sql.build_query_as().fetch_all(pool).await)
 }
 
 /// The `limit` services with the most rows, most first.
+#[tracing::instrument(name = "read.stats.top_services", skip_all,
+    fields(filter = %filter.shape(), limit = limit, rows = tracing::field::Empty))]
 pub async fn top_services(
     pool: &PgPool,
     filter: &LogFilter,
@@ -103,11 +108,13 @@ pub async fn top_services(
     );
     sql.push(") parts GROUP BY service ORDER BY count DESC, service LIMIT ");
     sql.push_bind(limit);
-    sql.build_query_as().fetch_all(pool).await
+    super::counted(sql.build_query_as().fetch_all(pool).await)
 }
 
 /// The `limit` most frequent error groups (error and fatal rows) per service, most first;
 /// message and type are those of the group's latest occurrence.
+#[tracing::instrument(name = "read.stats.top_errors", skip_all,
+    fields(filter = %filter.shape(), limit = limit, rows = tracing::field::Empty))]
 pub async fn top_errors(
     pool: &PgPool,
     filter: &LogFilter,
@@ -153,7 +160,7 @@ pub async fn top_errors(
         ORDER BY count DESC, last_seen DESC, fingerprint, service LIMIT ",
     );
     sql.push_bind(limit);
-    sql.build_query_as().fetch_all(pool).await
+    super::counted(sql.build_query_as().fetch_all(pool).await)
 }
 
 /// Where a part of a stats query reads: the per-minute rollups for whole minutes, or `logs`.

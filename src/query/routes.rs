@@ -1,22 +1,21 @@
-//! `GET /api/v1/openapi.json`: the OpenAPI 3 document, generated from the handlers' annotations.
+//! The read API's routes, each declared once by its handler's `#[utoipa::path]`: the router
+//! and the OpenAPI 3 document (`GET /api/v1/openapi.json`) are both built from [`declared`].
 
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::{alerts, audit, error, exceptions, export, logs, monitoring, stats, tokens};
+use super::{
+    QueryState, alerts, audit, error, exceptions, export, logs, monitoring, stats, tokens,
+};
 
+/// What the document holds besides the routes.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "logbridge read API", description = "Logs, exceptions, monitoring views, \
         tokens and audit log. Every endpoint needs `Authorization: Bearer <token>`."),
-    paths(
-        logs::list, logs::by_id, logs::trace, export::export, stats::stats,
-        monitoring::slow_requests, monitoring::slow_queries, monitoring::error_rates,
-        alerts::history,
-        exceptions::list, exceptions::by_id, exceptions::resolve, exceptions::patterns,
-        tokens::create, tokens::list, tokens::revoke, audit::list,
-    ),
     components(schemas(error::ErrorBody, crate::store::read::LogRow)),
     modifiers(&BearerAuth),
 )]
@@ -32,19 +31,39 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The document.
-pub fn spec() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+/// Every route of the read API with its OpenAPI operation.
+pub fn declared() -> OpenApiRouter<QueryState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(logs::list))
+        .routes(routes!(export::export))
+        .routes(routes!(stats::stats))
+        .routes(routes!(logs::by_id))
+        .routes(routes!(logs::trace))
+        .routes(routes!(monitoring::slow_requests))
+        .routes(routes!(monitoring::slow_queries))
+        .routes(routes!(monitoring::error_rates))
+        .routes(routes!(alerts::history))
+        .routes(routes!(exceptions::list))
+        .routes(routes!(exceptions::patterns))
+        .routes(routes!(exceptions::by_id))
+        .routes(routes!(exceptions::resolve))
+        .routes(routes!(audit::list))
+        .routes(routes!(tokens::list, tokens::create))
+        .routes(routes!(tokens::revoke))
 }
 
 /// Serves the document (no token needed: it describes the API, not the data).
-pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(spec())
+pub async fn document(spec: utoipa::openapi::OpenApi) -> Json<utoipa::openapi::OpenApi> {
+    Json(spec)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn spec() -> utoipa::openapi::OpenApi {
+        declared().into_openapi()
+    }
 
     #[test]
     fn views_are_documented_with_their_schemas() {
