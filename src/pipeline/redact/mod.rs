@@ -12,6 +12,7 @@ mod patterns;
 pub mod prefilter;
 pub mod rules;
 mod walk;
+mod words;
 
 use std::collections::HashMap;
 use std::sync::Arc;
