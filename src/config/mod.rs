@@ -324,8 +324,16 @@ impl Default for RulesConfig {
 
 impl Config {
     /// Loads `path`, else `./logbridge.yaml` if present, else defaults; then applies the
-    /// environment of this process and validates.
+    /// environment of this process and checks the settings that belong to no component. Each
+    /// component checks its own section when it is built; `settings::load` runs those too.
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let (yaml, origin) = Config::read(path)?;
+        Config::from_yaml_and_env(&yaml, &origin, std::env::vars())
+    }
+
+    /// The text of `path`, else of `./logbridge.yaml` if present, else nothing; with the name
+    /// errors give it.
+    pub fn read(path: Option<&Path>) -> Result<(String, String), ConfigError> {
         let default_path = Path::new("logbridge.yaml");
         let path = path.or(default_path.exists().then_some(default_path));
         let yaml = match path {
@@ -336,10 +344,11 @@ impl Config {
             None => String::new(),
         };
         let origin = path.map_or("defaults".to_string(), |p| p.display().to_string());
-        Config::from_yaml_and_env(&yaml, &origin, std::env::vars())
+        Ok((yaml, origin))
     }
 
-    /// Parses `yaml` (naming `origin` in errors), applies `vars` as overrides and validates.
+    /// Parses `yaml` (naming `origin` in errors), applies `vars` as overrides and checks the
+    /// settings that belong to no component.
     pub fn from_yaml_and_env(
         yaml: &str,
         origin: &str,
@@ -433,9 +442,7 @@ impl Config {
         }
         self.retention.validate()?;
         self.archive.validate()?;
-        self.dedup.validate()?;
-        self.redaction.validate()?;
-        log_metrics::validate(&self.log_metrics)
+        self.dedup.validate()
     }
 }
 

@@ -36,9 +36,9 @@ impl Pipeline {
     /// Builds the steps; a setting that cannot be used (an invalid pattern) is an error naming it.
     pub fn from_config(config: &Config) -> Result<Pipeline, ConfigError> {
         let redactor =
-            Redactor::from_config(&config.redaction).map_err(|message| ConfigError::Invalid {
+            Redactor::from_config(&config.redaction).map_err(|error| ConfigError::Invalid {
                 origin: "configuration".to_string(),
-                message,
+                message: error.to_string(),
             })?;
         Ok(Pipeline {
             aliases: config.fields.clone(),
