@@ -1,13 +1,17 @@
 //! The configuration as the components accept it: `config` reads the plain data, then each
-//! component checks its own section with the check it runs when it is built (the redact step,
-//! the log metrics). Every command loads its configuration here, so that a bad setting stops
+//! component checks its own section with the check it runs when it is built (the retention
+//! classes, the retention job, the dedup and redact steps, the log metrics). Every command loads its configuration here, so that a bad setting stops
 //! it at startup with an error naming the file and the key.
 
 use std::path::Path;
 
 use crate::config::{Config, ConfigError};
+use crate::jobs;
+use crate::jobs::retention::check::InvalidRetentionJob;
 use crate::metrics::{InvalidLogMetric, catalogue, log_metrics};
+use crate::pipeline::dedup::{self, InvalidDedup};
 use crate::pipeline::redact::{self, InvalidRedaction};
+use crate::pipeline::retention::{self, InvalidRetentionClass};
 
 /// Loads `path`, else `./logbridge.yaml` if present, else defaults; applies the environment of
 /// this process; then every component checks its section.
@@ -35,6 +39,12 @@ pub fn from_yaml_and_env(
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidSection {
     #[error(transparent)]
+    RetentionClass(#[from] InvalidRetentionClass),
+    #[error(transparent)]
+    RetentionJob(#[from] InvalidRetentionJob),
+    #[error(transparent)]
+    Dedup(#[from] InvalidDedup),
+    #[error(transparent)]
     Redaction(#[from] InvalidRedaction),
     #[error(transparent)]
     LogMetric(#[from] InvalidLogMetric),
@@ -42,6 +52,9 @@ pub enum InvalidSection {
 
 /// Runs each component's check of its own section; the first error, naming the key.
 pub fn check(config: &Config) -> Result<(), InvalidSection> {
+    retention::check::check(&config.retention.classes)?;
+    jobs::retention::check::check(&config.retention)?;
+    dedup::check::check(&config.dedup)?;
     redact::check::check(&config.redaction)?;
     log_metrics::check::check(&config.log_metrics, catalogue::all())?;
     Ok(())

@@ -440,9 +440,7 @@ impl Config {
         if (self.database.max_connections as usize) <= self.ingest.writers {
             return Err("database.max_connections: must exceed ingest.writers".to_string());
         }
-        self.retention.validate()?;
-        self.archive.validate()?;
-        self.dedup.validate()
+        self.archive.validate()
     }
 }
 
