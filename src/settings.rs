@@ -1,6 +1,6 @@
 //! The configuration as the components accept it: `config` reads the plain data, then each
 //! component checks its own section with the check it runs when it is built (the retention
-//! classes, the retention job, the dedup and redact steps, the log metrics). Every command loads its configuration here, so that a bad setting stops
+//! classes, the retention job, the dedup and redact steps, the metrics and the log metrics). Every command loads its configuration here, so that a bad setting stops
 //! it at startup with an error naming the file and the key.
 
 use std::path::Path;
@@ -8,7 +8,8 @@ use std::path::Path;
 use crate::config::{Config, ConfigError};
 use crate::jobs;
 use crate::jobs::retention::check::InvalidRetentionJob;
-use crate::metrics::{InvalidLogMetric, catalogue, log_metrics};
+use crate::metrics::check::InvalidMetricsSettings;
+use crate::metrics::{self, InvalidLogMetric, catalogue, log_metrics};
 use crate::pipeline::dedup::{self, InvalidDedup};
 use crate::pipeline::redact::{self, InvalidRedaction};
 use crate::pipeline::retention::{self, InvalidRetentionClass};
@@ -47,6 +48,8 @@ pub enum InvalidSection {
     #[error(transparent)]
     Redaction(#[from] InvalidRedaction),
     #[error(transparent)]
+    Metrics(#[from] InvalidMetricsSettings),
+    #[error(transparent)]
     LogMetric(#[from] InvalidLogMetric),
 }
 
@@ -56,6 +59,7 @@ pub fn check(config: &Config) -> Result<(), InvalidSection> {
     jobs::retention::check::check(&config.retention)?;
     dedup::check::check(&config.dedup)?;
     redact::check::check(&config.redaction)?;
+    metrics::check::check(&config.metrics)?;
     log_metrics::check::check(&config.log_metrics, catalogue::all())?;
     Ok(())
 }

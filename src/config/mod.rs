@@ -399,10 +399,6 @@ impl Config {
             ("ingest.max_value_bytes", self.ingest.max_value_bytes),
             ("ingest.max_name_bytes", self.ingest.max_name_bytes),
             (
-                "metrics.max_series_per_metric",
-                self.metrics.max_series_per_metric,
-            ),
-            (
                 "ingest.token_requests_per_second",
                 self.ingest.token_requests_per_second as usize,
             ),
@@ -420,22 +416,6 @@ impl Config {
         ];
         if let Some((key, _)) = positive.iter().find(|(_, value)| *value == 0) {
             return Err(format!("{key}: must be greater than 0"));
-        }
-        let thresholds = [
-            (
-                "metrics.slow_request_seconds",
-                self.metrics.slow_request_seconds,
-            ),
-            (
-                "metrics.slow_query_seconds",
-                self.metrics.slow_query_seconds,
-            ),
-        ];
-        if let Some((key, _)) = thresholds
-            .iter()
-            .find(|(_, v)| !(v.is_finite() && *v > 0.0))
-        {
-            return Err(format!("{key}: must be a positive number of seconds"));
         }
         if (self.database.max_connections as usize) <= self.ingest.writers {
             return Err("database.max_connections: must exceed ingest.writers".to_string());

@@ -1,8 +1,14 @@
 //! Every metric the bridge exports: the contract's log-derived metrics (capped), the bridge's own
 //! `logbridge_*` metrics, and their exposition in OpenMetrics or Prometheus text format.
+//!
+//! Each area declares its metrics once, as [`catalogue::MetricInfo`] constants beside the code
+//! that updates them (`bridge.rs`, `retention.rs`, `families/`), and registers them through a
+//! [`Registrar`], which also lists them in the [`catalogue`]: adding a metric is a constant and
+//! a `register` call in its area's file.
 
 mod bridge;
 pub mod catalogue;
+pub mod check;
 mod derived;
 mod exposition;
 mod families;
@@ -30,6 +36,9 @@ use catalogue::MetricInfo;
 /// A setting of the metrics that cannot be used; the message names the key.
 #[derive(Debug, thiserror::Error)]
 pub enum MetricsConfigError {
+    /// A `metrics:` setting breaks a rule.
+    #[error("invalid config: {0}")]
+    Settings(#[from] check::InvalidMetricsSettings),
     /// A `log_metrics:` entry breaks a rule.
     #[error("invalid config: {0}")]
     LogMetric(#[from] InvalidLogMetric),
@@ -56,17 +65,20 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// Creates and registers every metric, with no log metrics.
+    /// Creates and registers every metric, with no log metrics, from checked settings (see
+    /// [`check`]).
     pub fn new(config: &MetricsConfig) -> Metrics {
-        Metrics::with_log_metrics(config, &[]).expect("no log metrics to reject")
+        Metrics::with_log_metrics(config, &[]).expect("checked settings and no log metrics")
     }
 
-    /// Creates and registers every metric, with the configured log metrics (`log_metrics:`);
-    /// fails when one is invalid, naming it, the key and the rule broken.
+    /// Checks the settings, then creates and registers every metric, with the configured log
+    /// metrics (`log_metrics:`); fails when a setting or a log metric is invalid, naming it, the
+    /// key and the rule broken.
     pub fn with_log_metrics(
         config: &MetricsConfig,
         log_metrics: &[LogMetricConfig],
     ) -> Result<Metrics, MetricsConfigError> {
+        check::check(config)?;
         let mut registry = Registry::default();
         let mut catalogue = Vec::new();
         let mut registrar = Registrar::new(&mut registry, &mut catalogue);
