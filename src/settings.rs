@@ -63,3 +63,53 @@ pub fn check(config: &Config) -> Result<(), InvalidSection> {
     log_metrics::check::check(&config.log_metrics, catalogue::all())?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(yaml: &str) -> String {
+        from_yaml_and_env(yaml, "x.yaml", std::iter::empty())
+            .expect_err(yaml)
+            .to_string()
+    }
+
+    #[test]
+    fn each_component_refuses_its_section_naming_the_file_and_the_key() {
+        let cases = [
+            (
+                "metrics:\n  max_series_per_metric: 0\n",
+                "invalid config x.yaml: metrics.max_series_per_metric: must be greater than 0",
+            ),
+            (
+                "retention:\n  interval_seconds: 0\n",
+                "invalid config x.yaml: retention.interval_seconds: must be greater than 0",
+            ),
+            (
+                "retention:\n  classes: []\n",
+                "invalid config x.yaml: retention.classes: must end with class `standard`",
+            ),
+            (
+                "dedup:\n  window_seconds: 0\n",
+                "invalid config x.yaml: dedup.window_seconds: must be from 1 to 86400",
+            ),
+            (
+                "redaction:\n  disabled_rules: [emial]\n",
+                "invalid config x.yaml: redaction.disabled_rules: unknown rule `emial`",
+            ),
+            (
+                "log_metrics:\n- { name: exceptions_total, help: h, type: counter }\n",
+                "invalid config x.yaml: log_metrics[0] (exceptions_total).name: collides",
+            ),
+        ];
+        for (yaml, message) in cases {
+            let error = error(yaml);
+            assert!(error.starts_with(message), "{yaml}: {error}");
+        }
+    }
+
+    #[test]
+    fn the_defaults_pass_every_check() {
+        assert_eq!(check(&Config::default()), Ok(()));
+    }
+}

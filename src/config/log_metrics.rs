@@ -40,7 +40,9 @@ pub struct LogMetricConfig {
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum LogMetricKind {
+    /// Counts matching records.
     Counter,
+    /// Observes a numeric field of matching records.
     Histogram,
 }
 
@@ -72,13 +74,21 @@ pub struct LogMetricLabel {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
 #[serde(try_from = "String")]
 pub enum Field {
+    /// The service name.
     Service,
+    /// The level (`trace` ... `fatal`).
     Level,
+    /// The HTTP route template.
     Route,
+    /// The HTTP method.
     Method,
+    /// The HTTP status code.
     StatusCode,
+    /// The database system.
     DbSystem,
+    /// The database operation (`SELECT`, ...).
     Operation,
+    /// The exception type.
     ExceptionType,
     /// The request's duration (values only).
     DurationSeconds,

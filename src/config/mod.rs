@@ -1,4 +1,6 @@
 //! Configuration: one YAML tree with built-in defaults, overridable key by key from the environment.
+//! Plain data that depends on no component: each component checks its own section when it is
+//! built from it, and `settings` runs those checks at startup.
 //!
 //! Environment overrides: `LOGBRIDGE_<SECTION>__<KEY>=value` (double underscore between levels,
 //! case-insensitive, the value read as YAML), e.g. `LOGBRIDGE_INGEST__MAX_BODY_BYTES=1048576`.
@@ -27,11 +29,13 @@ pub use retention::{RetentionClassConfig, RetentionConfig};
 /// A configuration that could not be loaded; the message names the file, key and reason.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The file could not be read.
     #[error("cannot read config file {path}: {source}")]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// A key is unknown or a value unusable; `origin` is the file or `environment`.
     #[error("invalid config {origin}: {message}")]
     Invalid { origin: String, message: String },
 }
@@ -196,7 +200,9 @@ pub struct RulesConfig {
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
+    /// Human-readable lines.
     Text,
+    /// One JSON object per line.
     Json,
 }
 
@@ -373,6 +379,8 @@ impl Config {
         Ok(config)
     }
 
+    /// Checks the settings no component checks when built: database, ingest and query limits,
+    /// and the archive location.
     fn validate(&self) -> Result<(), String> {
         let positive = [
             (
