@@ -10,7 +10,8 @@
 //!
 //! [`app`] wires them to the listeners; [`query`] is the read API over [`store`]'s reads;
 //! [`jobs`] are the background work over stored data (retention, archive, erase, anonymize);
-//! [`cli`] is every subcommand; [`config`] holds every setting; [`auth`] the tokens both sides
+//! [`cli`] is every subcommand; [`config`] holds every setting, [`settings`] has each component
+//! check its own section at startup; [`auth`] the tokens both sides
 //! check; [`rules`] checks the Prometheus rule files in `alert-rules/` against the metrics
 //! exported; [`grafana`] provisions the dashboards that read both sinks. `fuzzing` (tests and
 //! `fuzz/` only) runs the pure part of the flow on arbitrary bytes and checks its invariants.
@@ -30,5 +31,6 @@ pub mod model;
 pub mod pipeline;
 pub mod query;
 pub mod rules;
+pub mod settings;
 pub mod store;
 pub mod telemetry;

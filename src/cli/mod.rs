@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::config::Config;
-use crate::{app, store, telemetry};
+use crate::{app, settings, store, telemetry};
 
 /// Bridge application logs (OTLP, JSON) into PostgreSQL and Prometheus metrics.
 #[derive(Parser)]
@@ -66,7 +66,7 @@ enum Command {
 /// Parses the command line, loads the configuration and runs the subcommand.
 pub fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
-    let config = Config::load(cli.config.as_deref())?;
+    let config = settings::load(cli.config.as_deref())?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let _telemetry = telemetry::init(&config.telemetry)?;

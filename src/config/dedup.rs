@@ -1,4 +1,5 @@
 //! `dedup:`: identical records within a time window stored once, with a count (off by default).
+//! The dedup step checks these settings when it is built (`pipeline::dedup::check`).
 
 use std::collections::BTreeMap;
 
@@ -55,40 +56,4 @@ impl DedupConfig {
     pub fn any_enabled(&self) -> bool {
         self.enabled || self.services.values().any(|s| s.enabled == Some(true))
     }
-
-    /// Checks the ranges and names; the error names the key.
-    pub fn validate(&self) -> Result<(), String> {
-        if !(1..=MAX_WINDOW_SECONDS).contains(&self.window_seconds) {
-            return Err(format!(
-                "dedup.window_seconds: must be from 1 to {MAX_WINDOW_SECONDS}"
-            ));
-        }
-        if self.keep_open_seconds < self.window_seconds {
-            return Err(
-                "dedup.keep_open_seconds: must be at least dedup.window_seconds".to_string(),
-            );
-        }
-        check_attributes("dedup.attributes", &self.attributes)?;
-        for (service, settings) in &self.services {
-            if service.is_empty() {
-                return Err("dedup.services: a service name must not be empty".to_string());
-            }
-            if let Some(attributes) = &settings.attributes {
-                check_attributes(&format!("dedup.services.{service}.attributes"), attributes)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-fn check_attributes(key: &str, attributes: &[String]) -> Result<(), String> {
-    for (index, attribute) in attributes.iter().enumerate() {
-        if attribute.trim().is_empty() {
-            return Err(format!("{key}[{index}]: must not be empty"));
-        }
-        if attributes[..index].contains(attribute) {
-            return Err(format!("{key}[{index}]: `{attribute}` is listed twice"));
-        }
-    }
-    Ok(())
 }

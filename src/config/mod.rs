@@ -1,4 +1,6 @@
 //! Configuration: one YAML tree with built-in defaults, overridable key by key from the environment.
+//! Plain data that depends on no component: each component checks its own section when it is
+//! built from it, and `settings` runs those checks at startup.
 //!
 //! Environment overrides: `LOGBRIDGE_<SECTION>__<KEY>=value` (double underscore between levels,
 //! case-insensitive, the value read as YAML), e.g. `LOGBRIDGE_INGEST__MAX_BODY_BYTES=1048576`.
@@ -27,11 +29,13 @@ pub use retention::{RetentionClassConfig, RetentionConfig};
 /// A configuration that could not be loaded; the message names the file, key and reason.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The file could not be read.
     #[error("cannot read config file {path}: {source}")]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// A key is unknown or a value unusable; `origin` is the file or `environment`.
     #[error("invalid config {origin}: {message}")]
     Invalid { origin: String, message: String },
 }
@@ -196,7 +200,9 @@ pub struct RulesConfig {
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
+    /// Human-readable lines.
     Text,
+    /// One JSON object per line.
     Json,
 }
 
@@ -324,8 +330,16 @@ impl Default for RulesConfig {
 
 impl Config {
     /// Loads `path`, else `./logbridge.yaml` if present, else defaults; then applies the
-    /// environment of this process and validates.
+    /// environment of this process and checks the settings that belong to no component. Each
+    /// component checks its own section when it is built; `settings::load` runs those too.
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let (yaml, origin) = Config::read(path)?;
+        Config::from_yaml_and_env(&yaml, &origin, std::env::vars())
+    }
+
+    /// The text of `path`, else of `./logbridge.yaml` if present, else nothing; with the name
+    /// errors give it.
+    pub fn read(path: Option<&Path>) -> Result<(String, String), ConfigError> {
         let default_path = Path::new("logbridge.yaml");
         let path = path.or(default_path.exists().then_some(default_path));
         let yaml = match path {
@@ -336,10 +350,11 @@ impl Config {
             None => String::new(),
         };
         let origin = path.map_or("defaults".to_string(), |p| p.display().to_string());
-        Config::from_yaml_and_env(&yaml, &origin, std::env::vars())
+        Ok((yaml, origin))
     }
 
-    /// Parses `yaml` (naming `origin` in errors), applies `vars` as overrides and validates.
+    /// Parses `yaml` (naming `origin` in errors), applies `vars` as overrides and checks the
+    /// settings that belong to no component.
     pub fn from_yaml_and_env(
         yaml: &str,
         origin: &str,
@@ -364,6 +379,8 @@ impl Config {
         Ok(config)
     }
 
+    /// Checks the settings no component checks when built: database, ingest and query limits,
+    /// and the archive location.
     fn validate(&self) -> Result<(), String> {
         let positive = [
             (
@@ -390,10 +407,6 @@ impl Config {
             ("ingest.max_value_bytes", self.ingest.max_value_bytes),
             ("ingest.max_name_bytes", self.ingest.max_name_bytes),
             (
-                "metrics.max_series_per_metric",
-                self.metrics.max_series_per_metric,
-            ),
-            (
                 "ingest.token_requests_per_second",
                 self.ingest.token_requests_per_second as usize,
             ),
@@ -412,30 +425,10 @@ impl Config {
         if let Some((key, _)) = positive.iter().find(|(_, value)| *value == 0) {
             return Err(format!("{key}: must be greater than 0"));
         }
-        let thresholds = [
-            (
-                "metrics.slow_request_seconds",
-                self.metrics.slow_request_seconds,
-            ),
-            (
-                "metrics.slow_query_seconds",
-                self.metrics.slow_query_seconds,
-            ),
-        ];
-        if let Some((key, _)) = thresholds
-            .iter()
-            .find(|(_, v)| !(v.is_finite() && *v > 0.0))
-        {
-            return Err(format!("{key}: must be a positive number of seconds"));
-        }
         if (self.database.max_connections as usize) <= self.ingest.writers {
             return Err("database.max_connections: must exceed ingest.writers".to_string());
         }
-        self.retention.validate()?;
-        self.archive.validate()?;
-        self.dedup.validate()?;
-        self.redaction.validate()?;
-        log_metrics::validate(&self.log_metrics)
+        self.archive.validate()
     }
 }
 

@@ -1,12 +1,9 @@
 //! `redaction:`: which secrets and personal data are replaced in every record before it is stored
-//! or counted, and the validation that names the key and entry at fault.
+//! or counted. The redact step checks them when it is built (`pipeline::redact::check`).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
-use regex::Regex;
 use serde::Deserialize;
-
-use crate::pipeline::redact::rules::{self, Builtin, KEY_PREFIX};
 
 /// The redaction step's settings; the defaults redact the built-in keys and patterns.
 #[derive(Debug, Clone, Deserialize)]
@@ -105,77 +102,5 @@ impl Default for RedactionConfig {
             disabled_rules: Vec::new(),
             services: BTreeMap::new(),
         }
-    }
-}
-
-impl RedactionConfig {
-    /// Checks names, regexes and rule references; the error names the key and entry.
-    pub fn validate(&self) -> Result<(), String> {
-        self.check_keys()?;
-        self.check_patterns()?;
-        let names = rules::rule_names(self);
-        check_rules("redaction.disabled_rules", &self.disabled_rules, &names)?;
-        for (service, settings) in &self.services {
-            let key = format!("redaction.services.{service}.disabled_rules");
-            check_rules(&key, &settings.disabled_rules, &names)?;
-        }
-        Ok(())
-    }
-
-    fn check_keys(&self) -> Result<(), String> {
-        let mut seen = HashSet::new();
-        let lists = [("keys", &self.keys), ("extra_keys", &self.extra_keys)];
-        for (list, keys) in lists {
-            for key in keys {
-                let rule = rules::key_rule_name(key);
-                if rule == KEY_PREFIX {
-                    return Err(format!(
-                        "redaction.{list}: `{key}` has no letters or digits"
-                    ));
-                }
-                if !seen.insert(rule.clone()) {
-                    return Err(format!(
-                        "redaction.{list}: `{key}` is given twice (as {rule})"
-                    ));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn check_patterns(&self) -> Result<(), String> {
-        let mut seen = HashSet::new();
-        for (i, pattern) in self.patterns.iter().enumerate() {
-            let at =
-                |reason: String| format!("redaction.patterns[{i}] \"{}\": {reason}", pattern.name);
-            let name = &pattern.name;
-            let valid_name = name.starts_with(|c: char| c.is_ascii_lowercase())
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-            if !valid_name {
-                return Err(at(
-                    "the name must be lower case letters, digits and _".into()
-                ));
-            }
-            if Builtin::ALL.iter().any(|b| b.name() == name) || !seen.insert(name) {
-                return Err(at("the name is taken by another rule".into()));
-            }
-            let regex = Regex::new(&pattern.regex).map_err(|e| at(e.to_string()))?;
-            if regex.is_match("") {
-                return Err(at("the regex matches the empty string".into()));
-            }
-        }
-        Ok(())
-    }
-}
-
-fn check_rules(key: &str, disabled: &[String], names: &[String]) -> Result<(), String> {
-    match disabled.iter().find(|rule| !names.contains(rule)) {
-        Some(unknown) => Err(format!(
-            "{key}: unknown rule `{unknown}`; rules are {}",
-            names.join(", ")
-        )),
-        None => Ok(()),
     }
 }

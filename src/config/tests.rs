@@ -4,7 +4,7 @@ use super::*;
 
 fn load(yaml: &str, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
     let vars = vars.iter().map(|(k, v)| (k.to_string(), v.to_string()));
-    Config::from_yaml_and_env(yaml, "test.yaml", vars.collect::<Vec<_>>().into_iter())
+    crate::settings::from_yaml_and_env(yaml, "test.yaml", vars.collect::<Vec<_>>().into_iter())
 }
 
 #[test]

@@ -10,7 +10,9 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
-use prometheus_client::registry::{Registry, Unit};
+
+use super::Registrar;
+use super::catalogue::{MetricInfo, Unit};
 
 /// The wire format a request arrived in.
 #[derive(Debug, Clone, Copy, Hash, PartialEq, Eq, EncodeLabelValue)]
@@ -107,9 +109,77 @@ fn batch_records_histogram() -> Histogram {
     Histogram::new(exponential_buckets(1.0, 4.0, 9))
 }
 
+const REQUESTS: MetricInfo = MetricInfo::counter(
+    "logbridge_ingest_requests_total",
+    &["protocol", "outcome"],
+    "Ingest requests by protocol and outcome",
+);
+const RECORDS: MetricInfo = MetricInfo::counter(
+    "logbridge_ingest_records_total",
+    &["protocol", "outcome"],
+    "Ingested records by protocol and outcome",
+);
+const REJECTED: MetricInfo = MetricInfo::counter(
+    "logbridge_rejected_records_total",
+    &["reason"],
+    "Records rejected as invalid, by reason",
+);
+const DROPPED_ATTRIBUTES: MetricInfo = MetricInfo::counter(
+    "logbridge_dropped_attributes_total",
+    &[],
+    "Attributes dropped over the per-record limit",
+);
+const QUEUE_RECORDS: MetricInfo = MetricInfo::gauge(
+    "logbridge_queue_records",
+    &[],
+    "Records waiting to be committed",
+);
+const QUEUE_BYTES: MetricInfo = MetricInfo::gauge(
+    "logbridge_queue_bytes",
+    &[],
+    "Bytes of records waiting to be committed",
+)
+.with_unit(Unit::Bytes);
+const COMMITS: MetricInfo = MetricInfo::counter(
+    "logbridge_commits_total",
+    &["success"],
+    "Group commits (one COPY each) by success",
+);
+const COMMIT_DURATION: MetricInfo = MetricInfo::histogram(
+    "logbridge_commit_duration_seconds",
+    &["success"],
+    "Time to commit one group",
+)
+.with_unit(Unit::Seconds);
+const BATCH_RECORDS: MetricInfo = MetricInfo::histogram(
+    "logbridge_commit_batch_records",
+    &["success"],
+    "Records per group commit",
+);
+const DATABASE_UP: MetricInfo = MetricInfo::gauge(
+    "logbridge_database_up",
+    &[],
+    "1 while PostgreSQL answers, else 0",
+);
+const DEDUP_MERGED: MetricInfo = MetricInfo::counter(
+    "logbridge_dedup_merged_total",
+    &[],
+    "Records stored as part of an identical record's row (deduplication)",
+);
+const SERIES_OVERFLOW: MetricInfo = MetricInfo::counter(
+    "logbridge_metric_series_overflow_total",
+    &["metric"],
+    "Samples sent to the __overflow__ series because a metric reached its series cap",
+);
+const REDACTIONS: MetricInfo = MetricInfo::counter(
+    "logbridge_redactions_total",
+    &["rule"],
+    "Values and matches replaced by redaction before storage, by rule",
+);
+
 impl BridgeMetrics {
     /// Creates the metrics and registers them under the `logbridge_` prefix.
-    pub fn register(registry: &mut Registry) -> BridgeMetrics {
+    pub fn register(registrar: &mut Registrar) -> BridgeMetrics {
         let metrics = BridgeMetrics {
             requests: Family::default(),
             records: Family::default(),
@@ -125,74 +195,20 @@ impl BridgeMetrics {
             series_overflow: Family::default(),
             redactions: Family::default(),
         };
-        let r = registry.sub_registry_with_prefix("logbridge");
-        r.register(
-            "ingest_requests",
-            "Ingest requests by protocol and outcome",
-            metrics.requests.clone(),
-        );
-        r.register(
-            "ingest_records",
-            "Ingested records by protocol and outcome",
-            metrics.records.clone(),
-        );
-        r.register(
-            "rejected_records",
-            "Records rejected as invalid, by reason",
-            metrics.rejected.clone(),
-        );
-        r.register(
-            "dropped_attributes",
-            "Attributes dropped over the per-record limit",
-            metrics.dropped_attributes.clone(),
-        );
-        r.register(
-            "queue_records",
-            "Records waiting to be committed",
-            metrics.queue_records.clone(),
-        );
-        r.register_with_unit(
-            "queue",
-            "Bytes of records waiting to be committed",
-            Unit::Bytes,
-            metrics.queue_bytes.clone(),
-        );
-        r.register(
-            "commits",
-            "Group commits (one COPY each) by success",
-            metrics.commits.clone(),
-        );
-        r.register_with_unit(
-            "commit_duration",
-            "Time to commit one group",
-            Unit::Seconds,
-            metrics.commit_duration.clone(),
-        );
-        r.register(
-            "commit_batch_records",
-            "Records per group commit",
-            metrics.batch_records.clone(),
-        );
-        r.register(
-            "database_up",
-            "1 while PostgreSQL answers, else 0",
-            metrics.database_up.clone(),
-        );
-        r.register(
-            "dedup_merged",
-            "Records stored as part of an identical record's row (deduplication)",
-            metrics.dedup_merged.clone(),
-        );
-        r.register(
-            "metric_series_overflow",
-            "Samples sent to the __overflow__ series because a metric reached its series cap",
-            metrics.series_overflow.clone(),
-        );
-        r.register(
-            "redactions",
-            "Values and matches replaced by redaction before storage, by rule",
-            metrics.redactions.clone(),
-        );
+        let mut r = registrar.sub_registry("logbridge");
+        r.register(&REQUESTS, metrics.requests.clone());
+        r.register(&RECORDS, metrics.records.clone());
+        r.register(&REJECTED, metrics.rejected.clone());
+        r.register(&DROPPED_ATTRIBUTES, metrics.dropped_attributes.clone());
+        r.register(&QUEUE_RECORDS, metrics.queue_records.clone());
+        r.register(&QUEUE_BYTES, metrics.queue_bytes.clone());
+        r.register(&COMMITS, metrics.commits.clone());
+        r.register(&COMMIT_DURATION, metrics.commit_duration.clone());
+        r.register(&BATCH_RECORDS, metrics.batch_records.clone());
+        r.register(&DATABASE_UP, metrics.database_up.clone());
+        r.register(&DEDUP_MERGED, metrics.dedup_merged.clone());
+        r.register(&SERIES_OVERFLOW, metrics.series_overflow.clone());
+        r.register(&REDACTIONS, metrics.redactions.clone());
         metrics
     }
 

@@ -1,6 +1,13 @@
 //! The catalogue of every metric the bridge exports, with its type and labels: what rule files
-//! and dashboards may refer to (`logbridge rules check`, the dashboard tests). A test renders
-//! the registry and checks that the catalogue and the exposition agree.
+//! and dashboards may refer to (`logbridge rules check`, the dashboard tests). Each component
+//! declares its metrics as [`MetricInfo`] constants beside the code that updates them and registers
+//! them through a [`super::Registrar`], which records each one: the catalogue is what a registry
+//! built with the default configuration declares. A test renders the registry and checks that
+//! the catalogue and the exposition agree.
+
+use std::sync::LazyLock;
+
+use crate::config::MetricsConfig;
 
 /// A metric's type, which decides its series names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,7 +20,15 @@ pub enum Kind {
     Histogram,
 }
 
-/// One exported metric.
+/// The unit a metric's name ends in, declared to OpenMetrics (`# UNIT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Seconds,
+    Bytes,
+}
+
+/// One exported metric, declared once by the component that owns it: registering it exports
+/// it and lists it in the catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MetricInfo {
     /// The metric's name as exposed (counters with `_total`, units included).
@@ -21,10 +36,66 @@ pub struct MetricInfo {
     pub kind: Kind,
     /// Its label names.
     pub labels: &'static [&'static str],
+    /// The `# HELP` text.
+    pub help: &'static str,
+    /// The unit its name ends in, if it declares one.
+    pub unit: Option<Unit>,
+}
+
+impl MetricInfo {
+    /// A counter; `name` ends in `_total`.
+    pub const fn counter(
+        name: &'static str,
+        labels: &'static [&'static str],
+        help: &'static str,
+    ) -> MetricInfo {
+        MetricInfo::new(name, Kind::Counter, labels, help)
+    }
+
+    /// A gauge.
+    pub const fn gauge(
+        name: &'static str,
+        labels: &'static [&'static str],
+        help: &'static str,
+    ) -> MetricInfo {
+        MetricInfo::new(name, Kind::Gauge, labels, help)
+    }
+
+    /// A histogram.
+    pub const fn histogram(
+        name: &'static str,
+        labels: &'static [&'static str],
+        help: &'static str,
+    ) -> MetricInfo {
+        MetricInfo::new(name, Kind::Histogram, labels, help)
+    }
+
+    const fn new(
+        name: &'static str,
+        kind: Kind,
+        labels: &'static [&'static str],
+        help: &'static str,
+    ) -> MetricInfo {
+        MetricInfo {
+            name,
+            kind,
+            labels,
+            help,
+            unit: None,
+        }
+    }
+
+    /// The same metric, its name ending in `unit` (declared as its OpenMetrics unit).
+    pub const fn with_unit(self, unit: Unit) -> MetricInfo {
+        MetricInfo {
+            unit: Some(unit),
+            ..self
+        }
+    }
 }
 
 /// An exported metric known only at runtime (the configured `log_metrics:`), for the same
-/// checks as [`CATALOGUE`]'s.
+/// checks as [`all`]'s.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OwnedMetricInfo {
     /// The metric's name as exposed (counters with `_total`).
@@ -44,111 +115,21 @@ impl From<&MetricInfo> for OwnedMetricInfo {
     }
 }
 
-const fn metric(name: &'static str, kind: Kind, labels: &'static [&'static str]) -> MetricInfo {
-    MetricInfo { name, kind, labels }
+/// Every metric of `/metrics` but the configured log metrics, in registration order: what the
+/// components register with the default configuration.
+pub fn all() -> &'static [MetricInfo] {
+    static CATALOGUE: LazyLock<Vec<MetricInfo>> = LazyLock::new(|| {
+        super::Metrics::new(&MetricsConfig::default())
+            .catalogue()
+            .to_vec()
+    });
+    &CATALOGUE
 }
-
-/// Every metric of `/metrics`: the contract's log-derived metrics, then the bridge's own.
-pub const CATALOGUE: &[MetricInfo] = &[
-    metric("log_records_total", Kind::Counter, &["service", "level"]),
-    metric(
-        "http_server_request_duration_seconds",
-        Kind::Histogram,
-        &["service", "method", "route", "status_code"],
-    ),
-    metric(
-        "http_server_slow_requests_total",
-        Kind::Counter,
-        &["service", "method", "route"],
-    ),
-    metric(
-        "db_client_operation_duration_seconds",
-        Kind::Histogram,
-        &["service", "db_system", "operation"],
-    ),
-    metric(
-        "db_client_slow_queries_total",
-        Kind::Counter,
-        &["service", "db_system", "query"],
-    ),
-    metric(
-        "exceptions_total",
-        Kind::Counter,
-        &["service", "exception_type"],
-    ),
-    metric(
-        "logbridge_ingest_requests_total",
-        Kind::Counter,
-        &["protocol", "outcome"],
-    ),
-    metric(
-        "logbridge_ingest_records_total",
-        Kind::Counter,
-        &["protocol", "outcome"],
-    ),
-    metric(
-        "logbridge_rejected_records_total",
-        Kind::Counter,
-        &["reason"],
-    ),
-    metric("logbridge_dropped_attributes_total", Kind::Counter, &[]),
-    metric("logbridge_queue_records", Kind::Gauge, &[]),
-    metric("logbridge_queue_bytes", Kind::Gauge, &[]),
-    metric("logbridge_commits_total", Kind::Counter, &["success"]),
-    metric(
-        "logbridge_commit_duration_seconds",
-        Kind::Histogram,
-        &["success"],
-    ),
-    metric(
-        "logbridge_commit_batch_records",
-        Kind::Histogram,
-        &["success"],
-    ),
-    metric("logbridge_database_up", Kind::Gauge, &[]),
-    metric("logbridge_dedup_merged_total", Kind::Counter, &[]),
-    metric(
-        "logbridge_metric_series_overflow_total",
-        Kind::Counter,
-        &["metric"],
-    ),
-    metric(
-        "logbridge_retention_runs_total",
-        Kind::Counter,
-        &["outcome"],
-    ),
-    metric(
-        "logbridge_retention_partitions_dropped_total",
-        Kind::Counter,
-        &[],
-    ),
-    metric(
-        "logbridge_retention_partitions_archived_total",
-        Kind::Counter,
-        &[],
-    ),
-    metric(
-        "logbridge_retention_archive_failures_total",
-        Kind::Counter,
-        &[],
-    ),
-    metric(
-        "logbridge_retention_rows_deleted_total",
-        Kind::Counter,
-        &["table"],
-    ),
-    metric(
-        "logbridge_retention_last_success_timestamp_seconds",
-        Kind::Gauge,
-        &[],
-    ),
-    metric("logbridge_redactions_total", Kind::Counter, &["rule"]),
-];
 
 /// The metric a series name belongs to, and the labels that series may carry (histogram
 /// buckets add `le`); `None` for a name the bridge does not export.
 pub fn series(name: &str) -> Option<(&'static MetricInfo, bool)> {
-    CATALOGUE.iter().find_map(|metric| {
+    all().iter().find_map(|metric| {
         let bucket = metric.kind == Kind::Histogram && name == format!("{}_bucket", metric.name);
         let other_part = metric.kind == Kind::Histogram
             && [
@@ -225,7 +206,7 @@ mod tests {
             .filter_map(|rest| rest.split_whitespace().next())
             .collect();
         let base = |m: &MetricInfo| m.name.trim_end_matches("_total").to_string();
-        let listed: BTreeSet<String> = CATALOGUE.iter().map(base).collect();
+        let listed: BTreeSet<String> = all().iter().map(base).collect();
         let exported: BTreeSet<String> = exported
             .iter()
             .map(|n| n.trim_end_matches("_total").to_string())

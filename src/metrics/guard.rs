@@ -8,7 +8,6 @@ use prometheus_client::encoding::{EncodeLabelSet, EncodeMetric};
 use prometheus_client::metrics::TypedMetric;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::{Family, MetricConstructor};
-use prometheus_client::registry::{Registry, Unit};
 
 /// The label value of the overflow series.
 pub const OVERFLOW: &str = "__overflow__";
@@ -34,26 +33,19 @@ where
     M: EncodeMetric + TypedMetric + std::fmt::Debug + Send + Sync + 'static,
     C: MetricConstructor<M> + Clone + Send + Sync + 'static,
 {
-    /// A family registered in `registry`, capped at `cap` series.
-    pub fn register(
-        registry: &mut Registry,
-        name: &str,
-        help: &str,
-        unit: Option<Unit>,
-        family: Family<L, M, C>,
-        cap: usize,
-        overflowed: Counter,
-    ) -> Self {
-        match unit {
-            Some(unit) => registry.register_with_unit(name, help, unit, family.clone()),
-            None => registry.register(name, help, family.clone()),
-        }
+    /// A family capped at `cap` series; its overflows also count in `overflowed`.
+    pub fn new(family: Family<L, M, C>, cap: usize, overflowed: Counter) -> Self {
         Capped {
             family,
             cap,
             series: Mutex::new(0),
             overflowed,
         }
+    }
+
+    /// The family, to register (it shares its series with this guard).
+    pub fn family(&self) -> Family<L, M, C> {
+        self.family.clone()
     }
 
     /// Applies `update` to the series of `labels`, or to the overflow series when `labels` would

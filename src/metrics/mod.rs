@@ -1,13 +1,20 @@
 //! Every metric the bridge exports: the contract's log-derived metrics (capped), the bridge's own
 //! `logbridge_*` metrics, and their exposition in OpenMetrics or Prometheus text format.
+//!
+//! Each area declares its metrics once, as [`catalogue::MetricInfo`] constants beside the code
+//! that updates them (`bridge.rs`, `retention.rs`, `families/`), and registers them through a
+//! [`Registrar`], which also lists them in the [`catalogue`]: adding a metric is a constant and
+//! a `register` call in its area's file.
 
 mod bridge;
 pub mod catalogue;
+pub mod check;
 mod derived;
 mod exposition;
 mod families;
 mod guard;
 pub mod log_metrics;
+mod registrar;
 mod retention;
 
 use std::sync::Arc;
@@ -18,16 +25,24 @@ pub use bridge::{BridgeMetrics, Outcome, Protocol, RejectReason};
 pub use derived::{Sample, Thresholds, derive};
 pub use exposition::{Format, content_type};
 pub use families::DerivedMetrics;
-pub use log_metrics::LogMetricFamilies;
+pub use log_metrics::{InvalidLogMetric, LogMetricFamilies};
+pub use registrar::Registrar;
 pub use retention::RetentionMetrics;
 
 use crate::config::{LogMetricConfig, MetricsConfig};
 use crate::model::LogRecord;
+use catalogue::MetricInfo;
 
-/// A `log_metrics:` entry that breaks a rule; the message names the entry, key and rule.
+/// A setting of the metrics that cannot be used; the message names the key.
 #[derive(Debug, thiserror::Error)]
-#[error("invalid config: {0}")]
-pub struct InvalidLogMetric(String);
+pub enum MetricsConfigError {
+    /// A `metrics:` setting breaks a rule.
+    #[error("invalid config: {0}")]
+    Settings(#[from] check::InvalidMetricsSettings),
+    /// A `log_metrics:` entry breaks a rule.
+    #[error("invalid config: {0}")]
+    LogMetric(#[from] InvalidLogMetric),
+}
 
 /// What a batch of records adds to the derived and log metrics, counted once it is committed.
 pub struct AcceptedSamples {
@@ -38,6 +53,8 @@ pub struct AcceptedSamples {
 /// The registry and every metric in it.
 pub struct Metrics {
     registry: Registry,
+    /// What the components registered, in order: the catalogue.
+    catalogue: Vec<MetricInfo>,
     derived: DerivedMetrics,
     log_metrics: LogMetricFamilies,
     thresholds: Thresholds,
@@ -48,27 +65,32 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// Creates and registers every metric, with no log metrics.
+    /// Creates and registers every metric, with no log metrics, from checked settings (see
+    /// [`check`]).
     pub fn new(config: &MetricsConfig) -> Metrics {
-        Metrics::with_log_metrics(config, &[]).expect("no log metrics to reject")
+        Metrics::with_log_metrics(config, &[]).expect("checked settings and no log metrics")
     }
 
-    /// Creates and registers every metric, with the configured log metrics (`log_metrics:`);
-    /// fails when one is invalid, naming it, the key and the rule broken.
+    /// Checks the settings, then creates and registers every metric, with the configured log
+    /// metrics (`log_metrics:`); fails when a setting or a log metric is invalid, naming it, the
+    /// key and the rule broken.
     pub fn with_log_metrics(
         config: &MetricsConfig,
         log_metrics: &[LogMetricConfig],
-    ) -> Result<Metrics, InvalidLogMetric> {
+    ) -> Result<Metrics, MetricsConfigError> {
+        check::check(config)?;
         let mut registry = Registry::default();
-        let bridge = BridgeMetrics::register(&mut registry);
-        let retention = RetentionMetrics::register(&mut registry);
+        let mut catalogue = Vec::new();
+        let mut registrar = Registrar::new(&mut registry, &mut catalogue);
+        let bridge = BridgeMetrics::register(&mut registrar);
+        let retention = RetentionMetrics::register(&mut registrar);
         let cap = config.max_series_per_metric;
         let overflow = &bridge.series_overflow;
-        let derived = DerivedMetrics::register(&mut registry, overflow, cap);
-        let log_metrics = LogMetricFamilies::register(&mut registry, overflow, cap, log_metrics)
-            .map_err(InvalidLogMetric)?;
+        let derived = DerivedMetrics::register(&mut registrar, overflow, cap);
+        let log_metrics = LogMetricFamilies::register(&mut registrar, overflow, cap, log_metrics)?;
         Ok(Metrics {
             registry,
+            catalogue,
             derived,
             log_metrics,
             thresholds: Thresholds {
@@ -98,6 +120,11 @@ impl Metrics {
     pub fn observe_samples(&self, samples: AcceptedSamples) {
         self.derived.apply(samples.derived);
         self.log_metrics.apply(samples.log_metrics);
+    }
+
+    /// Every metric registered but the configured log metrics, in order (see [`catalogue`]).
+    pub fn catalogue(&self) -> &[MetricInfo] {
+        &self.catalogue
     }
 
     /// Renders the registry in the given format.

@@ -7,7 +7,9 @@ use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::registry::{Registry, Unit};
+
+use super::Registrar;
+use super::catalogue::{MetricInfo, Unit};
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OutcomeLabels {
@@ -32,42 +34,49 @@ pub struct RetentionMetrics {
     last_success: Gauge,
 }
 
+const RUNS: MetricInfo = MetricInfo::counter(
+    "logbridge_retention_runs_total",
+    &["outcome"],
+    "Retention runs by outcome (ok, partial, failed, skipped)",
+);
+const PARTITIONS_DROPPED: MetricInfo = MetricInfo::counter(
+    "logbridge_retention_partitions_dropped_total",
+    &[],
+    "Partitions of logs dropped by retention",
+);
+const PARTITIONS_ARCHIVED: MetricInfo = MetricInfo::counter(
+    "logbridge_retention_partitions_archived_total",
+    &[],
+    "Partitions of logs archived (and verified) before being dropped",
+);
+const ARCHIVE_FAILURES: MetricInfo = MetricInfo::counter(
+    "logbridge_retention_archive_failures_total",
+    &[],
+    "Partitions whose archive failed, so that they were kept",
+);
+const ROWS_DELETED: MetricInfo = MetricInfo::counter(
+    "logbridge_retention_rows_deleted_total",
+    &["table"],
+    "Rows deleted by retention from the tables beside logs, by table",
+);
+const LAST_SUCCESS: MetricInfo = MetricInfo::gauge(
+    "logbridge_retention_last_success_timestamp_seconds",
+    &[],
+    "Unix time of the end of the last retention run that did everything due",
+)
+.with_unit(Unit::Seconds);
+
 impl RetentionMetrics {
     /// Creates the metrics and registers them under the `logbridge_retention_` prefix.
-    pub fn register(registry: &mut Registry) -> RetentionMetrics {
+    pub fn register(registrar: &mut Registrar) -> RetentionMetrics {
         let metrics = RetentionMetrics::default();
-        let r = registry.sub_registry_with_prefix("logbridge_retention");
-        r.register(
-            "runs",
-            "Retention runs by outcome (ok, partial, failed, skipped)",
-            metrics.runs.clone(),
-        );
-        r.register(
-            "partitions_dropped",
-            "Partitions of logs dropped by retention",
-            metrics.partitions_dropped.clone(),
-        );
-        r.register(
-            "partitions_archived",
-            "Partitions of logs archived (and verified) before being dropped",
-            metrics.partitions_archived.clone(),
-        );
-        r.register(
-            "archive_failures",
-            "Partitions whose archive failed, so that they were kept",
-            metrics.archive_failures.clone(),
-        );
-        r.register(
-            "rows_deleted",
-            "Rows deleted by retention from the tables beside logs, by table",
-            metrics.rows_deleted.clone(),
-        );
-        r.register_with_unit(
-            "last_success_timestamp",
-            "Unix time of the end of the last retention run that did everything due",
-            Unit::Seconds,
-            metrics.last_success.clone(),
-        );
+        let mut r = registrar.sub_registry("logbridge_retention");
+        r.register(&RUNS, metrics.runs.clone());
+        r.register(&PARTITIONS_DROPPED, metrics.partitions_dropped.clone());
+        r.register(&PARTITIONS_ARCHIVED, metrics.partitions_archived.clone());
+        r.register(&ARCHIVE_FAILURES, metrics.archive_failures.clone());
+        r.register(&ROWS_DELETED, metrics.rows_deleted.clone());
+        r.register(&LAST_SUCCESS, metrics.last_success.clone());
         metrics
     }
 

@@ -35,15 +35,17 @@ pub struct Pipeline {
 impl Pipeline {
     /// Builds the steps; a setting that cannot be used (an invalid pattern) is an error naming it.
     pub fn from_config(config: &Config) -> Result<Pipeline, ConfigError> {
-        let redactor =
-            Redactor::from_config(&config.redaction).map_err(|message| ConfigError::Invalid {
-                origin: "configuration".to_string(),
-                message,
-            })?;
+        let invalid = |error: &dyn std::fmt::Display| ConfigError::Invalid {
+            origin: "configuration".to_string(),
+            message: error.to_string(),
+        };
+        let redactor = Redactor::from_config(&config.redaction).map_err(|error| invalid(&error))?;
+        let retention =
+            RetentionClasses::from_config(&config.retention).map_err(|error| invalid(&error))?;
         Ok(Pipeline {
             aliases: config.fields.clone(),
-            retention: RetentionClasses::new(&config.retention),
-            dedup: dedup::Dedup::from_config(&config.dedup),
+            retention,
+            dedup: dedup::Dedup::from_config(&config.dedup).map_err(|error| invalid(&error))?,
             redactor,
         })
     }

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::RulesConfig;
-use crate::metrics::catalogue::{CATALOGUE, Kind};
+use crate::metrics::catalogue::{self, Kind};
 
 /// Labels Prometheus adds to every scraped series.
 const SCRAPE_LABELS: [&str; 2] = ["job", "instance"];
@@ -71,7 +71,7 @@ impl Known {
     /// The bridge's own metrics (the catalogue) and the configured external metrics.
     pub fn from_config(config: &RulesConfig) -> Known {
         let mut known = Known::default();
-        for metric in CATALOGUE {
+        for metric in catalogue::all() {
             known.add_metric(metric.name, metric.kind, metric.labels);
         }
         for name in &config.external_metrics {

@@ -6,6 +6,7 @@
 pub mod alerts;
 pub mod audit;
 pub mod copy;
+mod copy_text;
 mod dedup;
 mod exceptions;
 mod health;

@@ -123,7 +123,7 @@ async fn label_values_past_the_series_cap_go_to_overflow_and_are_counted() {
 async fn an_invalid_body_regex_fails_startup_naming_the_metric() {
     let bad = AUTH_FAILURES.replace("login failed)", "login failed");
     let yaml = format!("log_metrics:\n{}", indent(&bad));
-    let error = Config::from_yaml_and_env(&yaml, "bad.yaml", std::iter::empty())
+    let error = logbridge::settings::from_yaml_and_env(&yaml, "bad.yaml", std::iter::empty())
         .expect_err("the config is refused")
         .to_string();
     let rule = "log_metrics[0] (log_auth_failures_total).filter.body_regex: invalid regex";

@@ -148,7 +148,7 @@ fn the_stack_s_bridge_settings_load_and_define_the_alerted_log_metric() {
         .iter()
         .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
         .filter(|(k, _)| k.starts_with("LOGBRIDGE_"));
-    let config = logbridge::config::Config::from_yaml_and_env("", "compose", vars)
+    let config = logbridge::settings::from_yaml_and_env("", "compose", vars)
         .expect("the compose environment is a valid configuration");
     let names: Vec<&str> = config.log_metrics.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(names, ["log_auth_failures_total"]);

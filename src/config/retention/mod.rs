@@ -1,19 +1,15 @@
 //! `retention:`: how long each class of logs is kept (first matching class wins), when the
-//! retention job runs, and how long the smaller tables keep their rows.
-
-use std::collections::HashSet;
+//! retention job runs, and how long the smaller tables keep their rows. The retention step
+//! checks the classes (`pipeline::retention::check`), the retention job the rest
+//! (`jobs::retention::check`).
 
 use serde::Deserialize;
 
-use crate::model::{DEFAULT_RETENTION_CLASS, Level};
+use crate::model::DEFAULT_RETENTION_CLASS;
 
 /// The class name of `logs` partitions made before retention classes existed (they hold every
 /// class); no configured class may take it.
 pub const LEGACY_CLASS: &str = "all";
-/// Longest class name, so that partition names stay within PostgreSQL's 63 bytes.
-const MAX_CLASS_NAME: usize = 31;
-/// The shortest `audit_days`: the audit trail is kept at least 12 months.
-const MIN_AUDIT_DAYS: u32 = 365;
 
 /// The retention job and the classes it keeps logs by.
 #[derive(Debug, Clone, Deserialize)]
@@ -132,103 +128,6 @@ impl RetentionConfig {
         self.rollup_days
             .unwrap_or_else(|| self.longest_class_days())
     }
-
-    /// Checks the classes and day counts; the message names the key.
-    pub fn validate(&self) -> Result<(), String> {
-        let positive = [
-            ("retention.interval_seconds", self.interval_seconds),
-            ("retention.lock_timeout_seconds", self.lock_timeout_seconds),
-            ("retention.exceptions_days", u64::from(self.exceptions_days)),
-            (
-                "retention.alert_history_days",
-                self.alert_history_days.into(),
-            ),
-            ("retention.rollup_days", self.rollup_days().into()),
-            (
-                "retention.anonymize_ips_after_days",
-                self.anonymize_ips_after_days.map_or(1, u64::from),
-            ),
-        ];
-        if let Some((key, _)) = positive.iter().find(|(_, value)| *value == 0) {
-            return Err(format!("{key}: must be greater than 0"));
-        }
-        if self.audit_days < MIN_AUDIT_DAYS {
-            return Err(format!(
-                "retention.audit_days: must be at least {MIN_AUDIT_DAYS} (the audit trail is kept 12 months)"
-            ));
-        }
-        let mut seen = HashSet::new();
-        for (index, class) in self.classes.iter().enumerate() {
-            let at = |key: &str, reason: String| {
-                format!(
-                    "retention.classes[{index}] ({}).{key}: {reason}",
-                    class.name
-                )
-            };
-            check_class(class).map_err(|(key, reason)| at(key, reason))?;
-            if !seen.insert(class.name.as_str()) {
-                return Err(at("name", "is defined twice".to_string()));
-            }
-        }
-        check_default_class(&self.classes)
-    }
-}
-
-type Invalid = (&'static str, String);
-
-fn check_class(class: &RetentionClassConfig) -> Result<(), Invalid> {
-    if !is_class_name(&class.name) {
-        let reason = format!("must match [a-z][a-z0-9_]{{0,{}}}", MAX_CLASS_NAME - 1);
-        return Err(("name", reason));
-    }
-    if class.name == LEGACY_CLASS {
-        let reason = "is reserved for partitions made before retention classes".to_string();
-        return Err(("name", reason));
-    }
-    if class.days == 0 {
-        return Err(("days", "must be at least 1".to_string()));
-    }
-    let known = |name: &String| Level::ALL.iter().any(|level| level.as_str() == name);
-    if let Some(unknown) = class.levels.iter().find(|name| !known(name)) {
-        let reason = format!("`{unknown}` is not a level (trace, debug, info, warn, error, fatal)");
-        return Err(("levels", reason));
-    }
-    Ok(())
-}
-
-/// `[a-z][a-z0-9_]{0,30}`.
-fn is_class_name(name: &str) -> bool {
-    let mut bytes = name.bytes();
-    let first_ok = bytes.next().is_some_and(|b| b.is_ascii_lowercase());
-    let rest_ok = bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    first_ok && rest_ok && name.len() <= MAX_CLASS_NAME
-}
-
-/// The last class must be `standard` without conditions, and no other class may be
-/// unconditional (it would shadow every class after it).
-fn check_default_class(classes: &[RetentionClassConfig]) -> Result<(), String> {
-    let last = classes.len().saturating_sub(1);
-    let Some(default) = classes.last() else {
-        return Err(format!(
-            "retention.classes: must end with class `{DEFAULT_RETENTION_CLASS}` (no conditions)"
-        ));
-    };
-    if default.name != DEFAULT_RETENTION_CLASS || !default.matches_everything() {
-        return Err(format!(
-            "retention.classes[{last}] ({}): the last class must be `{DEFAULT_RETENTION_CLASS}` \
-             with no conditions, the class of every record no other class takes",
-            default.name
-        ));
-    }
-    let shadowing = classes[..last].iter().position(|c| c.matches_everything());
-    if let Some(index) = shadowing {
-        return Err(format!(
-            "retention.classes[{index}] ({}): has no conditions, so no class after it would \
-             ever match",
-            classes[index].name
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use crate::config::{Config, ConfigError};
 
 fn load(yaml: &str) -> Result<Config, ConfigError> {
-    Config::from_yaml_and_env(yaml, "test.yaml", std::iter::empty())
+    crate::settings::from_yaml_and_env(yaml, "test.yaml", std::iter::empty())
 }
 
 fn error(yaml: &str) -> String {

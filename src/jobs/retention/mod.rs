@@ -5,6 +5,7 @@
 //! [`schedule`] runs it inside `serve`; `cli::retention` is `logbridge retention run`.
 
 mod catalog;
+pub mod check;
 mod ddl;
 mod expire;
 mod record;
@@ -131,8 +132,13 @@ pub struct Retention {
 }
 
 impl Retention {
-    /// The job on a migrated database; an unusable archive location is an error naming it.
+    /// The job on a migrated database; its settings are checked ([`check`]), and an unusable
+    /// archive location is an error naming it.
     pub fn new(pool: PgPool, config: &Config) -> Result<Retention, ConfigError> {
+        check::check(&config.retention).map_err(|error| ConfigError::Invalid {
+            origin: "configuration".to_string(),
+            message: error.to_string(),
+        })?;
         Ok(Retention {
             pool,
             config: config.retention.clone(),

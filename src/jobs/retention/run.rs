@@ -48,6 +48,21 @@ pub(super) struct Run<'a> {
     stop: &'a AtomicBool,
 }
 
+/// One run, in a span carrying its trigger and, once done, its outcome counts.
+#[tracing::instrument(
+    name = "retention.run",
+    skip_all,
+    fields(
+        trigger = trigger.as_str(),
+        run = tracing::field::Empty,
+        status = tracing::field::Empty,
+        archived = tracing::field::Empty,
+        dropped = tracing::field::Empty,
+        failed = tracing::field::Empty,
+        anonymized = tracing::field::Empty,
+        deleted_rows = tracing::field::Empty,
+    )
+)]
 pub(super) async fn run(
     retention: &Retention,
     trigger: Trigger,
@@ -68,6 +83,7 @@ pub(super) async fn run(
         report.status = RunStatus::Skipped;
         report.message = Some("another retention run holds the lock".to_string());
         record::finish(pool, &report).await?;
+        record_outcome(&report);
         return Ok(report);
     }
     let run = Run {
@@ -79,6 +95,7 @@ pub(super) async fn run(
     };
     let report = run.complete().await;
     record::finish(pool, &report).await?;
+    record_outcome(&report);
     tracing::info!(
         run = report.id,
         status = report.status.as_str(),
@@ -87,6 +104,18 @@ pub(super) async fn run(
         "retention run finished"
     );
     Ok(report)
+}
+
+/// Records a finished run's outcome on its span.
+fn record_outcome(report: &RunReport) {
+    let span = tracing::Span::current();
+    span.record("run", report.id);
+    span.record("status", report.status.as_str());
+    span.record("archived", report.archived.len());
+    span.record("dropped", report.dropped.len());
+    span.record("failed", report.failed.len());
+    span.record("anonymized", report.anonymized.len());
+    span.record("deleted_rows", report.deleted.values().sum::<u64>());
 }
 
 /// The run's own connection (its session holds the advisory lock), with its lock timeout.

@@ -1,10 +1,16 @@
 //! The contract's derived metric families, each capped, and how samples are applied to them.
 
 use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::EncodeMetric;
+use prometheus_client::metrics::TypedMetric;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::exemplar::HistogramWithExemplars;
 use prometheus_client::metrics::family::Family;
-use prometheus_client::registry::{Registry, Unit};
+use prometheus_client::metrics::family::MetricConstructor;
+
+use super::Registrar;
+use super::catalogue::{MetricInfo, Unit};
+use super::registrar::registered_name;
 
 use super::bridge::MetricLabels;
 use super::derived::{
@@ -42,56 +48,80 @@ pub struct DerivedMetrics {
     exceptions: Counters<ExceptionLabels>,
 }
 
-/// Registers one capped family under `name`, with its overflow counter.
-struct Registrar<'a> {
-    registry: &'a mut Registry,
-    overflow: &'a Family<MetricLabels, Counter>,
+const LOGS: MetricInfo = MetricInfo::counter(
+    "log_records_total",
+    &["service", "level"],
+    "Log records accepted, by service and level",
+);
+const REQUESTS: MetricInfo = MetricInfo::histogram(
+    "http_server_request_duration_seconds",
+    &["service", "method", "route", "status_code"],
+    "Duration of HTTP server requests described by logs",
+)
+.with_unit(Unit::Seconds);
+const SLOW_REQUESTS: MetricInfo = MetricInfo::counter(
+    "http_server_slow_requests_total",
+    &["service", "method", "route"],
+    "HTTP server requests at least as slow as the slow-request threshold",
+);
+const QUERIES: MetricInfo = MetricInfo::histogram(
+    "db_client_operation_duration_seconds",
+    &["service", "db_system", "operation"],
+    "Duration of database operations described by logs",
+)
+.with_unit(Unit::Seconds);
+const SLOW_QUERIES: MetricInfo = MetricInfo::counter(
+    "db_client_slow_queries_total",
+    &["service", "db_system", "query"],
+    "Database queries at least as slow as the slow-query threshold, by fingerprint",
+);
+const EXCEPTIONS: MetricInfo = MetricInfo::counter(
+    "exceptions_total",
+    &["service", "exception_type"],
+    "Exceptions logged, by service and type",
+);
+
+/// Registers capped families, each with its series in the overflow counter.
+struct CappedRegistrar<'r, 'a> {
+    registrar: &'r mut Registrar<'a>,
+    overflow: &'r Family<MetricLabels, Counter>,
     cap: usize,
 }
 
-impl Registrar<'_> {
-    fn counter<L>(&mut self, name: &'static str, help: &str) -> Counters<L>
+impl CappedRegistrar<'_, '_> {
+    fn counter<L>(&mut self, info: &MetricInfo) -> Counters<L>
     where
         L: Clone + std::hash::Hash + Eq + Overflow + EncodeLabelSet + std::fmt::Debug,
         L: Send + Sync + 'static,
     {
         let family = Family::new_with_constructor(Counter::default as fn() -> Counter);
-        let overflowed = self.overflowed(name);
-        Capped::register(
-            self.registry,
-            name,
-            help,
-            None,
-            family,
-            self.cap,
-            overflowed,
-        )
+        self.register(info, family)
     }
 
-    fn histogram<L>(
-        &mut self,
-        name: &'static str,
-        help: &str,
-        new: fn() -> Histogram,
-    ) -> Histograms<L>
+    fn histogram<L>(&mut self, info: &MetricInfo, new: fn() -> Histogram) -> Histograms<L>
     where
         L: Clone + std::hash::Hash + Eq + Overflow + EncodeLabelSet + std::fmt::Debug,
         L: Send + Sync + 'static,
     {
-        let family = Family::new_with_constructor(new);
-        let overflowed = self.overflowed(name);
-        Capped::register(
-            self.registry,
-            name,
-            help,
-            Some(Unit::Seconds),
-            family,
-            self.cap,
-            overflowed,
-        )
+        self.register(info, Family::new_with_constructor(new))
     }
 
-    fn overflowed(&self, metric: &'static str) -> Counter {
+    fn register<L, M, C>(&mut self, info: &MetricInfo, family: Family<L, M, C>) -> Capped<L, M, C>
+    where
+        L: Clone + std::hash::Hash + Eq + Overflow + EncodeLabelSet + std::fmt::Debug,
+        L: Send + Sync + 'static,
+        M: EncodeMetric + TypedMetric + std::fmt::Debug + Send + Sync + 'static,
+        C: MetricConstructor<M> + Clone + Send + Sync + 'static,
+    {
+        let capped = Capped::new(family, self.cap, self.overflowed(info));
+        self.registrar.register(info, capped.family());
+        capped
+    }
+
+    /// The overflow series of a family, labelled with its registered name (no `_total`, no
+    /// unit).
+    fn overflowed(&self, info: &MetricInfo) -> Counter {
+        let metric = registered_name(info, "").to_string();
         self.overflow
             .get_or_create(&MetricLabels {
                 metric: metric.into(),
@@ -103,36 +133,22 @@ impl Registrar<'_> {
 impl DerivedMetrics {
     /// Creates the families, each capped at `cap` series, and registers them.
     pub(super) fn register(
-        registry: &mut Registry,
+        registrar: &mut Registrar,
         overflow: &Family<MetricLabels, Counter>,
         cap: usize,
     ) -> DerivedMetrics {
-        let mut r = Registrar {
-            registry,
+        let mut r = CappedRegistrar {
+            registrar,
             overflow,
             cap,
         };
         DerivedMetrics {
-            logs: r.counter("log_records", "Log records accepted, by service and level"),
-            requests: r.histogram(
-                "http_server_request_duration",
-                "Duration of HTTP server requests described by logs",
-                http_histogram,
-            ),
-            slow_requests: r.counter(
-                "http_server_slow_requests",
-                "HTTP server requests at least as slow as the slow-request threshold",
-            ),
-            queries: r.histogram(
-                "db_client_operation_duration",
-                "Duration of database operations described by logs",
-                db_histogram,
-            ),
-            slow_queries: r.counter(
-                "db_client_slow_queries",
-                "Database queries at least as slow as the slow-query threshold, by fingerprint",
-            ),
-            exceptions: r.counter("exceptions", "Exceptions logged, by service and type"),
+            logs: r.counter(&LOGS),
+            requests: r.histogram(&REQUESTS, http_histogram),
+            slow_requests: r.counter(&SLOW_REQUESTS),
+            queries: r.histogram(&QUERIES, db_histogram),
+            slow_queries: r.counter(&SLOW_QUERIES),
+            exceptions: r.counter(&EXCEPTIONS),
         }
     }
 

@@ -8,8 +8,10 @@ use prometheus_client::metrics::exemplar::HistogramWithExemplars;
 use prometheus_client::metrics::family::{Family, MetricConstructor};
 use prometheus_client::registry::Registry;
 
+use super::check::{InvalidLogMetric, check};
 use super::{LogMetricLabels, LogMetricRules, LogSample};
 use crate::config::log_metrics::{LogMetricConfig, LogMetricKind};
+use crate::metrics::Registrar;
 use crate::metrics::bridge::MetricLabels;
 use crate::metrics::derived::TraceExemplar;
 use crate::metrics::guard::Capped;
@@ -39,52 +41,22 @@ pub struct LogMetricFamilies {
 }
 
 impl LogMetricFamilies {
-    /// Validates and compiles `config`, then registers one family per metric, capped at `cap`
-    /// series with overflow counted in `overflow{metric}`.
+    /// Checks `config` against the rules and the metrics `registrar` holds already, compiles
+    /// it, then registers one family per metric, capped at `cap` series with overflow counted
+    /// in `overflow{metric}`.
     pub(in crate::metrics) fn register(
-        registry: &mut Registry,
+        registrar: &mut Registrar,
         overflow: &Family<MetricLabels, Counter>,
         cap: usize,
         config: &[LogMetricConfig],
-    ) -> Result<LogMetricFamilies, String> {
+    ) -> Result<LogMetricFamilies, InvalidLogMetric> {
+        check(config, registrar.declared())?;
         let rules = LogMetricRules::compile(config)?;
-        let register = |metric: &LogMetricConfig| {
-            let name = metric.family_name();
-            let labels = MetricLabels {
-                metric: Cow::Owned(name.to_string()),
-            };
-            let overflowed = overflow.get_or_create(&labels).clone();
-            match metric.kind {
-                LogMetricKind::Counter => {
-                    let family = Family::new_with_constructor(Counter::default as fn() -> Counter);
-                    let capped = Capped::register(
-                        registry,
-                        name,
-                        &metric.help,
-                        None,
-                        family,
-                        cap,
-                        overflowed,
-                    );
-                    LogFamily::Counter(capped)
-                }
-                LogMetricKind::Histogram => {
-                    let buckets = Buckets(metric.buckets().into());
-                    let family = Family::new_with_constructor(buckets);
-                    let capped = Capped::register(
-                        registry,
-                        name,
-                        &metric.help,
-                        None,
-                        family,
-                        cap,
-                        overflowed,
-                    );
-                    LogFamily::Histogram(capped)
-                }
-            }
-        };
-        let families = config.iter().map(register).collect();
+        let registry = registrar.registry();
+        let families = config
+            .iter()
+            .map(|metric| register_one(registry, overflow, cap, metric))
+            .collect();
         Ok(LogMetricFamilies { rules, families })
     }
 
@@ -113,6 +85,34 @@ impl LogMetricFamilies {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Registers one configured metric's family under its configured name and help.
+fn register_one(
+    registry: &mut Registry,
+    overflow: &Family<MetricLabels, Counter>,
+    cap: usize,
+    metric: &LogMetricConfig,
+) -> LogFamily {
+    let name = metric.family_name();
+    let labels = MetricLabels {
+        metric: Cow::Owned(name.to_string()),
+    };
+    let overflowed = overflow.get_or_create(&labels).clone();
+    match metric.kind {
+        LogMetricKind::Counter => {
+            let family = Family::new_with_constructor(Counter::default as fn() -> Counter);
+            let capped = Capped::new(family, cap, overflowed);
+            registry.register(name, &metric.help, capped.family());
+            LogFamily::Counter(capped)
+        }
+        LogMetricKind::Histogram => {
+            let family = Family::new_with_constructor(Buckets(metric.buckets().into()));
+            let capped = Capped::new(family, cap, overflowed);
+            registry.register(name, &metric.help, capped.family());
+            LogFamily::Histogram(capped)
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Log-based metrics (`log_metrics:` in the config) as a pure evaluation from committed records
 //! to samples, beside `derive`; `families` applies the samples to the capped families.
 
+pub mod check;
 mod families;
 
 use std::borrow::Cow;
@@ -11,12 +12,13 @@ use prometheus_client::encoding::{EncodeLabel, EncodeLabelSet, LabelSetEncoder};
 use regex::Regex;
 use serde_json::Value;
 
+pub use check::InvalidLogMetric;
 pub use families::LogMetricFamilies;
 
-use super::catalogue::OwnedMetricInfo;
+use super::catalogue::{Kind, OwnedMetricInfo};
 use super::derived::TraceExemplar;
 use super::guard::{OVERFLOW, Overflow};
-use crate::config::log_metrics::{Field, LogMetricConfig, LogMetricFilter, validate};
+use crate::config::log_metrics::{Field, LogMetricConfig, LogMetricFilter, LogMetricKind};
 use crate::model::{Level, LogRecord};
 use crate::pipeline::fields::{self, truncate};
 
@@ -27,7 +29,10 @@ pub const MAX_LABEL_VALUE_BYTES: usize = 128;
 pub fn catalogue(config: &[LogMetricConfig]) -> Vec<OwnedMetricInfo> {
     let entry = |metric: &LogMetricConfig| OwnedMetricInfo {
         name: metric.name.clone(),
-        kind: metric.catalogue_kind(),
+        kind: match metric.kind {
+            LogMetricKind::Counter => Kind::Counter,
+            LogMetricKind::Histogram => Kind::Histogram,
+        },
         labels: metric.labels.iter().map(|l| l.name.clone()).collect(),
     };
     config.iter().map(entry).collect()
@@ -93,10 +98,13 @@ struct Filter {
 }
 
 impl LogMetricRules {
-    /// Validates the configuration (the error names the entry, key and rule) and compiles it.
-    pub fn compile(config: &[LogMetricConfig]) -> Result<LogMetricRules, String> {
-        validate(config)?;
-        let rules = config.iter().map(Rule::compile).collect::<Result<_, _>>()?;
+    /// Compiles a configuration [`check`]ed before; a regex that does not compile is named.
+    pub fn compile(config: &[LogMetricConfig]) -> Result<LogMetricRules, InvalidLogMetric> {
+        let rules = config
+            .iter()
+            .enumerate()
+            .map(|(index, metric)| Rule::compile(index, metric))
+            .collect::<Result<_, _>>()?;
         Ok(LogMetricRules { rules })
     }
 
@@ -137,12 +145,12 @@ impl LogMetricRules {
 }
 
 impl Rule {
-    fn compile(config: &LogMetricConfig) -> Result<Rule, String> {
-        let filter = Filter::compile(&config.filter).map_err(|e| {
-            format!(
-                "log_metrics ({}).filter.body_regex: invalid regex: {e}",
-                config.name
-            )
+    fn compile(index: usize, config: &LogMetricConfig) -> Result<Rule, InvalidLogMetric> {
+        let filter = Filter::compile(&config.filter).map_err(|e| InvalidLogMetric {
+            index,
+            name: config.name.clone(),
+            key: "filter.body_regex",
+            reason: format!("invalid regex: {e}"),
         })?;
         Ok(Rule {
             filter,

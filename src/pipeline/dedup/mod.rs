@@ -5,6 +5,8 @@
 //! The key is SipHash-1-3 with fixed keys over a length-prefixed encoding of those fields, so
 //! every process and every version of the bridge computes the same key for the same record.
 
+pub mod check;
+
 use std::collections::HashMap;
 use std::hash::Hasher as _;
 use std::sync::Arc;
@@ -15,6 +17,7 @@ use siphasher::sip::SipHasher13;
 use super::fields;
 use crate::config::DedupConfig;
 use crate::model::LogRecord;
+pub use check::InvalidDedup;
 
 /// The fixed SipHash keys; changing them changes every key (a deployment would then store a
 /// second row for windows open across the change).
@@ -34,8 +37,13 @@ pub struct Dedup {
 }
 
 impl Dedup {
-    /// The step as configured.
-    pub fn from_config(config: &DedupConfig) -> Dedup {
+    /// The step as configured, its settings checked ([`check`]).
+    pub fn from_config(config: &DedupConfig) -> Result<Dedup, InvalidDedup> {
+        check::check(config)?;
+        Ok(Dedup::compile(config))
+    }
+
+    fn compile(config: &DedupConfig) -> Dedup {
         let global: Attributes = config.attributes.clone().into();
         let services = config.services.iter().map(|(service, settings)| {
             let enabled = settings.enabled.unwrap_or(config.enabled);

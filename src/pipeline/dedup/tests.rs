@@ -21,8 +21,7 @@ fn record(service: &str, body: &str, ts: DateTime<Utc>) -> LogRecord {
 
 fn step(yaml: &str) -> Dedup {
     let config: DedupConfig = serde_yaml_ng::from_str(yaml).expect("a dedup section");
-    config.validate().expect("valid");
-    Dedup::from_config(&config)
+    Dedup::from_config(&config).expect("valid")
 }
 
 fn on() -> Dedup {
@@ -132,7 +131,7 @@ fn services_can_be_switched_on_or_off_and_compare_their_own_attributes() {
             attributes: Some(vec!["tenant".into()]),
         },
     );
-    let dedup = Dedup::from_config(&config);
+    let dedup = Dedup::from_config(&config).expect("valid");
     let ts = at(1_700_000_000, 0);
     assert_eq!(dedup.key(&record("quiet", "m", ts)), None, "off by default");
     let tenant = |t: &str| {

@@ -5,6 +5,7 @@
 //! severity text. The resource, shared by the records of a request, is redacted once per request.
 
 mod builtins;
+pub mod check;
 pub mod ip;
 pub mod keys;
 pub mod luhn;
@@ -12,6 +13,7 @@ mod patterns;
 pub mod prefilter;
 pub mod rules;
 mod walk;
+mod words;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,6 +21,7 @@ use std::sync::Arc;
 use crate::config::RedactionConfig;
 use crate::model::{Attributes, LogRecord};
 
+pub use check::InvalidRedaction;
 pub use ip::truncate_ip;
 use keys::KeyRules;
 use patterns::Patterns;
@@ -57,9 +60,10 @@ struct SharedResource {
 }
 
 impl Redactor {
-    /// Builds the rules of a configuration; an invalid one is an error naming the key.
-    pub fn from_config(config: &RedactionConfig) -> Result<Redactor, String> {
-        config.validate()?;
+    /// Checks the settings ([`check`]) and builds their rules; an invalid one is an error naming
+    /// the key.
+    pub fn from_config(config: &RedactionConfig) -> Result<Redactor, InvalidRedaction> {
+        check::check(config)?;
         let names = rules::rule_names(config);
         let keys = KeyRules::new(rules::configured_keys(config), FIRST_KEY_RULE);
         let first_custom = names.len() - config.patterns.len();

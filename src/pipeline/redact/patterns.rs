@@ -9,6 +9,7 @@ use std::ops::Range;
 use regex::{Regex, RegexSet};
 
 use super::builtins::{self, BuiltinPattern};
+use super::check::InvalidRedaction;
 use super::ip;
 use super::keys::KeyRules;
 use super::prefilter::Features;
@@ -50,7 +51,7 @@ impl Patterns {
         config: &RedactionConfig,
         keys: &KeyRules,
         first_custom: RuleId,
-    ) -> Result<Patterns, String> {
+    ) -> Result<Patterns, InvalidRedaction> {
         let custom = match config.patterns.is_empty() {
             true => None,
             false => Some(Custom::new(config, first_custom)?),
@@ -177,17 +178,20 @@ fn merged(mut spans: Vec<Span>) -> Vec<Span> {
 }
 
 impl Custom {
-    fn new(config: &RedactionConfig, first_rule: RuleId) -> Result<Custom, String> {
+    fn new(config: &RedactionConfig, first_rule: RuleId) -> Result<Custom, InvalidRedaction> {
         let mut regexes = Vec::with_capacity(config.patterns.len());
         for (i, pattern) in config.patterns.iter().enumerate() {
-            let regex = Regex::new(&pattern.regex)
-                .map_err(|e| format!("redaction.patterns[{i}] \"{}\": {e}", pattern.name))?;
+            let regex = Regex::new(&pattern.regex).map_err(|e| InvalidRedaction::Pattern {
+                index: i,
+                name: pattern.name.clone(),
+                reason: e.to_string(),
+            })?;
             let names = regex.capture_names().flatten();
             let secret = names.into_iter().any(|name| name.starts_with("secret"));
             regexes.push((regex, secret));
         }
         let set = RegexSet::new(regexes.iter().map(|(regex, _)| regex.as_str()))
-            .map_err(|e| format!("redaction.patterns: {e}"))?;
+            .map_err(|e| InvalidRedaction::Patterns(e.to_string()))?;
         Ok(Custom {
             set,
             regexes,

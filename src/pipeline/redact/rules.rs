@@ -4,7 +4,7 @@
 
 use crate::config::RedactionConfig;
 
-use super::keys;
+use super::words;
 
 /// The built-in value rules, in the order of their rule ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +79,7 @@ pub const KEY_PREFIX: &str = "key:";
 /// The name of the rule of a sensitive key: `key:` and its words joined by `_`
 /// (`X-Api-Key` is `key:x_api_key`).
 pub fn key_rule_name(key: &str) -> String {
-    format!("{KEY_PREFIX}{}", keys::words(key).join("_"))
+    format!("{KEY_PREFIX}{}", words::words(key).join("_"))
 }
 
 /// Every sensitive key the configuration names: `keys`, then `extra_keys`.

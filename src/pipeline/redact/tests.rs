@@ -297,7 +297,7 @@ fn invalid_settings_name_the_key() {
     let error = |adjust: fn(&mut RedactionConfig)| {
         let mut config = RedactionConfig::default();
         adjust(&mut config);
-        Redactor::from_config(&config).unwrap_err()
+        Redactor::from_config(&config).unwrap_err().to_string()
     };
     fn pattern(name: &str, regex: &str) -> PatternConfig {
         PatternConfig {

@@ -1,6 +1,8 @@
 //! The retention step, after enrich: the record's retention class (`retention.classes`, first
 //! match wins), which decides its partition and so how long it is kept.
 
+pub mod check;
+
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -9,6 +11,7 @@ use crate::config::{RetentionClassConfig, RetentionConfig};
 use crate::model::{DEFAULT_RETENTION_CLASS, Level, LogRecord};
 
 use super::fields::Fields;
+pub use check::InvalidRetentionClass;
 
 /// The configured classes, compiled for the hot path: a level mask, and names shared by every
 /// record of a class (assigning one is a reference-count increment).
@@ -30,8 +33,17 @@ struct Class {
 }
 
 impl RetentionClasses {
-    /// Compiles validated classes; the unconditional last class is the default.
-    pub fn new(config: &RetentionConfig) -> RetentionClasses {
+    /// Checks the classes ([`check`]) and compiles them; the unconditional last class is the
+    /// default.
+    pub fn from_config(
+        config: &RetentionConfig,
+    ) -> Result<RetentionClasses, InvalidRetentionClass> {
+        check::check(&config.classes)?;
+        Ok(RetentionClasses::compile(config))
+    }
+
+    /// Compiles checked classes.
+    fn compile(config: &RetentionConfig) -> RetentionClasses {
         let (last, conditional) = match config.classes.split_last() {
             Some((last, rest)) if last.matches_everything() => (last.name.as_str(), rest),
             _ => (DEFAULT_RETENTION_CLASS, config.classes.as_slice()),

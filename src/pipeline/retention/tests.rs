@@ -19,7 +19,8 @@ fn record(level: Level, attributes: serde_json::Value) -> LogRecord {
 
 fn class_of(config: &RetentionConfig, record: &LogRecord) -> String {
     let categories = FieldAliases::default().category;
-    RetentionClasses::new(config)
+    RetentionClasses::from_config(config)
+        .expect("valid classes")
         .classify(record, &categories)
         .to_string()
 }

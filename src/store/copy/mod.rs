@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 use std::sync::Arc;
 
-use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
+use chrono::NaiveDate;
 use serde_json::ser::{CharEscape, Formatter};
 
 use crate::model::{Attributes, DEFAULT_RETENTION_CLASS, LogRecord};
@@ -15,12 +15,8 @@ pub use super::dedup::DedupRows;
 pub use super::exceptions::ExceptionCounts;
 pub use super::rollups::Rollups;
 
-/// The `COPY` statement matching [`encode`]'s column order.
-pub const COPY_STATEMENT: &str = "COPY logs (ts, observed_ts, service, level, severity_number, \
-    severity_text, body, trace_id, span_id, scope, http_method, http_route, http_status, \
-    http_duration_ms, db_system, db_operation, db_query, db_duration_ms, exception_type, \
-    exception_message, exception_stacktrace, exception_fingerprint, user_id, error_fingerprint, \
-    attributes, resource, retention_class) FROM STDIN";
+pub use super::copy_text::COPY_STATEMENT;
+use super::copy_text::timestamp;
 
 const REPLACEMENT: &str = "\u{FFFD}";
 
@@ -192,42 +188,6 @@ fn tab(out: &mut Vec<u8>) {
 
 fn null(out: &mut Vec<u8>) {
     out.extend_from_slice(b"\\N");
-}
-
-/// `YYYY-MM-DD HH:MM:SS.ffffff+00`, written digit by digit (chrono's formatter re-parses its
-/// format string on every call, and this runs twice per row).
-pub(super) fn timestamp(out: &mut Vec<u8>, ts: &DateTime<Utc>) {
-    let year = ts.year();
-    if !(0..=9999).contains(&year) {
-        // Outside what four digits hold: let chrono spell it (`+10000-...`) for PostgreSQL.
-        let _ = write!(out, "{}", ts.format("%Y-%m-%d %H:%M:%S%.6f+00"));
-        return;
-    }
-    let micros = ts.timestamp_subsec_micros().min(999_999);
-    digits(out, year as u32, 4);
-    out.push(b'-');
-    digits(out, ts.month(), 2);
-    out.push(b'-');
-    digits(out, ts.day(), 2);
-    out.push(b' ');
-    digits(out, ts.hour(), 2);
-    out.push(b':');
-    digits(out, ts.minute(), 2);
-    out.push(b':');
-    digits(out, ts.second(), 2);
-    out.push(b'.');
-    digits(out, micros, 6);
-    out.extend_from_slice(b"+00");
-}
-
-/// `value` in decimal, zero-padded to `width` digits.
-fn digits(out: &mut Vec<u8>, mut value: u32, width: usize) {
-    let start = out.len();
-    out.resize(start + width, b'0');
-    for slot in out[start..].iter_mut().rev() {
-        *slot = b'0' + (value % 10) as u8;
-        value /= 10;
-    }
 }
 
 fn number(out: &mut Vec<u8>, value: impl std::fmt::Display) {

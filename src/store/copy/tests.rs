@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::model::{HttpRequest, LogRecord};
-use chrono::TimeZone;
+use chrono::{TimeZone, Utc};
 use serde_json::json;
 
 fn record(body: &str) -> LogRecord {

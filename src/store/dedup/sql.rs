@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
 use super::Group;
-use crate::store::copy::{COPY_STATEMENT, timestamp};
+use crate::store::copy_text::{COPY_STATEMENT, timestamp};
 
 /// A key's head: the row that stands for its records.
 #[derive(Debug, sqlx::FromRow)]

@@ -152,7 +152,8 @@ async fn ips_truncate_and_replacements_name_their_rule_when_configured() {
 #[tokio::test]
 async fn an_invalid_pattern_stops_startup_naming_it() {
     let yaml = "redaction:\n  patterns:\n    - { name: ok, regex: 'x+' }\n    - { name: broken, regex: 'a(b' }\n";
-    let error = Config::from_yaml_and_env(yaml, "logbridge.yaml", std::iter::empty()).unwrap_err();
+    let error = logbridge::settings::from_yaml_and_env(yaml, "logbridge.yaml", std::iter::empty())
+        .unwrap_err();
     let error = error.to_string();
     assert!(
         error.contains("logbridge.yaml")
