@@ -51,7 +51,7 @@ pub async fn list(connection: &mut PgConnection) -> sqlx::Result<Option<Vec<Day>
         let classes = split.then(|| row.get("classes"));
         days.push(Day { from, to, classes });
     }
-    days.sort_by(|a, b| b.from.cmp(&a.from));
+    days.sort_by_key(|day| std::cmp::Reverse(day.from));
     Ok(Some(days))
 }
 
