@@ -255,3 +255,39 @@ async fn a_bounded_range_reads_only_its_days() {
         assert!(day_of(relation) <= to.date_naive(), "{relation} after {to}");
     }
 }
+
+#[tokio::test]
+async fn pages_by_day_and_class_equal_the_single_statement() {
+    let app = loaded_app().await;
+    let now = Utc::now();
+    let filters = [
+        words("timeout", now - Duration::hours(30)),
+        words("deadlock", now - Duration::days(DAYS + 1)),
+        LogFilter {
+            from: Some(now - Duration::hours(2)),
+            contains: Some("deadlock".into()),
+            ..LogFilter::default()
+        },
+        LogFilter {
+            services: vec!["svc3".into()],
+            levels: vec![logbridge::model::Level::Debug],
+            ..LogFilter::default()
+        },
+    ];
+    for filter in &filters {
+        for limit in [7, 101, 1000] {
+            let mut after = None;
+            for _ in 0..3 {
+                let rows = page::page(&app.db, filter, after, limit).await.unwrap();
+                let reference = page::page_in_one_statement(&app.db, filter, after, limit);
+                let reference = reference.await.unwrap();
+                let ids = |rows: &[logbridge::store::read::LogRow]| {
+                    rows.iter().map(|r| r.id).collect::<Vec<_>>()
+                };
+                assert_eq!(ids(&rows), ids(&reference), "{filter:?} limit {limit}");
+                let Some(last) = rows.last() else { break };
+                after = Some(last.position());
+            }
+        }
+    }
+}

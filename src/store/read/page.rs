@@ -80,6 +80,18 @@ pub async fn explain_page(
     Ok(plans)
 }
 
+/// The same page in one statement over the whole range: what [`page`] falls back to, and the
+/// reference its rows are tested against (slow over partitions split by class).
+pub async fn page_in_one_statement(
+    pool: &PgPool,
+    filter: &LogFilter,
+    after: Option<Position>,
+    limit: i64,
+) -> sqlx::Result<Vec<LogRow>> {
+    let mut connection = pool.acquire().await?;
+    fetch(&mut connection, whole_range("", filter, after, limit)).await
+}
+
 /// Runs a statement unprepared, so that each run is planned for its own values (a generic
 /// plan would know neither the day nor the class, nor how rare the words are).
 async fn fetch(
