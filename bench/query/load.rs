@@ -31,9 +31,9 @@ pub struct Data {
     pub rows: i64,
     pub oldest: DateTime<Utc>,
     pub newest: DateTime<Utc>,
-    /// Bytes of the partitions' tables (heap and TOAST).
+    /// Bytes of the leaf partitions' tables (heap and TOAST), at every level of partitioning.
     pub table_bytes: i64,
-    /// Each index of the migrations and its bytes over all partitions.
+    /// Each index of the migrations and its bytes over all leaf partitions.
     pub index_bytes: Vec<(String, i64)>,
 }
 
@@ -222,8 +222,8 @@ impl Data {
             anyhow::bail!("table logs is empty");
         };
         let table_bytes = sqlx::query(
-            "SELECT coalesce(sum(pg_table_size(inhrelid)), 0)::bigint FROM pg_inherits \
-             WHERE inhparent = 'logs'::regclass",
+            "SELECT coalesce(sum(pg_table_size(relid)), 0)::bigint \
+             FROM pg_partition_tree('logs') WHERE isleaf",
         )
         .fetch_one(pool)
         .await?
@@ -231,8 +231,8 @@ impl Data {
         let mut index_bytes = Vec::new();
         for index in schema::log_indexes() {
             let bytes = sqlx::query(
-                "SELECT coalesce(sum(pg_relation_size(inhrelid)), 0)::bigint FROM pg_inherits \
-                 WHERE inhparent = to_regclass($1)",
+                "SELECT coalesce(sum(pg_relation_size(relid)), 0)::bigint \
+                 FROM pg_partition_tree(to_regclass($1)) WHERE isleaf",
             )
             .bind(&index.name)
             .fetch_one(pool)

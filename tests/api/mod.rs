@@ -19,6 +19,7 @@ mod read_exceptions;
 mod read_export;
 mod read_filters;
 mod read_logs;
+mod read_plans;
 mod read_stats;
 mod read_views;
 mod redaction;

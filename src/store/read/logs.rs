@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use super::filter::LogFilter;
 
 /// The columns of [`LogRow`], in `SELECT` order.
-const COLUMNS: &str = "id, ts, observed_ts, service, level, severity_number, severity_text, \
+pub(super) const COLUMNS: &str = "id, ts, observed_ts, service, level, severity_number, severity_text, \
     body, trace_id, span_id, scope, user_id, http_method, http_route, http_status, \
     http_duration_ms, db_system, db_operation, db_query, db_duration_ms, exception_type, \
     exception_message, exception_stacktrace, exception_fingerprint, attributes, resource, \
@@ -77,6 +77,7 @@ impl LogRow {
 
 /// Up to `limit` rows matching the filter, newest first, after `after` when given. Keyset
 /// paging: rows inserted meanwhile never shift a page, so each row is returned at most once.
+/// Read one day and one class partition at a time ([`super::page`]).
 #[tracing::instrument(name = "read.logs.page", skip_all,
     fields(filter = %filter.shape(), after = after.is_some(), limit = limit,
         rows = tracing::field::Empty))]
@@ -86,16 +87,7 @@ pub async fn page(
     after: Option<Position>,
     limit: i64,
 ) -> sqlx::Result<Vec<LogRow>> {
-    let mut sql = select(filter);
-    if let Some(after) = after {
-        // `ts <= ...` alone can use the index on ts; the row comparison breaks ties by id.
-        sql.push(" AND ts <= ").push_bind(after.ts);
-        sql.push(" AND (ts, id) < (").push_bind(after.ts);
-        sql.push(", ").push_bind(after.id).push(")");
-    }
-    sql.push(" ORDER BY ts DESC, id DESC LIMIT ")
-        .push_bind(limit);
-    super::counted(sql.build_query_as().fetch_all(pool).await)
+    super::counted(super::page::page(pool, filter, after, limit).await)
 }
 
 /// One record by id, if it exists within the filter's scope.

@@ -1,10 +1,12 @@
 //! SQL of the read side: the read API's own connection pool and one module per kind of read.
 
 pub mod alerts;
+pub mod days;
 pub mod exceptions;
 pub mod filter;
 pub mod logs;
 pub mod monitoring;
+pub mod page;
 pub mod stats;
 
 use std::time::Duration;

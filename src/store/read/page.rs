@@ -1,0 +1,190 @@
+//! A page of `logs`, newest first: read one day partition at a time, newest day first, until
+//! the page is full, and within a day one retention-class partition per branch of a
+//! `UNION ALL`, each branch with its own `ORDER BY ... LIMIT`.
+//!
+//! Why: over partitions split by class, one statement for the whole range makes the planner
+//! merge (`Merge Append`) every class partition's backward walk of its `ts` index, the filter
+//! evaluated per row; a class with few or no matches (`q=timeout` among debug rows) is then
+//! walked to the start of the range before the first row comes out. Planned on its own, each
+//! class partition gets the plan its statistics call for: the walk where matches are dense,
+//! the full-text index and a top-N sort where they are rare. Day by day, a misestimate costs
+//! one day at most (issue 21, bench/RESULTS.md).
+
+use serde_json::Value;
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
+
+use super::days::{self, Day};
+use super::filter::LogFilter;
+use super::logs::{COLUMNS, LogRow, Position};
+
+/// Up to `limit` rows matching the filter, newest first, after `after` when given. The
+/// statements share one snapshot, as a single statement would.
+pub async fn page(
+    pool: &PgPool,
+    filter: &LogFilter,
+    after: Option<Position>,
+    limit: i64,
+) -> sqlx::Result<Vec<LogRow>> {
+    let mut transaction = pool
+        .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .await?;
+    let rows = match days::list(&mut transaction).await? {
+        Some(days) => by_day(&mut transaction, (filter, after), &days, limit).await?,
+        None => fetch(&mut transaction, whole_range("", filter, after, limit)).await?,
+    };
+    transaction.commit().await?;
+    Ok(rows)
+}
+
+/// Reads the days of the range newest first until `limit` rows are found.
+async fn by_day(
+    connection: &mut PgConnection,
+    (filter, after): (&LogFilter, Option<Position>),
+    days: &[Day],
+    limit: i64,
+) -> sqlx::Result<Vec<LogRow>> {
+    let mut rows = Vec::new();
+    for day in days::in_range(days, filter, after) {
+        let wanted = limit - rows.len() as i64;
+        if wanted <= 0 {
+            break;
+        }
+        let statement = one_day("", (filter, after), day, wanted);
+        rows.extend(fetch(connection, statement).await?);
+    }
+    Ok(rows)
+}
+
+/// `EXPLAIN (FORMAT JSON)` of each statement [`page`] may run for this request (of every day
+/// of the range, where `page` stops once the page is full): for tests of the plans' shape.
+pub async fn explain_page(
+    pool: &PgPool,
+    filter: &LogFilter,
+    after: Option<Position>,
+    limit: i64,
+) -> sqlx::Result<Vec<Value>> {
+    const EXPLAIN: &str = "EXPLAIN (FORMAT JSON) ";
+    let mut connection = pool.acquire().await?;
+    let statements = match days::list(&mut connection).await? {
+        Some(days) => days::in_range(&days, filter, after)
+            .map(|day| one_day(EXPLAIN, (filter, after), day, limit))
+            .collect(),
+        None => vec![whole_range(EXPLAIN, filter, after, limit)],
+    };
+    let mut plans = Vec::new();
+    for mut statement in statements {
+        let query = statement.build().persistent(false);
+        let row = query.fetch_one(&mut *connection).await?;
+        plans.push(row.try_get::<Value, _>(0)?);
+    }
+    Ok(plans)
+}
+
+/// The same page in one statement over the whole range: what [`page`] falls back to, and the
+/// reference its rows are tested against (slow over partitions split by class).
+pub async fn page_in_one_statement(
+    pool: &PgPool,
+    filter: &LogFilter,
+    after: Option<Position>,
+    limit: i64,
+) -> sqlx::Result<Vec<LogRow>> {
+    let mut connection = pool.acquire().await?;
+    fetch(&mut connection, whole_range("", filter, after, limit)).await
+}
+
+/// Runs a statement unprepared, so that each run is planned for its own values (a generic
+/// plan would know neither the day nor the class, nor how rare the words are).
+async fn fetch(
+    connection: &mut PgConnection,
+    mut statement: QueryBuilder<Postgres>,
+) -> sqlx::Result<Vec<LogRow>> {
+    let query = statement.build_query_as::<LogRow>().persistent(false);
+    query.fetch_all(connection).await
+}
+
+/// One day's rows: a branch per class partition, merged newest first.
+fn one_day(
+    prefix: &str,
+    (filter, after): (&LogFilter, Option<Position>),
+    day: &Day,
+    limit: i64,
+) -> QueryBuilder<Postgres> {
+    let mut sql = QueryBuilder::new(format!("{prefix}SELECT * FROM ("));
+    for (index, class) in branches(day).into_iter().enumerate() {
+        if index > 0 {
+            sql.push(" UNION ALL ");
+        }
+        sql.push("(");
+        push_select(&mut sql, filter, after);
+        sql.push(" AND ts >= ").push_bind(day.from);
+        sql.push(" AND ts < ").push_bind(day.to);
+        class.push(&mut sql);
+        sql.push(" ORDER BY ts DESC, id DESC LIMIT ")
+            .push_bind(limit)
+            .push(")");
+    }
+    sql.push(") page ORDER BY ts DESC, id DESC LIMIT ")
+        .push_bind(limit);
+    sql
+}
+
+/// The statement over the whole range, for a partition layout [`days::list`] cannot read.
+fn whole_range(
+    prefix: &str,
+    filter: &LogFilter,
+    after: Option<Position>,
+    limit: i64,
+) -> QueryBuilder<Postgres> {
+    let mut sql = QueryBuilder::new(prefix);
+    push_select(&mut sql, filter, after);
+    sql.push(" ORDER BY ts DESC, id DESC LIMIT ")
+        .push_bind(limit);
+    sql
+}
+
+/// `SELECT <columns> FROM logs WHERE <filter>`, after the position when given.
+fn push_select(sql: &mut QueryBuilder<Postgres>, filter: &LogFilter, after: Option<Position>) {
+    sql.push(format_args!("SELECT {COLUMNS} FROM logs"));
+    filter.push_where(sql);
+    if let Some(after) = after {
+        // `ts <= ...` alone can use the index on ts; the row comparison breaks ties by id.
+        sql.push(" AND ts <= ").push_bind(after.ts);
+        sql.push(" AND (ts, id) < (").push_bind(after.ts);
+        sql.push(", ").push_bind(after.id).push(")");
+    }
+}
+
+/// The class condition of one branch of a day.
+enum Branch {
+    /// The partition of one class: pruned to it.
+    Class(String),
+    /// Any partition whose values the catalogue did not list (a default partition).
+    Others(Vec<String>),
+    /// A plain day partition: every row.
+    All,
+}
+
+impl Branch {
+    fn push(self, sql: &mut QueryBuilder<Postgres>) {
+        match self {
+            Branch::Class(class) => {
+                sql.push(" AND retention_class = ").push_bind(class);
+            }
+            Branch::Others(classes) => {
+                sql.push(" AND retention_class <> ALL(")
+                    .push_bind(classes)
+                    .push(")");
+            }
+            Branch::All => {}
+        }
+    }
+}
+
+fn branches(day: &Day) -> Vec<Branch> {
+    let Some(classes) = &day.classes else {
+        return vec![Branch::All];
+    };
+    let mut branches: Vec<Branch> = classes.iter().cloned().map(Branch::Class).collect();
+    branches.push(Branch::Others(classes.clone()));
+    branches
+}
