@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Row};
 
 use super::filter::LogFilter;
-use super::logs::Position;
+use super::row::Position;
 
 /// One partition of `logs`: a range of `ts`, split by retention class or not.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,6 +7,7 @@ pub mod filter;
 pub mod logs;
 pub mod monitoring;
 pub mod page;
+mod row;
 pub mod stats;
 
 use std::time::Duration;
@@ -17,7 +18,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use crate::config::Config;
 
 pub use filter::{LogFilter, StatusFilter};
-pub use logs::{LogRow, Position};
+pub use row::{LogRow, Position};
 
 /// Records a read's row count as the `rows` field of the current span (the read's own).
 fn counted<T>(rows: sqlx::Result<Vec<T>>) -> sqlx::Result<Vec<T>> {

@@ -15,7 +15,7 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
 use super::days::{self, Day};
 use super::filter::LogFilter;
-use super::logs::{COLUMNS, LogRow, Position};
+use super::row::{COLUMNS, LogRow, Position};
 
 /// Up to `limit` rows matching the filter, newest first, after `after` when given. The
 /// statements share one snapshot, as a single statement would.
