@@ -1,7 +1,8 @@
 //! The configuration as the components accept it: `config` reads the plain data, then each
 //! component checks its own section with the check it runs when it is built (the retention
-//! classes, the retention job, the dedup and redact steps, the metrics and the log metrics). Every command loads its configuration here, so that a bad setting stops
-//! it at startup with an error naming the file and the key.
+//! classes, the retention job, the dedup and redact steps, the metrics and the log metrics).
+//! Every command loads its configuration here, so that a bad setting stops it at startup with
+//! an error naming the file and the key.
 
 use std::path::Path;
 
