@@ -1,13 +1,12 @@
-//! What handing a request's CPU work off the async workers costs, per hop: the bridge's
-//! [`CpuPool`] (tokio's blocking threads behind a semaphore of one permit per core) against a
-//! dedicated pool of as many threads fed by a channel, and no hop at all; with an empty job and
-//! with a 500-record `prepare`. See bench/README.md.
+//! What handing a request's CPU work off the async workers costs, per hop: tokio's blocking
+//! threads behind a semaphore of one permit per core, against a dedicated pool of as many threads
+//! fed by a channel (the bridge's [`CpuPool`]), and no hop at all; with an empty job and with a
+//! 500-record `prepare`. See bench/README.md.
 
 #[path = "../bench/workload.rs"]
 mod workload;
 
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::Utc;
@@ -19,38 +18,30 @@ use logbridge::metrics::Metrics;
 use logbridge::model::LogRecord;
 use logbridge::pipeline::{Pipeline, limits::Limits};
 use tokio::runtime::Runtime;
-use tokio::sync::oneshot;
+use tokio::sync::Semaphore;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-type Job = Box<dyn FnOnce() + Send>;
-
-/// The alternative: `threads` threads taking jobs from one channel.
-struct Dedicated {
-    jobs: mpsc::Sender<Job>,
+/// The alternative: tokio's blocking threads, at most `permits` jobs at once.
+struct Blocking {
+    permits: Arc<Semaphore>,
 }
 
-impl Dedicated {
-    fn new(threads: usize) -> Dedicated {
-        let (jobs, receiver) = mpsc::channel::<Job>();
-        let receiver = Arc::new(Mutex::new(receiver));
-        for _ in 0..threads {
-            let receiver = Arc::clone(&receiver);
-            std::thread::spawn(move || {
-                while let Ok(job) = receiver.lock().expect("not poisoned").recv() {
-                    job();
-                }
-            });
-        }
-        Dedicated { jobs }
+impl Blocking {
+    fn new(permits: usize) -> Blocking {
+        let permits = Arc::new(Semaphore::new(permits));
+        Blocking { permits }
     }
 
     async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> T {
-        let (done, answer) = oneshot::channel();
-        let job: Job = Box::new(move || drop(done.send(work())));
-        self.jobs.send(job).expect("the threads run");
-        answer.await.expect("the job ran")
+        let permit = Arc::clone(&self.permits).acquire_owned().await;
+        let permit = permit.expect("never closed");
+        let job = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        });
+        job.await.expect("the job ran")
     }
 }
 
@@ -63,7 +54,7 @@ fn records() -> Vec<LogRecord> {
 fn hops(c: &mut Criterion) {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let runtime = Runtime::new().expect("a runtime");
-    let (pool, dedicated) = (CpuPool::new(cores), Dedicated::new(cores));
+    let (blocking, pool) = (Blocking::new(cores), CpuPool::new(cores));
     let config = Config::default();
     let pipeline = Arc::new(Pipeline::from_config(&config).expect("the default pipeline"));
     let metrics = Arc::new(Metrics::new(&config.metrics));
@@ -75,10 +66,10 @@ fn hops(c: &mut Criterion) {
         b.iter(|| runtime.block_on(async { std::hint::black_box(1) }))
     });
     group.bench_function("empty/spawn_blocking_semaphore", |b| {
-        b.iter(|| runtime.block_on(pool.run(|| Ok(1))).unwrap())
+        b.iter(|| runtime.block_on(blocking.run(|| 1)))
     });
     group.bench_function("empty/dedicated_threads", |b| {
-        b.iter(|| runtime.block_on(dedicated.run(|| 1)))
+        b.iter(|| runtime.block_on(pool.run(|| Ok(1))).unwrap())
     });
     group.bench_function("prepare_500/inline", |b| {
         b.iter(|| runtime.block_on(async { preparer.prepare(records.clone()).tallies }))
@@ -86,13 +77,13 @@ fn hops(c: &mut Criterion) {
     group.bench_function("prepare_500/spawn_blocking_semaphore", |b| {
         b.iter(|| {
             let (preparer, records) = (preparer.clone(), records.clone());
-            runtime.block_on(pool.run(move || Ok(preparer.prepare(records).tallies)))
+            runtime.block_on(blocking.run(move || preparer.prepare(records).tallies))
         })
     });
     group.bench_function("prepare_500/dedicated_threads", |b| {
         b.iter(|| {
             let (preparer, records) = (preparer.clone(), records.clone());
-            runtime.block_on(dedicated.run(move || preparer.prepare(records).tallies))
+            runtime.block_on(pool.run(move || Ok(preparer.prepare(records).tallies)))
         })
     });
     group.finish();

@@ -100,3 +100,51 @@ impl Preparer {
         self.metrics.observe_samples(samples);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+    use crate::config::Config;
+
+    fn preparer() -> Preparer {
+        let config = Config::default();
+        let pipeline = Pipeline::from_config(&config).expect("the default pipeline");
+        let metrics = Metrics::new(&config.metrics);
+        Preparer::new(
+            Limits::from_config(&config),
+            Arc::new(pipeline),
+            Arc::new(metrics),
+        )
+    }
+
+    fn records(bodies: &[&str]) -> Vec<LogRecord> {
+        let now = Utc::now();
+        let record = |body: &&str| LogRecord::new(body.to_string(), now);
+        bodies.iter().map(record).collect()
+    }
+
+    #[test]
+    fn one_row_per_record_and_the_tallies_of_the_steps() {
+        let preparer = preparer();
+        let bodies = ["plain", "mail alice@example.com please", "another"];
+        let prepared = preparer.prepare(records(&bodies));
+        assert_eq!(prepared.batch.records, 3);
+        assert_eq!(prepared.tallies.records, 3);
+        let redacted: u64 = prepared.tallies.redactions.iter().map(|(_, n)| n).sum();
+        assert_eq!(redacted, 1, "{:?}", prepared.tallies.redactions);
+    }
+
+    #[test]
+    fn the_check_sees_every_record_once_processed() {
+        let preparer = preparer();
+        let mut seen = Vec::new();
+        let batch = records(&["a", "write to bob@example.com"]);
+        let (prepared, records) =
+            preparer.prepare_checked(batch, |record| seen.push(record.body.clone()));
+        assert_eq!(seen.len(), 2);
+        assert!(!seen[1].contains("bob@example.com"), "{}", seen[1]);
+        assert_eq!(records.len(), prepared.tallies.records);
+    }
+}

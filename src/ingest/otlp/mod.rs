@@ -92,3 +92,6 @@ impl OtlpLogs {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests;
