@@ -39,6 +39,9 @@ pub struct Args {
     /// Records of the large request.
     #[arg(long, default_value_t = 100_000)]
     big_records: usize,
+    /// Large requests kept in flight at once.
+    #[arg(long, default_value_t = 1)]
+    large_in_flight: usize,
     /// Records of each small request.
     #[arg(long, default_value_t = 5)]
     small_records: usize,
@@ -104,7 +107,8 @@ async fn run(args: &Args, db: &BenchDatabase) -> anyhow::Result<()> {
         args.big_records,
         big.len()
     );
-    let (loaded, large) = probes::under_load(&pace, big, args.loaded_seconds).await?;
+    let (loaded, large) =
+        probes::under_load(&pace, big, args.loaded_seconds, args.large_in_flight).await?;
     print(&idle, &loaded, &large);
     bridge.kill().await
 }

@@ -94,23 +94,32 @@ async fn probe(pace: &Pace, duration: Duration, call: impl Fn(usize) -> Call) ->
     (latencies, failed)
 }
 
-/// The probes for `seconds` while the large body is sent again as soon as it is answered;
-/// the probes start once the first large request is on its way.
+/// The probes for `seconds` while `in_flight` senders each send the large body again as soon
+/// as it is answered; the probes start once the first large requests are on their way.
 pub async fn under_load(
     pace: &Pace,
     big: Bytes,
     seconds: u64,
+    in_flight: usize,
 ) -> anyhow::Result<(Latencies, Large)> {
     let stop = Arc::new(AtomicBool::new(false));
     let url = format!("{}/v1/logs", pace.base);
-    let sender = {
-        let stop = Arc::clone(&stop);
-        tokio::spawn(async move { keep_in_flight(url, big, stop).await })
-    };
+    let senders: Vec<_> = (0..in_flight)
+        .map(|_| {
+            let (url, big, stop) = (url.clone(), big.clone(), Arc::clone(&stop));
+            tokio::spawn(async move { keep_in_flight(url, big, stop).await })
+        })
+        .collect();
     tokio::time::sleep(Duration::from_millis(500)).await;
     let latencies = run(pace, Duration::from_secs(seconds)).await;
     stop.store(true, Ordering::Relaxed);
-    Ok((latencies, sender.await?))
+    let mut large = Large::default();
+    for sender in senders {
+        let one = sender.await?;
+        large.seconds.extend(one.seconds);
+        large.failed += one.failed;
+    }
+    Ok((latencies, large))
 }
 
 async fn keep_in_flight(url: String, big: Bytes, stop: Arc<AtomicBool>) -> Large {
