@@ -7,13 +7,15 @@
 mod workload;
 
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::Utc;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use logbridge::config::Config;
 use logbridge::ingest::bounds::RequestBounds;
-use logbridge::ingest::{json, otlp};
+use logbridge::ingest::prepare::Preparer;
+use logbridge::ingest::{RequestContext, json, otlp};
 use logbridge::metrics::Metrics;
 use logbridge::model::LogRecord;
 use logbridge::pipeline::redact::Redactor;
@@ -36,15 +38,20 @@ fn request() -> ExportLogsServiceRequest {
     workload::single_request(RECORDS, 42, now)
 }
 
-/// The bridge's path from request bytes to encoded rows and counted metrics, minus the database.
-fn full_path(body: &[u8], pipeline: &Pipeline, limits: &Limits, metrics: &Metrics) -> usize {
-    let request =
-        otlp::decode_protobuf(body, &RequestBounds::default()).expect("the workload decodes");
-    let mut records = otlp::convert(request, Utc::now()).records;
-    bound_and_process(&mut records, pipeline, limits);
-    let batch = logbridge::store::copy::encode(&records);
-    metrics.observe_accepted(&records);
-    batch.data.len()
+/// The bridge's path from request bytes to encoded rows and counted metrics, minus the database:
+/// the OTLP/protobuf receiver's decode function, then the one prepare step, then the counting
+/// that follows a commit.
+fn full_path(body: &[u8], preparer: &Preparer) -> usize {
+    let context = RequestContext {
+        received: Utc::now(),
+        service: None,
+        aliases: preparer.pipeline().aliases(),
+        bounds: &RequestBounds::default(),
+    };
+    let decoded = otlp::decode_protobuf(body, &context).expect("the workload decodes");
+    let prepared = preparer.prepare(decoded.records);
+    preparer.observe(prepared.samples, &prepared.tallies);
+    prepared.batch.data.len()
 }
 
 fn bound_and_process(records: &mut [LogRecord], pipeline: &Pipeline, limits: &Limits) {
@@ -53,6 +60,17 @@ fn bound_and_process(records: &mut [LogRecord], pipeline: &Pipeline, limits: &Li
         limits.bound(record);
         pipeline.process(record, &mut redactions);
     }
+}
+
+/// The prepare step of a configuration.
+fn preparer(config: &Config) -> Preparer {
+    let pipeline = Pipeline::from_config(config).expect("the pipeline");
+    let metrics = Metrics::new(&config.metrics);
+    Preparer::new(
+        Limits::from_config(config),
+        Arc::new(pipeline),
+        Arc::new(metrics),
+    )
 }
 
 fn otlp_path(c: &mut Criterion) {
@@ -68,18 +86,19 @@ fn otlp_path(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("otlp_500");
     group.throughput(Throughput::Elements(RECORDS as u64));
+    let full = preparer(&config);
     group.bench_function("full_path", |b| {
-        b.iter(|| full_path(black_box(&body), &pipeline, &limits, &metrics))
+        b.iter(|| full_path(black_box(&body), &full))
     });
     // The same path with redaction off, side by side: what redaction costs per record.
     let mut unredacted = Config::default();
     unredacted.redaction.enabled = false;
-    let plain = Pipeline::from_config(&unredacted).expect("the pipeline without redaction");
+    let plain = preparer(&unredacted);
     group.bench_function("full_path_without_redaction", |b| {
-        b.iter(|| full_path(black_box(&body), &plain, &limits, &metrics))
+        b.iter(|| full_path(black_box(&body), &plain))
     });
     group.bench_function("decode_protobuf", |b| {
-        b.iter(|| otlp::decode_protobuf(black_box(&body), &RequestBounds::default()).unwrap())
+        b.iter(|| otlp::parse_protobuf(black_box(&body), &RequestBounds::default()).unwrap())
     });
     group.bench_function("count_protobuf", |b| {
         b.iter(|| logbridge::ingest::bounds::protobuf::count(black_box(&body)))
@@ -145,19 +164,18 @@ fn micro(c: &mut Criterion) {
     group.throughput(Throughput::Elements(RECORDS as u64));
     group.bench_function("json_decode_ndjson_500", |b| {
         b.iter(|| {
-            json::decode(
-                black_box(&ndjson),
-                None,
-                &config.fields,
-                Utc::now(),
-                &RequestBounds::default(),
-            )
-            .unwrap()
+            let context = RequestContext {
+                received: Utc::now(),
+                service: None,
+                aliases: &config.fields,
+                bounds: &RequestBounds::default(),
+            };
+            json::decode(black_box(&ndjson), &context).unwrap()
         })
     });
     let otlp_json = serde_json::to_vec(&request).expect("the request serializes as OTLP/JSON");
     group.bench_function("otlp_json_decode_500", |b| {
-        b.iter(|| otlp::decode_json(black_box(&otlp_json), &RequestBounds::default()).unwrap())
+        b.iter(|| otlp::parse_json(black_box(&otlp_json), &RequestBounds::default()).unwrap())
     });
     let redactor = Redactor::from_config(&config.redaction).expect("the default rules");
     let converted = otlp::convert(request.clone(), Utc::now()).records;

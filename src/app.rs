@@ -68,7 +68,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         pipeline,
         &config,
     );
-    let alerts = AlertReceiver::new(pool.clone(), auth.clone(), &config);
+    let alerts = AlertReceiver::new(pool.clone(), auth.clone(), &config, ingest.cpu());
     let reads = QueryState {
         pool: store::read::pool(&config)?,
         auth,

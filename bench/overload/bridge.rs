@@ -1,7 +1,9 @@
-//! The bridge under overload: the release `logbridge` binary as its own process, so that its
-//! memory (`VmRSS`, `VmHWM`) can be read from `/proc`, and its queue depth from `/metrics`.
+//! The bridge under test: a release `logbridge` binary as its own process, so that its memory
+//! (`VmRSS`, `VmHWM`) can be read from `/proc`, and its queue depth from `/metrics`. Used by the
+//! overload and the latency benchmarks.
 
 use std::net::TcpListener;
+use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -27,22 +29,27 @@ pub struct Probe {
 }
 
 impl Bridge {
-    /// Builds the release binary, starts `logbridge serve` on free ports with the default
-    /// configuration (plus `settings`, `LOGBRIDGE_...` variables) and waits until it is ready.
-    pub async fn start(database_url: &str, settings: &[(String, String)]) -> anyhow::Result<Self> {
-        let binary = crate::release_binary::build("overload").await?;
+    /// Starts `binary serve` on free ports with the default configuration (plus `settings`,
+    /// `LOGBRIDGE_...` variables), output in `$TMPDIR/logbridge-bench-NAME.log`, and waits until
+    /// it is ready.
+    pub async fn start(
+        binary: &Path,
+        name: &str,
+        database_url: &str,
+        settings: &[(String, String)],
+    ) -> anyhow::Result<Self> {
         let free = || -> anyhow::Result<u16> {
             Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
         };
         let (http, grpc) = (free()?, free()?);
-        let log = std::env::temp_dir().join("logbridge-bench-overload.log");
+        let log = std::env::temp_dir().join(format!("logbridge-bench-{name}.log"));
         println!(
             "bridge: {} serve on 127.0.0.1:{http}, output in {}",
             binary.display(),
             log.display()
         );
         let output = std::fs::File::create(&log)?;
-        let child = Command::new(&binary)
+        let child = Command::new(binary)
             .arg("serve")
             .env("DATABASE_URL", database_url)
             .env("LOGBRIDGE_LISTEN__HTTP", format!("127.0.0.1:{http}"))

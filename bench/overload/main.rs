@@ -80,7 +80,8 @@ async fn run(args: &Args, db: &BenchDatabase) -> anyhow::Result<()> {
         .collect::<Option<Vec<_>>>()
         .ok_or_else(|| anyhow::anyhow!("--set takes NAME=VALUE"))?;
     let url = db.config().database.url.expose().to_string();
-    let bridge = bridge::Bridge::start(&url, &settings).await?;
+    let binary = release_binary::build("overload").await?;
+    let bridge = bridge::Bridge::start(&binary, "overload", &url, &settings).await?;
     let bodies = Arc::new(bodies(&bridge.probe.base, args.seed)?);
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(args.request_timeout_seconds))

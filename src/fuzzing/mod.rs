@@ -1,21 +1,22 @@
 //! The fuzzing harness, built only for tests and for `--cfg fuzzing` (the `fuzz/` crate): each
-//! entry point runs one wire format's request path as far as it is pure — decode, convert,
-//! [`Limits::bound`], [`Pipeline::process`], COPY encoding and the derived metrics — and panics
-//! when an invariant of that path breaks, not only when the code under it panics.
+//! entry point runs one wire format's request path as far as it is pure — decode, convert, then
+//! the ingest path's own [`Preparer`] (limits, pipeline, COPY encoding, metric samples) — and
+//! panics when an invariant of that path breaks, not only when the code under it panics.
 
 mod invariants;
 mod sinks;
 #[cfg(test)]
 mod tests;
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use chrono::{DateTime, TimeZone, Utc};
 
 use crate::config::Config;
 use crate::ingest::bounds::RequestBounds;
 use crate::ingest::error::IngestError;
-use crate::ingest::{alerts, body, json, otlp};
+use crate::ingest::prepare::Preparer;
+use crate::ingest::{Decoded, RequestContext, alerts, body, json, otlp};
 use crate::metrics::Metrics;
 use crate::model::LogRecord;
 use crate::pipeline::Pipeline;
@@ -30,7 +31,7 @@ struct Harness {
     limits: Limits,
     /// The default records and attribute entries per request.
     bounds: RequestBounds,
-    pipeline: Pipeline,
+    pipeline: Arc<Pipeline>,
     /// Receipt time of every request: fixed, so that a run is reproducible.
     now: DateTime<Utc>,
 }
@@ -40,15 +41,27 @@ static HARNESS: LazyLock<Harness> = LazyLock::new(|| {
     Harness {
         limits: Limits::from_config(&config),
         bounds: RequestBounds::from_config(&config.ingest),
-        pipeline: Pipeline::from_config(&config).expect("the default pipeline builds"),
+        pipeline: Arc::new(Pipeline::from_config(&config).expect("the default pipeline builds")),
         now: Utc.with_ymd_and_hms(2026, 11, 22, 18, 0, 0).unwrap(),
         config,
     }
 });
 
+/// The context of a JSON request: the default aliases and bounds, the fixed receipt time and
+/// a `?service=`.
+fn context() -> RequestContext<'static> {
+    let harness = &*HARNESS;
+    RequestContext {
+        received: harness.now,
+        service: Some(QUERY_SERVICE),
+        aliases: harness.pipeline.aliases(),
+        bounds: &harness.bounds,
+    }
+}
+
 /// `POST /v1/logs` with `application/x-protobuf`, and gRPC `LogsService/Export`.
 pub fn otlp_protobuf(data: &[u8]) {
-    match otlp::decode_protobuf(data, &HARNESS.bounds) {
+    match otlp::parse_protobuf(data, &HARNESS.bounds) {
         Ok(request) => export(request),
         Err(error) => rejected(&error),
     }
@@ -56,7 +69,7 @@ pub fn otlp_protobuf(data: &[u8]) {
 
 /// `POST /v1/logs` with `application/json`.
 pub fn otlp_json(data: &[u8]) {
-    match otlp::decode_json(data, &HARNESS.bounds) {
+    match otlp::parse_json(data, &HARNESS.bounds) {
         Ok(request) => export(request),
         Err(error) => rejected(&error),
     }
@@ -64,15 +77,7 @@ pub fn otlp_json(data: &[u8]) {
 
 /// `POST /api/v1/logs`: JSON, arrays, `{"logs": [...]}` and NDJSON.
 pub fn json_logs(data: &[u8]) {
-    let harness = &*HARNESS;
-    let aliases = harness.pipeline.aliases();
-    match json::decode(
-        data,
-        Some(QUERY_SERVICE),
-        aliases,
-        harness.now,
-        &HARNESS.bounds,
-    ) {
+    match json::decode(data, &context()) {
         Ok(records) => {
             assert!(!records.is_empty(), "an accepted JSON body holds records");
             accept(records);
@@ -116,23 +121,28 @@ fn export(request: opentelemetry_proto::tonic::collector::logs::v1::ExportLogsSe
         .sum();
     let converted = otlp::convert(request, HARNESS.now);
     assert_eq!(converted.records.len() + converted.rejected, total);
-    assert_eq!(converted.first_error.is_some(), converted.rejected > 0);
-    accept(converted.records);
+    accept_decoded(converted);
 }
 
-/// What `Ingest::accept` does before and after the commit, with the invariants of each step.
-fn accept(mut records: Vec<LogRecord>) {
+/// What `Ingest::accept` does before and after the commit (the one [`Preparer`]), with the
+/// invariants of each step.
+fn accept(records: Vec<LogRecord>) {
     let harness = &*HARNESS;
-    let mut redactions = harness.pipeline.redactions();
-    for record in &mut records {
-        harness.limits.bound(record);
-        harness.pipeline.process(record, &mut redactions);
-        invariants::record(record, &harness.limits);
-    }
-    sinks::copy_rows(&records);
-    let metrics = Metrics::new(&harness.config.metrics);
-    metrics.observe_accepted(&records);
+    let metrics = Arc::new(Metrics::new(&harness.config.metrics));
+    let pipeline = Arc::clone(&harness.pipeline);
+    let preparer = Preparer::new(harness.limits.clone(), pipeline, Arc::clone(&metrics));
+    let check = |record: &LogRecord| invariants::record(record, &harness.limits);
+    let (prepared, records) = preparer.prepare_checked(records, check);
+    sinks::copy_rows(&prepared.batch, &records);
+    assert_eq!(prepared.tallies.records, records.len());
+    preparer.observe(prepared.samples, &prepared.tallies);
     sinks::exposition(&metrics);
+}
+
+/// [`accept`] of what a receiver's decode function gave.
+fn accept_decoded(decoded: Decoded) {
+    assert_eq!(decoded.first_error.is_some(), decoded.rejected > 0);
+    accept(decoded.records);
 }
 
 /// A rejected body: a 4xx answer whose message says what was wrong.

@@ -6,11 +6,10 @@ use serde_json::Value;
 use super::invariants::has_nul;
 use crate::metrics::{Format, Metrics};
 use crate::model::{Level, LogRecord};
-use crate::store::copy::{self, COPY_STATEMENT};
+use crate::store::copy::{COPY_STATEMENT, EncodedBatch};
 
-/// Encodes the records as `copy::encode` does for the store and checks every row.
-pub fn copy_rows(records: &[LogRecord]) {
-    let batch = copy::encode(records);
+/// Checks every row of the batch the store would commit, against the records it encodes.
+pub fn copy_rows(batch: &EncodedBatch, records: &[LogRecord]) {
     assert_eq!(batch.records, records.len());
     assert!(!batch.data.contains(&0), "NUL in COPY data");
     let text = std::str::from_utf8(&batch.data).expect("COPY data is UTF-8");

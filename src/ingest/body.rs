@@ -9,20 +9,50 @@ use flate2::read::MultiGzDecoder;
 
 use super::error::IngestError;
 
-/// Reads the body, at most `limit` bytes, decompressing gzip with the same limit on its output
-/// (a gzip bomb stops at `limit` bytes of memory and answers 413).
-pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, IngestError> {
-    let raw = axum::body::to_bytes(body, limit)
+/// A body as received, gzip-compressed or not; [`Raw::decompress`] is the CPU-bound part.
+#[derive(Debug, Clone)]
+pub struct Raw {
+    bytes: Bytes,
+    gzip: bool,
+    limit: usize,
+}
+
+impl Raw {
+    /// Bytes that are not compressed.
+    pub fn plain(bytes: Bytes) -> Raw {
+        Raw {
+            bytes,
+            gzip: false,
+            limit: usize::MAX,
+        }
+    }
+
+    /// The body's bytes, decompressing gzip with the body limit on its output (a gzip bomb
+    /// stops at `limit` bytes of memory and answers 413).
+    pub fn decompress(self) -> Result<Bytes, IngestError> {
+        match self.gzip {
+            true => gunzip(&self.bytes, self.limit),
+            false => Ok(self.bytes),
+        }
+    }
+}
+
+/// Reads the body, at most `limit` bytes, and its content encoding; the decompressed body is
+/// held to the same limit by [`Raw::decompress`].
+pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Raw, IngestError> {
+    let bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| IngestError::TooLarge { limit })?;
     let encoding = header(headers, CONTENT_ENCODING.as_str()).unwrap_or("identity");
-    match encoding.trim().to_ascii_lowercase().as_str() {
-        "" | "identity" => Ok(raw),
-        "gzip" | "x-gzip" => gunzip(&raw, limit),
-        other => Err(IngestError::UnsupportedMediaType(format!(
-            "content-encoding {other}"
-        ))),
-    }
+    let gzip = match encoding.trim().to_ascii_lowercase().as_str() {
+        "" | "identity" => false,
+        "gzip" | "x-gzip" => true,
+        other => {
+            let other = format!("content-encoding {other}");
+            return Err(IngestError::UnsupportedMediaType(other));
+        }
+    };
+    Ok(Raw { bytes, gzip, limit })
 }
 
 /// Decompresses a gzip body (several members allowed), answering 413 past `limit` bytes.

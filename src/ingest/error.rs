@@ -1,6 +1,7 @@
 //! Ingest errors, each naming its code in the one error table of [`crate::error`].
 
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::auth::AuthError;
@@ -61,6 +62,14 @@ impl IngestError {
         }
     }
 
+    /// The records a refused request is counted with: a JSON batch's items, else none.
+    pub fn records(&self) -> usize {
+        match self {
+            IngestError::InvalidBatch { total, .. } => *total,
+            _ => 0,
+        }
+    }
+
     /// The HTTP status answering this error.
     pub fn http_status(&self) -> StatusCode {
         self.code().http_status()
@@ -117,5 +126,20 @@ impl IngestError {
             details,
             self.retry_after_seconds(retry_after_seconds),
         )
+    }
+}
+
+/// An ingest error answered as the JSON receivers answer it ([`IngestError::json_response`]),
+/// with the configured `Retry-After`.
+#[derive(Debug)]
+pub struct JsonRejection {
+    pub error: IngestError,
+    /// Seconds to wait before retrying, unless the token's rate limit says otherwise.
+    pub retry_after_seconds: u64,
+}
+
+impl IntoResponse for JsonRejection {
+    fn into_response(self) -> Response {
+        self.error.json_response(self.retry_after_seconds)
     }
 }

@@ -5,32 +5,53 @@
 pub mod alerts;
 pub mod body;
 pub mod bounds;
+mod context;
+pub mod cpu;
 pub mod error;
 pub mod json;
 pub mod otlp;
+pub mod prepare;
 
 use std::sync::Arc;
 
-use crate::auth::Authenticator;
-use crate::config::{Config, FieldAliases};
-use crate::metrics::{Metrics, Outcome, Protocol};
-use crate::model::LogRecord;
-use crate::pipeline::{Pipeline, limits::Limits};
-use crate::store::{Store, copy};
-use bounds::RequestBounds;
-use error::IngestError;
+use axum::body::Body;
+use axum::http::HeaderMap;
+use chrono::Utc;
 
-/// The path from decoded records to committed rows and counted metrics; cheap to clone.
+use crate::auth::{Authenticator, Credentials};
+use crate::config::Config;
+use crate::metrics::{Metrics, Outcome, Protocol, RejectReason};
+use crate::pipeline::{Pipeline, limits::Limits};
+use crate::store::Store;
+use body::Raw;
+use bounds::RequestBounds;
+pub use context::{Decoded, RequestContext};
+use cpu::CpuPool;
+use error::{IngestError, JsonRejection};
+use prepare::{Prepared, Preparer};
+
+/// The path from a request's body to committed rows and counted metrics; cheap to clone.
 #[derive(Clone)]
 pub struct Ingest {
     store: Store,
     metrics: Arc<Metrics>,
-    pipeline: Arc<Pipeline>,
-    limits: Limits,
+    preparer: Preparer,
+    cpu: CpuPool,
     max_body_bytes: usize,
     bounds: RequestBounds,
     retry_after_seconds: u64,
     auth: Authenticator,
+}
+
+/// What an accepted request held.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Accepted {
+    /// Records committed.
+    pub records: usize,
+    /// Records rejected as invalid (OTLP's `partial_success`).
+    pub rejected: usize,
+    /// The first rejection's reason.
+    pub first_error: Option<String>,
 }
 
 impl Ingest {
@@ -41,11 +62,12 @@ impl Ingest {
         pipeline: Arc<Pipeline>,
         config: &Config,
     ) -> Ingest {
+        let limits = Limits::from_config(config);
         Ingest {
             store,
+            preparer: Preparer::new(limits, pipeline, Arc::clone(&metrics)),
             metrics,
-            pipeline,
-            limits: Limits::from_config(config),
+            cpu: CpuPool::per_core(),
             max_body_bytes: config.ingest.max_body_bytes,
             bounds: RequestBounds::from_config(&config.ingest),
             retry_after_seconds: config.ingest.retry_after_seconds,
@@ -53,42 +75,114 @@ impl Ingest {
         }
     }
 
-    /// Checks the request's `Authorization` header value: a token of role `ingest` or `admin`
-    /// when one is given or `ingest.require_token` is set.
-    pub async fn authorize(&self, authorization: Option<&str>) -> Result<(), IngestError> {
-        self.auth.authorize_ingest(authorization).await?;
-        Ok(())
-    }
-
-    /// Runs the pipeline over the records and answers once they are committed.
-    pub async fn accept(
+    /// Checks the request's credentials: a token of role `ingest` or `admin` when one is given
+    /// or `ingest.require_token` is set. A refusal is counted.
+    pub async fn authenticate(
         &self,
         protocol: Protocol,
-        mut records: Vec<LogRecord>,
+        credentials: &Credentials,
     ) -> Result<(), IngestError> {
-        let count = records.len();
-        let mut dropped_attributes = 0;
-        let mut redactions = self.pipeline.redactions();
-        for record in &mut records {
-            dropped_attributes += self.limits.bound(record);
-            self.pipeline.process(record, &mut redactions);
+        let authorized = self
+            .auth
+            .authorize_ingest(credentials.authorization())
+            .await;
+        authorized
+            .map(drop)
+            .map_err(|error| self.refuse(protocol, error.into()))
+    }
+
+    /// Reads the body within `ingest.max_body_bytes`; a refusal is counted.
+    pub async fn read(
+        &self,
+        protocol: Protocol,
+        headers: &HeaderMap,
+        body: Body,
+    ) -> Result<Raw, IngestError> {
+        let read = body::read(headers, body, self.max_body_bytes).await;
+        read.map_err(|error| self.refuse(protocol, error))
+    }
+
+    /// Decompresses, decodes and prepares the body on the CPU pool, commits its records and,
+    /// once they are committed, counts them. `service` is the request's `?service=`.
+    pub async fn accept<F>(
+        &self,
+        protocol: Protocol,
+        raw: Raw,
+        service: Option<String>,
+        decode: F,
+    ) -> Result<Accepted, IngestError>
+    where
+        F: FnOnce(&[u8], &RequestContext) -> Result<Decoded, IngestError> + Send + 'static,
+    {
+        let prepared = self.prepare(raw, service, decode).await;
+        let (prepared, accepted) = prepared.map_err(|error| self.refuse(protocol, error))?;
+        if accepted.rejected > 0 {
+            let bridge = &self.metrics.bridge;
+            bridge.observe_rejected(RejectReason::invalid_record, accepted.rejected);
         }
-        let batch = copy::encode(&records);
+        if accepted.records > 0 {
+            self.commit(protocol, prepared).await?;
+        }
+        Ok(accepted)
+    }
+
+    /// Decompression, decoding and [`Preparer::prepare`], on the CPU pool.
+    async fn prepare<F>(
+        &self,
+        raw: Raw,
+        service: Option<String>,
+        decode: F,
+    ) -> Result<(Prepared, Accepted), IngestError>
+    where
+        F: FnOnce(&[u8], &RequestContext) -> Result<Decoded, IngestError> + Send + 'static,
+    {
+        let (preparer, bounds, received) = (self.preparer.clone(), self.bounds, Utc::now());
+        self.cpu
+            .run(move || {
+                let bytes = raw.decompress()?;
+                let context = RequestContext {
+                    received,
+                    service: service.as_deref(),
+                    aliases: preparer.pipeline().aliases(),
+                    bounds: &bounds,
+                };
+                let decoded = decode(&bytes, &context)?;
+                drop(bytes);
+                let accepted = Accepted {
+                    records: decoded.records.len(),
+                    rejected: decoded.rejected,
+                    first_error: decoded.first_error,
+                };
+                Ok((preparer.prepare(decoded.records), accepted))
+            })
+            .await
+    }
+
+    /// Commits a prepared batch and counts it: its samples and tallies once committed, the
+    /// failure otherwise.
+    async fn commit(&self, protocol: Protocol, prepared: Prepared) -> Result<(), IngestError> {
+        let Prepared {
+            batch,
+            samples,
+            tallies,
+        } = prepared;
         // While the commit waits, only the encoded rows (bounded by the queue) and the samples
-        // are held: the decoded records take several times their encoded size.
-        let samples = self.metrics.samples(&records);
-        drop(records);
+        // are held.
         if let Err(error) = self.store.commit(batch).await {
             let error = IngestError::from(error);
-            self.observe_failure(protocol, &error, count);
+            self.observe_failure(protocol, &error, tallies.records);
             return Err(error);
         }
         let bridge = &self.metrics.bridge;
-        bridge.observe_request(protocol, Outcome::accepted, count);
-        bridge.observe_dropped_attributes(dropped_attributes);
-        bridge.observe_redactions(redactions.counted());
-        self.metrics.observe_samples(samples);
+        bridge.observe_request(protocol, Outcome::accepted, tallies.records);
+        self.preparer.observe(samples, &tallies);
         Ok(())
+    }
+
+    /// Counts a request refused before its records reached the store, and gives the error back.
+    pub fn refuse(&self, protocol: Protocol, error: IngestError) -> IngestError {
+        self.observe_failure(protocol, &error, error.records());
+        error
     }
 
     /// Counts a request that was not accepted.
@@ -100,24 +194,22 @@ impl Ingest {
         }
     }
 
-    /// The metrics, for receivers that count rejections themselves.
-    pub fn metrics(&self) -> &Arc<Metrics> {
-        &self.metrics
+    /// The JSON answer of an error.
+    pub fn rejection(&self, error: IngestError) -> JsonRejection {
+        JsonRejection {
+            error,
+            retry_after_seconds: self.retry_after_seconds,
+        }
     }
 
-    /// The alias table.
-    pub fn fields(&self) -> &FieldAliases {
-        self.pipeline.aliases()
+    /// The CPU pool, for receivers outside this path.
+    pub fn cpu(&self) -> &CpuPool {
+        &self.cpu
     }
 
     /// Largest accepted body, decompressed.
     pub fn max_body_bytes(&self) -> usize {
         self.max_body_bytes
-    }
-
-    /// Records and attribute entries one request may hold.
-    pub fn bounds(&self) -> &RequestBounds {
-        &self.bounds
     }
 
     /// Seconds clients should wait before retrying after 429 or 503.

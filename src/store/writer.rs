@@ -79,6 +79,14 @@ async fn next_group(context: &Context) -> Option<Vec<Job>> {
 
 /// Commits the group, giving one outcome per job. If the database refuses the group, each job
 /// is retried alone so that one bad request cannot fail the others.
+#[tracing::instrument(
+    name = "group_commit",
+    skip_all,
+    fields(
+        jobs = jobs.len(),
+        records = jobs.iter().map(|job| job.batch.records).sum::<usize>(),
+    )
+)]
 async fn commit_group(context: &Context, jobs: &[Job]) -> Vec<Result<(), StoreError>> {
     let batches: Vec<&EncodedBatch> = jobs.iter().map(|job| &job.batch).collect();
     match commit(context, &batches).await {

@@ -3,16 +3,16 @@
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use axum::http::HeaderMap;
+use serde_json::{Value, json};
 use sqlx::PgPool;
 
 use super::decode;
-use crate::auth::Authenticator;
+use crate::auth::{Authenticator, Credentials};
 use crate::config::Config;
 use crate::ingest::body;
-use crate::ingest::error::IngestError;
+use crate::ingest::cpu::CpuPool;
+use crate::ingest::error::{IngestError, JsonRejection};
 use crate::store::alerts;
 
 /// What the webhook needs; cheap to clone.
@@ -20,16 +20,18 @@ use crate::store::alerts;
 pub struct AlertReceiver {
     pool: PgPool,
     auth: Authenticator,
+    cpu: CpuPool,
     max_body_bytes: usize,
     retry_after_seconds: u64,
 }
 
 impl AlertReceiver {
-    /// A receiver writing to the bridge's (writer) pool.
-    pub fn new(pool: PgPool, auth: Authenticator, config: &Config) -> AlertReceiver {
+    /// A receiver writing to the bridge's (writer) pool, decoding on the ingest's CPU pool.
+    pub fn new(pool: PgPool, auth: Authenticator, config: &Config, cpu: &CpuPool) -> Self {
         AlertReceiver {
             pool,
             auth,
+            cpu: cpu.clone(),
             max_body_bytes: config.ingest.max_body_bytes,
             retry_after_seconds: config.ingest.retry_after_seconds,
         }
@@ -40,36 +42,32 @@ impl AlertReceiver {
 /// among its `n` alerts are committed (the rest repeat an alert's latest row).
 pub async fn webhook(
     State(receiver): State<AlertReceiver>,
+    credentials: Credentials,
     headers: HeaderMap,
     body: Body,
-) -> Response {
-    match receive(&receiver, &headers, body).await {
-        Ok((alerts, recorded)) => {
-            Json(json!({ "alerts": alerts, "recorded": recorded })).into_response()
-        }
-        Err(error) => failure(&receiver, &error),
-    }
+) -> Result<Json<Value>, JsonRejection> {
+    let received = receive(&receiver, &credentials, &headers, body).await;
+    let (alerts, recorded) = received.map_err(|error| JsonRejection {
+        error,
+        retry_after_seconds: receiver.retry_after_seconds,
+    })?;
+    Ok(Json(json!({ "alerts": alerts, "recorded": recorded })))
 }
 
 async fn receive(
     receiver: &AlertReceiver,
+    credentials: &Credentials,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<(usize, usize), IngestError> {
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
+    let authorization = credentials.authorization();
     receiver.auth.authorize_ingest(authorization).await?;
     let media_type = body::media_type(headers);
     if !matches!(media_type.as_str(), "application/json" | "") {
         return Err(IngestError::UnsupportedMediaType(media_type));
     }
-    let bytes = body::read(headers, body, receiver.max_body_bytes).await?;
-    let changes = decode(&bytes)?;
+    let raw = body::read(headers, body, receiver.max_body_bytes).await?;
+    let changes = receiver.cpu.run(|| decode(&raw.decompress()?)).await?;
     let recorded = alerts::record(&receiver.pool, &changes).await?;
     Ok((changes.len(), recorded))
-}
-
-fn failure(receiver: &AlertReceiver, error: &IngestError) -> Response {
-    error.json_response(receiver.retry_after_seconds)
 }

@@ -280,7 +280,7 @@ fn json_scan_survives_malformed_and_unterminated_input() {
 fn otlp_json_bounds_hold_the_records_and_attributes_it_decodes() {
     for name in ["otlp-js.json", "otlp-handmade.json"] {
         let body = fixture(name);
-        let decoded = crate::ingest::otlp::decode_json(&body, &RequestBounds::default()).unwrap();
+        let decoded = crate::ingest::otlp::parse_json(&body, &RequestBounds::default()).unwrap();
         let counted = json::scan(&body).otlp();
         let (records, attributes) = reference(&decoded);
         assert_eq!(counted.records, records, "{name}");
@@ -350,7 +350,13 @@ fn the_fuzz_reproducers_of_huge_repetition_answer_413() {
     let ndjson = gunzip("many-tiny-ndjson-records.gz");
     let aliases = crate::config::FieldAliases::default();
     let now = chrono::Utc::now();
-    let refused = crate::ingest::json::decode(&ndjson, None, &aliases, now, &bounds);
+    let context = crate::ingest::RequestContext {
+        received: now,
+        service: None,
+        aliases: &aliases,
+        bounds: &bounds,
+    };
+    let refused = crate::ingest::json::decode(&ndjson, &context);
     assert!(matches!(
         refused,
         Err(IngestError::TooMany {
@@ -362,7 +368,7 @@ fn the_fuzz_reproducers_of_huge_repetition_answer_413() {
         ("many-empty-protobuf-records.gz", 200_000),
         ("many-tiny-protobuf-attributes.gz", 1_100_000),
     ] {
-        let refused = crate::ingest::otlp::decode_protobuf(&gunzip(name), &bounds);
+        let refused = crate::ingest::otlp::decode_protobuf(&gunzip(name), &context);
         assert!(
             matches!(refused, Err(IngestError::TooMany { counted: c, .. }) if c == counted),
             "{name}: {refused:?}"

@@ -3,15 +3,14 @@
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Response};
-use chrono::Utc;
+use axum::http::HeaderMap;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::decode;
-use crate::ingest::error::IngestError;
-use crate::ingest::{Ingest, body};
+use crate::auth::Credentials;
+use crate::ingest::error::{IngestError, JsonRejection};
+use crate::ingest::{Accepted, Decoded, Ingest, RequestContext, body};
 use crate::metrics::Protocol;
 
 /// Query parameters of the JSON receiver.
@@ -33,59 +32,31 @@ const MEDIA_TYPES: [&str; 5] = [
 pub async fn ingest(
     State(ingest): State<Ingest>,
     Query(params): Query<Params>,
+    credentials: Credentials,
     headers: HeaderMap,
     body: Body,
-) -> Response {
-    let media_type = body::media_type(&headers);
-    let decoded = if MEDIA_TYPES.contains(&media_type.as_str()) {
-        read_and_decode(&ingest, &headers, body, params.service.as_deref()).await
-    } else {
-        Err((IngestError::UnsupportedMediaType(media_type), 0))
-    };
-    let records = match decoded {
-        Ok(records) => records,
-        Err((error, items)) => {
-            ingest.observe_failure(Protocol::json, &error, items);
-            return failure(&ingest, &error);
-        }
-    };
-    let accepted = records.len();
-    match ingest.accept(Protocol::json, records).await {
-        Ok(()) => Json(json!({ "accepted": accepted })).into_response(),
-        Err(error) => failure(&ingest, &error),
-    }
+) -> Result<Json<Value>, JsonRejection> {
+    let received = receive(&ingest, params, &credentials, &headers, body).await;
+    let accepted = received.map_err(|error| ingest.rejection(error))?;
+    Ok(Json(json!({ "accepted": accepted.records })))
 }
 
-async fn read_and_decode(
+async fn receive(
     ingest: &Ingest,
+    params: Params,
+    credentials: &Credentials,
     headers: &HeaderMap,
     body: Body,
-    service: Option<&str>,
-) -> Result<Vec<crate::model::LogRecord>, (IngestError, usize)> {
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    ingest.authorize(authorization).await.map_err(|e| (e, 0))?;
-    let bytes = body::read(headers, body, ingest.max_body_bytes())
-        .await
-        .map_err(|e| (e, 0))?;
-    let observed_ts = Utc::now();
-    decode(
-        &bytes,
-        service,
-        ingest.fields(),
-        observed_ts,
-        ingest.bounds(),
-    )
-    .map_err(|error| {
-        let items = match &error {
-            IngestError::InvalidBatch { total, .. } => *total,
-            _ => 0,
-        };
-        (error, items)
-    })
-}
-
-fn failure(ingest: &Ingest, error: &IngestError) -> Response {
-    error.json_response(ingest.retry_after_seconds())
+) -> Result<Accepted, IngestError> {
+    let protocol = Protocol::json;
+    let media_type = body::media_type(headers);
+    if !MEDIA_TYPES.contains(&media_type.as_str()) {
+        let error = IngestError::UnsupportedMediaType(media_type);
+        return Err(ingest.refuse(protocol, error));
+    }
+    ingest.authenticate(protocol, credentials).await?;
+    let raw = ingest.read(protocol, headers, body).await?;
+    let service = params.service;
+    let decode = |bytes: &[u8], context: &RequestContext| decode(bytes, context).map(Decoded::all);
+    ingest.accept(protocol, raw, service, decode).await
 }

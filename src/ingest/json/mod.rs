@@ -8,28 +8,24 @@ mod timestamp;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::bounds::{self, RequestBounds};
+use super::RequestContext;
+use super::bounds;
 use super::error::{IngestError, InvalidItem};
 use crate::config::FieldAliases;
 use crate::model::{LogRecord, UNKNOWN_SERVICE};
 use crate::pipeline::{fields, levels};
 
 /// Decodes a body into records, or rejects the whole batch; 413 before decoding when the upper
-/// bounds of its records and attribute entries exceed `bounds`.
-pub fn decode(
-    body: &[u8],
-    default_service: Option<&str>,
-    aliases: &FieldAliases,
-    observed_ts: DateTime<Utc>,
-    bounds: &RequestBounds,
-) -> Result<Vec<LogRecord>, IngestError> {
-    bounds.check(bounds::json::scan(body).json_logs())?;
+/// bounds of its records and attribute entries exceed the context's bounds.
+pub fn decode(body: &[u8], context: &RequestContext) -> Result<Vec<LogRecord>, IngestError> {
+    (context.bounds).check(bounds::json::scan(body).json_logs())?;
     let items = items(body)?;
     let total = items.len();
     let mut records = Vec::with_capacity(total);
     let mut invalid = Vec::new();
+    let (service, aliases, received) = (context.service, context.aliases, context.received);
     for (index, item) in items.into_iter().enumerate() {
-        match record(item, default_service, aliases, observed_ts) {
+        match record(item, service, aliases, received) {
             Ok(record) => records.push(record),
             Err(reason) => invalid.push(InvalidItem { index, reason }),
         }

@@ -4,6 +4,7 @@ use chrono::{TimeZone, Utc};
 use serde_json::json;
 
 use super::*;
+use crate::ingest::bounds::RequestBounds;
 use crate::model::Level;
 
 /// `decode` within the default bounds.
@@ -13,13 +14,13 @@ fn decode(
     aliases: &FieldAliases,
     observed_ts: DateTime<Utc>,
 ) -> Result<Vec<LogRecord>, IngestError> {
-    super::decode(
-        body,
+    let context = RequestContext {
+        received: observed_ts,
         service,
         aliases,
-        observed_ts,
-        &RequestBounds::default(),
-    )
+        bounds: &RequestBounds::default(),
+    };
+    super::decode(body, &context)
 }
 
 fn now() -> DateTime<Utc> {

@@ -12,6 +12,7 @@ use prost::Message;
 use serde_json::json;
 
 use super::{OtlpLogs, decode_json, decode_protobuf};
+use crate::auth::Credentials;
 use crate::ingest::body;
 use crate::ingest::error::IngestError;
 use crate::metrics::Protocol;
@@ -30,98 +31,126 @@ pub struct RpcStatus {
 
 /// The encoding of a request, which is also the encoding of its answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Encoding {
+pub enum Encoding {
     Protobuf,
     Json,
 }
 
+impl Encoding {
+    /// The encoding the request's content type names, if it names one of the two.
+    fn of(headers: &HeaderMap) -> Result<Encoding, IngestError> {
+        match body::media_type(headers).as_str() {
+            PROTOBUF => Ok(Encoding::Protobuf),
+            JSON => Ok(Encoding::Json),
+            other => Err(IngestError::UnsupportedMediaType(other.to_string())),
+        }
+    }
+
+    fn protocol(self) -> Protocol {
+        match self {
+            Encoding::Protobuf => Protocol::otlp_http_protobuf,
+            Encoding::Json => Protocol::otlp_http_json,
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Encoding::Protobuf => PROTOBUF,
+            Encoding::Json => JSON,
+        }
+    }
+}
+
 /// Handles `POST /v1/logs`.
-pub async fn export(State(logs): State<OtlpLogs>, headers: HeaderMap, body: Body) -> Response {
-    let encoding = match body::media_type(&headers).as_str() {
-        PROTOBUF => Encoding::Protobuf,
-        JSON => Encoding::Json,
-        other => {
-            let error = IngestError::UnsupportedMediaType(other.to_string());
-            logs.observe_failure(Protocol::otlp_http_protobuf, &error);
-            return failure(&logs, Encoding::Json, &error);
-        }
-    };
-    let protocol = match encoding {
-        Encoding::Protobuf => Protocol::otlp_http_protobuf,
-        Encoding::Json => Protocol::otlp_http_json,
-    };
-    match decode_and_export(&logs, &headers, body, encoding, protocol).await {
-        Ok(partial) => success(encoding, partial),
-        Err(error) => failure(&logs, encoding, &error),
-    }
-}
-
-async fn decode_and_export(
-    logs: &OtlpLogs,
-    headers: &HeaderMap,
+pub async fn export(
+    State(logs): State<OtlpLogs>,
+    credentials: Credentials,
+    headers: HeaderMap,
     body: Body,
+) -> Result<Answer, Rejection> {
+    let ingest = &logs.ingest;
+    let retry_after_seconds = ingest.retry_after_seconds();
+    let reject = |encoding, error| Rejection {
+        error,
+        encoding,
+        retry_after_seconds,
+    };
+    let encoding = Encoding::of(&headers).map_err(|error| {
+        let error = ingest.refuse(Protocol::otlp_http_protobuf, error);
+        reject(Encoding::Json, error)
+    })?;
+    let protocol = encoding.protocol();
+    let decode = match encoding {
+        Encoding::Protobuf => decode_protobuf,
+        Encoding::Json => decode_json,
+    };
+    let exported = async {
+        ingest.authenticate(protocol, &credentials).await?;
+        let raw = ingest.read(protocol, &headers, body).await?;
+        logs.export(protocol, raw, decode).await
+    };
+    let partial = exported.await.map_err(|error| reject(encoding, error))?;
+    Ok(Answer { encoding, partial })
+}
+
+/// A successful export's answer, in the request's encoding.
+pub struct Answer {
     encoding: Encoding,
-    protocol: Protocol,
-) -> Result<Option<ExportLogsPartialSuccess>, IngestError> {
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let authorized = logs.ingest.authorize(authorization).await;
-    authorized.inspect_err(|error| logs.observe_failure(protocol, error))?;
-    let bounds = logs.ingest.bounds();
-    let decoded = body::read(headers, body, logs.ingest.max_body_bytes())
-        .await
-        .and_then(|bytes| match encoding {
-            Encoding::Protobuf => decode_protobuf(&bytes, bounds),
-            Encoding::Json => decode_json(&bytes, bounds),
-        });
-    let request = decoded.inspect_err(|error| logs.observe_failure(protocol, error))?;
-    logs.export(request, protocol).await
+    partial: Option<ExportLogsPartialSuccess>,
 }
 
-fn success(encoding: Encoding, partial: Option<ExportLogsPartialSuccess>) -> Response {
-    match encoding {
-        Encoding::Protobuf => {
-            let response = ExportLogsServiceResponse {
-                partial_success: partial,
-            };
-            ([(header::CONTENT_TYPE, PROTOBUF)], response.encode_to_vec()).into_response()
-        }
-        Encoding::Json => {
+impl IntoResponse for Answer {
+    fn into_response(self) -> Response {
+        let body = match (self.encoding, self.partial) {
+            (Encoding::Protobuf, partial_success) => {
+                let response = ExportLogsServiceResponse { partial_success };
+                response.encode_to_vec()
+            }
             // `partialSuccess` only when something was rejected; never `null`.
-            let body = match partial {
-                Some(p) => json!({"partialSuccess": {
-                    "rejectedLogRecords": p.rejected_log_records.to_string(),
-                    "errorMessage": p.error_message,
-                }}),
-                None => json!({}),
-            };
-            ([(header::CONTENT_TYPE, JSON)], body.to_string()).into_response()
-        }
+            (Encoding::Json, Some(p)) => json!({"partialSuccess": {
+                "rejectedLogRecords": p.rejected_log_records.to_string(),
+                "errorMessage": p.error_message,
+            }})
+            .to_string()
+            .into_bytes(),
+            (Encoding::Json, None) => b"{}".to_vec(),
+        };
+        let content_type = self.encoding.content_type();
+        ([(header::CONTENT_TYPE, content_type)], body).into_response()
     }
 }
 
-fn failure(logs: &OtlpLogs, encoding: Encoding, error: &IngestError) -> Response {
-    let status = RpcStatus {
-        code: error.grpc_code() as i32,
-        message: error.public_message(),
-    };
-    let (content_type, body) = match encoding {
-        Encoding::Protobuf => (PROTOBUF, status.encode_to_vec()),
-        Encoding::Json => {
-            let body = json!({"code": status.code, "message": status.message});
-            (JSON, body.to_string().into_bytes())
+/// An error answered as OTLP/HTTP does: a `google.rpc.Status` in the request's encoding.
+#[derive(Debug)]
+pub struct Rejection {
+    pub error: IngestError,
+    pub encoding: Encoding,
+    pub retry_after_seconds: u64,
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        let status = RpcStatus {
+            code: self.error.grpc_code() as i32,
+            message: self.error.public_message(),
+        };
+        let body = match self.encoding {
+            Encoding::Protobuf => status.encode_to_vec(),
+            Encoding::Json => {
+                let body = json!({"code": status.code, "message": status.message});
+                body.to_string().into_bytes()
+            }
+        };
+        let code = self.error.code();
+        let content_type = self.encoding.content_type();
+        let parts = [(header::CONTENT_TYPE, content_type)];
+        let mut response = (code.http_status(), parts, body).into_response();
+        // Only `Retry-After`, as OTLP/HTTP always answered: no bearer challenge on 401, and
+        // the configured delay even when a token's rate limit refused the request.
+        if code.is_retryable() {
+            let seconds = HeaderValue::from(self.retry_after_seconds);
+            response.headers_mut().insert(header::RETRY_AFTER, seconds);
         }
-    };
-    let mut response = (
-        error.http_status(),
-        [(header::CONTENT_TYPE, content_type)],
-        body,
-    )
-        .into_response();
-    if error.is_retryable() {
-        let seconds = HeaderValue::from(logs.ingest.retry_after_seconds());
-        response.headers_mut().insert(header::RETRY_AFTER, seconds);
+        response
     }
-    response
 }

@@ -5,7 +5,6 @@ mod convert;
 pub mod grpc;
 pub mod http;
 
-use chrono::Utc;
 use opentelemetry_proto::tonic::collector::logs::v1::{
     ExportLogsPartialSuccess, ExportLogsServiceRequest,
 };
@@ -13,16 +12,31 @@ use opentelemetry_proto::tonic::logs::v1::ResourceLogs;
 use prost::Message;
 use serde::Deserialize;
 
-pub use convert::{Converted, convert};
+pub use convert::convert;
 
-use super::Ingest;
+use super::body::Raw;
 use super::bounds::{self, RequestBounds};
 use super::error::IngestError;
-use crate::metrics::{Protocol, RejectReason};
+use super::{Decoded, Ingest, RequestContext};
+use crate::metrics::Protocol;
 
-/// Decodes an `ExportLogsServiceRequest` in protobuf encoding, once its records and attribute
+/// Decodes an OTLP/protobuf body into records: counted on the wire first, refused when over the
+/// context's bounds, then parsed and converted.
+pub fn decode_protobuf(body: &[u8], context: &RequestContext) -> Result<Decoded, IngestError> {
+    let request = parse_protobuf(body, context.bounds)?;
+    Ok(convert(request, context.received))
+}
+
+/// Decodes an OTLP/JSON body into records, refused before parsing when the upper bounds of its
+/// records and attribute entries are over the context's bounds.
+pub fn decode_json(body: &[u8], context: &RequestContext) -> Result<Decoded, IngestError> {
+    let request = parse_json(body, context.bounds)?;
+    Ok(convert(request, context.received))
+}
+
+/// Parses an `ExportLogsServiceRequest` in protobuf encoding, once its records and attribute
 /// entries, counted on the wire, are within `bounds`.
-pub fn decode_protobuf(
+pub fn parse_protobuf(
     body: &[u8],
     bounds: &RequestBounds,
 ) -> Result<ExportLogsServiceRequest, IngestError> {
@@ -37,9 +51,9 @@ struct JsonRequest {
     resource_logs: Option<Vec<ResourceLogs>>,
 }
 
-/// Decodes an `ExportLogsServiceRequest` in OTLP/JSON encoding, once the upper bounds of its
+/// Parses an `ExportLogsServiceRequest` in OTLP/JSON encoding, once the upper bounds of its
 /// records and attribute entries are within `bounds`.
-pub fn decode_json(
+pub fn parse_json(
     body: &[u8],
     bounds: &RequestBounds,
 ) -> Result<ExportLogsServiceRequest, IngestError> {
@@ -63,30 +77,21 @@ impl OtlpLogs {
         OtlpLogs { ingest }
     }
 
-    /// Stores the valid records and answers with a partial success when some were rejected.
+    /// Decodes an authenticated request's body with `decode`, stores the valid records, and
+    /// answers with a partial success when some were rejected.
     pub async fn export(
         &self,
-        request: ExportLogsServiceRequest,
         protocol: Protocol,
+        raw: Raw,
+        decode: fn(&[u8], &RequestContext) -> Result<Decoded, IngestError>,
     ) -> Result<Option<ExportLogsPartialSuccess>, IngestError> {
-        let converted = convert(request, Utc::now());
-        if converted.rejected > 0 {
-            self.ingest
-                .metrics()
-                .bridge
-                .observe_rejected(RejectReason::invalid_record, converted.rejected);
-        }
-        if !converted.records.is_empty() {
-            self.ingest.accept(protocol, converted.records).await?;
-        }
-        Ok((converted.rejected > 0).then(|| ExportLogsPartialSuccess {
-            rejected_log_records: converted.rejected as i64,
-            error_message: converted.first_error.unwrap_or_default(),
+        let accepted = self.ingest.accept(protocol, raw, None, decode).await?;
+        Ok((accepted.rejected > 0).then(|| ExportLogsPartialSuccess {
+            rejected_log_records: accepted.rejected as i64,
+            error_message: accepted.first_error.unwrap_or_default(),
         }))
     }
-
-    /// Counts a request that failed before its records reached the store.
-    pub fn observe_failure(&self, protocol: Protocol, error: &IngestError) {
-        self.ingest.observe_failure(protocol, error, 0);
-    }
 }
+
+#[cfg(test)]
+mod tests;

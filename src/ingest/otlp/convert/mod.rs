@@ -10,22 +10,15 @@ use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
 use opentelemetry_proto::tonic::logs::v1::LogRecord as OtlpRecord;
 use serde_json::{Map, Value};
 
+use crate::ingest::Decoded;
 use crate::model::{Attributes, Level, LogRecord, UNKNOWN_SERVICE};
 use crate::pipeline::levels;
 use crate::pipeline::limits::ORIGINAL_TIMESTAMP;
 
-/// The records of a request, and what was rejected.
-#[derive(Debug, Default)]
-pub struct Converted {
-    pub records: Vec<LogRecord>,
-    pub rejected: usize,
-    /// The first rejection's reason, for `partial_success.error_message`.
-    pub first_error: Option<String>,
-}
-
-/// Converts every record of the request, received at `observed_ts`.
-pub fn convert(request: ExportLogsServiceRequest, observed_ts: DateTime<Utc>) -> Converted {
-    let mut converted = Converted::default();
+/// Converts every record of the request, received at `observed_ts`: the valid records, and
+/// the invalid ones counted and described.
+pub fn convert(request: ExportLogsServiceRequest, observed_ts: DateTime<Utc>) -> Decoded {
+    let mut converted = Decoded::default();
     for (r, resource_logs) in request.resource_logs.into_iter().enumerate() {
         let resource = resource_logs
             .resource

@@ -11,11 +11,11 @@ use crate::model::Level;
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 
 fn decode_json(body: &[u8]) -> Result<ExportLogsServiceRequest, IngestError> {
-    otlp::decode_json(body, &RequestBounds::default())
+    otlp::parse_json(body, &RequestBounds::default())
 }
 
 fn decode_protobuf(body: &[u8]) -> Result<ExportLogsServiceRequest, IngestError> {
-    otlp::decode_protobuf(body, &RequestBounds::default())
+    otlp::parse_protobuf(body, &RequestBounds::default())
 }
 
 fn now() -> DateTime<Utc> {

@@ -1,44 +1,31 @@
-//! The gRPC codec of `LogsService/Export`: counts a request's records and attribute entries on
-//! the wire before prost decodes it, so an oversized request is refused (RESOURCE_EXHAUSTED)
-//! without being held. tonic decodes before the handler runs; this is where it decodes.
+//! The gRPC codec of `LogsService/Export`: hands the handler a request message's bytes as they
+//! are (tonic has already held them to the maximum message size and decompressed them), so that
+//! counting, decoding and preparing run on the CPU pool after authentication, not here on an
+//! async worker.
 
-use opentelemetry_proto::tonic::collector::logs::v1::{
-    ExportLogsServiceRequest, ExportLogsServiceResponse,
-};
+use bytes::Bytes;
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceResponse;
 use prost::Message as _;
 use prost::bytes::Buf as _;
 use tonic::Status;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 
-use super::status;
-use crate::ingest::otlp::{OtlpLogs, decode_protobuf};
-use crate::metrics::Protocol;
+/// Takes request messages as bytes, encodes responses with prost.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RawCodec;
 
-/// Decodes requests within the ingest bounds, encodes responses with prost.
-pub struct BoundedCodec {
-    logs: OtlpLogs,
-}
-
-impl BoundedCodec {
-    pub fn new(logs: OtlpLogs) -> BoundedCodec {
-        BoundedCodec { logs }
-    }
-}
-
-impl Codec for BoundedCodec {
+impl Codec for RawCodec {
     type Encode = ExportLogsServiceResponse;
-    type Decode = ExportLogsServiceRequest;
+    type Decode = Bytes;
     type Encoder = ResponseEncoder;
-    type Decoder = BoundedDecoder;
+    type Decoder = RawDecoder;
 
     fn encoder(&mut self) -> ResponseEncoder {
         ResponseEncoder
     }
 
-    fn decoder(&mut self) -> BoundedDecoder {
-        BoundedDecoder {
-            logs: self.logs.clone(),
-        }
+    fn decoder(&mut self) -> RawDecoder {
+        RawDecoder
     }
 }
 
@@ -56,25 +43,15 @@ impl Encoder for ResponseEncoder {
     }
 }
 
-/// Decodes one request message after counting it; refusals are counted as failed requests.
-pub struct BoundedDecoder {
-    logs: OtlpLogs,
-}
+/// Takes one request message's bytes.
+pub struct RawDecoder;
 
-impl Decoder for BoundedDecoder {
-    type Item = ExportLogsServiceRequest;
+impl Decoder for RawDecoder {
+    type Item = Bytes;
     type Error = Status;
 
-    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Self::Item>, Status> {
+    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Bytes>, Status> {
         // The message's bytes, taken out of tonic's buffer without a copy.
-        let message = src.copy_to_bytes(src.remaining());
-        let ingest = &self.logs.ingest;
-        match decode_protobuf(&message, ingest.bounds()) {
-            Ok(request) => Ok(Some(request)),
-            Err(error) => {
-                self.logs.observe_failure(Protocol::otlp_grpc, &error);
-                Err(status(&error, ingest.retry_after_seconds()))
-            }
-        }
+        Ok(Some(src.copy_to_bytes(src.remaining())))
     }
 }

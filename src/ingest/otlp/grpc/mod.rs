@@ -1,18 +1,18 @@
 //! OTLP/gRPC receiver: `LogsService/Export`, a thin shell around [`OtlpLogs`], served by
-//! [`server::LogsServer`] whose codec bounds a request before decoding it.
+//! [`server::LogsServer`], which authenticates a call before reading its message and decodes
+//! the message on the CPU pool.
 
 mod codec;
 mod server;
 
-use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::LogsService;
-use opentelemetry_proto::tonic::collector::logs::v1::{
-    ExportLogsServiceRequest, ExportLogsServiceResponse,
-};
-use tonic::{Request, Response, Status};
+use bytes::Bytes;
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceResponse;
+use tonic::Status;
 
 pub use server::LogsServer;
 
-use super::OtlpLogs;
+use super::{OtlpLogs, decode_protobuf};
+use crate::ingest::body::Raw;
 use crate::ingest::error::IngestError;
 use crate::metrics::Protocol;
 
@@ -21,26 +21,16 @@ pub fn service(logs: OtlpLogs, max_body_bytes: usize) -> LogsServer {
     LogsServer::new(logs, max_body_bytes)
 }
 
-#[tonic::async_trait]
-impl LogsService for OtlpLogs {
-    async fn export(
-        &self,
-        request: Request<ExportLogsServiceRequest>,
-    ) -> Result<Response<ExportLogsServiceResponse>, Status> {
-        let protocol = Protocol::otlp_grpc;
-        let authorization = request.metadata().get("authorization");
-        let authorization = authorization.and_then(|value| value.to_str().ok());
-        if let Err(error) = self.ingest.authorize(authorization).await {
-            self.observe_failure(protocol, &error);
-            return Err(status(&error, self.ingest.retry_after_seconds()));
-        }
-        match OtlpLogs::export(self, request.into_inner(), protocol).await {
-            Ok(partial_success) => Ok(Response::new(ExportLogsServiceResponse { partial_success })),
-            Err(error) => Err(status(&error, self.ingest.retry_after_seconds())),
-        }
+/// Exports an authenticated call's message.
+async fn export(logs: &OtlpLogs, message: Bytes) -> Result<ExportLogsServiceResponse, Status> {
+    let exported = logs.export(Protocol::otlp_grpc, Raw::plain(message), decode_protobuf);
+    match exported.await {
+        Ok(partial_success) => Ok(ExportLogsServiceResponse { partial_success }),
+        Err(error) => Err(status(&error, logs.ingest.retry_after_seconds())),
     }
 }
 
+/// The gRPC status answering an error: its code in the error table, and its public message.
 fn status(error: &IngestError, retry_after_seconds: u64) -> Status {
     let mut status = Status::new(error.grpc_code(), error.public_message());
     if error.is_retryable() {

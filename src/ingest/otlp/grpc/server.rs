@@ -1,22 +1,22 @@
-//! The `LogsService` gRPC server: tonic's generated `LogsServiceServer`, but decoding with
-//! [`BoundedCodec`] (the generated one hard-codes prost's codec).
+//! The `LogsService` gRPC server: tonic's generated `LogsServiceServer`, but authenticating
+//! the call from its metadata before tonic reads the message, and taking the message as bytes
+//! with [`RawCodec`] (the generated server decodes with prost's codec on the async worker).
 
 use std::convert::Infallible;
 use std::task::{Context, Poll};
 
-use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{
-    LogsService, SERVICE_NAME,
-};
-use opentelemetry_proto::tonic::collector::logs::v1::{
-    ExportLogsServiceRequest, ExportLogsServiceResponse,
-};
+use bytes::Bytes;
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceResponse;
+use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::SERVICE_NAME;
 use tonic::codec::{CompressionEncoding, EnabledCompressionEncodings};
 use tonic::codegen::{Body, BoxFuture, Service, StdError, http};
 use tonic::server::{Grpc, NamedService, UnaryService};
 use tonic::{Code, Request, Response, Status};
 
-use super::codec::BoundedCodec;
+use super::codec::RawCodec;
+use crate::auth::Credentials;
 use crate::ingest::otlp::OtlpLogs;
+use crate::metrics::Protocol;
 
 const EXPORT_PATH: &str = "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
 
@@ -59,10 +59,17 @@ where
             return Box::pin(async move { Ok(status.into_http()) });
         }
         let (logs, max) = (self.logs.clone(), self.max_message_bytes);
+        let credentials = Credentials::from_headers(request.headers());
         Box::pin(async move {
+            let ingest = &logs.ingest;
+            let authenticated = ingest.authenticate(Protocol::otlp_grpc, &credentials).await;
+            if let Err(error) = authenticated {
+                let status = super::status(&error, ingest.retry_after_seconds());
+                return Ok(status.into_http());
+            }
             let mut gzip = EnabledCompressionEncodings::default();
             gzip.enable(CompressionEncoding::Gzip);
-            let mut grpc = Grpc::new(BoundedCodec::new(logs.clone()))
+            let mut grpc = Grpc::new(RawCodec)
                 .apply_compression_config(gzip, gzip)
                 .apply_max_message_size_config(Some(max), None);
             Ok(grpc.unary(Export(logs), request).await)
@@ -70,15 +77,18 @@ where
     }
 }
 
-/// The unary method, calling [`LogsService::export`].
+/// The unary method: the message's bytes, exported on the CPU pool.
 struct Export(OtlpLogs);
 
-impl UnaryService<ExportLogsServiceRequest> for Export {
+impl UnaryService<Bytes> for Export {
     type Response = ExportLogsServiceResponse;
     type Future = BoxFuture<Response<ExportLogsServiceResponse>, Status>;
 
-    fn call(&mut self, request: Request<ExportLogsServiceRequest>) -> Self::Future {
+    fn call(&mut self, request: Request<Bytes>) -> Self::Future {
         let logs = self.0.clone();
-        Box::pin(async move { LogsService::export(&logs, request).await })
+        Box::pin(async move {
+            let response = super::export(&logs, request.into_inner()).await?;
+            Ok(Response::new(response))
+        })
     }
 }

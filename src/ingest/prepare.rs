@@ -1,0 +1,150 @@
+//! The one step between decoding and the store: bounds ([`Limits::bound`]), the pipeline
+//! ([`Pipeline::process`]), COPY rows ([`copy::encode`]), metric samples ([`Metrics::samples`])
+//! and the tallies counted once the rows are committed. Every receiver, the fuzz harness and the
+//! pipeline bench go through it.
+
+use std::sync::Arc;
+
+use crate::metrics::{AcceptedSamples, Metrics};
+use crate::model::LogRecord;
+use crate::pipeline::Pipeline;
+use crate::pipeline::limits::Limits;
+use crate::store::copy::{self, EncodedBatch};
+
+/// What a decoded batch becomes: what the store commits, and what is counted after the commit.
+pub struct Prepared {
+    /// The encoded rows.
+    pub batch: EncodedBatch,
+    /// The derived metric samples of the records.
+    pub samples: AcceptedSamples,
+    /// What the steps counted.
+    pub tallies: Tallies,
+}
+
+/// What preparing a batch counted, for the bridge's own metrics.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tallies {
+    /// Records in the batch.
+    pub records: usize,
+    /// Attributes dropped over the limits.
+    pub dropped_attributes: usize,
+    /// Redactions per rule, for the rules that redacted something.
+    pub redactions: Vec<(String, u64)>,
+}
+
+/// The steps' configuration; cheap to clone.
+#[derive(Clone)]
+pub struct Preparer {
+    limits: Limits,
+    pipeline: Arc<Pipeline>,
+    metrics: Arc<Metrics>,
+}
+
+impl Preparer {
+    /// The steps of these limits, this pipeline and these metrics.
+    pub fn new(limits: Limits, pipeline: Arc<Pipeline>, metrics: Arc<Metrics>) -> Preparer {
+        Preparer {
+            limits,
+            pipeline,
+            metrics,
+        }
+    }
+
+    /// The pipeline, whose field aliases the decoders read.
+    pub fn pipeline(&self) -> &Pipeline {
+        &self.pipeline
+    }
+
+    /// Prepares a decoded batch; the records are dropped once encoded and counted, as they take
+    /// several times the size of their rows.
+    #[tracing::instrument(name = "prepare", skip_all, fields(records = records.len()))]
+    pub fn prepare(&self, records: Vec<LogRecord>) -> Prepared {
+        self.prepare_checked(records, |_| {}).0
+    }
+
+    /// [`Preparer::prepare`], calling `check` on each record once processed and giving back the
+    /// records: the fuzz harness checks its invariants on them.
+    pub fn prepare_checked(
+        &self,
+        mut records: Vec<LogRecord>,
+        mut check: impl FnMut(&LogRecord),
+    ) -> (Prepared, Vec<LogRecord>) {
+        let mut dropped_attributes = 0;
+        let mut redactions = self.pipeline.redactions();
+        for record in &mut records {
+            dropped_attributes += self.limits.bound(record);
+            self.pipeline.process(record, &mut redactions);
+            check(record);
+        }
+        let tallies = Tallies {
+            records: records.len(),
+            dropped_attributes,
+            redactions: (redactions.counted())
+                .map(|(rule, count)| (rule.to_string(), count))
+                .collect(),
+        };
+        let prepared = Prepared {
+            batch: copy::encode(&records),
+            samples: self.metrics.samples(&records),
+            tallies,
+        };
+        (prepared, records)
+    }
+
+    /// Counts a committed batch: its samples and tallies.
+    pub fn observe(&self, samples: AcceptedSamples, tallies: &Tallies) {
+        let bridge = &self.metrics.bridge;
+        bridge.observe_dropped_attributes(tallies.dropped_attributes);
+        let redactions = tallies.redactions.iter();
+        bridge.observe_redactions(redactions.map(|(rule, count)| (rule.as_str(), *count)));
+        self.metrics.observe_samples(samples);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+    use crate::config::Config;
+
+    fn preparer() -> Preparer {
+        let config = Config::default();
+        let pipeline = Pipeline::from_config(&config).expect("the default pipeline");
+        let metrics = Metrics::new(&config.metrics);
+        Preparer::new(
+            Limits::from_config(&config),
+            Arc::new(pipeline),
+            Arc::new(metrics),
+        )
+    }
+
+    fn records(bodies: &[&str]) -> Vec<LogRecord> {
+        let now = Utc::now();
+        let record = |body: &&str| LogRecord::new(body.to_string(), now);
+        bodies.iter().map(record).collect()
+    }
+
+    #[test]
+    fn one_row_per_record_and_the_tallies_of_the_steps() {
+        let preparer = preparer();
+        let bodies = ["plain", "mail alice@example.com please", "another"];
+        let prepared = preparer.prepare(records(&bodies));
+        assert_eq!(prepared.batch.records, 3);
+        assert_eq!(prepared.tallies.records, 3);
+        let redacted: u64 = prepared.tallies.redactions.iter().map(|(_, n)| n).sum();
+        assert_eq!(redacted, 1, "{:?}", prepared.tallies.redactions);
+    }
+
+    #[test]
+    fn the_check_sees_every_record_once_processed() {
+        let preparer = preparer();
+        let mut seen = Vec::new();
+        let batch = records(&["a", "write to bob@example.com"]);
+        let (prepared, records) =
+            preparer.prepare_checked(batch, |record| seen.push(record.body.clone()));
+        assert_eq!(seen.len(), 2);
+        assert!(!seen[1].contains("bob@example.com"), "{}", seen[1]);
+        assert_eq!(records.len(), prepared.tallies.records);
+    }
+}
