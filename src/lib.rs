@@ -2,19 +2,21 @@
 //!
 //! The flow runs one way:
 //! - [`ingest`] receivers decode OTLP (gRPC, HTTP protobuf/JSON) and JSON/NDJSON into the one
-//!   [`model::LogRecord`];
-//! - [`pipeline`] bounds and enriches each record (levels, request fields and route templates,
-//!   SQL fingerprints, exceptions);
+//!   [`model::LogRecord`] (a pure `decode` per format), and `ingest::prepare` turns a decoded
+//!   batch into COPY rows and metric samples, off the async workers on a CPU pool;
+//! - [`pipeline`] bounds and enriches each record (redaction, levels, request fields and route
+//!   templates, SQL fingerprints, exceptions, retention class, dedup key);
 //! - sinks: [`store`] commits batches to PostgreSQL (group commit, acknowledged after commit),
 //!   then [`metrics`] counts the committed records for `/metrics`.
 //!
 //! [`app`] wires them to the listeners; [`query`] is the read API over [`store`]'s reads;
 //! [`jobs`] are the background work over stored data (retention, archive, erase, anonymize);
-//! [`cli`] is every subcommand; [`config`] holds every setting, [`settings`] has each component
-//! check its own section at startup; [`auth`] the tokens both sides
-//! check; [`rules`] checks the Prometheus rule files in `alert-rules/` against the metrics
-//! exported; [`grafana`] provisions the dashboards that read both sinks. `fuzzing` (tests and
-//! `fuzz/` only) runs the pure part of the flow on arbitrary bytes and checks its invariants.
+//! [`cli`] is every subcommand. [`config`] is the settings as plain data, and [`settings`] has
+//! each component check its own section at startup; [`error`] is the one table from error
+//! code to HTTP status, gRPC code and metric label; [`auth`] checks the tokens of both sides;
+//! [`rules`] checks the Prometheus rule files in `alert-rules/` against the metrics exported;
+//! [`grafana`] provisions the dashboards that read both sinks. `fuzzing` (tests and `fuzz/`
+//! only) runs the pure part of the flow on arbitrary bytes and checks its invariants.
 
 pub mod app;
 pub mod auth;
