@@ -167,3 +167,17 @@ async fn grpc_with_too_many_records_answers_resource_exhausted() {
     client.export(small).await.expect("a small request passes");
     assert_eq!(app.count("true").await, 3);
 }
+
+/// gRPC authenticates before it counts or decodes: a request over the bounds without a token
+/// answers UNAUTHENTICATED, not RESOURCE_EXHAUSTED (the codec decoded first before issue 12).
+#[tokio::test]
+async fn grpc_refuses_a_missing_token_before_reading_the_request() {
+    let app = spawn_app_with(|config| config.ingest.require_token = true).await;
+    let mut client = LogsServiceClient::connect(app.grpc.clone())
+        .await
+        .unwrap()
+        .send_compressed(tonic::codec::CompressionEncoding::Gzip);
+    let status = client.export(tiny_records()).await.unwrap_err();
+    assert_eq!(status.code(), tonic::Code::Unauthenticated, "{status:?}");
+    assert_eq!(app.count("true").await, 0);
+}
