@@ -3,9 +3,10 @@
 //! created again).
 
 /// The migrations that create indexes on `logs`, in order.
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     include_str!("../migrations/0002_logs_indexes.sql"),
     include_str!("../migrations/0004_read_side_indexes.sql"),
+    include_str!("../migrations/0015_logs_errors_index.sql"),
 ];
 
 /// One `CREATE INDEX ... ON logs` statement of a migration.

@@ -1,5 +1,5 @@
 //! `--copy-only`: raw COPY rows/s into `logs` with no secondary index, each index of the
-//! migrations (0002 and 0004) alone, those of 0002 together, and all of them, interleaved over
+//! migrations (0002, 0004 and 0015) alone, those of 0002 together, and all of them, interleaved over
 //! runs; optionally a proposed trigram index on `body` too.
 
 use std::sync::Arc;
@@ -24,6 +24,8 @@ pub enum IndexSet {
     Text,
     /// The partial exception-group index of migration 0004.
     Fingerprint,
+    /// The partial index of errors by service of migration 0015.
+    Errors,
     /// Proposed, in no migration: a trigram GIN index on `body` (pg_trgm) for `contains`.
     Trigram,
     /// The three of migration 0002 (the schema before the read side).
@@ -37,6 +39,7 @@ const SERVICE_TS: &str = "logs_service_ts_idx";
 const TRACE: &str = "logs_trace_id_idx";
 const TEXT: &str = "logs_text_idx";
 const FINGERPRINT: &str = "logs_exception_fingerprint_idx";
+const ERRORS: &str = "logs_service_errors_ts_idx";
 const TRIGRAM: &str = "logs_body_trgm_idx";
 
 /// The proposed trigram index, measured beside those of the migrations.
@@ -56,9 +59,10 @@ impl IndexSet {
             IndexSet::Trace => &[TRACE],
             IndexSet::Text => &[TEXT],
             IndexSet::Fingerprint => &[FINGERPRINT],
+            IndexSet::Errors => &[ERRORS],
             IndexSet::Trigram => &[TRIGRAM],
             IndexSet::Base => &[TS, SERVICE_TS, TRACE],
-            IndexSet::All => &[TS, SERVICE_TS, TRACE, TEXT, FINGERPRINT],
+            IndexSet::All => &[TS, SERVICE_TS, TRACE, TEXT, FINGERPRINT, ERRORS],
         }
     }
 
@@ -91,8 +95,8 @@ pub async fn run(args: &Args, db: &BenchDatabase, batches: &Arc<Vec<Batch>>) -> 
     let mut definitions = schema::log_indexes();
     let defined: Vec<&str> = definitions.iter().map(|i| i.name.as_str()).collect();
     anyhow::ensure!(
-        IndexSet::All.indexes().iter().all(|i| defined.contains(i)) && defined.len() == 5,
-        "expected the five indexes of migrations 0002 and 0004, found {defined:?}"
+        IndexSet::All.indexes().iter().all(|i| defined.contains(i)) && defined.len() == 6,
+        "expected the six indexes of migrations 0002, 0004 and 0015, found {defined:?}"
     );
     if args.indexes.contains(&IndexSet::Trigram) {
         db.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm").await?;

@@ -73,12 +73,13 @@ pub struct Args {
     #[arg(long)]
     copy_only: bool,
     /// Index sets for `--copy-only` (comma-separated): none, ts, service_ts, trace, text,
-    /// fingerprint, base (the three of migration 0002), all (those and 0004's two); also
-    /// trigram, a proposed pg_trgm index on `body` in no migration.
+    /// fingerprint, errors (migration 0015), base (the three of migration 0002), all (every
+    /// index of the migrations); also trigram, a proposed pg_trgm index on `body` in no
+    /// migration.
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "none,ts,service_ts,trace,text,fingerprint,base,all"
+        default_value = "none,ts,service_ts,trace,text,fingerprint,errors,base,all"
     )]
     indexes: Vec<indexes::IndexSet>,
 }

@@ -108,7 +108,10 @@ pub async fn run(
     timings.push(reader.service_level().await?);
     let id = reader.order_number().await?;
     for words in id.iter().map(String::as_str).chain(WORDS) {
-        timings.push(reader.full_text(words).await?);
+        timings.push(reader.full_text(words, Duration::hours(24)).await?);
+    }
+    for words in WORDS {
+        timings.push(reader.full_text(words, Duration::days(7)).await?);
     }
     for substring in SUBSTRINGS {
         timings.push(reader.contains(substring).await?);
@@ -175,7 +178,7 @@ impl Reader<'_> {
             name: "service + level + last hour".into(),
             request: "/api/v1/logs?service=<each in turn>&level=error&from=now-1h".into(),
             matching,
-            target_ms: Some(50.0),
+            target_ms: Some(20.0),
             samples: self.measure(&urls).await?,
         })
     }
@@ -192,16 +195,22 @@ impl Reader<'_> {
         Ok(message.and_then(|m| m.split_whitespace().last().map(String::from)))
     }
 
-    async fn full_text(&self, words: &str) -> anyhow::Result<Timing> {
-        let from = self.now - Duration::hours(24);
+    /// Full text over `range` back from `now`: issue 21's targets are 300 ms over 24 hours
+    /// and 1 s over 7 days.
+    async fn full_text(&self, words: &str, range: Duration) -> anyhow::Result<Timing> {
+        let from = self.now - range;
         let url = list(&[("q", words), ("from", &instant(from))]);
         let condition = format!("{TEXT_VECTOR} @@ plainto_tsquery('simple', $2)");
         let matching = self.share(&condition, from, words).await?;
+        let (amount, unit, target_ms) = match range.num_hours() {
+            hours if hours <= 24 => (hours, "h", 300.0),
+            hours => (hours / 24, "d", 1000.0),
+        };
         Ok(Timing {
-            name: "q full text, 24 h".into(),
-            request: format!("/api/v1/logs?q={words}&from=now-24h"),
+            name: format!("q full text, {amount} {unit}"),
+            request: format!("/api/v1/logs?q={words}&from=now-{amount}{unit}"),
             matching,
-            target_ms: Some(500.0),
+            target_ms: Some(target_ms),
             samples: self.measure(&vec![url; self.runs + WARM_UPS]).await?,
         })
     }

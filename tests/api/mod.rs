@@ -22,6 +22,7 @@ mod read_logs;
 mod read_plans;
 mod read_stats;
 mod read_views;
+mod read_windows;
 mod redaction;
 mod request_bounds;
 mod retention;

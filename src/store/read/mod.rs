@@ -9,6 +9,7 @@ pub mod monitoring;
 pub mod page;
 mod row;
 pub mod stats;
+mod windows;
 
 use std::time::Duration;
 

@@ -1,6 +1,7 @@
 //! A page of `logs`, newest first: read one day partition at a time, newest day first, until
-//! the page is full, and within a day one retention-class partition per branch of a
-//! `UNION ALL`, each branch with its own `ORDER BY ... LIMIT`.
+//! the page is full (today and the days made ahead of it together, in windows growing back from
+//! now), and within a day one retention-class partition per branch of a `UNION ALL`, each
+//! branch with its own `ORDER BY ... LIMIT`; partitions known to be empty are left out.
 //!
 //! Why: over partitions split by class, one statement for the whole range makes the planner
 //! merge (`Merge Append`) every class partition's backward walk of its `ts` index, the filter
@@ -10,12 +11,14 @@
 //! the full-text index and a top-N sort where they are rare. Day by day, a misestimate costs
 //! one day at most (issue 21, bench/RESULTS.md).
 
+use chrono::Utc;
 use serde_json::Value;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
 use super::days::{self, Day};
 use super::filter::LogFilter;
 use super::row::{COLUMNS, LogRow, Position};
+use super::windows::Window;
 
 /// Up to `limit` rows matching the filter, newest first, after `after` when given. The
 /// statements share one snapshot, as a single statement would.
@@ -29,28 +32,30 @@ pub async fn page(
         .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .await?;
     let rows = match days::list(&mut transaction).await? {
-        Some(days) => by_day(&mut transaction, (filter, after), &days, limit).await?,
+        Some(days) => by_days(&mut transaction, (filter, after), &days, limit).await?,
         None => fetch(&mut transaction, whole_range("", filter, after, limit)).await?,
     };
     transaction.commit().await?;
     Ok(rows)
 }
 
-/// Reads the days of the range newest first until `limit` rows are found.
-async fn by_day(
+/// Reads the range newest first, statement by statement ([`days::reads`]), until `limit` rows
+/// are found.
+async fn by_days(
     connection: &mut PgConnection,
     (filter, after): (&LogFilter, Option<Position>),
     days: &[Day],
     limit: i64,
 ) -> sqlx::Result<Vec<LogRow>> {
     let mut rows = Vec::new();
-    for day in days::in_range(days, filter, after) {
+    for (group, window) in days::reads(days, filter, after, Utc::now()) {
         let wanted = limit - rows.len() as i64;
         if wanted <= 0 {
             break;
         }
-        let statement = one_day("", (filter, after), day, wanted);
-        rows.extend(fetch(connection, statement).await?);
+        if let Some(statement) = some_days("", (filter, after), (&group, window), wanted) {
+            rows.extend(fetch(connection, statement).await?);
+        }
     }
     Ok(rows)
 }
@@ -66,8 +71,11 @@ pub async fn explain_page(
     const EXPLAIN: &str = "EXPLAIN (FORMAT JSON) ";
     let mut connection = pool.acquire().await?;
     let statements = match days::list(&mut connection).await? {
-        Some(days) => days::in_range(&days, filter, after)
-            .map(|day| one_day(EXPLAIN, (filter, after), day, limit))
+        Some(days) => days::reads(&days, filter, after, Utc::now())
+            .into_iter()
+            .filter_map(|(group, window)| {
+                some_days(EXPLAIN, (filter, after), (&group, window), limit)
+            })
             .collect(),
         None => vec![whole_range(EXPLAIN, filter, after, limit)],
     };
@@ -102,22 +110,31 @@ async fn fetch(
     query.fetch_all(connection).await
 }
 
-/// One day's rows: a branch per class partition, merged newest first.
-fn one_day(
+/// The rows of a window within some days: a branch per day and class partition that may hold
+/// rows of the window, merged newest first. `None` when no partition may.
+fn some_days(
     prefix: &str,
     (filter, after): (&LogFilter, Option<Position>),
-    day: &Day,
+    (days, window): (&[&Day], Window),
     limit: i64,
-) -> QueryBuilder<Postgres> {
+) -> Option<QueryBuilder<Postgres>> {
+    let branches: Vec<(&Day, Branch)> = days
+        .iter()
+        .filter(|day| window.overlaps(day.from, day.to))
+        .flat_map(|day| branches(day).into_iter().map(move |class| (*day, class)))
+        .collect();
+    if branches.is_empty() {
+        return None;
+    }
     let mut sql = QueryBuilder::new(format!("{prefix}SELECT * FROM ("));
-    for (index, class) in branches(day).into_iter().enumerate() {
+    for (index, (day, class)) in branches.into_iter().enumerate() {
         if index > 0 {
             sql.push(" UNION ALL ");
         }
         sql.push("(");
         push_select(&mut sql, filter, after);
-        sql.push(" AND ts >= ").push_bind(day.from);
-        sql.push(" AND ts < ").push_bind(day.to);
+        sql.push(" AND ts >= ").push_bind(day.from.max(window.from));
+        sql.push(" AND ts < ").push_bind(day.to.min(window.to));
         class.push(&mut sql);
         sql.push(" ORDER BY ts DESC, id DESC LIMIT ")
             .push_bind(limit)
@@ -125,7 +142,7 @@ fn one_day(
     }
     sql.push(") page ORDER BY ts DESC, id DESC LIMIT ")
         .push_bind(limit);
-    sql
+    Some(sql)
 }
 
 /// The statement over the whole range, for a partition layout [`days::list`] cannot read.
@@ -158,7 +175,7 @@ fn push_select(sql: &mut QueryBuilder<Postgres>, filter: &LogFilter, after: Opti
 enum Branch {
     /// The partition of one class: pruned to it.
     Class(String),
-    /// Any partition whose values the catalogue did not list (a default partition).
+    /// The default partition: any value the catalogue did not list.
     Others(Vec<String>),
     /// A plain day partition: every row.
     All,
@@ -180,11 +197,15 @@ impl Branch {
     }
 }
 
+/// The branches of a day: one per class whose partition may hold rows, and one for the default
+/// partition when there is one.
 fn branches(day: &Day) -> Vec<Branch> {
-    let Some(classes) = &day.classes else {
+    let (Some(classes), Some(filled)) = (&day.classes, day.filled_classes()) else {
         return vec![Branch::All];
     };
-    let mut branches: Vec<Branch> = classes.iter().cloned().map(Branch::Class).collect();
-    branches.push(Branch::Others(classes.clone()));
+    let mut branches: Vec<Branch> = filled.into_iter().map(Branch::Class).collect();
+    if day.default {
+        branches.push(Branch::Others(classes.clone()));
+    }
     branches
 }
