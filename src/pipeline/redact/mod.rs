@@ -43,12 +43,14 @@ pub struct Redactor {
 }
 
 /// What redaction did to one batch of records: counts per rule, and the last shared resource
-/// redacted, so that the other records of its request reuse it.
+/// redacted, so that the other records of its request reuse it. It also carries the sanitize
+/// step's shared resource, the pipeline's other per-batch state.
 #[derive(Debug)]
 pub struct Redactions<'a> {
     names: &'a [String],
     counts: Vec<u64>,
     shared: Option<SharedResource>,
+    pub(in crate::pipeline) sanitized: super::sanitize::SharedResource,
 }
 
 #[derive(Debug)]
@@ -110,6 +112,7 @@ impl Redactor {
             names: &self.names,
             counts: vec![0; self.names.len()],
             shared: None,
+            sanitized: Default::default(),
         }
     }
 
