@@ -1,4 +1,4 @@
-//! The redact step, first in the pipeline: secrets and personal data are replaced in every record
+//! The redact step, after sanitize: secrets and personal data are replaced in every record
 //! before enrich reads it and before anything is stored or counted. Whole values under sensitive
 //! keys ([`keys`]) and matches of value patterns in every string ([`patterns`]): the body, the
 //! attributes and the resource at any depth, arrays included, and the service, scope and
@@ -10,6 +10,7 @@ pub mod ip;
 pub mod keys;
 pub mod luhn;
 mod patterns;
+pub mod personal;
 pub mod prefilter;
 pub mod rules;
 mod walk;
