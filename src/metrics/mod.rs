@@ -16,6 +16,7 @@ mod guard;
 pub mod log_metrics;
 mod registrar;
 mod retention;
+pub mod scrape;
 
 use std::sync::Arc;
 
@@ -29,7 +30,7 @@ pub use log_metrics::{InvalidLogMetric, LogMetricFamilies};
 pub use registrar::Registrar;
 pub use retention::RetentionMetrics;
 
-use crate::config::{LogMetricConfig, MetricsConfig};
+use crate::config::{LogMetricConfig, MetricsConfig, Secret};
 use crate::model::LogRecord;
 use catalogue::MetricInfo;
 
@@ -62,6 +63,8 @@ pub struct Metrics {
     pub bridge: Arc<BridgeMetrics>,
     /// The retention job's metrics.
     pub retention: Arc<RetentionMetrics>,
+    /// Who may scrape `/metrics`.
+    scrape: scrape::ScrapeAccess,
 }
 
 impl Metrics {
@@ -85,9 +88,9 @@ impl Metrics {
         let bridge = BridgeMetrics::register(&mut registrar);
         let retention = RetentionMetrics::register(&mut registrar);
         let cap = config.max_series_per_metric;
-        let overflow = &bridge.series_overflow;
-        let derived = DerivedMetrics::register(&mut registrar, overflow, cap);
-        let log_metrics = LogMetricFamilies::register(&mut registrar, overflow, cap, log_metrics)?;
+        let guards = (&bridge.series_overflow, &bridge.rejected_observations);
+        let derived = DerivedMetrics::register(&mut registrar, guards, cap);
+        let log_metrics = LogMetricFamilies::register(&mut registrar, guards, cap, log_metrics)?;
         Ok(Metrics {
             registry,
             catalogue,
@@ -99,7 +102,20 @@ impl Metrics {
             },
             bridge: Arc::new(bridge),
             retention: Arc::new(retention),
+            scrape: scrape::ScrapeAccess::default(),
         })
+    }
+
+    /// These metrics, scraped only with `Bearer <token>` when a token is given
+    /// (`access.metrics_token`).
+    pub fn with_scrape_token(mut self, token: Option<&Secret>) -> Metrics {
+        self.scrape = scrape::ScrapeAccess::new(token);
+        self
+    }
+
+    /// Whether a scrape with these headers may read the metrics.
+    pub fn scrape_allowed(&self, headers: &axum::http::HeaderMap) -> bool {
+        self.scrape.allows(headers)
     }
 
     /// Counts accepted (committed) records into the derived metrics.
