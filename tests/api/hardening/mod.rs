@@ -2,4 +2,5 @@
 //! items (histogram sums, the /metrics token, OTLP/JSON NaN, unknown-token lookups).
 
 mod cross_site;
+mod masking;
 mod nul;
