@@ -2,5 +2,6 @@
 //! items (histogram sums, the /metrics token, OTLP/JSON NaN, unknown-token lookups).
 
 mod cross_site;
+mod low;
 mod masking;
 mod nul;
