@@ -55,7 +55,13 @@ async fn metrics_can_require_a_bearer_token_and_are_open_by_default() {
     assert_eq!(wrong.status(), 401);
     let scraped = app.get_as("scrape-secret", "/metrics").await;
     assert_eq!(scraped.status(), 200);
-    assert!(scraped.text().await.unwrap().contains("logbridge_database_up"));
+    assert!(
+        scraped
+            .text()
+            .await
+            .unwrap()
+            .contains("logbridge_database_up")
+    );
 }
 
 #[tokio::test]
