@@ -13,8 +13,8 @@ use crate::model::{Attributes, LogRecord};
 /// What replaces each NUL.
 pub const REPLACEMENT: char = '\u{FFFD}';
 
-/// The last shared resource sanitized in a batch and its sanitized copy: the records of one
-/// request share their resource, which is copied once, not once per record.
+/// The last resource seen in a batch and its sanitized form (the same `Arc` when it was clean):
+/// the records of one request share their resource, which is scanned and copied once.
 #[derive(Debug, Default)]
 pub struct SharedResource {
     last: Option<(Arc<Attributes>, Arc<Attributes>)>,
@@ -55,24 +55,26 @@ fn derived(record: &mut LogRecord) -> bool {
     changed
 }
 
-/// The resource, copied only when it holds a NUL, and once per distinct `Arc` in a row.
+/// The resource, copied only when it holds a NUL; a resource shared by the records of a
+/// request is scanned and copied once, not once per record.
 fn resource(resource: &mut Arc<Attributes>, shared: &mut SharedResource) -> bool {
+    if resource.is_empty() {
+        return false;
+    }
     if let Some((original, sanitized)) = &shared.last
         && Arc::ptr_eq(resource, original)
     {
+        let changed = !Arc::ptr_eq(original, sanitized);
         *resource = Arc::clone(sanitized);
-        return true;
-    }
-    if !resource
-        .iter()
-        .any(|(key, value)| has_nul(key) || value_has_nul(value))
-    {
-        return false;
+        return changed;
     }
     let original = Arc::clone(resource);
-    map(Arc::make_mut(resource));
+    let dirty = original.iter().any(|(k, v)| has_nul(k) || value_has_nul(v));
+    if dirty {
+        map(Arc::make_mut(resource));
+    }
     shared.last = Some((original, Arc::clone(resource)));
-    true
+    dirty
 }
 
 /// Replaces NUL in a string; returns whether it held one.
@@ -200,5 +202,14 @@ mod tests {
         }
         assert_eq!(sanitized[0]["host"], "h\u{FFFD}");
         assert!(Arc::ptr_eq(&sanitized[0], &sanitized[2]));
+        let clean = Arc::new(object(json!({"host": "h"})));
+        let mut record = LogRecord::new("b".into(), Utc::now());
+        record.resource = Arc::clone(&clean);
+        assert!(!self::record(&mut record, &mut shared));
+        assert!(!self::record(&mut record, &mut shared));
+        assert!(
+            Arc::ptr_eq(&record.resource, &clean),
+            "a clean resource is not copied"
+        );
     }
 }
