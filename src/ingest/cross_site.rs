@@ -45,6 +45,36 @@ impl Origins {
     }
 }
 
+/// An `access.allowed_origins` entry that can never match a browser's `Origin`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "access.allowed_origins[{index}]: {origin:?} is not an origin \
+     (scheme://host or scheme://host:port, without a path) or *"
+)]
+pub struct InvalidOrigin {
+    pub index: usize,
+    pub origin: String,
+}
+
+/// Checks `access.allowed_origins`: each entry `*` or `scheme://host[:port]`.
+pub fn check(config: &AccessConfig) -> Result<(), InvalidOrigin> {
+    let valid = |origin: &str| {
+        let origin = normal(origin);
+        let Some((scheme, host)) = origin.split_once("://") else {
+            return origin == "*";
+        };
+        let scheme_ok = !scheme.is_empty() && scheme.bytes().all(|b| b.is_ascii_alphanumeric());
+        scheme_ok && !host.is_empty() && !host.contains(['/', '?', '#', ' '])
+    };
+    let invalid = config.allowed_origins.iter().position(|o| !valid(o));
+    invalid.map_or(Ok(()), |index| {
+        Err(InvalidOrigin {
+            index,
+            origin: config.allowed_origins[index].clone(),
+        })
+    })
+}
+
 fn normal(origin: &str) -> String {
     origin.trim().trim_end_matches('/').to_ascii_lowercase()
 }
@@ -108,6 +138,25 @@ mod tests {
         );
         assert!(allowed.check(&from("null")).is_err());
         assert!(origins(&["*"]).check(&from("null")).is_ok());
+    }
+
+    #[test]
+    fn allowed_origins_must_be_origins() {
+        let config = |origins: &[&str]| AccessConfig {
+            allowed_origins: origins.iter().map(|o| o.to_string()).collect(),
+            ..AccessConfig::default()
+        };
+        assert_eq!(
+            check(&config(&["*", "https://a.example:8443/", "null"])).map_err(|e| e.index),
+            Err(2)
+        );
+        assert!(check(&config(&["https://a.example", "http://localhost:3000"])).is_ok());
+        let error = check(&config(&["https://a.example/app"])).unwrap_err();
+        assert!(
+            error.to_string().starts_with("access.allowed_origins[0]"),
+            "{error}"
+        );
+        assert!(check(&config(&["example.com"])).is_err());
     }
 
     #[test]
