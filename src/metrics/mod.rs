@@ -58,13 +58,13 @@ pub struct Metrics {
     catalogue: Vec<MetricInfo>,
     derived: DerivedMetrics,
     log_metrics: LogMetricFamilies,
+    /// Who may scrape `/metrics`.
+    scrape: scrape::ScrapeAccess,
     thresholds: Thresholds,
     /// The bridge's own metrics, shared with the store.
     pub bridge: Arc<BridgeMetrics>,
     /// The retention job's metrics.
     pub retention: Arc<RetentionMetrics>,
-    /// Who may scrape `/metrics`.
-    scrape: scrape::ScrapeAccess,
 }
 
 impl Metrics {
@@ -96,13 +96,13 @@ impl Metrics {
             catalogue,
             derived,
             log_metrics,
+            scrape: scrape::ScrapeAccess::default(),
             thresholds: Thresholds {
                 slow_request_seconds: config.slow_request_seconds,
                 slow_query_seconds: config.slow_query_seconds,
             },
             bridge: Arc::new(bridge),
             retention: Arc::new(retention),
-            scrape: scrape::ScrapeAccess::default(),
         })
     }
 
