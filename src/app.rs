@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -46,7 +46,8 @@ pub struct Running {
 
 /// Migrates the database, starts the store and binds both listeners.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
-    let metrics = Metrics::with_log_metrics(&config.metrics, &config.log_metrics)?;
+    let metrics = Metrics::with_log_metrics(&config.metrics, &config.log_metrics)?
+        .with_scrape_token(config.access.metrics_token.as_ref());
     let metrics = Arc::new(metrics);
     let pipeline = Arc::new(Pipeline::from_config(&config)?);
     let rules = pipeline
@@ -149,7 +150,10 @@ fn router(state: AppState, ingest: Ingest, alerts: AlertReceiver, reads: QuerySt
         .layer(CatchPanicLayer::new())
 }
 
-async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> impl IntoResponse {
+async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if !state.metrics.scrape_allowed(&headers) {
+        return crate::metrics::scrape::refused();
+    }
     let (records, bytes) = state.store.queue_depth();
     state.metrics.bridge.set_queue_depth(records, bytes);
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
@@ -158,6 +162,7 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> impl Into
         [(header::CONTENT_TYPE, content_type(format))],
         state.metrics.render(format),
     )
+        .into_response()
 }
 
 async fn ready(State(state): State<AppState>) -> impl IntoResponse {

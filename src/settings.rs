@@ -1,12 +1,14 @@
 //! The configuration as the components accept it: `config` reads the plain data, then each
 //! component checks its own section with the check it runs when it is built (the retention
-//! classes, the retention job, the dedup and redact steps, the metrics and the log metrics).
+//! classes, the retention job, the dedup and redact steps, the metrics and the log metrics, the
+//! receivers' allowed origins).
 //! Every command loads its configuration here, so that a bad setting stops it at startup with
 //! an error naming the file and the key.
 
 use std::path::Path;
 
 use crate::config::{Config, ConfigError};
+use crate::ingest::cross_site::{self, InvalidOrigin};
 use crate::jobs;
 use crate::jobs::retention::check::InvalidRetentionJob;
 use crate::metrics::check::InvalidMetricsSettings;
@@ -52,6 +54,8 @@ pub enum InvalidSection {
     Metrics(#[from] InvalidMetricsSettings),
     #[error(transparent)]
     LogMetric(#[from] InvalidLogMetric),
+    #[error(transparent)]
+    Origin(#[from] InvalidOrigin),
 }
 
 /// Runs each component's check of its own section; the first error, naming the key.
@@ -62,6 +66,7 @@ pub fn check(config: &Config) -> Result<(), InvalidSection> {
     redact::check::check(&config.redaction)?;
     metrics::check::check(&config.metrics)?;
     log_metrics::check::check(&config.log_metrics, catalogue::all())?;
+    cross_site::check(&config.access)?;
     Ok(())
 }
 
@@ -97,6 +102,10 @@ mod tests {
             (
                 "redaction:\n  disabled_rules: [emial]\n",
                 "invalid config x.yaml: redaction.disabled_rules: unknown rule `emial`",
+            ),
+            (
+                "access:\n  allowed_origins: [console.example.com]\n",
+                "invalid config x.yaml: access.allowed_origins[0]: \"console.example.com\"",
             ),
             (
                 "log_metrics:\n- { name: exceptions_total, help: h, type: counter }\n",

@@ -1,8 +1,10 @@
 //! Access control shared by the receivers and the read API: bearer tokens (stored as SHA-256
-//! hashes), roles with optional service scopes, and per-token rate limits.
+//! hashes), roles with optional service scopes, per-token rate limits, and a bounded pace of
+//! database lookups for tokens not cached ([`lookups`]).
 
 mod credentials;
 mod limits;
+mod lookups;
 mod principal;
 pub mod token;
 
@@ -19,6 +21,7 @@ pub use principal::{Principal, Role};
 use crate::config::Config;
 use crate::error::ErrorCode;
 use crate::store;
+use lookups::Lookups;
 
 /// How long a looked-up token is trusted before it is looked up again; a token revoked from
 /// another process (`logbridge tokens revoke`) stops working within this time.
@@ -71,6 +74,7 @@ pub struct Authenticator {
     pool: PgPool,
     cache: Arc<Mutex<TokenCache>>,
     limits: Arc<RateLimits>,
+    lookups: Arc<Lookups>,
     require_ingest_token: bool,
 }
 
@@ -81,6 +85,7 @@ impl Authenticator {
             pool,
             cache: Arc::default(),
             limits: Arc::new(RateLimits::new(config)),
+            lookups: Arc::new(Lookups::new(config.access.token_lookups_per_second)),
             require_ingest_token: config.ingest.require_token,
         }
     }
@@ -120,20 +125,24 @@ impl Authenticator {
     /// Forgets cached tokens, so that a revocation takes effect at once in this process.
     pub fn forget_cached(&self) {
         self.cache.lock().expect("token cache lock").clear();
+        self.lookups.forget();
     }
 
     async fn lookup(&self, hash: &[u8]) -> Result<Principal, AuthError> {
         if let Some(principal) = self.cached(hash) {
             return Ok(principal);
         }
+        self.lookups.admit(hash)?;
         let row = store::tokens::find_live(&self.pool, hash)
             .await
             .map_err(|error| {
                 tracing::warn!(%error, "token lookup failed");
                 AuthError::Unavailable
             })?;
-        let principal =
-            Principal::from_row(row.ok_or(AuthError::Invalid)?).ok_or(AuthError::Invalid)?;
+        let Some(principal) = row.and_then(Principal::from_row) else {
+            self.lookups.found_unknown(hash);
+            return Err(AuthError::Invalid);
+        };
         let mut cache = self.cache.lock().expect("token cache lock");
         cache.retain(|_, (_, at)| at.elapsed() < CACHE_TTL);
         cache.insert(hash.to_vec(), (principal.clone(), Instant::now()));

@@ -6,6 +6,7 @@
 //! case-insensitive, the value read as YAML), e.g. `LOGBRIDGE_INGEST__MAX_BODY_BYTES=1048576`.
 //! `DATABASE_URL` sets `database.url`.
 
+pub mod access;
 mod aliases;
 pub mod archive;
 pub mod dedup;
@@ -19,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use access::AccessConfig;
 pub use aliases::FieldAliases;
 pub use archive::ArchiveConfig;
 pub use dedup::DedupConfig;
@@ -72,6 +74,8 @@ pub struct Config {
     pub archive: ArchiveConfig,
     /// Deduplication of identical records within a time window; off by default.
     pub dedup: DedupConfig,
+    /// Browser origins, the `/metrics` token and the pace of unknown-token lookups.
+    pub access: AccessConfig,
 }
 
 /// PostgreSQL settings.

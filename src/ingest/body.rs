@@ -48,8 +48,10 @@ pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Raw, 
         "" | "identity" => false,
         "gzip" | "x-gzip" => true,
         other => {
-            let other = format!("content-encoding {other}");
-            return Err(IngestError::UnsupportedMediaType(other));
+            return Err(IngestError::UnsupportedMediaType {
+                found: format!("content-encoding {other}"),
+                expected: "content-encoding gzip or identity".to_string(),
+            });
         }
     };
     Ok(Raw { bytes, gzip, limit })

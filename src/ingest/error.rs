@@ -32,8 +32,13 @@ pub enum IngestError {
         key: &'static str,
         limit: usize,
     },
-    #[error("unsupported content type {0:?}")]
-    UnsupportedMediaType(String),
+    #[error("unsupported content type {found:?}; this endpoint takes {expected}")]
+    UnsupportedMediaType { found: String, expected: String },
+    #[error(
+        "requests from the browser origin {0:?} are refused; \
+         allowed origins are listed in access.allowed_origins"
+    )]
+    CrossOrigin(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -56,7 +61,8 @@ impl IngestError {
             IngestError::Decode(_) => ErrorCode::DecodeError,
             IngestError::InvalidBatch { .. } => ErrorCode::InvalidBatch,
             IngestError::TooLarge { .. } | IngestError::TooMany { .. } => ErrorCode::TooLarge,
-            IngestError::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
+            IngestError::UnsupportedMediaType { .. } => ErrorCode::UnsupportedMediaType,
+            IngestError::CrossOrigin(_) => ErrorCode::Forbidden,
             IngestError::Store(error) => error.code(),
             IngestError::Auth(error) => error.code(),
         }

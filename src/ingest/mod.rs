@@ -7,6 +7,7 @@ pub mod body;
 pub mod bounds;
 mod context;
 pub mod cpu;
+pub mod cross_site;
 pub mod error;
 pub mod json;
 pub mod otlp;
@@ -27,6 +28,7 @@ use body::Raw;
 use bounds::RequestBounds;
 pub use context::{Decoded, RequestContext};
 use cpu::CpuPool;
+use cross_site::Origins;
 use error::{IngestError, JsonRejection};
 use prepare::{Prepared, Preparer};
 
@@ -41,6 +43,7 @@ pub struct Ingest {
     bounds: RequestBounds,
     retry_after_seconds: u64,
     auth: Authenticator,
+    origins: Origins,
 }
 
 /// What an accepted request held.
@@ -72,7 +75,26 @@ impl Ingest {
             bounds: RequestBounds::from_config(&config.ingest),
             retry_after_seconds: config.ingest.retry_after_seconds,
             auth,
+            origins: Origins::from_config(&config.access),
         }
+    }
+
+    /// Refuses a cross-site request: one whose content type is not among `media_types` (415)
+    /// or whose browser `Origin` is not allowed (403). A refusal is counted.
+    pub fn check_cross_site(
+        &self,
+        protocol: Protocol,
+        headers: &HeaderMap,
+        media_types: &'static [&'static str],
+    ) -> Result<String, IngestError> {
+        let checked = cross_site::require_media_type(headers, media_types)
+            .and_then(|found| self.origins.check(headers).map(|()| found));
+        checked.map_err(|error| self.refuse(protocol, error))
+    }
+
+    /// The browser origins the receivers accept.
+    pub fn origins(&self) -> &Origins {
+        &self.origins
     }
 
     /// Checks the request's credentials: a token of role `ingest` or `admin` when one is given

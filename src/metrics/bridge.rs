@@ -1,6 +1,6 @@
 //! The bridge's own metrics (`logbridge_*`): ingest by protocol and outcome, rejections, queue
-//! depth, commits, database reachability, deduplicated records, series overflow and
-//! redactions.
+//! depth, commits, database reachability, deduplicated records, series overflow, rejected
+//! histogram observations and redactions.
 
 use std::borrow::Cow;
 use std::time::Duration;
@@ -98,6 +98,7 @@ pub struct BridgeMetrics {
     database_up: Gauge,
     dedup_merged: Counter,
     pub(super) series_overflow: Family<MetricLabels, Counter>,
+    pub(super) rejected_observations: Family<MetricLabels, Counter>,
     redactions: Family<RuleLabels, Counter>,
 }
 
@@ -171,6 +172,12 @@ const SERIES_OVERFLOW: MetricInfo = MetricInfo::counter(
     &["metric"],
     "Samples sent to the __overflow__ series because a metric reached its series cap",
 );
+const REJECTED_OBSERVATIONS: MetricInfo = MetricInfo::counter(
+    "logbridge_rejected_observations_total",
+    &["metric"],
+    "Values a histogram did not observe because they are not finite or absurdly large (a \
+     duration over a week), so that its sum stays finite",
+);
 const REDACTIONS: MetricInfo = MetricInfo::counter(
     "logbridge_redactions_total",
     &["rule"],
@@ -193,6 +200,7 @@ impl BridgeMetrics {
             database_up: Gauge::default(),
             dedup_merged: Counter::default(),
             series_overflow: Family::default(),
+            rejected_observations: Family::default(),
             redactions: Family::default(),
         };
         let mut r = registrar.sub_registry("logbridge");
@@ -208,6 +216,10 @@ impl BridgeMetrics {
         r.register(&DATABASE_UP, metrics.database_up.clone());
         r.register(&DEDUP_MERGED, metrics.dedup_merged.clone());
         r.register(&SERIES_OVERFLOW, metrics.series_overflow.clone());
+        r.register(
+            &REJECTED_OBSERVATIONS,
+            metrics.rejected_observations.clone(),
+        );
         r.register(&REDACTIONS, metrics.redactions.clone());
         metrics
     }

@@ -5,8 +5,13 @@ use std::collections::HashMap;
 
 use prometheus_client::encoding::EncodeLabelSet;
 
-use super::guard::{OVERFLOW, Overflow};
+use super::guard::{OVERFLOW, Overflow, observable};
 use crate::model::{Level, LogRecord};
+
+/// The longest duration the duration histograms observe: a week. A longer one (`1.7e308` s)
+/// would make their `_sum` infinite or swallow every later observation in rounding; it is
+/// counted in `logbridge_rejected_observations_total` instead, and as nothing slow.
+pub const MAX_DURATION_SECONDS: f64 = 7.0 * 86_400.0;
 
 /// Slow thresholds, in seconds.
 #[derive(Debug, Clone, Copy)]
@@ -88,6 +93,12 @@ pub fn derive(records: &[LogRecord], thresholds: Thresholds) -> Vec<Sample> {
     samples
 }
 
+/// A duration the histograms observe (see [`MAX_DURATION_SECONDS`]); an implausible one is
+/// counted as rejected by its histogram and as no slow request or query.
+fn plausible(seconds: f64) -> bool {
+    observable(seconds, MAX_DURATION_SECONDS)
+}
+
 fn derive_record(record: &LogRecord, thresholds: Thresholds, samples: &mut Vec<Sample>) {
     let service = &record.service;
     let exemplar = || {
@@ -108,7 +119,7 @@ fn derive_record(record: &LogRecord, thresholds: Thresholds, samples: &mut Vec<S
             status_code,
         };
         samples.push(Sample::RequestDuration(labels, seconds, exemplar()));
-        if seconds >= thresholds.slow_request_seconds {
+        if seconds >= thresholds.slow_request_seconds && plausible(seconds) {
             samples.push(Sample::SlowRequest(SlowRequestLabels {
                 service: service.clone(),
                 method: request.method.clone(),
@@ -125,7 +136,7 @@ fn derive_record(record: &LogRecord, thresholds: Thresholds, samples: &mut Vec<S
             operation: query.operation.clone(),
         };
         samples.push(Sample::QueryDuration(labels, seconds, exemplar()));
-        if seconds >= thresholds.slow_query_seconds {
+        if seconds >= thresholds.slow_query_seconds && plausible(seconds) {
             samples.push(Sample::SlowQuery(SlowQueryLabels {
                 service: service.clone(),
                 db_system: query.system.clone(),

@@ -9,6 +9,12 @@ use prometheus_client::metrics::TypedMetric;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::{Family, MetricConstructor};
 
+/// Whether a histogram may observe `value` without its sum becoming infinite or losing every
+/// later observation to rounding: finite and at most `max` in magnitude.
+pub fn observable(value: f64, max: f64) -> bool {
+    value.is_finite() && value.abs() <= max
+}
+
 /// The label value of the overflow series.
 pub const OVERFLOW: &str = "__overflow__";
 

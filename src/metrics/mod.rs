@@ -16,6 +16,7 @@ mod guard;
 pub mod log_metrics;
 mod registrar;
 mod retention;
+pub mod scrape;
 
 use std::sync::Arc;
 
@@ -29,7 +30,7 @@ pub use log_metrics::{InvalidLogMetric, LogMetricFamilies};
 pub use registrar::Registrar;
 pub use retention::RetentionMetrics;
 
-use crate::config::{LogMetricConfig, MetricsConfig};
+use crate::config::{LogMetricConfig, MetricsConfig, Secret};
 use crate::model::LogRecord;
 use catalogue::MetricInfo;
 
@@ -57,6 +58,8 @@ pub struct Metrics {
     catalogue: Vec<MetricInfo>,
     derived: DerivedMetrics,
     log_metrics: LogMetricFamilies,
+    /// Who may scrape `/metrics`.
+    scrape: scrape::ScrapeAccess,
     thresholds: Thresholds,
     /// The bridge's own metrics, shared with the store.
     pub bridge: Arc<BridgeMetrics>,
@@ -85,14 +88,15 @@ impl Metrics {
         let bridge = BridgeMetrics::register(&mut registrar);
         let retention = RetentionMetrics::register(&mut registrar);
         let cap = config.max_series_per_metric;
-        let overflow = &bridge.series_overflow;
-        let derived = DerivedMetrics::register(&mut registrar, overflow, cap);
-        let log_metrics = LogMetricFamilies::register(&mut registrar, overflow, cap, log_metrics)?;
+        let guards = (&bridge.series_overflow, &bridge.rejected_observations);
+        let derived = DerivedMetrics::register(&mut registrar, guards, cap);
+        let log_metrics = LogMetricFamilies::register(&mut registrar, guards, cap, log_metrics)?;
         Ok(Metrics {
             registry,
             catalogue,
             derived,
             log_metrics,
+            scrape: scrape::ScrapeAccess::default(),
             thresholds: Thresholds {
                 slow_request_seconds: config.slow_request_seconds,
                 slow_query_seconds: config.slow_query_seconds,
@@ -100,6 +104,18 @@ impl Metrics {
             bridge: Arc::new(bridge),
             retention: Arc::new(retention),
         })
+    }
+
+    /// These metrics, scraped only with `Bearer <token>` when a token is given
+    /// (`access.metrics_token`).
+    pub fn with_scrape_token(mut self, token: Option<&Secret>) -> Metrics {
+        self.scrape = scrape::ScrapeAccess::new(token);
+        self
+    }
+
+    /// Whether a scrape with these headers may read the metrics.
+    pub fn scrape_allowed(&self, headers: &axum::http::HeaderMap) -> bool {
+        self.scrape.allows(headers)
     }
 
     /// Counts accepted (committed) records into the derived metrics.

@@ -1,6 +1,7 @@
 //! The pure per-record pipeline, between decoding and storage. The ingest path first bounds
-//! each record ([`limits`]), then calls [`Pipeline::process`], which redacts secrets and personal
-//! data ([`redact`]), then runs the enrich step (HTTP request, database query, exception and
+//! each record ([`limits`]), then calls [`Pipeline::process`], which replaces the text
+//! PostgreSQL cannot store ([`sanitize`]), redacts secrets and personal data ([`redact`]), then
+//! runs the enrich step (HTTP request, database query, exception and
 //! user from the attributes), exception grouping, the retention class ([`retention`]) and the
 //! dedup key ([`dedup`]).
 //! Also home to what decoders share: field lookup through aliases ([`fields`]) and level
@@ -16,6 +17,7 @@ pub mod limits;
 pub mod redact;
 pub mod retention;
 pub mod route;
+pub mod sanitize;
 pub mod sql;
 
 use crate::config::{Config, ConfigError, FieldAliases};
@@ -53,6 +55,7 @@ impl Pipeline {
     /// Runs every step on one record, in order; the single entry point of the ingest path.
     /// `redactions` tallies one batch (see [`Pipeline::redactions`]).
     pub fn process(&self, record: &mut LogRecord, redactions: &mut Redactions) {
+        sanitize::record(record, &mut redactions.sanitized);
         self.redactor.redact(record, redactions);
         enrich::enrich(record, &self.aliases);
         grouping::assign(record);

@@ -49,6 +49,9 @@ fn alert_filter(
     now: DateTime<Utc>,
 ) -> Result<AlertFilter, ApiError> {
     let (from, to) = bounds(params.from, params.to, now)?;
+    if caller.masks_personal_data() {
+        refuse_unmasked_filters(&params)?;
+    }
     Ok(AlertFilter {
         from,
         to,
@@ -59,6 +62,29 @@ fn alert_filter(
         limit: Limit::or_default(params.limit),
         scope: caller.scope(),
     })
+}
+
+/// Refuses (403) an equality filter holding an address from a support token: it would match
+/// only the rows whose masked labels hide that address.
+fn refuse_unmasked_filters(params: &AlertHistoryParams) -> Result<(), ApiError> {
+    let labels = [
+        ("alertname", &params.alertname),
+        ("severity", &params.severity),
+    ];
+    let services = params.service.iter().map(|s| ("service", s));
+    let values = labels
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value.as_ref()?)))
+        .chain(services);
+    for (parameter, value) in values {
+        if mask::holds_personal_text(value) {
+            return Err(ApiError::forbidden(format!(
+                "a support token may not filter on {parameter}: \
+                 the value holds an e-mail or IP address"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// `firing` or `resolved`.
@@ -77,14 +103,23 @@ impl TryFrom<String> for AlertStatus {
     }
 }
 
-/// Masks personal data in annotation values (free text written by rules) for support tokens.
+/// Masks personal data for support tokens as in log rows: values under personal label and
+/// annotation keys, addresses in every other value (nested ones included), in keys, in the
+/// label columns and in the generator URL (percent-encoded addresses included).
 fn mask_alert(alert: &mut AlertRow) {
-    if let Some(annotations) = alert.annotations.0.as_object_mut() {
-        for value in annotations.values_mut() {
-            if let serde_json::Value::String(text) = value {
-                mask::text(text);
-            }
-        }
+    mask::value(&mut alert.labels.0, None);
+    mask::value(&mut alert.annotations.0, None);
+    mask::text(&mut alert.alertname);
+    for text in [
+        &mut alert.severity,
+        &mut alert.service,
+        &mut alert.generator_url,
+        &mut alert.receiver,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        mask::text(text);
     }
 }
 
@@ -145,6 +180,53 @@ mod tests {
         ] {
             assert!(filter(bad, None).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn support_tokens_see_alerts_masked_like_log_rows() {
+        let mut alert = AlertRow {
+            id: 1,
+            received_at: Utc::now(),
+            alertname: "HostDown 10.1.2.3".into(),
+            status: "firing".into(),
+            severity: Some("page".into()),
+            service: Some("api".into()),
+            starts_at: None,
+            ends_at: None,
+            labels: sqlx::types::Json(serde_json::json!({
+                "instance": "10.1.2.3:9100", "user_email": "bob@example.com",
+                "ops@example.com": "owner"
+            })),
+            annotations: sqlx::types::Json(serde_json::json!({
+                "summary": {"text": "down for ::1"}, "list": ["a@b.io"]
+            })),
+            generator_url: Some("http://p/graph?g0.expr=up%7Bip%3D%2210.1.2.3%22%7D".into()),
+            receiver: None,
+            fingerprint: "f".into(),
+        };
+        mask_alert(&mut alert);
+        let text = serde_json::to_string(&alert).unwrap();
+        for hidden in ["10.1.2.3", "bob@", "ops@", "::1", "a@b.io"] {
+            assert!(!text.contains(hidden), "{hidden} in {text}");
+        }
+        assert_eq!(alert.labels.0["user_email"], "***");
+        assert_eq!(alert.alertname, "HostDown ***");
+        assert_eq!(alert.severity.as_deref(), Some("page"));
+    }
+
+    #[test]
+    fn support_tokens_may_not_filter_on_addresses() {
+        let support = Principal {
+            token_id: 1,
+            name: "s".into(),
+            role: Role::Support,
+            services: None,
+        };
+        let params = from_query("alertname=Down%2010.1.2.3").unwrap();
+        let error = alert_filter(params, &support, Utc::now()).unwrap_err();
+        assert_eq!(error.status(), axum::http::StatusCode::FORBIDDEN);
+        let params = from_query("alertname=HostDown").unwrap();
+        assert!(alert_filter(params, &support, Utc::now()).is_ok());
     }
 
     #[test]

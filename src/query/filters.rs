@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::error::ApiError;
+use super::mask;
 use super::params::{Prefixed, SpanId, Time, TraceId, bounds};
 use crate::auth::Principal;
 use crate::model::Level;
@@ -64,6 +65,9 @@ pub fn log_filter(
     principal: &Principal,
     now: DateTime<Utc>,
 ) -> Result<LogFilter, ApiError> {
+    if principal.masks_personal_data() {
+        refuse_unmasked_filters(&params)?;
+    }
     let services = services(params.service, principal)?;
     let levels = levels_of(params.level, params.min_level)?;
     let (from, to) = bounds(params.from, params.to, now)?;
@@ -89,6 +93,47 @@ pub fn log_filter(
         attributes,
         scope: principal.scope(),
     })
+}
+
+/// Refuses (403, naming the parameter) the filters through which a token whose answers are
+/// masked could recover what the mask hides, since filters match the stored, unmasked values:
+/// `user_id` (always masked); `contains` and `q` (a substring or a word can be part of any
+/// address: one character at a time, a masked IP came back in 78 requests); `attr.<key>`
+/// on a personal key; and equality filters (`attr.<key>`, `route`) whose value holds an
+/// address, which only matches values the mask would change.
+fn refuse_unmasked_filters(params: &LogParams) -> Result<(), ApiError> {
+    let refuse = |parameter: &str, why: &str| {
+        Err(ApiError::forbidden(format!(
+            "a support token may not filter on {parameter}: {why}"
+        )))
+    };
+    let masked_text = "it would match the personal data its answers mask";
+    if params.user_id.is_some() {
+        return refuse("user_id", "user ids are masked in its answers");
+    }
+    if params.contains.is_some() {
+        return refuse("contains", masked_text);
+    }
+    if params.q.is_some() {
+        return refuse("q", masked_text);
+    }
+    if params
+        .route
+        .as_deref()
+        .is_some_and(mask::holds_personal_text)
+    {
+        return refuse("route", "the value holds an e-mail or IP address");
+    }
+    for (key, value) in &params.attr.0 {
+        if mask::is_personal_path(key) {
+            return refuse(&format!("attr.{key}"), "the attribute is personal data");
+        }
+        if mask::holds_personal_text(value) {
+            let why = "the value holds an e-mail or IP address";
+            return refuse(&format!("attr.{key}"), why);
+        }
+    }
+    Ok(())
 }
 
 /// The filter of a monitoring view: `[from, to)`, the requested services and the caller's
@@ -268,6 +313,33 @@ mod tests {
         assert_eq!(f.trace_id.unwrap(), "ab".repeat(16));
         assert!(filter("trace_id=xyz", &all).is_err());
         assert!(filter("from=now&to=now-1h", &all).is_err());
+    }
+
+    #[test]
+    fn support_tokens_may_not_filter_on_what_their_answers_mask() {
+        let support = Principal {
+            role: Role::Support,
+            ..principal(None)
+        };
+        for (query, parameter) in [
+            ("user_id=u-1", "user_id"),
+            ("contains=10.1", "contains"),
+            ("q=bob", "q"),
+            ("attr.client.address=x", "attr.client.address"),
+            ("attr.req.user.id=7", "attr.req.user.id"),
+            ("attr.note=from%2010.1.2.3", "attr.note"),
+            ("route=/u/bob@example.com", "route"),
+        ] {
+            let error = filter(query, &support).unwrap_err();
+            assert_eq!(error.status(), axum::http::StatusCode::FORBIDDEN, "{query}");
+            assert!(
+                error.message.contains(parameter),
+                "{query}: {}",
+                error.message
+            );
+            assert!(filter(query, &principal(None)).is_ok(), "{query}");
+        }
+        assert!(filter("attr.http.method=GET&route=/users/{id}", &support).is_ok());
     }
 
     #[test]

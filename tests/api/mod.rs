@@ -7,6 +7,7 @@ mod dedup;
 mod erase;
 mod faults;
 mod grafana;
+mod hardening;
 mod helpers;
 mod json_api;
 mod limits;

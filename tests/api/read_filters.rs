@@ -385,6 +385,7 @@ async fn cursor_paging_returns_each_row_once_while_rows_arrive() {
                 let body = json!({"message": "new", "seq": 1000 + i, "timestamp": ts.to_rfc3339()});
                 client
                     .post(format!("{http}/api/v1/logs"))
+                    .header("content-type", "application/json")
                     .body(body.to_string())
                     .send()
                     .await

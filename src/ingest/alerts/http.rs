@@ -12,6 +12,7 @@ use crate::auth::{Authenticator, Credentials};
 use crate::config::Config;
 use crate::ingest::body;
 use crate::ingest::cpu::CpuPool;
+use crate::ingest::cross_site::{self, Origins};
 use crate::ingest::error::{IngestError, JsonRejection};
 use crate::store::alerts;
 
@@ -23,6 +24,7 @@ pub struct AlertReceiver {
     cpu: CpuPool,
     max_body_bytes: usize,
     retry_after_seconds: u64,
+    origins: Origins,
 }
 
 impl AlertReceiver {
@@ -34,6 +36,7 @@ impl AlertReceiver {
             cpu: cpu.clone(),
             max_body_bytes: config.ingest.max_body_bytes,
             retry_after_seconds: config.ingest.retry_after_seconds,
+            origins: Origins::from_config(&config.access),
         }
     }
 }
@@ -62,10 +65,8 @@ async fn receive(
 ) -> Result<(usize, usize), IngestError> {
     let authorization = credentials.authorization();
     receiver.auth.authorize_ingest(authorization).await?;
-    let media_type = body::media_type(headers);
-    if !matches!(media_type.as_str(), "application/json" | "") {
-        return Err(IngestError::UnsupportedMediaType(media_type));
-    }
+    cross_site::require_media_type(headers, &["application/json"])?;
+    receiver.origins.check(headers)?;
     let raw = body::read(headers, body, receiver.max_body_bytes).await?;
     let changes = receiver.cpu.run(|| decode(&raw.decompress()?)).await?;
     let recorded = alerts::record(&receiver.pool, &changes).await?;

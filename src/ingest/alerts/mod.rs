@@ -1,6 +1,7 @@
 //! Alertmanager's webhook (`POST /api/v1/alerts/webhook`, payload version 4): every alert of a
 //! notification becomes an [`AlertChange`] for `alert_history`. Unknown fields are ignored; a
-//! payload with an invalid alert is rejected whole, naming the alert's index.
+//! payload with an invalid alert is rejected whole, naming the alert's index. NUL, which
+//! PostgreSQL cannot store, becomes U+FFFD in every string, as in log records.
 
 pub mod http;
 
@@ -11,6 +12,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::error::{IngestError, InvalidItem};
+use crate::pipeline::sanitize;
 use crate::store::alerts::AlertChange;
 
 /// Most alerts one notification may carry.
@@ -51,15 +53,9 @@ pub fn decode(body: &[u8]) -> Result<Vec<AlertChange>, IngestError> {
             "version: {version:?} is not the supported webhook version \"4\""
         )));
     }
-    let texts = [
-        ("receiver", &notification.receiver),
-        ("groupKey", &notification.group_key),
-    ];
-    if let Some((field, _)) = texts.iter().find(|(_, text)| has_nul(text.as_deref())) {
-        return Err(IngestError::Decode(format!(
-            "{field}: contains a NUL character"
-        )));
-    }
+    let mut notification = notification;
+    optional(&mut notification.receiver);
+    optional(&mut notification.group_key);
     let total = notification.alerts.len();
     if total > MAX_ALERTS {
         return Err(IngestError::Decode(format!(
@@ -83,9 +79,21 @@ pub fn decode(body: &[u8]) -> Result<Vec<AlertChange>, IngestError> {
     Ok(changes)
 }
 
-/// PostgreSQL text cannot hold NUL: such a value is rejected, not stored.
-fn has_nul(text: Option<&str>) -> bool {
-    text.is_some_and(|text| text.contains('\0'))
+/// PostgreSQL text cannot hold NUL: it becomes U+FFFD, as in log records.
+fn optional(text: &mut Option<String>) {
+    if let Some(text) = text {
+        sanitize::text(text);
+    }
+}
+
+/// Labels or annotations with NUL replaced in keys and values.
+fn sanitized(map: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let replace = |(mut key, mut value): (String, String)| {
+        sanitize::text(&mut key);
+        sanitize::text(&mut value);
+        (key, value)
+    };
+    map.into_iter().map(replace).collect()
 }
 
 /// `alerts[0].startsAt: <what serde says>`, or only serde's text at the top level.
@@ -98,7 +106,7 @@ fn describe(error: &serde_path_to_error::Error<serde_json::Error>) -> String {
 }
 
 fn change(
-    alert: Alert,
+    mut alert: Alert,
     receiver: &Option<String>,
     group_key: &Option<String>,
 ) -> Result<AlertChange, String> {
@@ -108,14 +116,10 @@ fn change(
             alert.status
         ));
     }
-    let texts = alert.labels.iter().chain(&alert.annotations);
-    let with_nul = texts
-        .flat_map(|(key, value)| [key, value])
-        .chain(&alert.generator_url)
-        .chain(&alert.fingerprint);
-    if with_nul.into_iter().any(|text| text.contains('\0')) {
-        return Err("contains a NUL character".to_string());
-    }
+    alert.labels = sanitized(alert.labels);
+    alert.annotations = sanitized(alert.annotations);
+    optional(&mut alert.generator_url);
+    optional(&mut alert.fingerprint);
     let fingerprint = alert
         .fingerprint
         .filter(|f| !f.is_empty())

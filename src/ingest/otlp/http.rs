@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::{OtlpLogs, decode_json, decode_protobuf};
 use crate::auth::Credentials;
-use crate::ingest::body;
+use crate::ingest::cross_site;
 use crate::ingest::error::IngestError;
 use crate::metrics::Protocol;
 
@@ -39,10 +39,9 @@ pub enum Encoding {
 impl Encoding {
     /// The encoding the request's content type names, if it names one of the two.
     fn of(headers: &HeaderMap) -> Result<Encoding, IngestError> {
-        match body::media_type(headers).as_str() {
+        match cross_site::require_media_type(headers, &[PROTOBUF, JSON])?.as_str() {
             PROTOBUF => Ok(Encoding::Protobuf),
-            JSON => Ok(Encoding::Json),
-            other => Err(IngestError::UnsupportedMediaType(other.to_string())),
+            _ => Ok(Encoding::Json),
         }
     }
 
@@ -80,6 +79,10 @@ pub async fn export(
         reject(Encoding::Json, error)
     })?;
     let protocol = encoding.protocol();
+    ingest.origins().check(&headers).map_err(|error| {
+        let error = ingest.refuse(protocol, error);
+        reject(encoding, error)
+    })?;
     let decode = match encoding {
         Encoding::Protobuf => decode_protobuf,
         Encoding::Json => decode_json,

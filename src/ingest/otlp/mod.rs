@@ -2,6 +2,7 @@
 //! the HTTP receiver.
 
 mod convert;
+mod doubles;
 pub mod grpc;
 pub mod http;
 
@@ -52,14 +53,16 @@ struct JsonRequest {
 }
 
 /// Parses an `ExportLogsServiceRequest` in OTLP/JSON encoding, once the upper bounds of its
-/// records and attribute entries are within `bounds`.
+/// records and attribute entries are within `bounds`; a `doubleValue` written as a string
+/// (`"NaN"`, `"Infinity"`) changes only that value ([`doubles`]).
 pub fn parse_json(
     body: &[u8],
     bounds: &RequestBounds,
 ) -> Result<ExportLogsServiceRequest, IngestError> {
     bounds.check(bounds::json::scan(body).otlp())?;
+    let body = doubles::normalize(body);
     let request: JsonRequest =
-        serde_json::from_slice(body).map_err(|e| IngestError::Decode(e.to_string()))?;
+        serde_json::from_slice(&body).map_err(|e| IngestError::Decode(e.to_string()))?;
     let resource_logs = request.resource_logs.ok_or_else(|| {
         IngestError::Decode("no `resourceLogs` key: not an OTLP logs request".to_string())
     })?;

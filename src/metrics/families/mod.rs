@@ -14,10 +14,10 @@ use super::registrar::registered_name;
 
 use super::bridge::MetricLabels;
 use super::derived::{
-    ExceptionLabels, LogLabels, QueryLabels, RequestLabels, Sample, SlowQueryLabels,
-    SlowRequestLabels, TraceExemplar,
+    ExceptionLabels, LogLabels, MAX_DURATION_SECONDS, QueryLabels, RequestLabels, Sample,
+    SlowQueryLabels, SlowRequestLabels, TraceExemplar,
 };
-use super::guard::{Capped, Overflow};
+use super::guard::{Capped, Overflow, observable};
 
 /// OTel semantic-convention buckets for `http.server.request.duration`.
 const HTTP_BUCKETS: [f64; 14] = [
@@ -46,6 +46,9 @@ pub struct DerivedMetrics {
     queries: Histograms<QueryLabels>,
     slow_queries: Counters<SlowQueryLabels>,
     exceptions: Counters<ExceptionLabels>,
+    /// Durations refused by each histogram.
+    rejected_requests: Counter,
+    rejected_queries: Counter,
 }
 
 const LOGS: MetricInfo = MetricInfo::counter(
@@ -134,7 +137,10 @@ impl DerivedMetrics {
     /// Creates the families, each capped at `cap` series, and registers them.
     pub(super) fn register(
         registrar: &mut Registrar,
-        overflow: &Family<MetricLabels, Counter>,
+        (overflow, rejected): (
+            &Family<MetricLabels, Counter>,
+            &Family<MetricLabels, Counter>,
+        ),
         cap: usize,
     ) -> DerivedMetrics {
         let mut r = CappedRegistrar {
@@ -142,7 +148,13 @@ impl DerivedMetrics {
             overflow,
             cap,
         };
+        let rejected_of = |info: &MetricInfo| {
+            let metric = registered_name(info, "").to_string().into();
+            rejected.get_or_create(&MetricLabels { metric }).clone()
+        };
         DerivedMetrics {
+            rejected_requests: rejected_of(&REQUESTS),
+            rejected_queries: rejected_of(&QUERIES),
             logs: r.counter(&LOGS),
             requests: r.histogram(&REQUESTS, http_histogram),
             slow_requests: r.counter(&SLOW_REQUESTS),
@@ -159,15 +171,23 @@ impl DerivedMetrics {
                 Sample::Logs(labels, n) => self.logs.with(&labels, |c| {
                     c.inc_by(n);
                 }),
-                Sample::RequestDuration(labels, seconds, exemplar) => self
-                    .requests
-                    .with(&labels, |h| h.observe(seconds, exemplar, None)),
+                Sample::RequestDuration(labels, seconds, exemplar) => observe(
+                    &self.requests,
+                    &self.rejected_requests,
+                    &labels,
+                    seconds,
+                    exemplar,
+                ),
                 Sample::SlowRequest(labels) => self.slow_requests.with(&labels, |c| {
                     c.inc();
                 }),
-                Sample::QueryDuration(labels, seconds, exemplar) => self
-                    .queries
-                    .with(&labels, |h| h.observe(seconds, exemplar, None)),
+                Sample::QueryDuration(labels, seconds, exemplar) => observe(
+                    &self.queries,
+                    &self.rejected_queries,
+                    &labels,
+                    seconds,
+                    exemplar,
+                ),
                 Sample::SlowQuery(labels) => self.slow_queries.with(&labels, |c| {
                     c.inc();
                 }),
@@ -176,6 +196,24 @@ impl DerivedMetrics {
                 }),
             }
         }
+    }
+}
+
+/// Observes a duration, or counts it in `rejected` when it is not a plausible one.
+fn observe<L>(
+    family: &Histograms<L>,
+    rejected: &Counter,
+    labels: &L,
+    seconds: f64,
+    exemplar: Option<TraceExemplar>,
+) where
+    L: Clone + std::hash::Hash + Eq + Overflow + EncodeLabelSet + std::fmt::Debug,
+    L: Send + Sync + 'static,
+{
+    if observable(seconds, MAX_DURATION_SECONDS) {
+        family.with(labels, |h| h.observe(seconds, exemplar, None));
+    } else {
+        rejected.inc();
     }
 }
 

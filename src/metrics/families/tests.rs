@@ -128,3 +128,32 @@ fn openmetrics_carries_trace_exemplars_and_text_does_not() {
         "http_server_request_duration_seconds_bucket{le=\"0.25\",service=\"a\",method=\"GET\",route=\"/users/{id}\",status_code=\"200\"} 1"
     ), "{text}");
 }
+
+#[test]
+fn absurd_durations_are_counted_as_rejected_and_keep_the_sum_finite() {
+    let metrics = Metrics::new(&MetricsConfig::default());
+    let records = vec![
+        request("a", "/x", 1.7e308),
+        request("a", "/x", 1.7e308),
+        request("a", "/x", 8.0 * 86_400.0),
+        request("a", "/x", 0.25),
+    ];
+    metrics.observe_accepted(&records);
+    let text = metrics.render(Format::PrometheusText);
+    let sum = text
+        .lines()
+        .find(|l| l.starts_with("http_server_request_duration_seconds_sum{"))
+        .expect("the sum is exported");
+    assert!(sum.ends_with(" 0.25"), "{sum}");
+    let series = r#"logbridge_rejected_observations_total{metric="http_server_request_duration"}"#;
+    let rejected = text
+        .lines()
+        .find(|l| l.starts_with(series))
+        .expect("rejections are counted");
+    assert!(rejected.ends_with(" 3"), "{rejected}");
+    let slow = "http_server_slow_requests_total{";
+    assert!(
+        !text.lines().any(|l| l.starts_with(slow)),
+        "absurd is not slow"
+    );
+}

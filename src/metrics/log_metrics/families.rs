@@ -14,7 +14,7 @@ use crate::config::log_metrics::{LogMetricConfig, LogMetricKind};
 use crate::metrics::Registrar;
 use crate::metrics::bridge::MetricLabels;
 use crate::metrics::derived::TraceExemplar;
-use crate::metrics::guard::Capped;
+use crate::metrics::guard::{Capped, observable};
 use crate::model::LogRecord;
 
 type Histogram = HistogramWithExemplars<TraceExemplar>;
@@ -31,8 +31,14 @@ impl MetricConstructor<Histogram> for Buckets {
 
 enum LogFamily {
     Counter(Capped<LogMetricLabels, Counter, fn() -> Counter>),
-    Histogram(Capped<LogMetricLabels, Histogram, Buckets>),
+    /// The histogram, and the count of values it refused (see [`MAX_OBSERVED`]).
+    Histogram(Capped<LogMetricLabels, Histogram, Buckets>, Counter),
 }
+
+/// The largest magnitude a log metric histogram observes: past it (or not finite) a value is
+/// counted in `logbridge_rejected_observations_total{metric}`, so that `_sum` stays finite and
+/// keeps the precision of later observations.
+pub const MAX_OBSERVED: f64 = 1e15;
 
 /// The configured log metrics: their compiled rules and their registered families.
 pub struct LogMetricFamilies {
@@ -46,7 +52,10 @@ impl LogMetricFamilies {
     /// in `overflow{metric}`.
     pub(in crate::metrics) fn register(
         registrar: &mut Registrar,
-        overflow: &Family<MetricLabels, Counter>,
+        guards: (
+            &Family<MetricLabels, Counter>,
+            &Family<MetricLabels, Counter>,
+        ),
         cap: usize,
         config: &[LogMetricConfig],
     ) -> Result<LogMetricFamilies, InvalidLogMetric> {
@@ -55,7 +64,7 @@ impl LogMetricFamilies {
         let registry = registrar.registry();
         let families = config
             .iter()
-            .map(|metric| register_one(registry, overflow, cap, metric))
+            .map(|metric| register_one(registry, guards, cap, metric))
             .collect();
         Ok(LogMetricFamilies { rules, families })
     }
@@ -80,8 +89,13 @@ impl LogMetricFamilies {
                     }
                 }
                 LogSample::Observe(index, labels, value, exemplar) => {
-                    if let LogFamily::Histogram(family) = &self.families[index] {
+                    let LogFamily::Histogram(family, rejected) = &self.families[index] else {
+                        continue;
+                    };
+                    if observable(value, MAX_OBSERVED) {
                         family.with(&labels, |h| h.observe(value, exemplar, None));
+                    } else {
+                        rejected.inc();
                     }
                 }
             }
@@ -92,7 +106,10 @@ impl LogMetricFamilies {
 /// Registers one configured metric's family under its configured name and help.
 fn register_one(
     registry: &mut Registry,
-    overflow: &Family<MetricLabels, Counter>,
+    (overflow, rejected): (
+        &Family<MetricLabels, Counter>,
+        &Family<MetricLabels, Counter>,
+    ),
     cap: usize,
     metric: &LogMetricConfig,
 ) -> LogFamily {
@@ -112,7 +129,7 @@ fn register_one(
             let family = Family::new_with_constructor(Buckets(metric.buckets().into()));
             let capped = Capped::new(family, cap, overflowed);
             registry.register(name, &metric.help, capped.family());
-            LogFamily::Histogram(capped)
+            LogFamily::Histogram(capped, rejected.get_or_create(&labels).clone())
         }
     }
 }

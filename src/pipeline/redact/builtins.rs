@@ -1,4 +1,6 @@
-//! The built-in value patterns: each a regex (ASCII-only, so the lazy DFA always applies), a gate
+//! The built-in value patterns: each a regex (ASCII-only but e-mail addresses, shared with the
+//! read API's mask in [`personal`]; none uses a Unicode word boundary, so the lazy DFA always
+//! applies), a gate
 //! on the text's [`Features`] that must hold before the regex runs, and a check for what a regex
 //! cannot say (Luhn, SSN ranges, IP parsing, what a bearer token looks like).
 
@@ -9,6 +11,7 @@ use regex::{Captures, Regex};
 
 use super::keys::KeyRules;
 use super::luhn;
+use super::personal;
 use super::prefilter::{Features, pair, punct};
 use super::rules::Builtin;
 
@@ -28,6 +31,8 @@ pub struct BuiltinPattern {
 enum Check {
     /// The whole match.
     Whole,
+    /// The whole match, in the text and in its percent-decoded form.
+    Email,
     /// The first participating group whose name starts with `secret`.
     Secret,
     /// Card numbers among the match's digit groups.
@@ -39,11 +44,7 @@ enum Check {
 }
 
 const SOURCES: [(Builtin, &str, Check); 12] = [
-    (
-        Builtin::Email,
-        r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
-        Check::Whole,
-    ),
+    (Builtin::Email, personal::EMAIL, Check::Email),
     (
         Builtin::CreditCard,
         r"(?-u:\b)[0-9](?:[ -]?[0-9]){12,}(?-u:\b)",
@@ -157,6 +158,9 @@ impl BuiltinPattern {
         }
         match self.check {
             Check::Whole => out.extend(self.regex.find_iter(text).map(|m| m.range())),
+            Check::Email => personal::with_percent_decoded(text, out, |text, out| {
+                out.extend(self.regex.find_iter(text).map(|m| m.range()));
+            }),
             Check::Card => {
                 for run in self.regex.find_iter(text) {
                     luhn::cards(run.as_str(), run.start(), out);
@@ -189,7 +193,7 @@ pub fn candidates(features: &Features) -> u32 {
 /// The gate of each built-in rule.
 pub fn may_match(rule: Builtin, f: &Features) -> bool {
     match rule {
-        Builtin::Email => f.has(punct::AT),
+        Builtin::Email => f.has(punct::AT | punct::PERCENT),
         Builtin::CreditCard => f.digit_run >= 13,
         Builtin::Ssn => f.digit_run >= 9 && f.has(punct::DASH),
         Builtin::Jwt => f.has_pair(pair::JWT) && f.has(punct::DOT),
@@ -202,7 +206,9 @@ pub fn may_match(rule: Builtin, f: &Features) -> bool {
         Builtin::PrivateKey => f.has_pair(pair::PEM),
         Builtin::UrlPassword => f.has(punct::AT) && f.has(punct::COLON),
         Builtin::KeyValue => f.has(punct::EQUALS | punct::COLON),
-        Builtin::IpAddress => (f.digits >= 4 && f.has(punct::DOT)) || f.has(punct::COLON),
+        Builtin::IpAddress => {
+            (f.digits >= 4 && f.has(punct::DOT)) || f.has(punct::COLON | punct::PERCENT)
+        }
     }
 }
 

@@ -10,7 +10,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-const OCTET: &str = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
+/// An octet, zero-padded or not (`010.001.002.003` is an address to `inet_aton` and to readers).
+const OCTET: &str = "0{0,2}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
 
 static IPV4: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(r"(?-u:\b)(?:{OCTET}\.){{3}}{OCTET}(?-u:\b)"))
@@ -54,6 +55,18 @@ pub fn find(text: &str, out: &mut Vec<Range<usize>>) {
     }
 }
 
+/// A dotted quad, its octets zero-padded or not.
+fn ipv4(address: &str) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut parts = address.split('.');
+    for octet in &mut octets {
+        let part = parts.next()?;
+        let valid = (1..=3).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit());
+        *octet = part.parse().ok().filter(|_| valid)?;
+    }
+    parts.next().is_none().then(|| Ipv4Addr::from(octets))
+}
+
 fn is_word(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'_'
 }
@@ -66,7 +79,7 @@ fn digit(byte: u8) -> bool {
 /// `2001:db8:85a3::`; an IPv4-mapped IPv6 address keeps its IPv4 form (`::ffff:10.1.2.0`).
 /// Text that is no address comes back unchanged.
 pub fn truncate_one(address: &str) -> String {
-    if let Ok(v4) = address.parse::<Ipv4Addr>() {
+    if let Some(v4) = ipv4(address) {
         let [a, b, c, _] = v4.octets();
         return Ipv4Addr::new(a, b, c, 0).to_string();
     }
@@ -147,11 +160,13 @@ mod tests {
     #[test]
     fn a_four_part_version_string_is_an_address() {
         assert_eq!(addresses("library 1.2.3.4 loaded"), ["1.2.3.4"]);
+        assert_eq!(addresses("from 010.001.002.003:80"), ["010.001.002.003"]);
     }
 
     #[test]
     fn truncation_zeroes_the_last_octet_or_80_bits() {
         assert_eq!(truncate_one("192.168.1.77"), "192.168.1.0");
+        assert_eq!(truncate_one("192.168.001.077"), "192.168.1.0");
         assert_eq!(
             truncate_one("2001:db8:85a3:8d3:1319:8a2e:370:7348"),
             "2001:db8:85a3::"

@@ -1,4 +1,4 @@
-//! The redact step, first in the pipeline: secrets and personal data are replaced in every record
+//! The redact step, after sanitize: secrets and personal data are replaced in every record
 //! before enrich reads it and before anything is stored or counted. Whole values under sensitive
 //! keys ([`keys`]) and matches of value patterns in every string ([`patterns`]): the body, the
 //! attributes and the resource at any depth, arrays included, and the service, scope and
@@ -10,6 +10,7 @@ pub mod ip;
 pub mod keys;
 pub mod luhn;
 mod patterns;
+pub mod personal;
 pub mod prefilter;
 pub mod rules;
 mod walk;
@@ -43,12 +44,14 @@ pub struct Redactor {
 }
 
 /// What redaction did to one batch of records: counts per rule, and the last shared resource
-/// redacted, so that the other records of its request reuse it.
+/// redacted, so that the other records of its request reuse it. It also carries the sanitize
+/// step's shared resource, the pipeline's other per-batch state.
 #[derive(Debug)]
 pub struct Redactions<'a> {
     names: &'a [String],
     counts: Vec<u64>,
     shared: Option<SharedResource>,
+    pub(in crate::pipeline) sanitized: super::sanitize::SharedResource,
 }
 
 #[derive(Debug)]
@@ -110,6 +113,7 @@ impl Redactor {
             names: &self.names,
             counts: vec![0; self.names.len()],
             shared: None,
+            sanitized: Default::default(),
         }
     }
 

@@ -12,6 +12,7 @@ use super::builtins::{self, BuiltinPattern};
 use super::check::InvalidRedaction;
 use super::ip;
 use super::keys::KeyRules;
+use super::personal;
 use super::prefilter::Features;
 use super::rules::{Builtin, Profile, RuleId};
 use crate::config::{IpMode, RedactionConfig};
@@ -111,8 +112,11 @@ impl Patterns {
         let mut done = 0;
         for span in merged(spans) {
             out.push_str(&text[done..span.range.start]);
-            if span.truncate {
-                out.push_str(&ip::truncate_one(&text[span.range.clone()]));
+            let found = &text[span.range.clone()];
+            let truncated = span.truncate.then(|| ip::truncate_one(found));
+            // What does not parse as it is (percent-encoded) is replaced rather than kept.
+            if let Some(truncated) = truncated.filter(|t| t != found) {
+                out.push_str(&truncated);
             } else {
                 out.push_str(replacement(span.rule));
             }
@@ -137,7 +141,7 @@ impl Patterns {
         }
         let ip = Builtin::IpAddress;
         if candidates & (1 << ip.id()) != 0 {
-            ip::find(text, &mut ranges);
+            personal::with_percent_decoded(text, &mut ranges, ip::find);
             let truncate = self.ip == IpMode::Truncate;
             push(&mut spans, ranges.drain(..), ip.id(), truncate);
         }

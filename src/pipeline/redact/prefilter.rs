@@ -23,6 +23,8 @@ pub mod punct {
     pub const EQUALS: u8 = 4;
     pub const DOT: u8 = 8;
     pub const DASH: u8 = 16;
+    /// `%`, which may start an escape hiding an `@` or `:`.
+    pub const PERCENT: u8 = 32;
 }
 
 /// Two-byte pairs that start (or sit in) the literal part of a token pattern.
@@ -126,6 +128,7 @@ const fn classes() -> [u32; 256] {
         (b'=', punct::EQUALS),
         (b'.', punct::DOT),
         (b'-', punct::DASH),
+        (b'%', punct::PERCENT),
     ];
     let mut i = 0;
     while i < punctuation.len() {

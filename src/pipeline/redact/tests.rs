@@ -186,6 +186,37 @@ fn ip_addresses_by_mode() {
 }
 
 #[test]
+fn percent_encoded_unicode_and_zero_padded_addresses_are_caught_at_ingest() {
+    assert_redacts(&[
+        ("reset?email=bob%40example.com&x=1", "reset?email={R}&x=1"),
+        ("to jörg.müller@bücher.de now", "to {R} now"),
+        ("to 用户@例子.广告", "to {R}"),
+    ]);
+    let truncate = redactor(|c| c.ip_addresses = IpMode::Truncate);
+    assert_eq!(
+        body_with(&truncate, "from 010.001.002.077 and ::1 and ip=%3A%3A1"),
+        format!("from 10.1.2.0 and :: and ip={}", "***REDACTED***"),
+        "zero-padded truncated, encoded replaced: neither kept"
+    );
+    let redact = redactor(|c| c.ip_addresses = IpMode::Redact);
+    assert_eq!(
+        body_with(&redact, "net 2001:db8:: q=%2210.1.2.3%22"),
+        format!("net {R} q=%22{R}%22")
+    );
+    let mut record = LogRecord::new("m".into(), Utc::now());
+    record.attributes = json!({"seen bob@example.com": 1})
+        .as_object()
+        .unwrap()
+        .clone();
+    let default = redactor(|_| {});
+    default.redact(&mut record, &mut default.batch());
+    assert_eq!(
+        serde_json::Value::Object(record.attributes),
+        json!({format!("seen {R}"): 1})
+    );
+}
+
+#[test]
 fn sensitive_keys_replace_whole_values_at_any_depth() {
     let redactor = redactor(|_| {});
     let mut record = LogRecord::new("m".into(), Utc::now());

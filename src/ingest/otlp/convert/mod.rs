@@ -150,7 +150,7 @@ fn value(any: Option<any_value::Value>) -> Value {
         Some(V::IntValue(i)) => Value::from(i),
         Some(V::DoubleValue(d)) => serde_json::Number::from_f64(d)
             .map(Value::Number)
-            .unwrap_or_else(|| Value::String(d.to_string())),
+            .unwrap_or_else(|| Value::String(non_finite(d).to_string())),
         Some(V::ArrayValue(array)) => {
             let items = array.values.into_iter().map(|v| value(v.value));
             Value::Array(items.collect())
@@ -161,6 +161,16 @@ fn value(any: Option<any_value::Value>) -> Value {
         }
         // A profiling-only reference: treated as absent, as the spec asks of other signals.
         Some(V::StringValueStrindex(_)) => Value::Null,
+    }
+}
+
+/// A double JSON numbers cannot hold, spelled as the protobuf JSON mapping spells it (and as
+/// an OTLP/JSON request carries it, so both encodings store the same string).
+fn non_finite(d: f64) -> &'static str {
+    match d {
+        f64::INFINITY => "Infinity",
+        f64::NEG_INFINITY => "-Infinity",
+        _ => "NaN",
     }
 }
 
