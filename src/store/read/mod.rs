@@ -3,6 +3,7 @@
 pub mod alerts;
 pub mod days;
 pub mod exceptions;
+pub mod export;
 pub mod filter;
 pub mod logs;
 pub mod monitoring;
@@ -18,7 +19,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use crate::config::Config;
 
 pub use filter::{LogFilter, StatusFilter};
-pub use row::{LogRow, Position};
+pub use row::{LIST_JSON_MAX_BYTES, LIST_TEXT_MAX_CHARS, LogRow, Position};
 
 /// Records a read's row count as the `rows` field of the current span (the read's own).
 fn counted<T>(rows: sqlx::Result<Vec<T>>) -> sqlx::Result<Vec<T>> {
@@ -37,7 +38,8 @@ fn found<T>(row: sqlx::Result<Option<T>>) -> sqlx::Result<Option<T>> {
 }
 
 /// The read pool: separate from the writers' pool so that slow reads cannot starve ingest,
-/// and with a statement timeout on every connection.
+/// with a statement timeout on every connection, and a backend that checks every few seconds
+/// whether its client is still there (a read whose connection was closed mid-scan stops).
 pub fn pool(config: &Config) -> anyhow::Result<PgPool> {
     let options: PgConnectOptions = config.database.url.expose().parse()?;
     let timeout_ms = config.query.statement_timeout_seconds * 1000;
@@ -48,6 +50,7 @@ pub fn pool(config: &Config) -> anyhow::Result<PgPool> {
         .options([
             ("statement_timeout", timeout_ms.to_string()),
             ("jit", "off".to_string()),
+            ("client_connection_check_interval", "2000".to_string()),
         ]);
     Ok(PgPoolOptions::new()
         .max_connections(config.query.max_connections)
