@@ -60,7 +60,9 @@ impl ApiError {
     pub fn too_many_in_flight(limit: u32) -> ApiError {
         ApiError::new(
             ErrorCode::RateLimited,
-            format!("this token already has {limit} reads or exports in flight; retry when one ends"),
+            format!(
+                "this token already has {limit} reads or exports in flight; retry when one ends"
+            ),
         )
     }
 

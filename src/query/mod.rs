@@ -50,6 +50,9 @@ pub struct QueryState {
     pub bounds: ReadBoundsConfig,
     in_flight: Arc<InFlight>,
     refusals: Arc<RefusalBudget>,
+    /// Exports running at once, at most half the read pool: exports left unread can never
+    /// hold every read connection.
+    exports: Arc<tokio::sync::Semaphore>,
 }
 
 impl QueryState {
@@ -64,9 +67,15 @@ impl QueryState {
             slow_query_ms: config.metrics.slow_query_seconds * 1000.0,
             in_flight: Arc::new(InFlight::new(bounds.token_max_concurrent)),
             refusals: Arc::default(),
+            exports: Arc::new(tokio::sync::Semaphore::new(export_slots(config))),
             bounds,
         })
     }
+}
+
+/// Exports that may run at once: half the read pool's connections, at least one.
+fn export_slots(config: &Config) -> usize {
+    (config.query.max_connections as usize / 2).max(1)
 }
 
 /// An answer that records how many rows it returned.

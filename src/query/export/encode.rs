@@ -272,11 +272,17 @@ mod tests {
     fn text_lines_cannot_be_forged_or_drive_a_terminal() {
         let forged = "ok\n2026-01-01T00:00:00Z ERROR api forged\r\u{1b}[2J\u{2028}\\n";
         let escaped = escape_line(forged);
-        assert!(!escaped.chars().any(|c| c.is_control() || c == '\u{2028}'), "{escaped}");
+        assert!(
+            !escaped.chars().any(|c| c.is_control() || c == '\u{2028}'),
+            "{escaped}"
+        );
         assert_eq!(
             escaped,
             "ok\\n2026-01-01T00:00:00Z ERROR api forged\\r\\u{001b}[2J\\u{2028}\\\\n"
         );
-        assert!(matches!(escape_line("plain"), std::borrow::Cow::Borrowed(_)));
+        assert!(matches!(
+            escape_line("plain"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 }

@@ -89,6 +89,8 @@ pub async fn export(
 ) -> Result<Response, ApiError> {
     let filter = filters::log_filter(params.filter, &caller, Utc::now())?;
     let format = params.format.unwrap_or(Format::Ndjson);
+    let slot = state.exports.clone().try_acquire_owned();
+    let slot = slot.map_err(|_| ApiError::busy("export capacity (half the read pool)"))?;
     let (rows, received) = export::row_channel(CHANNEL_BYTES);
     let (pool, bounds) = (state.pool.clone(), &state.bounds);
     let limits = ExportLimits {
@@ -101,6 +103,7 @@ pub async fn export(
         let ended = ended.clone();
         tokio::spawn(async move {
             let (end, sent) = export::export(&pool, &filter, rows, limits).await;
+            drop(slot);
             // A complete export is reported by the encoder once the client has had every
             // row; one that ended early is reported now, read by its client or not.
             if end != StreamEnd::Complete {
@@ -141,7 +144,10 @@ fn extension(format: Format) -> &'static str {
 /// How the export ended and the rows it sent, reported once to the audit trail: by the query
 /// when it ended early, else by the encoder (complete, or its client gone).
 #[derive(Clone)]
-pub(super) struct Ending(Arc<Mutex<Option<oneshot::Sender<(StreamEnd, u64)>>>>);
+pub(super) struct Ending(Arc<Mutex<Option<EndSender>>>);
+
+/// Where the end of an export is reported: to the guard, which completes the audit entry.
+type EndSender = oneshot::Sender<(StreamEnd, u64)>;
 
 impl Ending {
     /// Reports the end, unless it was reported already.

@@ -54,6 +54,9 @@ mod tests {
         assert!(in_flight.try_start(1).is_none(), "a third read of token 1");
         assert!(in_flight.try_start(2).is_some(), "token 2 is not held back");
         drop(first);
-        assert!(in_flight.try_start(1).is_some(), "a slot freed is taken again");
+        assert!(
+            in_flight.try_start(1).is_some(),
+            "a slot freed is taken again"
+        );
     }
 }

@@ -47,15 +47,33 @@ impl std::fmt::Display for ListColumns {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let text = |c: &str| format!("left({c}, {LIST_TEXT_MAX_CHARS}) AS {c}");
         let json = |c: &str| {
-            format!("CASE WHEN {} THEN '{{}}'::jsonb ELSE {c} END AS {c}", json_cut(c))
+            format!(
+                "CASE WHEN {} THEN '{{}}'::jsonb ELSE {c} END AS {c}",
+                json_cut(c)
+            )
         };
         let cut = |c: &str| format!("CASE WHEN length({c}) > {LIST_TEXT_MAX_CHARS} THEN '{c}' END");
-        let [severity_text, body, scope, user_id, method, route, system, operation, query, kind, message, stack] =
-            CUT_TEXT.map(text);
+        let [
+            severity_text,
+            body,
+            scope,
+            user_id,
+            method,
+            route,
+            system,
+            operation,
+            query,
+            kind,
+            message,
+            stack,
+        ] = CUT_TEXT.map(text);
         let flags: Vec<String> = CUT_TEXT
             .iter()
             .map(|c| cut(c))
-            .chain(["attributes", "resource"].map(|c| format!("CASE WHEN {} THEN '{c}' END", json_cut(c))))
+            .chain(
+                ["attributes", "resource"]
+                    .map(|c| format!("CASE WHEN {} THEN '{c}' END", json_cut(c))),
+            )
             .collect();
         write!(
             f,
@@ -147,7 +165,11 @@ impl LogRow {
             &self.trace_id,
             &self.span_id,
         ];
-        let optional: usize = texts.iter().filter_map(|t| t.as_ref()).map(String::len).sum();
+        let optional: usize = texts
+            .iter()
+            .filter_map(|t| t.as_ref())
+            .map(String::len)
+            .sum();
         let objects = json_bytes(&self.attributes.0) + json_bytes(&self.resource.0);
         256 + self.body.len() + self.service.len() + optional + objects
     }
@@ -194,6 +216,9 @@ mod tests {
         let value = serde_json::json!({"k": "v".repeat(1000), "n": [1, 2]});
         let text = value.to_string().len();
         let estimate = json_bytes(&value);
-        assert!(estimate >= text && estimate < text + 64, "{estimate} vs {text}");
+        assert!(
+            estimate >= text && estimate < text + 64,
+            "{estimate} vs {text}"
+        );
     }
 }
