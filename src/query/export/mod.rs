@@ -91,8 +91,10 @@ pub async fn export(
     let format = params.format.unwrap_or(Format::Ndjson);
     let slot = state.exports.clone().try_acquire_owned();
     let slot = slot.map_err(|_| ApiError::busy("export capacity (half the read pool)"))?;
+    // The connection before the answer: a busy pool is a 503, not a cut-off 200.
+    let connection = state.pool.acquire().await?;
     let (rows, received) = export::row_channel(CHANNEL_BYTES);
-    let (pool, bounds) = (state.pool.clone(), &state.bounds);
+    let bounds = &state.bounds;
     let limits = ExportLimits {
         timeout: Duration::from_secs(bounds.export_timeout_seconds),
         idle: Duration::from_secs(bounds.export_idle_seconds),
@@ -102,7 +104,7 @@ pub async fn export(
     let query = {
         let ended = ended.clone();
         tokio::spawn(async move {
-            let (end, sent) = export::export(&pool, &filter, rows, limits).await;
+            let (end, sent) = export::export(connection, &filter, rows, limits).await;
             drop(slot);
             // A complete export is reported by the encoder once the client has had every
             // row; one that ended early is reported now, read by its client or not.

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::TryStreamExt as _;
-use sqlx::{Acquire as _, PgConnection, PgPool, Postgres, QueryBuilder};
+use sqlx::pool::PoolConnection;
+use sqlx::{Acquire as _, PgConnection, Postgres, QueryBuilder};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use super::filter::LogFilter;
@@ -87,28 +88,23 @@ impl Drop for RowReceiver {
     }
 }
 
-/// Streams every matching row, newest first, into `rows`; returns how the export ended and the
-/// rows sent. A failure is logged here.
+/// Streams every matching row, newest first, into `rows` over `connection` (taken from the read
+/// pool before the answer began, so that a busy pool is answered as such); returns how the
+/// export ended and the rows sent. A failure is logged here.
 #[tracing::instrument(name = "read.logs.export", skip_all,
     fields(filter = %filter.shape(), rows = tracing::field::Empty, end = tracing::field::Empty))]
 pub async fn export(
-    pool: &PgPool,
+    mut connection: PoolConnection<Postgres>,
     filter: &LogFilter,
     rows: RowSender,
     limits: ExportLimits,
 ) -> (StreamEnd, u64) {
     let mut sent = 0;
-    let end = match pool.acquire().await {
-        Ok(mut connection) => {
-            let end = stream(&mut connection, filter, &rows, limits, &mut sent).await;
-            if end != StreamEnd::Complete {
-                // The statement may still be running: end its backend now.
-                connection.close_on_drop();
-            }
-            end
-        }
-        Err(error) => failed(error),
-    };
+    let end = stream(&mut connection, filter, &rows, limits, &mut sent).await;
+    if end != StreamEnd::Complete {
+        // The statement may still be running: end its backend now.
+        connection.close_on_drop();
+    }
     let span = tracing::Span::current();
     span.record("rows", sent);
     span.record("end", end.as_str());

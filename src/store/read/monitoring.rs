@@ -116,7 +116,7 @@ pub async fn slow_queries(
     // The slowest occurrence of each group is its example.
     sql.push(
         ") SELECT DISTINCT ON (g.count, g.max_ms, g.db_system, g.db_query) \
-         g.db_query AS fingerprint, g.db_system, g.operation, g.count, g.p50_ms, g.p95_ms, \
+         left(g.db_query, 4096) AS fingerprint, g.db_system, g.operation, g.count, g.p50_ms, g.p95_ms, \
          g.max_ms, s.id, s.ts, s.service, s.trace_id \
          FROM groups g JOIN slow s ON s.db_system = g.db_system AND s.db_query = g.db_query \
          AND s.db_duration_ms = g.max_ms \

@@ -174,6 +174,25 @@ impl LogRow {
         256 + self.body.len() + self.service.len() + optional + objects
     }
 
+    /// The text of a column a list view may cut (one of `truncated`'s names), if it has one.
+    pub fn cut_text_mut(&mut self, column: &str) -> Option<&mut String> {
+        match column {
+            "body" => Some(&mut self.body),
+            "severity_text" => self.severity_text.as_mut(),
+            "scope" => self.scope.as_mut(),
+            "user_id" => self.user_id.as_mut(),
+            "http_method" => self.http_method.as_mut(),
+            "http_route" => self.http_route.as_mut(),
+            "db_system" => self.db_system.as_mut(),
+            "db_operation" => self.db_operation.as_mut(),
+            "db_query" => self.db_query.as_mut(),
+            "exception_type" => self.exception_type.as_mut(),
+            "exception_message" => self.exception_message.as_mut(),
+            "exception_stacktrace" => self.exception_stacktrace.as_mut(),
+            _ => None,
+        }
+    }
+
     /// Where the next page starts after this row.
     pub fn position(&self) -> Position {
         Position {

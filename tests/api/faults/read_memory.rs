@@ -74,14 +74,17 @@ async fn an_export_cut_by_kill_9_leaves_its_audit_entry() {
     );
 }
 
-/// Reads a whole answer; its status and size.
+/// Reads a whole answer, retrying a while as told by 503 (busy); its status and size.
 async fn read_whole(url: String, token: String) -> (u16, usize) {
-    let mut response = reqwest::Client::new()
-        .get(url)
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let client = reqwest::Client::new();
+    let mut response = client.get(&url).bearer_auth(&token).send().await.unwrap();
+    for _ in 0..30 {
+        if response.status() != 503 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        response = client.get(&url).bearer_auth(&token).send().await.unwrap();
+    }
     let status = response.status().as_u16();
     let mut bytes = 0;
     while let Some(chunk) = response.chunk().await.unwrap() {
