@@ -37,6 +37,16 @@ fn found<T>(row: sqlx::Result<Option<T>>) -> sqlx::Result<Option<T>> {
     row
 }
 
+/// Has the backend check every 2 s whether its client is still there (PostgreSQL 14 and later;
+/// older servers do not know the setting, and their reads stop at their next row sent).
+async fn check_client_every_2s(connection: &mut sqlx::PgConnection) -> sqlx::Result<()> {
+    let set = sqlx::query("SELECT set_config('client_connection_check_interval', '2000', false)");
+    if let Err(error) = set.execute(connection).await {
+        tracing::debug!(%error, "client_connection_check_interval not set");
+    }
+    Ok(())
+}
+
 /// The read pool: separate from the writers' pool so that slow reads cannot starve ingest,
 /// with a statement timeout on every connection, and a backend that checks every few seconds
 /// whether its client is still there (a read whose connection was closed mid-scan stops).
@@ -50,9 +60,9 @@ pub fn pool(config: &Config) -> anyhow::Result<PgPool> {
         .options([
             ("statement_timeout", timeout_ms.to_string()),
             ("jit", "off".to_string()),
-            ("client_connection_check_interval", "2000".to_string()),
         ]);
     Ok(PgPoolOptions::new()
+        .after_connect(|connection, _| Box::pin(check_client_every_2s(connection)))
         .max_connections(config.query.max_connections)
         .acquire_timeout(Duration::from_secs(config.database.connect_timeout_seconds))
         .connect_lazy_with(options))
