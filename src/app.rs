@@ -70,12 +70,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         &config,
     );
     let alerts = AlertReceiver::new(pool.clone(), auth.clone(), &config, ingest.cpu());
-    let reads = QueryState {
-        pool: store::read::pool(&config)?,
-        auth,
-        slow_request_ms: config.metrics.slow_request_seconds * 1000.0,
-        slow_query_ms: config.metrics.slow_query_seconds * 1000.0,
-    };
+    let reads = QueryState::new(&config, auth)?;
     let http = TcpListener::bind(config.listen.http)
         .await
         .with_context(|| format!("binding HTTP on {}", config.listen.http))?;
@@ -87,6 +82,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let router = router(AppState { store, metrics }, ingest.clone(), alerts, reads);
     let grpc_service = otlp::grpc::service(OtlpLogs::new(ingest), config.ingest.max_body_bytes);
     let task = tokio::spawn(async move {
+        // The peer's address is recorded in the audit trail.
+        let router = router.into_make_service_with_connect_info::<SocketAddr>();
         let http_server =
             axum::serve(http, router).with_graceful_shutdown(stopped(stopping.clone()));
         let grpc_server = tonic::transport::Server::builder()

@@ -36,6 +36,8 @@ pub enum ErrorCode {
     QueueFull,
     /// The database is unavailable.
     Unavailable,
+    /// Every connection of a pool is taken (the read or audit pool): retry shortly.
+    Busy,
     /// The bridge is shutting down.
     ShuttingDown,
     /// A read query ran past its statement timeout.
@@ -57,7 +59,9 @@ impl ErrorCode {
             ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::RateLimited | ErrorCode::QueueFull => StatusCode::TOO_MANY_REQUESTS,
-            ErrorCode::Unavailable | ErrorCode::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Unavailable | ErrorCode::Busy | ErrorCode::ShuttingDown => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ErrorCode::QueryTimeout => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -77,6 +81,7 @@ impl ErrorCode {
             ErrorCode::RateLimited
             | ErrorCode::QueueFull
             | ErrorCode::Unavailable
+            | ErrorCode::Busy
             | ErrorCode::ShuttingDown => tonic::Code::Unavailable,
             ErrorCode::QueryTimeout => tonic::Code::DeadlineExceeded,
             ErrorCode::Internal => tonic::Code::Internal,
@@ -127,6 +132,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::QueueFull => "queue_full",
             ErrorCode::Unavailable => "unavailable",
+            ErrorCode::Busy => "busy",
             ErrorCode::ShuttingDown => "shutting_down",
             ErrorCode::QueryTimeout => "query_timeout",
             ErrorCode::Internal => "internal",

@@ -1,7 +1,8 @@
 //! Overload benchmark: the release bridge as its own process on a fresh database, pushed at a
 //! multiple of its sustainable rate by an open loop, while a lock on `logs` stalls the database
 //! for a while; reports peak memory, the answers (2xx / 429 / 503, with `Retry-After`), recovery
-//! time and acknowledged against stored rows. See bench/README.md.
+//! time and acknowledged against stored rows. Then (`--huge-rows N`) the "huge rows" phase:
+//! peak memory while pages and exports read rows of 2 MiB. See bench/README.md.
 
 mod bridge;
 #[path = "../ingest/database.rs"]
@@ -10,6 +11,7 @@ mod bridge;
     reason = "the ingest benchmark's database; this one uses part of it"
 )]
 mod database;
+mod huge_rows;
 mod load;
 #[path = "../release_binary.rs"]
 mod release_binary;
@@ -58,6 +60,12 @@ pub struct Args {
     /// Seed of the generated records.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Rows of the "huge rows" phase (1 MiB body and 1 MiB attribute each); 0: no such phase.
+    #[arg(long, default_value_t = 0)]
+    huge_rows: i64,
+    /// Only the "huge rows" phase, not the overload before it.
+    #[arg(long)]
+    huge_rows_only: bool,
 }
 
 #[tokio::main]
@@ -82,6 +90,10 @@ async fn run(args: &Args, db: &BenchDatabase) -> anyhow::Result<()> {
     let url = db.config().database.url.expose().to_string();
     let binary = release_binary::build("overload").await?;
     let bridge = bridge::Bridge::start(&binary, "overload", &url, &settings).await?;
+    if args.huge_rows_only {
+        huge_rows::run(&huge_rows_spec(args), db, &bridge.probe).await?;
+        return bridge.kill().await;
+    }
     let bodies = Arc::new(bodies(&bridge.probe.base, args.seed)?);
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(args.request_timeout_seconds))
@@ -120,7 +132,19 @@ async fn run(args: &Args, db: &BenchDatabase) -> anyhow::Result<()> {
         stored: stored as usize,
         drained,
     });
+    if args.huge_rows > 0 {
+        huge_rows::run(&huge_rows_spec(args), db, &bridge.probe).await?;
+    }
     bridge.kill().await
+}
+
+/// The "huge rows" phase of the arguments: 8 readers, 2 rounds.
+fn huge_rows_spec(args: &Args) -> huge_rows::HugeRows {
+    huge_rows::HugeRows {
+        rows: args.huge_rows.max(1),
+        readers: 8,
+        rounds: 2,
+    }
 }
 
 type Overload = (Vec<load::Outcome>, usize, Timeline, Vec<Sample>);

@@ -12,6 +12,7 @@ pub mod archive;
 pub mod dedup;
 mod env;
 pub mod log_metrics;
+pub mod read_bounds;
 pub mod redaction;
 pub mod retention;
 
@@ -25,6 +26,7 @@ pub use aliases::FieldAliases;
 pub use archive::ArchiveConfig;
 pub use dedup::DedupConfig;
 pub use log_metrics::LogMetricConfig;
+pub use read_bounds::ReadBoundsConfig;
 pub use redaction::{IpMode, PatternConfig, RedactionConfig, ServiceRedaction};
 pub use retention::{RetentionClassConfig, RetentionConfig};
 
@@ -146,12 +148,14 @@ pub struct IngestConfig {
 pub struct QueryConfig {
     /// Connections in the read pool.
     pub max_connections: u32,
-    /// Longest a read query may run, in seconds, before it is cancelled (exports excepted).
+    /// Longest a read query may run, in seconds, before it is cancelled (exports: `bounds`).
     pub statement_timeout_seconds: u64,
     /// Read requests per second per token (a token bucket); beyond it 429 + Retry-After.
     pub token_requests_per_second: u32,
     /// Read requests a token may send in one burst above its steady rate.
     pub token_burst: u32,
+    /// What one reader may hold: bytes per answer, reads in flight, export time and idleness.
+    pub bounds: ReadBoundsConfig,
 }
 
 /// Table layout and timestamp acceptance.
@@ -282,6 +286,7 @@ impl Default for QueryConfig {
             statement_timeout_seconds: 30,
             token_requests_per_second: 20,
             token_burst: 40,
+            bounds: ReadBoundsConfig::default(),
         }
     }
 }
@@ -432,6 +437,7 @@ impl Config {
         if (self.database.max_connections as usize) <= self.ingest.writers {
             return Err("database.max_connections: must exceed ingest.writers".to_string());
         }
+        self.query.bounds.validate()?;
         self.archive.validate()
     }
 }

@@ -48,8 +48,29 @@ impl ApiError {
         ApiError::new(ErrorCode::Forbidden, message)
     }
 
+    /// 503 with Retry-After: every connection of a pool is taken; not an outage.
+    pub fn busy(what: &str) -> ApiError {
+        ApiError::new(
+            ErrorCode::Busy,
+            format!("the {what} is busy; retry in a moment"),
+        )
+    }
+
+    /// 429 with Retry-After: the token has as many reads in flight as it may.
+    pub fn too_many_in_flight(limit: u32) -> ApiError {
+        ApiError::new(
+            ErrorCode::RateLimited,
+            format!(
+                "this token already has {limit} reads or exports in flight; retry when one ends"
+            ),
+        )
+    }
+
     /// 500 or 503 for a failed query; the cause is logged, never sent.
     pub fn database(error: sqlx::Error) -> ApiError {
+        if matches!(error, sqlx::Error::PoolTimedOut) {
+            return ApiError::busy("read pool");
+        }
         if crate::store::is_connection_error(&error) {
             tracing::warn!(%error, "read query: database unavailable");
             return ApiError::new(ErrorCode::Unavailable, "the database is unavailable");

@@ -288,6 +288,10 @@ fn series(counts: Vec<PatternCount>) -> Vec<PatternSeries> {
 
 /// Masks personal data in a group's free text for support tokens.
 fn mask_group(group: &mut ExceptionGroup) {
+    if group.message.chars().count() >= crate::store::read::LIST_TEXT_MAX_CHARS {
+        // Cut in SQL: its last word may be part of an address the mask would not recognize.
+        super::logs::drop_last_word(&mut group.message);
+    }
     mask::text(&mut group.message);
     if let Some(notes) = &mut group.resolution_notes {
         mask::text(notes);

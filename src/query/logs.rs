@@ -1,5 +1,7 @@
-//! `GET /api/v1/logs` (filtered, newest first, keyset cursor), `GET /api/v1/logs/{id}` and
-//! `GET /api/v1/traces/{trace_id}/logs`.
+//! `GET /api/v1/logs` (filtered, newest first, keyset cursor), `GET /api/v1/logs/{id}` (the
+//! whole record) and `GET /api/v1/traces/{trace_id}/logs` (oldest first, keyset cursor). List
+//! answers are bounded in rows and bytes: long fields are cut (and named in `truncated`), and a
+//! page ends early once its rows reach `query.bounds.answer_max_bytes`.
 
 use axum::Json;
 use axum::extract::State;
@@ -22,12 +24,17 @@ pub struct LogPage {
     pub next_cursor: Option<String>,
 }
 
-/// Every log of one trace, oldest first.
+/// The logs of one trace, oldest first, a page at a time.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct TraceLogs {
     pub trace_id: String,
     pub logs: Vec<LogRow>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
 }
+
+/// Rows per page of a trace unless `limit` says otherwise.
+const TRACE_DEFAULT_LIMIT: i64 = 1000;
 
 /// The parameters of the log list besides its filters.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -61,6 +68,18 @@ pub struct TracePath {
     trace_id: TraceId,
 }
 
+/// The paging of one trace's logs.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TraceParams {
+    /// Rows per page, 1-1000 (default 1000)
+    #[param(value_type = Option<i64>)]
+    limit: Option<Limit>,
+    /// `next_cursor` of the previous page
+    #[param(value_type = Option<String>)]
+    cursor: Option<Cursor>,
+}
+
 /// Logs matching the filters, newest first.
 #[utoipa::path(get, path = "/api/v1/logs", operation_id = "list_logs", tag = "logs",
     params(LogParams, ListParams),
@@ -77,18 +96,33 @@ pub async fn list(
     let after = params.cursor.map(|c| c.0);
     // One row more than asked tells whether another page exists.
     let mut logs = read::logs::page(&state.pool, &filter, after, limit + 1).await?;
-    let next_cursor = if logs.len() as i64 > limit {
-        logs.truncate(limit as usize);
-        logs.last().map(|row| Cursor::encode(row.position()))
-    } else {
-        None
-    };
+    let next_cursor = end_page(&mut logs, limit, state.bounds.answer_max_bytes);
     let logs = masked(logs, &caller);
     let rows = logs.len();
     Ok(with_rows(Json(LogPage { logs, next_cursor }), rows))
 }
 
-/// One log by id.
+/// Cuts `rows` (up to `limit + 1` fetched) to the page: at most `limit` rows, and no more rows
+/// than fit in `max_bytes` (at least one). The cursor of the rest, when there is a rest.
+fn end_page(rows: &mut Vec<LogRow>, limit: i64, max_bytes: usize) -> Option<String> {
+    let mut bytes = 0;
+    let fitting = rows
+        .iter()
+        .take(limit as usize)
+        .take_while(|row| {
+            bytes += row.approx_bytes();
+            bytes <= max_bytes
+        })
+        .count()
+        .max(1);
+    if rows.len() <= fitting {
+        return None;
+    }
+    rows.truncate(fitting);
+    rows.last().map(|row| Cursor::encode(row.position()))
+}
+
+/// One whole log by id: no field cut.
 #[utoipa::path(get, path = "/api/v1/logs/{id}", operation_id = "get_log", tag = "logs",
     params(LogPath),
     responses((status = 200, body = LogRow), (status = 404, body = ErrorBody)),
@@ -105,21 +139,31 @@ pub async fn by_id(
     Ok(with_rows(Json(row), 1))
 }
 
-/// Every log of a trace, oldest first.
+/// The logs of a trace, oldest first, a page at a time.
 #[utoipa::path(get, path = "/api/v1/traces/{trace_id}/logs", operation_id = "trace_logs", tag = "logs",
-    params(TracePath),
+    params(TracePath, TraceParams),
     responses((status = 200, body = TraceLogs), (status = 400, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn trace(
     State(state): State<QueryState>,
     caller: Caller,
     Path(TracePath { trace_id }): Path<TracePath>,
+    Query(params): Query<TraceParams>,
 ) -> Result<Response, ApiError> {
     let trace_id = trace_id.into_string();
-    let logs = read::logs::trace(&state.pool, &scope_only(&caller), &trace_id).await?;
+    let limit = params.limit.map_or(TRACE_DEFAULT_LIMIT, Limit::get);
+    let after = params.cursor.map(|c| c.0);
+    let filter = scope_only(&caller);
+    let mut logs = read::logs::trace(&state.pool, &filter, &trace_id, after, limit + 1).await?;
+    let next_cursor = end_page(&mut logs, limit, state.bounds.answer_max_bytes);
     let logs = masked(logs, &caller);
     let rows = logs.len();
-    Ok(with_rows(Json(TraceLogs { trace_id, logs }), rows))
+    let page = TraceLogs {
+        trace_id,
+        logs,
+        next_cursor,
+    };
+    Ok(with_rows(Json(page), rows))
 }
 
 /// A filter holding only the caller's scope.
@@ -130,10 +174,24 @@ pub fn scope_only(caller: &Principal) -> LogFilter {
     }
 }
 
-/// The rows with personal data masked when the caller's role requires it.
+/// The rows with personal data masked when the caller's role requires it. A field cut short
+/// loses its last word first: a cut e-mail or IP address would escape the mask's patterns.
 pub fn masked(mut rows: Vec<LogRow>, caller: &Principal) -> Vec<LogRow> {
     if caller.masks_personal_data() {
-        rows.iter_mut().for_each(mask::row);
+        for row in &mut rows {
+            for column in row.truncated.clone() {
+                if let Some(text) = row.cut_text_mut(&column) {
+                    drop_last_word(text);
+                }
+            }
+            mask::row(row);
+        }
     }
     rows
+}
+
+/// Removes the text's last word (what follows its last whitespace), which a cut may have split.
+pub fn drop_last_word(text: &mut String) {
+    let end = text.rfind(char::is_whitespace).map_or(0, |at| at + 1);
+    text.truncate(end);
 }

@@ -4,13 +4,15 @@
 use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, ErrorBody};
 use super::params::{Limit, Query, Time, window};
 use super::{Caller, QueryState, filters, mask, with_rows};
-use crate::store::read::monitoring::{self, RouteErrors, SlowQuery, SlowRequest};
+use crate::store::read::monitoring::{self, RouteErrors, RouteKey, SlowQuery, SlowRequest};
 
 /// Requests at least as slow as the threshold.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -28,11 +30,13 @@ pub struct SlowQueries {
     pub queries: Vec<SlowQuery>,
 }
 
-/// 5xx ratios per route.
+/// 5xx ratios per route, a page at a time.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorRates {
     /// Highest ratio first, then most requests.
     pub routes: Vec<RouteErrors>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// The parameters of the slow-request view.
@@ -98,6 +102,38 @@ pub struct ErrorRateParams {
     /// Leave out routes with fewer requests (default 1)
     #[param(value_type = Option<i64>)]
     min_requests: Option<AtLeastOne>,
+    /// Routes per page, 1-1000 (default 100)
+    #[param(value_type = Option<i64>)]
+    limit: Option<Limit>,
+    /// `next_cursor` of the previous page
+    #[param(value_type = Option<String>)]
+    cursor: Option<RouteCursor>,
+}
+
+/// Where a page of error rates continues: `base64url(JSON of the last route's key)`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "String")]
+pub struct RouteCursor(RouteKey);
+
+impl RouteCursor {
+    fn encode(key: &RouteKey) -> String {
+        let json = serde_json::to_vec(key).expect("keys serialize");
+        URL_SAFE_NO_PAD.encode(json)
+    }
+}
+
+impl TryFrom<String> for RouteCursor {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<RouteCursor, String> {
+        let invalid = || "not a cursor returned by this API".to_string();
+        let json = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
+        let key: RouteKey = serde_json::from_slice(&json).map_err(|_| invalid())?;
+        if !key.error_ratio.is_finite() {
+            return Err(invalid());
+        }
+        Ok(RouteCursor(key))
+    }
 }
 
 /// Requests taking at least `threshold_ms`, slowest first.
@@ -171,12 +207,24 @@ pub async fn error_rates(
     let range = window(params.from, params.to, Utc::now(), Duration::hours(1))?;
     let filter = filters::view_filter(params.service, &caller, range)?;
     let min_requests = params.min_requests.map_or(1, |n| n.0);
-    let mut routes = monitoring::error_rates(&state.pool, &filter, min_requests).await?;
+    let limit = Limit::or_default(params.limit);
+    let after = params.cursor.map(|c| c.0);
+    let pool = &state.pool;
+    let mut routes =
+        monitoring::error_rates(pool, &filter, min_requests, after.as_ref(), limit + 1).await?;
+    let next_cursor = (routes.len() as i64 > limit).then(|| {
+        routes.truncate(limit as usize);
+        RouteCursor::encode(&routes[routes.len() - 1].key())
+    });
     if caller.masks_personal_data() {
         routes.iter_mut().for_each(|r| mask_option(&mut r.route));
     }
     let rows = routes.len();
-    Ok(with_rows(Json(ErrorRates { routes }), rows))
+    let answer = ErrorRates {
+        routes,
+        next_cursor,
+    };
+    Ok(with_rows(Json(answer), rows))
 }
 
 /// `threshold_ms` as given, else `default`.

@@ -16,6 +16,8 @@ mod metrics;
 mod otlp_grpc;
 mod otlp_http;
 mod read_access;
+mod read_audit;
+mod read_bounds;
 mod read_exceptions;
 mod read_export;
 mod read_filters;

@@ -147,9 +147,11 @@ async fn every_read_is_audited_and_admins_can_read_the_audit_log() {
     assert_eq!(export.lines().count(), 2);
 
     let admin = app.token("admin", None).await;
-    // The export's entry is written when its stream ends.
+    // The export's entry is written before its first byte and completed when its stream ends.
     let audited = super::helpers::eventually(std::time::Duration::from_secs(5), || async {
-        app.count_audit("endpoint = '/api/v1/logs/export'").await == 1
+        app.count_audit("endpoint = '/api/v1/logs/export' AND stream = 'complete'")
+            .await
+            == 1
     });
     assert!(audited.await, "the export was audited");
     let audit = app.get_json(&admin, "/api/v1/audit?limit=10").await;

@@ -114,5 +114,8 @@ fn audit_record(subject: &Subject, report: &ErasureReport) -> AuditRecord {
         }),
         status: 200,
         rows: Some(report.deleted() + report.redacted()),
+        client_addr: None,
+        user_agent: None,
+        stream: None,
     }
 }

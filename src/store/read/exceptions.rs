@@ -5,12 +5,16 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
-/// The columns of [`ExceptionGroup`], in `SELECT` order.
-const GROUP_COLUMNS: &str = "id, fingerprint, service, exception_type, message, first_seen, \
-    last_seen, occurrences, resolved, resolved_at, resolved_by, resolution_notes, regression, \
+/// The columns of [`ExceptionGroup`], in `SELECT` order; free text cut to 4096 characters as in
+/// every list view (`row::LIST_TEXT_MAX_CHARS`): the whole text is in the group's logs.
+const GROUP_COLUMNS: &str = "id, fingerprint, service, left(exception_type, 4096) AS \
+    exception_type, left(message, 4096) AS message, first_seen, last_seen, occurrences, resolved, \
+    resolved_at, resolved_by, left(resolution_notes, 4096) AS resolution_notes, regression, \
     reopened_at";
-/// The columns of [`Occurrence`], in `SELECT` order.
-const OCCURRENCE_COLUMNS: &str = "id, ts, service, level, body, trace_id, span_id, user_id";
+/// The columns of [`Occurrence`], in `SELECT` order, the body cut as in every list view (the
+/// whole record is at `/api/v1/logs/{id}`).
+const OCCURRENCE_COLUMNS: &str =
+    "id, ts, service, level, left(body, 4096) AS body, trace_id, span_id, user_id";
 /// Exception types a pattern answer holds at most.
 const PATTERN_TYPES: i64 = 20;
 

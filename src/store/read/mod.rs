@@ -3,6 +3,7 @@
 pub mod alerts;
 pub mod days;
 pub mod exceptions;
+pub mod export;
 pub mod filter;
 pub mod logs;
 pub mod monitoring;
@@ -19,7 +20,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use crate::config::Config;
 
 pub use filter::{LogFilter, StatusFilter};
-pub use row::{LogRow, Position};
+pub use row::{LIST_JSON_MAX_BYTES, LIST_TEXT_MAX_CHARS, LogRow, Position};
 
 /// Records a read's row count as the `rows` field of the current span (the read's own).
 fn counted<T>(rows: sqlx::Result<Vec<T>>) -> sqlx::Result<Vec<T>> {
@@ -37,8 +38,19 @@ fn found<T>(row: sqlx::Result<Option<T>>) -> sqlx::Result<Option<T>> {
     row
 }
 
+/// Has the backend check every 2 s whether its client is still there (PostgreSQL 14 and later;
+/// older servers do not know the setting, and their reads stop at their next row sent).
+async fn check_client_every_2s(connection: &mut sqlx::PgConnection) -> sqlx::Result<()> {
+    let set = sqlx::query("SELECT set_config('client_connection_check_interval', '2000', false)");
+    if let Err(error) = set.execute(connection).await {
+        tracing::debug!(%error, "client_connection_check_interval not set");
+    }
+    Ok(())
+}
+
 /// The read pool: separate from the writers' pool so that slow reads cannot starve ingest,
-/// and with a statement timeout on every connection.
+/// with a statement timeout on every connection, and a backend that checks every few seconds
+/// whether its client is still there (a read whose connection was closed mid-scan stops).
 pub fn pool(config: &Config) -> anyhow::Result<PgPool> {
     let options: PgConnectOptions = config.database.url.expose().parse()?;
     let timeout_ms = config.query.statement_timeout_seconds * 1000;
@@ -51,6 +63,7 @@ pub fn pool(config: &Config) -> anyhow::Result<PgPool> {
             ("jit", "off".to_string()),
         ]);
     Ok(PgPoolOptions::new()
+        .after_connect(|connection, _| Box::pin(check_client_every_2s(connection)))
         .max_connections(config.query.max_connections)
         .acquire_timeout(Duration::from_secs(config.database.connect_timeout_seconds))
         .connect_lazy_with(options))

@@ -58,6 +58,10 @@ pub struct RouteErrors {
     pub errors_5xx: i64,
     /// `errors_5xx / requests`.
     pub error_ratio: f64,
+    /// The smallest id of the route's rows: the last tie-break of the order, so that a cursor
+    /// names the route without holding its (possibly masked) text.
+    #[serde(skip)]
+    pub first_id: i64,
 }
 
 /// Up to `limit` requests taking at least `threshold_ms`, slowest first.
@@ -112,7 +116,7 @@ pub async fn slow_queries(
     // The slowest occurrence of each group is its example.
     sql.push(
         ") SELECT DISTINCT ON (g.count, g.max_ms, g.db_system, g.db_query) \
-         g.db_query AS fingerprint, g.db_system, g.operation, g.count, g.p50_ms, g.p95_ms, \
+         left(g.db_query, 4096) AS fingerprint, g.db_system, g.operation, g.count, g.p50_ms, g.p95_ms, \
          g.max_ms, s.id, s.ts, s.service, s.trace_id \
          FROM groups g JOIN slow s ON s.db_system = g.db_system AND s.db_query = g.db_query \
          AND s.db_duration_ms = g.max_ms \
@@ -121,17 +125,47 @@ pub async fn slow_queries(
     super::counted(sql.build_query_as().fetch_all(pool).await)
 }
 
-/// Requests and 5xx answers per `(service, route)` among records with an HTTP status, for
-/// routes with at least `min_requests` requests; highest 5xx ratio first, then busiest.
+/// Where a page of error rates continues: the order's key of the last route of the previous page.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct RouteKey {
+    pub error_ratio: f64,
+    pub requests: i64,
+    pub service: String,
+    pub first_id: i64,
+}
+
+impl RouteErrors {
+    /// Where the next page starts after this route.
+    pub fn key(&self) -> RouteKey {
+        RouteKey {
+            error_ratio: self.error_ratio,
+            requests: self.requests,
+            service: self.service.clone(),
+            first_id: self.first_id,
+        }
+    }
+}
+
+/// The order of the error rates as one ascending key: highest ratio first, then busiest, then
+/// by service, then by the route's first row.
+const ROUTE_ORDER: &str = "(-error_ratio, -requests, service, first_id)";
+
+/// Up to `limit` of the requests and 5xx answers per `(service, route)` among records with an
+/// HTTP status, for routes with at least `min_requests` requests, after `after` when given;
+/// highest 5xx ratio first, then busiest.
 #[tracing::instrument(name = "read.monitoring.error_rates", skip_all,
-    fields(filter = %filter.shape(), min_requests = min_requests, rows = tracing::field::Empty))]
+    fields(filter = %filter.shape(), min_requests = min_requests, after = after.is_some(),
+        limit = limit, rows = tracing::field::Empty))]
 pub async fn error_rates(
     pool: &PgPool,
     filter: &LogFilter,
     min_requests: i64,
+    after: Option<&RouteKey>,
+    limit: i64,
 ) -> sqlx::Result<Vec<RouteErrors>> {
     let mut sql = QueryBuilder::new(
-        "SELECT service, http_route AS route, sum(dedup_count) AS requests, \
+        "SELECT * FROM (SELECT service, http_route AS route, min(id) AS first_id, \
+         sum(dedup_count) AS requests, \
          coalesce(sum(dedup_count) FILTER (WHERE http_status >= 500), 0) AS errors_5xx, \
          coalesce(sum(dedup_count) FILTER (WHERE http_status >= 500), 0)::float8 \
          / sum(dedup_count) AS error_ratio FROM logs",
@@ -141,6 +175,16 @@ pub async fn error_rates(
         " AND http_status IS NOT NULL GROUP BY service, http_route HAVING sum(dedup_count) >= ",
     );
     sql.push_bind(min_requests);
-    sql.push(" ORDER BY error_ratio DESC, requests DESC, service, route");
+    sql.push(") routes WHERE true");
+    if let Some(after) = after {
+        sql.push(format_args!(" AND {ROUTE_ORDER} > ("));
+        sql.push_bind(-after.error_ratio);
+        sql.push(", ").push_bind(-after.requests);
+        sql.push(", ").push_bind(after.service.clone());
+        sql.push(", ").push_bind(after.first_id);
+        sql.push(")");
+    }
+    sql.push(format_args!(" ORDER BY {ROUTE_ORDER} LIMIT "));
+    sql.push_bind(limit);
     super::counted(sql.build_query_as().fetch_all(pool).await)
 }

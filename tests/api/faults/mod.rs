@@ -7,6 +7,7 @@ mod kill;
 mod load;
 mod pg_restart;
 mod process;
+mod read_memory;
 mod read_pool;
 mod slow_database;
 

@@ -20,6 +20,8 @@ async fn read_pool_exhaustion_does_not_starve_ingest() {
         ("LOGBRIDGE_QUERY__MAX_CONNECTIONS", "3"),
         ("LOGBRIDGE_QUERY__STATEMENT_TIMEOUT_SECONDS", "3"),
         ("LOGBRIDGE_DATABASE__CONNECT_TIMEOUT_SECONDS", "2"),
+        // One token makes every read: its cap on reads in flight must not hide the pool's.
+        ("LOGBRIDGE_QUERY__BOUNDS__TOKEN_MAX_CONCURRENT", "12"),
     ];
     let bridge = BridgeProcess::start(&url, &settings).await;
     let db = PgPool::connect(&url).await.unwrap();
