@@ -118,6 +118,7 @@ pub fn reads<'a>(
             vec![Window {
                 from: start,
                 to: end,
+                from_now: false,
             }]
         };
         reads.extend(windows.into_iter().map(|window| (group.clone(), window)));

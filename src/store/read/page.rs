@@ -136,13 +136,28 @@ fn some_days(
         sql.push(" AND ts >= ").push_bind(day.from.max(window.from));
         sql.push(" AND ts < ").push_bind(day.to.min(window.to));
         class.push(&mut sql);
-        sql.push(" ORDER BY ts DESC, id DESC LIMIT ")
+        sql.push(branch_order(filter, window))
             .push_bind(limit)
             .push(")");
     }
     sql.push(") page ORDER BY ts DESC, id DESC LIMIT ")
         .push_bind(limit);
     Some(sql)
+}
+
+/// The order of a branch, up to its `LIMIT`. Full text in a window growing back from now is
+/// ordered by an expression the `ts` index cannot give: the planner then finds the matches
+/// through the full-text index and keeps the newest (a top-N sort), and never walks the window
+/// by `ts` computing `to_tsvector` per row, which it chooses when it takes a rare word for a
+/// common one (a word missing from a partition's statistics: 1.1 s for an order number at 30 M
+/// rows, bench/RESULTS.md). The windows are short where words are common (the page fills in
+/// the first), so the sort stays small. Whole days keep the planner's choice.
+fn branch_order(filter: &LogFilter, window: Window) -> &'static str {
+    if window.from_now && filter.text.is_some() {
+        " ORDER BY ts + interval '0 seconds' DESC, id DESC LIMIT "
+    } else {
+        " ORDER BY ts DESC, id DESC LIMIT "
+    }
 }
 
 /// The statement over the whole range, for a partition layout [`days::list`] cannot read.

@@ -15,6 +15,8 @@ const GROWTH: i32 = 4;
 pub struct Window {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
+    /// One of the windows growing back from now (else a whole day, or what of it is in range).
+    pub from_now: bool,
 }
 
 impl Window {
@@ -35,6 +37,7 @@ pub fn newest_first(start: DateTime<Utc>, end: DateTime<Utc>, now: DateTime<Utc>
         let window = Window {
             from: from.max(start),
             to,
+            from_now: true,
         };
         windows.push(window);
         length = length * GROWTH;
