@@ -161,9 +161,12 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> impl Into
 }
 
 async fn ready(State(state): State<AppState>) -> impl IntoResponse {
-    if state.store.health().is_ready() {
-        (StatusCode::OK, "ready")
-    } else {
+    let health = state.store.health();
+    if !health.is_ready() {
         (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+    } else if health.is_stalled() {
+        (StatusCode::SERVICE_UNAVAILABLE, "commits stalled")
+    } else {
+        (StatusCode::OK, "ready")
     }
 }

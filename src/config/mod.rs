@@ -118,8 +118,11 @@ pub struct IngestConfig {
     pub writers: usize,
     /// `Retry-After` seconds sent with 429 and 503 answers.
     pub retry_after_seconds: u64,
-    /// A commit taking longer than this fails its requests with 503 (they may be retried).
+    /// A commit taking longer than this fails its requests with 503 (they may be retried); it
+    /// is also the commit's `statement_timeout`, so PostgreSQL gives up on it at the same time.
     pub commit_timeout_seconds: u64,
+    /// `/readyz` answers 503 while records have waited this long with no commit succeeding.
+    pub ready_stall_seconds: u64,
     /// Attributes kept per record (resource and record each); the rest are dropped and counted.
     pub max_attributes: usize,
     /// Longest string kept in the body or an attribute value, in bytes; longer ones are truncated.
@@ -156,6 +159,9 @@ pub struct QueryConfig {
 pub struct StorageConfig {
     /// Daily partitions created ahead of today.
     pub partitions_ahead_days: u32,
+    /// Longest wait, in ms, for a lock a new partition needs (held by maintenance or a manual
+    /// `LOCK`; reads never hold one); its records then answer 503 with Retry-After.
+    pub partition_lock_timeout_ms: u64,
     /// Oldest accepted event time, in days before now; older records get the receive time as
     /// `ts` and keep the original in attribute `logbridge.original_timestamp`.
     pub max_past_days: u32,
@@ -261,6 +267,7 @@ impl Default for IngestConfig {
             writers: 2,
             retry_after_seconds: 1,
             commit_timeout_seconds: 30,
+            ready_stall_seconds: 10,
             max_attributes: 256,
             max_value_bytes: 1024 * 1024,
             max_name_bytes: 1024,
@@ -286,6 +293,7 @@ impl Default for StorageConfig {
     fn default() -> Self {
         StorageConfig {
             partitions_ahead_days: 3,
+            partition_lock_timeout_ms: 1000,
             max_past_days: 365,
             max_future_hours: 24,
         }
@@ -403,6 +411,14 @@ impl Config {
             (
                 "ingest.commit_timeout_seconds",
                 self.ingest.commit_timeout_seconds as usize,
+            ),
+            (
+                "ingest.ready_stall_seconds",
+                self.ingest.ready_stall_seconds as usize,
+            ),
+            (
+                "storage.partition_lock_timeout_ms",
+                self.storage.partition_lock_timeout_ms as usize,
             ),
             ("ingest.max_value_bytes", self.ingest.max_value_bytes),
             ("ingest.max_name_bytes", self.ingest.max_name_bytes),
