@@ -26,10 +26,16 @@ pub struct Health {
     progress_ms: AtomicU64,
     /// Waiting records with no progress for this long make the store stalled.
     stall_after: Duration,
+    /// The records waiting.
+    queue: Arc<Queue>,
 }
 
 impl Health {
-    pub(super) fn new(metrics: Arc<BridgeMetrics>, stall_after: Duration) -> Arc<Health> {
+    pub(super) fn new(
+        metrics: Arc<BridgeMetrics>,
+        stall_after: Duration,
+        queue: Arc<Queue>,
+    ) -> Arc<Health> {
         metrics.set_database_up(true);
         Arc::new(Health {
             ready: AtomicBool::new(true),
@@ -37,6 +43,7 @@ impl Health {
             started: Instant::now(),
             progress_ms: AtomicU64::new(0),
             stall_after,
+            queue,
         })
     }
 
@@ -49,7 +56,8 @@ impl Health {
     /// succeeding: the database answers probes, but commits do not get through.
     pub fn is_stalled(&self) -> bool {
         let progress = Duration::from_millis(self.progress_ms.load(Ordering::Acquire));
-        self.started.elapsed().saturating_sub(progress) > self.stall_after
+        let waiting = self.queue.records() > 0;
+        waiting && self.started.elapsed().saturating_sub(progress) > self.stall_after
     }
 
     /// A commit succeeded, or nothing is waiting.
@@ -73,17 +81,12 @@ impl Health {
 
 /// Probes the database every second, counts an empty queue as progress, and keeps the
 /// partitions ahead of time once an hour (every second until they are all made).
-pub(super) async fn watch(
-    pool: PgPool,
-    health: Arc<Health>,
-    partitions: Partitions,
-    queue: Arc<Queue>,
-) {
+pub(super) async fn watch(pool: PgPool, health: Arc<Health>, partitions: Partitions) {
     let mut since_maintenance = Duration::ZERO;
     loop {
         tokio::time::sleep(PROBE_INTERVAL).await;
         since_maintenance += PROBE_INTERVAL;
-        if queue.records() == 0 {
+        if health.queue.records() == 0 {
             health.record_progress();
         }
         let reachable = probe(&pool).await;

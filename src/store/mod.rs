@@ -111,13 +111,13 @@ impl Store {
     ) -> anyhow::Result<(Store, StoreTasks)> {
         let ingest = &config.ingest;
         let stall_after = Duration::from_secs(ingest.ready_stall_seconds);
-        let health = Health::new(metrics.clone(), stall_after);
+        let queue = Queue::new(ingest.queue_max_records, ingest.queue_max_bytes);
+        let health = Health::new(metrics.clone(), stall_after, queue.clone());
         let commit_timeout = Duration::from_secs(ingest.commit_timeout_seconds);
         let partitions = partitions(&pool, config, commit_timeout);
         if !partitions.ensure_ahead().await? {
             tracing::warn!("some partitions ahead are busy; the maintenance task retries them");
         }
-        let queue = Queue::new(ingest.queue_max_records, ingest.queue_max_bytes);
         let (jobs, receiver) = mpsc::unbounded_channel();
         let writers = writer::spawn(writer::Context {
             pool: pool.clone(),
@@ -129,7 +129,7 @@ impl Store {
             commit_timeout,
             count: ingest.writers,
         });
-        let watch = health::watch(pool.clone(), health.clone(), partitions, queue.clone());
+        let watch = health::watch(pool.clone(), health.clone(), partitions);
         let maintenance = tokio::spawn(watch);
         let dedup_expiry = spawn_dedup_expiry(pool.clone(), config);
         let store = Store {
