@@ -10,6 +10,7 @@ mod aliases;
 pub mod archive;
 pub mod dedup;
 mod env;
+pub mod listen;
 pub mod log_metrics;
 pub mod redaction;
 pub mod retention;
@@ -22,6 +23,7 @@ use serde::Deserialize;
 pub use aliases::FieldAliases;
 pub use archive::ArchiveConfig;
 pub use dedup::DedupConfig;
+pub use listen::ListenLimits;
 pub use log_metrics::LogMetricConfig;
 pub use redaction::{IpMode, PatternConfig, RedactionConfig, ServiceRedaction};
 pub use retention::{RetentionClassConfig, RetentionConfig};
@@ -94,6 +96,8 @@ pub struct ListenConfig {
     pub http: SocketAddr,
     /// OTLP/gRPC.
     pub grpc: SocketAddr,
+    /// Timeouts and caps on what clients may hold of the listeners.
+    pub limits: ListenLimits,
 }
 
 /// Ingest limits, queue and batching.
@@ -251,6 +255,7 @@ impl Default for ListenConfig {
         ListenConfig {
             http: SocketAddr::from(([0, 0, 0, 0], 4318)),
             grpc: SocketAddr::from(([0, 0, 0, 0], 4317)),
+            limits: ListenLimits::default(),
         }
     }
 }
@@ -443,6 +448,11 @@ impl Config {
         }
         if (self.database.max_connections as usize) <= self.ingest.writers {
             return Err("database.max_connections: must exceed ingest.writers".to_string());
+        }
+        self.listen.limits.validate()?;
+        if self.listen.limits.max_body_bytes_in_flight < self.ingest.max_body_bytes {
+            let key = "listen.limits.max_body_bytes_in_flight";
+            return Err(format!("{key}: must be at least ingest.max_body_bytes"));
         }
         self.archive.validate()
     }

@@ -13,6 +13,7 @@ mod derived;
 mod exposition;
 mod families;
 mod guard;
+mod listener;
 pub mod log_metrics;
 mod registrar;
 mod retention;
@@ -25,6 +26,7 @@ pub use bridge::{BridgeMetrics, Outcome, Protocol, RejectReason};
 pub use derived::{Sample, Thresholds, derive};
 pub use exposition::{Format, content_type};
 pub use families::DerivedMetrics;
+pub use listener::{BodyRefusal, CloseReason, Listener, ListenerMetrics};
 pub use log_metrics::{InvalidLogMetric, LogMetricFamilies};
 pub use registrar::Registrar;
 pub use retention::RetentionMetrics;
@@ -62,6 +64,8 @@ pub struct Metrics {
     pub bridge: Arc<BridgeMetrics>,
     /// The retention job's metrics.
     pub retention: Arc<RetentionMetrics>,
+    /// The listeners' connections and bodies.
+    pub listener: Arc<ListenerMetrics>,
 }
 
 impl Metrics {
@@ -84,6 +88,7 @@ impl Metrics {
         let mut registrar = Registrar::new(&mut registry, &mut catalogue);
         let bridge = BridgeMetrics::register(&mut registrar);
         let retention = RetentionMetrics::register(&mut registrar);
+        let listener = ListenerMetrics::register(&mut registrar);
         let cap = config.max_series_per_metric;
         let overflow = &bridge.series_overflow;
         let derived = DerivedMetrics::register(&mut registrar, overflow, cap);
@@ -99,6 +104,7 @@ impl Metrics {
             },
             bridge: Arc::new(bridge),
             retention: Arc::new(retention),
+            listener: Arc::new(listener),
         })
     }
 

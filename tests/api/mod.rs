@@ -10,6 +10,7 @@ mod grafana;
 mod helpers;
 mod json_api;
 mod limits;
+mod listen_limits;
 mod log_metrics;
 mod metrics;
 mod otlp_grpc;
