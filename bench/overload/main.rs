@@ -1,7 +1,8 @@
 //! Overload benchmark: the release bridge as its own process on a fresh database, pushed at a
 //! multiple of its sustainable rate by an open loop, while a lock on `logs` stalls the database
 //! for a while; reports peak memory, the answers (2xx / 429 / 503, with `Retry-After`), recovery
-//! time and acknowledged against stored rows. See bench/README.md.
+//! time and acknowledged against stored rows. First, on the fresh process, a "slow clients"
+//! phase: a thousand connections that never finish their request. See bench/README.md.
 
 mod bridge;
 #[path = "../ingest/database.rs"]
@@ -14,6 +15,7 @@ mod load;
 #[path = "../release_binary.rs"]
 mod release_binary;
 mod report;
+mod slow_clients;
 #[path = "../workload.rs"]
 mod workload;
 
@@ -58,6 +60,13 @@ pub struct Args {
     /// Seed of the generated records.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Slow clients of the first phase: connections sending half their headers (0 skips the
+    /// phase); a tenth more send 4 MiB of a declared 16 MB body and stall.
+    #[arg(long, default_value_t = 900)]
+    slow_clients: usize,
+    /// Runs the slow clients phase only.
+    #[arg(long)]
+    slow_clients_only: bool,
 }
 
 #[tokio::main]
@@ -82,6 +91,17 @@ async fn run(args: &Args, db: &BenchDatabase) -> anyhow::Result<()> {
     let url = db.config().database.url.expose().to_string();
     let binary = release_binary::build("overload").await?;
     let bridge = bridge::Bridge::start(&binary, "overload", &url, &settings).await?;
+    if args.slow_clients > 0 {
+        let spec = slow_clients::Spec {
+            half_sent: args.slow_clients,
+            stalled_bodies: args.slow_clients.div_ceil(9),
+            sent_bytes: 4 * 1024 * 1024,
+        };
+        slow_clients::run(&bridge.probe, &spec).await?;
+    }
+    if args.slow_clients_only {
+        return bridge.kill().await;
+    }
     let bodies = Arc::new(bodies(&bridge.probe.base, args.seed)?);
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(args.request_timeout_seconds))
