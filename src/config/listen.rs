@@ -12,10 +12,12 @@ pub struct ListenLimits {
     /// ready for a request: so it also closes an HTTP/1 keep-alive connection left idle that
     /// long between requests.
     pub header_read_timeout_seconds: u64,
-    /// Seconds a request body may take before the minimum rate applies.
+    /// The window of the body rate rule, in seconds: a body still being read must bring at
+    /// least `min_body_bytes_per_second` times this many bytes in every such window (the first
+    /// counted from the request's start), or it is cut off (503, connection closed). A burst
+    /// earns no credit for a later stall.
     pub body_grace_seconds: u64,
-    /// Slowest body accepted after the grace: a body that has not arrived at this many bytes per
-    /// second on average since its request began is cut off (503, connection closed).
+    /// Slowest body accepted, in bytes per second over each window of `body_grace_seconds`.
     pub min_body_bytes_per_second: u64,
     /// Seconds with no byte read or written after which a connection is closed (an idle HTTP/2
     /// connection, a client that stopped reading its answer). Keep it above the reads'

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::auth::AuthError;
 use crate::error::{self, ErrorCode};
+use crate::listen::BodyRefused;
 use crate::metrics::{Outcome, RejectReason};
 use crate::store::StoreError;
 
@@ -36,6 +37,9 @@ pub enum IngestError {
     UnsupportedMediaType(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The listener cut the body off (too slow, or the body byte budget taken).
+    #[error(transparent)]
+    BodyRefused(#[from] BodyRefused),
     #[error(transparent)]
     Auth(#[from] AuthError),
 }
@@ -58,6 +62,7 @@ impl IngestError {
             IngestError::TooLarge { .. } | IngestError::TooMany { .. } => ErrorCode::TooLarge,
             IngestError::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
             IngestError::Store(error) => error.code(),
+            IngestError::BodyRefused(_) => ErrorCode::Unavailable,
             IngestError::Auth(error) => error.code(),
         }
     }

@@ -1,6 +1,7 @@
 //! Request bodies as they are read: each byte is admitted against one budget shared by every
 //! connection (`max_body_bytes_in_flight`, a byte semaphore held until the body is dropped), and
-//! a body must keep up a minimum average rate once its grace has passed. A body refused either
+//! a body must bring at least `min_body_bytes_per_second` × `body_grace_seconds` bytes in every
+//! window of `body_grace_seconds` (so a burst earns no credit for a later stall). A body refused either
 //! way fails its read, and the request is answered 503 with Retry-After, closing the connection.
 
 use std::pin::Pin;
@@ -60,10 +61,16 @@ impl BodyAdmission {
         }
     }
 
-    /// The latest a body that has `received` bytes since `started` may send its next ones.
-    fn deadline(&self, started: Instant, received: u64) -> Instant {
-        let earned = Duration::from_secs_f64(received as f64 / self.min_bytes_per_second as f64);
-        started + self.grace + earned
+    /// The rate window of a body starting now.
+    fn window(&self) -> RateWindow {
+        RateWindow {
+            end: Instant::now() + self.grace,
+            length: self.grace,
+            bytes: 0,
+            min_bytes: self
+                .min_bytes_per_second
+                .saturating_mul(self.grace.as_secs()),
+        }
     }
 
     fn refused(&self, refusal: BodyRefused) -> Response {
@@ -94,8 +101,7 @@ pub async fn admit_bodies(
             inner: body,
             admission: admission.clone(),
             refusal: refusal.clone(),
-            started: Instant::now(),
-            received: 0,
+            window: admission.window(),
             held: None,
             deadline: None,
         })
@@ -107,13 +113,35 @@ pub async fn admit_bodies(
     }
 }
 
+/// The bytes a body brought in its current window of the rate rule.
+#[derive(Debug, Clone)]
+struct RateWindow {
+    end: Instant,
+    length: Duration,
+    bytes: u64,
+    min_bytes: u64,
+}
+
+impl RateWindow {
+    /// Whether a window that ended by `now` brought too few bytes; moves on to the current one.
+    fn fell_behind(&mut self, now: Instant) -> bool {
+        while now >= self.end {
+            if self.bytes < self.min_bytes {
+                return true;
+            }
+            self.bytes = 0;
+            self.end += self.length;
+        }
+        false
+    }
+}
+
 /// A body read through the admission.
 struct Admitted {
     inner: Body,
     admission: BodyAdmission,
     refusal: Arc<OnceLock<BodyRefused>>,
-    started: Instant,
-    received: u64,
+    window: RateWindow,
     /// The budget's bytes this body holds.
     held: Option<OwnedSemaphorePermit>,
     /// Wakes the read when the next bytes are late; made at the first wait.
@@ -133,21 +161,25 @@ impl Admitted {
             Some(held) => held.merge(permit),
             None => self.held = Some(permit),
         }
-        self.received += bytes as u64;
+        self.window.bytes += bytes as u64;
         self.admission.metrics.body_bytes(bytes as i64);
         Ok(())
     }
 
-    /// Whether the next bytes are late; arms the timer that wakes the read when they will be.
+    /// Whether the body fell under the rate; arms the timer that wakes the read when the
+    /// current window ends.
     fn is_late(&mut self, cx: &mut Context<'_>) -> bool {
-        let deadline = self.admission.deadline(self.started, self.received);
+        if self.window.fell_behind(Instant::now()) {
+            return true;
+        }
+        let deadline = self.window.end;
         let sleep = self
             .deadline
             .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
         if sleep.deadline() != deadline {
             sleep.as_mut().reset(deadline);
         }
-        sleep.as_mut().poll(cx).is_ready()
+        sleep.as_mut().poll(cx).is_ready() && self.window.fell_behind(Instant::now())
     }
 
     fn refuse(&mut self, refused: BodyRefused) -> axum::Error {
@@ -176,6 +208,9 @@ impl http_body::Body for Admitted {
             Some(Ok(frame)) => frame.data_ref().map_or(0, Bytes::len),
             _ => 0,
         };
+        if this.window.fell_behind(Instant::now()) {
+            return Poll::Ready(Some(Err(this.refuse(BodyRefused::TooSlow))));
+        }
         if bytes > 0
             && let Err(refused) = this.admit(bytes)
         {
@@ -229,16 +264,28 @@ mod tests {
     }
 
     #[test]
-    fn the_deadline_moves_with_the_bytes_received() {
-        let admission = admission(10);
+    fn every_window_must_bring_the_minimum_bytes() {
         let start = Instant::now();
-        assert_eq!(
-            admission.deadline(start, 0),
-            start + Duration::from_secs(10)
+        let second = Duration::from_secs(1);
+        let mut window = RateWindow {
+            end: start + second,
+            length: second,
+            bytes: 0,
+            min_bytes: 100,
+        };
+        window.bytes = 500;
+        assert!(!window.fell_behind(start), "the window is still open");
+        assert!(
+            !window.fell_behind(start + second),
+            "500 bytes in the first second"
         );
         assert_eq!(
-            admission.deadline(start, 5000),
-            start + Duration::from_secs(15)
+            window.bytes, 0,
+            "a burst earns no credit for the next window"
+        );
+        assert!(
+            window.fell_behind(start + 2 * second),
+            "nothing in the second second"
         );
     }
 
@@ -249,8 +296,7 @@ mod tests {
             inner: Body::from(data),
             admission: admission.clone(),
             refusal: Arc::default(),
-            started: Instant::now(),
-            received: 0,
+            window: admission.window(),
             held: None,
             deadline: None,
         };

@@ -93,6 +93,13 @@ async fn a_body_slower_than_the_minimum_rate_is_cut_off_with_503() {
         )
         .await;
     assert_eq!(refused, 1.0);
+    let as_too_large = app
+        .metric_sum(
+            "logbridge_rejected_records_total",
+            &[("reason", "too_large")],
+        )
+        .await;
+    assert_eq!(as_too_large, 0.0, "a slow body is not counted as too large");
     assert_eq!(
         app.post_json(json!({"message": "fast"}).to_string()).await,
         200
