@@ -12,7 +12,6 @@ use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tonic::transport::server::TcpIncoming;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
@@ -22,6 +21,7 @@ use crate::ingest::alerts::http::{self as alert_http, AlertReceiver};
 use crate::ingest::otlp::{self, OtlpLogs};
 use crate::ingest::{Ingest, json};
 use crate::jobs::retention::{Retention, schedule};
+use crate::listen::{self, BodyAdmission};
 use crate::metrics::{Format, Metrics, content_type};
 use crate::pipeline::Pipeline;
 use crate::query::{self, QueryState};
@@ -79,17 +79,31 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         .with_context(|| format!("binding gRPC on {}", config.listen.grpc))?;
     let (http_addr, grpc_addr) = (http.local_addr()?, grpc.local_addr()?);
     let (shutdown, stopping) = watch::channel(false);
-    let router = router(AppState { store, metrics }, ingest.clone(), alerts, reads);
+    let limits = config.listen.limits.clone();
+    let listener_metrics = metrics.listener.clone();
+    let admission = BodyAdmission::new(
+        &limits,
+        config.ingest.retry_after_seconds,
+        listener_metrics.clone(),
+    );
+    let state = AppState { store, metrics };
+    let router = router(state, ingest.clone(), alerts, reads).layer(
+        axum::middleware::from_fn_with_state(admission, listen::admit_bodies),
+    );
     let grpc_service = otlp::grpc::service(OtlpLogs::new(ingest), config.ingest.max_body_bytes);
+    let grpc_incoming = listen::grpc::incoming(grpc, &limits, listener_metrics.clone());
     let task = tokio::spawn(async move {
-        // The peer's address is recorded in the audit trail.
-        let router = router.into_make_service_with_connect_info::<SocketAddr>();
-        let http_server =
-            axum::serve(http, router).with_graceful_shutdown(stopped(stopping.clone()));
-        let grpc_server = tonic::transport::Server::builder()
+        let http_server = listen::serve_http(
+            http,
+            router,
+            &limits,
+            listener_metrics,
+            stopped(stopping.clone()),
+        );
+        let grpc_server = listen::grpc::server(&limits)
             .add_service(grpc_service)
-            .serve_with_incoming_shutdown(TcpIncoming::from(grpc), stopped(stopping));
-        let (http_result, grpc_result) = tokio::join!(http_server, grpc_server);
+            .serve_with_incoming_shutdown(grpc_incoming, stopped(stopping));
+        let ((), grpc_result) = tokio::join!(http_server, grpc_server);
         // The servers, and with them every `Store` handle, are gone: writers drain and end.
         let retention_stopped = async {
             if let Some(retention) = retention {
@@ -97,7 +111,6 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             }
         };
         tokio::join!(store_tasks.drain(), retention_stopped);
-        http_result.context("HTTP server")?;
         grpc_result.context("gRPC server")?;
         Ok(())
     });
@@ -163,9 +176,12 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response 
 }
 
 async fn ready(State(state): State<AppState>) -> impl IntoResponse {
-    if state.store.health().is_ready() {
-        (StatusCode::OK, "ready")
-    } else {
+    let health = state.store.health();
+    if !health.is_ready() {
         (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+    } else if health.is_stalled() {
+        (StatusCode::SERVICE_UNAVAILABLE, "commits stalled")
+    } else {
+        (StatusCode::OK, "ready")
     }
 }

@@ -9,7 +9,7 @@
 //! - sinks: [`store`] commits batches to PostgreSQL (group commit, acknowledged after commit),
 //!   then [`metrics`] counts the committed records for `/metrics`.
 //!
-//! [`app`] wires them to the listeners; [`query`] is the read API over [`store`]'s reads;
+//! [`app`] wires them to the listeners, behind [`listen`]'s timeouts and caps; [`query`] is the read API over [`store`]'s reads;
 //! [`jobs`] are the background work over stored data (retention, archive, erase, anonymize);
 //! [`cli`] is every subcommand. [`config`] is the settings as plain data, and [`settings`] has
 //! each component check its own section at startup; [`error`] is the one table from error
@@ -28,6 +28,7 @@ pub mod fuzzing;
 pub mod grafana;
 pub mod ingest;
 pub mod jobs;
+pub mod listen;
 pub mod metrics;
 pub mod model;
 pub mod pipeline;

@@ -1,8 +1,10 @@
 //! Overload benchmark: the release bridge as its own process on a fresh database, pushed at a
 //! multiple of its sustainable rate by an open loop, while a lock on `logs` stalls the database
 //! for a while; reports peak memory, the answers (2xx / 429 / 503, with `Retry-After`), recovery
-//! time and acknowledged against stored rows. Then (`--huge-rows N`) the "huge rows" phase:
-//! peak memory while pages and exports read rows of 2 MiB. See bench/README.md.
+//! time and acknowledged against stored rows. First, on the fresh process, a "slow clients"
+//! phase: a thousand connections that never finish their request. Then (`--huge-rows N`) the
+//! "huge rows" phase: peak memory while pages and exports read rows of 2 MiB. See
+//! bench/README.md.
 
 mod bridge;
 #[path = "../ingest/database.rs"]
@@ -16,6 +18,7 @@ mod load;
 #[path = "../release_binary.rs"]
 mod release_binary;
 mod report;
+mod slow_clients;
 #[path = "../workload.rs"]
 mod workload;
 
@@ -66,6 +69,13 @@ pub struct Args {
     /// Only the "huge rows" phase, not the overload before it.
     #[arg(long)]
     huge_rows_only: bool,
+    /// Slow clients of the first phase: connections sending half their headers (0 skips the
+    /// phase); a tenth more send 4 MiB of a declared 16 MB body and stall.
+    #[arg(long, default_value_t = 900)]
+    slow_clients: usize,
+    /// Runs the slow clients phase only.
+    #[arg(long)]
+    slow_clients_only: bool,
 }
 
 #[tokio::main]
@@ -90,6 +100,17 @@ async fn run(args: &Args, db: &BenchDatabase) -> anyhow::Result<()> {
     let url = db.config().database.url.expose().to_string();
     let binary = release_binary::build("overload").await?;
     let bridge = bridge::Bridge::start(&binary, "overload", &url, &settings).await?;
+    if args.slow_clients > 0 && !args.huge_rows_only {
+        let spec = slow_clients::Spec {
+            half_sent: args.slow_clients,
+            stalled_bodies: args.slow_clients.div_ceil(9),
+            sent_bytes: 4 * 1024 * 1024,
+        };
+        slow_clients::run(&bridge.probe, &spec).await?;
+    }
+    if args.slow_clients_only {
+        return bridge.kill().await;
+    }
     if args.huge_rows_only {
         huge_rows::run(&huge_rows_spec(args), db, &bridge.probe).await?;
         return bridge.kill().await;

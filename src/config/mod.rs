@@ -11,6 +11,7 @@ mod aliases;
 pub mod archive;
 pub mod dedup;
 mod env;
+pub mod listen;
 pub mod log_metrics;
 pub mod read_bounds;
 pub mod redaction;
@@ -25,6 +26,7 @@ pub use access::AccessConfig;
 pub use aliases::FieldAliases;
 pub use archive::ArchiveConfig;
 pub use dedup::DedupConfig;
+pub use listen::ListenLimits;
 pub use log_metrics::LogMetricConfig;
 pub use read_bounds::ReadBoundsConfig;
 pub use redaction::{IpMode, PatternConfig, RedactionConfig, ServiceRedaction};
@@ -100,6 +102,8 @@ pub struct ListenConfig {
     pub http: SocketAddr,
     /// OTLP/gRPC.
     pub grpc: SocketAddr,
+    /// Timeouts and caps on what clients may hold of the listeners.
+    pub limits: ListenLimits,
 }
 
 /// Ingest limits, queue and batching.
@@ -124,8 +128,11 @@ pub struct IngestConfig {
     pub writers: usize,
     /// `Retry-After` seconds sent with 429 and 503 answers.
     pub retry_after_seconds: u64,
-    /// A commit taking longer than this fails its requests with 503 (they may be retried).
+    /// A commit taking longer than this fails its requests with 503 (they may be retried); it
+    /// is also the commit's `statement_timeout`, so PostgreSQL gives up on it at the same time.
     pub commit_timeout_seconds: u64,
+    /// `/readyz` answers 503 while records have waited this long with no commit succeeding.
+    pub ready_stall_seconds: u64,
     /// Attributes kept per record (resource and record each); the rest are dropped and counted.
     pub max_attributes: usize,
     /// Longest string kept in the body or an attribute value, in bytes; longer ones are truncated.
@@ -164,6 +171,9 @@ pub struct QueryConfig {
 pub struct StorageConfig {
     /// Daily partitions created ahead of today.
     pub partitions_ahead_days: u32,
+    /// Longest wait, in ms, for a lock a new partition needs (held by maintenance or a manual
+    /// `LOCK`; reads never hold one); its records then answer 503 with Retry-After.
+    pub partition_lock_timeout_ms: u64,
     /// Oldest accepted event time, in days before now; older records get the receive time as
     /// `ts` and keep the original in attribute `logbridge.original_timestamp`.
     pub max_past_days: u32,
@@ -253,6 +263,7 @@ impl Default for ListenConfig {
         ListenConfig {
             http: SocketAddr::from(([0, 0, 0, 0], 4318)),
             grpc: SocketAddr::from(([0, 0, 0, 0], 4317)),
+            limits: ListenLimits::default(),
         }
     }
 }
@@ -269,6 +280,7 @@ impl Default for IngestConfig {
             writers: 2,
             retry_after_seconds: 1,
             commit_timeout_seconds: 30,
+            ready_stall_seconds: 10,
             max_attributes: 256,
             max_value_bytes: 1024 * 1024,
             max_name_bytes: 1024,
@@ -295,6 +307,7 @@ impl Default for StorageConfig {
     fn default() -> Self {
         StorageConfig {
             partitions_ahead_days: 3,
+            partition_lock_timeout_ms: 1000,
             max_past_days: 365,
             max_future_hours: 24,
         }
@@ -413,6 +426,14 @@ impl Config {
                 "ingest.commit_timeout_seconds",
                 self.ingest.commit_timeout_seconds as usize,
             ),
+            (
+                "ingest.ready_stall_seconds",
+                self.ingest.ready_stall_seconds as usize,
+            ),
+            (
+                "storage.partition_lock_timeout_ms",
+                self.storage.partition_lock_timeout_ms as usize,
+            ),
             ("ingest.max_value_bytes", self.ingest.max_value_bytes),
             ("ingest.max_name_bytes", self.ingest.max_name_bytes),
             (
@@ -438,6 +459,11 @@ impl Config {
             return Err("database.max_connections: must exceed ingest.writers".to_string());
         }
         self.query.bounds.validate()?;
+        self.listen.limits.validate()?;
+        if self.listen.limits.max_body_bytes_in_flight < self.ingest.max_body_bytes {
+            let key = "listen.limits.max_body_bytes_in_flight";
+            return Err(format!("{key}: must be at least ingest.max_body_bytes"));
+        }
         self.archive.validate()
     }
 }

@@ -8,6 +8,7 @@ use axum::http::header::{CONTENT_ENCODING, CONTENT_TYPE};
 use flate2::read::MultiGzDecoder;
 
 use super::error::IngestError;
+use crate::listen::BodyRefused;
 
 /// A body as received, gzip-compressed or not; [`Raw::decompress`] is the CPU-bound part.
 #[derive(Debug, Clone)]
@@ -42,7 +43,10 @@ impl Raw {
 pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Raw, IngestError> {
     let bytes = axum::body::to_bytes(body, limit)
         .await
-        .map_err(|_| IngestError::TooLarge { limit })?;
+        .map_err(|error| match refusal(&error) {
+            Some(refused) => IngestError::BodyRefused(refused),
+            None => IngestError::TooLarge { limit },
+        })?;
     let encoding = header(headers, CONTENT_ENCODING.as_str()).unwrap_or("identity");
     let gzip = match encoding.trim().to_ascii_lowercase().as_str() {
         "" | "identity" => false,
@@ -55,6 +59,18 @@ pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Raw, 
         }
     };
     Ok(Raw { bytes, gzip, limit })
+}
+
+/// The listener's refusal behind a failed body read, if that is what failed it.
+fn refusal(error: &axum::Error) -> Option<BodyRefused> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(error) = source {
+        if let Some(refused) = error.downcast_ref::<BodyRefused>() {
+            return Some(*refused);
+        }
+        source = error.source();
+    }
+    None
 }
 
 /// Decompresses a gzip body (several members allowed), answering 413 past `limit` bytes.

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::auth::AuthError;
 use crate::error::{self, ErrorCode};
+use crate::listen::BodyRefused;
 use crate::metrics::{Outcome, RejectReason};
 use crate::store::StoreError;
 
@@ -41,6 +42,9 @@ pub enum IngestError {
     CrossOrigin(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The listener cut the body off (too slow, or the body byte budget taken).
+    #[error(transparent)]
+    BodyRefused(#[from] BodyRefused),
     #[error(transparent)]
     Auth(#[from] AuthError),
 }
@@ -64,6 +68,7 @@ impl IngestError {
             IngestError::UnsupportedMediaType { .. } => ErrorCode::UnsupportedMediaType,
             IngestError::CrossOrigin(_) => ErrorCode::Forbidden,
             IngestError::Store(error) => error.code(),
+            IngestError::BodyRefused(_) => ErrorCode::Unavailable,
             IngestError::Auth(error) => error.code(),
         }
     }

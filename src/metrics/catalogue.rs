@@ -157,7 +157,9 @@ mod tests {
 
     use super::*;
     use crate::config::MetricsConfig;
-    use crate::metrics::{Format, Metrics, Outcome, Protocol, RejectReason};
+    use crate::metrics::{
+        BodyRefusal, CloseReason, Format, Listener, Metrics, Outcome, Protocol, RejectReason,
+    };
     use crate::model::{DbQuery, ExceptionInfo, HttpRequest, LogRecord};
 
     /// A registry with a sample in every family.
@@ -194,6 +196,11 @@ mod tests {
         metrics.retention.observe_run("ok");
         metrics.retention.observe_deleted("audit_log", 1);
         bridge.observe_redactions([("email", 1)]);
+        let listener = &metrics.listener;
+        listener.connection(Listener::http, true);
+        listener.refused(Listener::http);
+        listener.timed_out(CloseReason::header_timeout);
+        listener.body_refused(BodyRefusal::busy);
         metrics.render(Format::PrometheusText)
     }
 

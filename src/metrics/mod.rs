@@ -13,6 +13,7 @@ mod derived;
 mod exposition;
 mod families;
 mod guard;
+mod listener;
 pub mod log_metrics;
 mod registrar;
 mod retention;
@@ -26,6 +27,7 @@ pub use bridge::{BridgeMetrics, Outcome, Protocol, RejectReason};
 pub use derived::{Sample, Thresholds, derive};
 pub use exposition::{Format, content_type};
 pub use families::DerivedMetrics;
+pub use listener::{BodyRefusal, CloseReason, Listener, ListenerMetrics};
 pub use log_metrics::{InvalidLogMetric, LogMetricFamilies};
 pub use registrar::Registrar;
 pub use retention::RetentionMetrics;
@@ -65,6 +67,8 @@ pub struct Metrics {
     pub bridge: Arc<BridgeMetrics>,
     /// The retention job's metrics.
     pub retention: Arc<RetentionMetrics>,
+    /// The listeners' connections and bodies.
+    pub listener: Arc<ListenerMetrics>,
 }
 
 impl Metrics {
@@ -87,6 +91,7 @@ impl Metrics {
         let mut registrar = Registrar::new(&mut registry, &mut catalogue);
         let bridge = BridgeMetrics::register(&mut registrar);
         let retention = RetentionMetrics::register(&mut registrar);
+        let listener = ListenerMetrics::register(&mut registrar);
         let cap = config.max_series_per_metric;
         let guards = (&bridge.series_overflow, &bridge.rejected_observations);
         let derived = DerivedMetrics::register(&mut registrar, guards, cap);
@@ -103,6 +108,7 @@ impl Metrics {
             },
             bridge: Arc::new(bridge),
             retention: Arc::new(retention),
+            listener: Arc::new(listener),
         })
     }
 

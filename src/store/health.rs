@@ -1,13 +1,15 @@
 //! Readiness of the database: set unavailable by failing commits, restored by a periodic probe,
-//! so that ingestion resumes by itself when the database returns.
+//! so that ingestion resumes by itself when the database returns; and stalled while records wait
+//! and no commit has succeeded for a while (the database answers, but commits hang on a lock).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
 
 use super::partitions::Partitions;
+use super::queue::Queue;
 use crate::metrics::BridgeMetrics;
 
 const PROBE_INTERVAL: Duration = Duration::from_secs(1);
@@ -18,20 +20,50 @@ const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(3600);
 pub struct Health {
     ready: AtomicBool,
     metrics: Arc<BridgeMetrics>,
+    /// When the health began; progress is kept as milliseconds since then.
+    started: Instant,
+    /// Last time a commit succeeded or the queue was seen empty, in ms since `started`.
+    progress_ms: AtomicU64,
+    /// Waiting records with no progress for this long make the store stalled.
+    stall_after: Duration,
+    /// The records waiting.
+    queue: Arc<Queue>,
 }
 
 impl Health {
-    pub(super) fn new(metrics: Arc<BridgeMetrics>) -> Arc<Health> {
+    pub(super) fn new(
+        metrics: Arc<BridgeMetrics>,
+        stall_after: Duration,
+        queue: Arc<Queue>,
+    ) -> Arc<Health> {
         metrics.set_database_up(true);
         Arc::new(Health {
             ready: AtomicBool::new(true),
             metrics,
+            started: Instant::now(),
+            progress_ms: AtomicU64::new(0),
+            stall_after,
+            queue,
         })
     }
 
     /// True while the database answers.
     pub fn is_ready(&self) -> bool {
         self.ready.load(Ordering::Acquire)
+    }
+
+    /// True while records have been waiting longer than the stall bound without any commit
+    /// succeeding: the database answers probes, but commits do not get through.
+    pub fn is_stalled(&self) -> bool {
+        let progress = Duration::from_millis(self.progress_ms.load(Ordering::Acquire));
+        let waiting = self.queue.records() > 0;
+        waiting && self.started.elapsed().saturating_sub(progress) > self.stall_after
+    }
+
+    /// A commit succeeded, or nothing is waiting.
+    pub(super) fn record_progress(&self) {
+        let now = self.started.elapsed().as_millis() as u64;
+        self.progress_ms.fetch_max(now, Ordering::AcqRel);
     }
 
     pub(super) fn set_unavailable(&self) {
@@ -47,17 +79,22 @@ impl Health {
     }
 }
 
-/// Probes the database every second and keeps the partitions ahead of time once an hour.
+/// Probes the database every second, counts an empty queue as progress, and keeps the
+/// partitions ahead of time once an hour (every second until they are all made).
 pub(super) async fn watch(pool: PgPool, health: Arc<Health>, partitions: Partitions) {
     let mut since_maintenance = Duration::ZERO;
     loop {
         tokio::time::sleep(PROBE_INTERVAL).await;
         since_maintenance += PROBE_INTERVAL;
+        if health.queue.records() == 0 {
+            health.record_progress();
+        }
         let reachable = probe(&pool).await;
         health.set(reachable);
         if reachable && since_maintenance >= MAINTENANCE_INTERVAL {
             match partitions.ensure_ahead().await {
-                Ok(()) => since_maintenance = Duration::ZERO,
+                Ok(true) => since_maintenance = Duration::ZERO,
+                Ok(false) => tracing::warn!("partitions ahead busy; trying again"),
                 Err(error) => tracing::warn!(%error, "creating partitions ahead failed"),
             }
         }

@@ -31,7 +31,7 @@ use crate::error::ErrorCode;
 use crate::metrics::BridgeMetrics;
 pub use copy::EncodedBatch;
 pub use health::{Health, is_connection_error, is_query_canceled};
-use partitions::Partitions;
+use partitions::{DdlTimeouts, Partitions};
 use queue::Queue;
 use writer::Job;
 
@@ -44,6 +44,8 @@ pub enum StoreError {
     BatchTooLarge,
     #[error("the database is unavailable")]
     Unavailable,
+    #[error("the partition for the records' day cannot be made yet (a lock is held); retry")]
+    PartitionBusy,
     #[error("the database refused the batch: {0}")]
     Refused(String),
     #[error("the bridge is shutting down")]
@@ -56,7 +58,7 @@ impl StoreError {
         match self {
             StoreError::QueueFull => ErrorCode::QueueFull,
             StoreError::BatchTooLarge => ErrorCode::TooLarge,
-            StoreError::Unavailable => ErrorCode::Unavailable,
+            StoreError::Unavailable | StoreError::PartitionBusy => ErrorCode::Unavailable,
             StoreError::ShuttingDown => ErrorCode::ShuttingDown,
             StoreError::Refused(_) => ErrorCode::Internal,
         }
@@ -108,14 +110,14 @@ impl Store {
         metrics: Arc<BridgeMetrics>,
     ) -> anyhow::Result<(Store, StoreTasks)> {
         let ingest = &config.ingest;
-        let health = Health::new(metrics.clone());
-        let classes = config.retention.classes.iter();
-        let classes = classes
-            .map(|class| Arc::from(class.name.as_str()))
-            .collect();
-        let partitions =
-            Partitions::new(pool.clone(), config.storage.partitions_ahead_days, classes);
-        partitions.ensure_ahead().await?;
+        let stall_after = Duration::from_secs(ingest.ready_stall_seconds);
+        let queue = Queue::new(ingest.queue_max_records, ingest.queue_max_bytes);
+        let health = Health::new(metrics.clone(), stall_after, queue.clone());
+        let commit_timeout = Duration::from_secs(ingest.commit_timeout_seconds);
+        let partitions = partitions(&pool, config, commit_timeout);
+        if !partitions.ensure_ahead().await? {
+            tracing::warn!("some partitions ahead are busy; the maintenance task retries them");
+        }
         let (jobs, receiver) = mpsc::unbounded_channel();
         let writers = writer::spawn(writer::Context {
             pool: pool.clone(),
@@ -124,13 +126,14 @@ impl Store {
             health: health.clone(),
             metrics,
             batch_max_records: ingest.batch_max_records,
-            commit_timeout: Duration::from_secs(ingest.commit_timeout_seconds),
+            commit_timeout,
             count: ingest.writers,
         });
-        let maintenance = tokio::spawn(health::watch(pool.clone(), health.clone(), partitions));
+        let watch = health::watch(pool.clone(), health.clone(), partitions);
+        let maintenance = tokio::spawn(watch);
         let dedup_expiry = spawn_dedup_expiry(pool.clone(), config);
         let store = Store {
-            queue: Queue::new(ingest.queue_max_records, ingest.queue_max_bytes),
+            queue,
             jobs,
             health,
         };
@@ -176,6 +179,21 @@ impl Store {
     pub fn queue_depth(&self) -> (usize, usize) {
         (self.queue.records(), self.queue.bytes())
     }
+}
+
+/// The partition maker: every configured class, DDL bounded by `storage.partition_lock_timeout_ms`
+/// and the commit timeout.
+fn partitions(pool: &PgPool, config: &Config, commit_timeout: Duration) -> Partitions {
+    let classes = config.retention.classes.iter();
+    let classes = classes
+        .map(|class| Arc::from(class.name.as_str()))
+        .collect();
+    let timeouts = DdlTimeouts {
+        lock_ms: config.storage.partition_lock_timeout_ms,
+        statement_ms: commit_timeout.as_millis() as u64,
+    };
+    let ahead_days = config.storage.partitions_ahead_days;
+    Partitions::new(pool.clone(), ahead_days, classes, timeouts)
 }
 
 /// Deletes the dedup heads unused for `dedup.keep_open_seconds`, checking a few times within

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sqlx::{Acquire as _, PgConnection, PgPool};
+use sqlx::{AssertSqlSafe, Connection as _, PgConnection, PgPool};
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -77,8 +77,10 @@ async fn next_group(context: &Context) -> Option<Vec<Job>> {
     Some(jobs)
 }
 
-/// Commits the group, giving one outcome per job. If the database refuses the group, each job
-/// is retried alone so that one bad request cannot fail the others.
+/// Commits the group, giving one outcome per job. Jobs with records for a partition that cannot
+/// be made yet (a lock held on its parent) are answered [`StoreError::PartitionBusy`] without
+/// holding up the others. If the database refuses the group, each job is retried alone so that
+/// one bad request cannot fail the others.
 #[tracing::instrument(
     name = "group_commit",
     skip_all,
@@ -88,50 +90,85 @@ async fn next_group(context: &Context) -> Option<Vec<Job>> {
     )
 )]
 async fn commit_group(context: &Context, jobs: &[Job]) -> Vec<Result<(), StoreError>> {
-    let batches: Vec<&EncodedBatch> = jobs.iter().map(|job| &job.batch).collect();
-    match commit(context, &batches).await {
-        Ok(()) => vec![Ok(()); jobs.len()],
-        Err(StoreError::Refused(reason)) if jobs.len() > 1 => {
-            tracing::warn!(%reason, jobs = jobs.len(), "group refused, committing jobs alone");
-            let mut outcomes = Vec::with_capacity(jobs.len());
+    let busy = match make_partitions(context, jobs.iter().map(|job| &job.batch)).await {
+        Ok(busy) => busy,
+        Err(error) => return vec![Err(error); jobs.len()],
+    };
+    let blocked = |job: &Job| job.batch.partitions.iter().any(|key| busy.contains(key));
+    let ready: Vec<&EncodedBatch> = jobs
+        .iter()
+        .filter(|job| !blocked(job))
+        .map(|job| &job.batch)
+        .collect();
+    let mut ready_outcomes = commit_ready(context, &ready).await.into_iter();
+    jobs.iter()
+        .map(|job| match blocked(job) {
+            true => Err(StoreError::PartitionBusy),
+            false => ready_outcomes.next().expect("one outcome per ready job"),
+        })
+        .collect()
+}
+
+/// Commits the batches whose partitions exist, together; one by one if the group is refused.
+async fn commit_ready(context: &Context, batches: &[&EncodedBatch]) -> Vec<Result<(), StoreError>> {
+    if batches.is_empty() {
+        return Vec::new();
+    }
+    match commit(context, batches).await {
+        Ok(()) => vec![Ok(()); batches.len()],
+        Err(StoreError::Refused(reason)) if batches.len() > 1 => {
+            tracing::warn!(%reason, jobs = batches.len(), "group refused, committing jobs alone");
+            let mut outcomes = Vec::with_capacity(batches.len());
             for batch in batches {
                 outcomes.push(commit(context, &[batch]).await);
             }
             outcomes
         }
-        Err(error) => vec![Err(error); jobs.len()],
+        Err(error) => vec![Err(error); batches.len()],
+    }
+}
+
+/// Makes the partitions the batches need, within the commit timeout; gives those that are busy.
+async fn make_partitions<'a>(
+    context: &Context,
+    batches: impl Iterator<Item = &'a EncodedBatch>,
+) -> Result<HashSet<PartitionKey>, StoreError> {
+    let keys: HashSet<PartitionKey> = batches.flat_map(|b| b.partitions.iter().cloned()).collect();
+    let made = tokio::time::timeout(
+        context.commit_timeout,
+        context.partitions.ensure(keys.iter()),
+    );
+    match made.await {
+        Ok(Ok(busy)) => Ok(busy),
+        Ok(Err(error)) => Err(classify(context, Failure::Connect(error))),
+        Err(_) => Err(StoreError::Unavailable),
     }
 }
 
 /// Commits batches in one transaction. A refusal is retried once after forgetting the known
 /// partitions, because a partition dropped behind the writer's back (retention) looks like one.
 async fn commit(context: &Context, batches: &[&EncodedBatch]) -> Result<(), StoreError> {
-    let partitions: HashSet<PartitionKey> = batches
-        .iter()
-        .flat_map(|b| b.partitions.iter().cloned())
-        .collect();
-    let merged = match attempt(context, batches, &partitions).await {
+    let merged = match attempt(context, batches).await {
         Err(StoreError::Refused(_)) => {
             context.partitions.forget();
-            attempt(context, batches, &partitions).await
+            let busy = make_partitions(context, batches.iter().copied()).await?;
+            if !busy.is_empty() {
+                return Err(StoreError::PartitionBusy);
+            }
+            attempt(context, batches).await
         }
         result => result,
     }?;
     context.metrics.observe_dedup_merged(merged);
+    context.health.record_progress();
     Ok(())
 }
 
-/// One try at committing; gives the records folded into deduplicated rows.
-async fn attempt(
-    context: &Context,
-    batches: &[&EncodedBatch],
-    partitions: &HashSet<PartitionKey>,
-) -> Result<u64, StoreError> {
-    let work = async {
-        let ensured = context.partitions.ensure(partitions.iter()).await;
-        ensured.map_err(Failure::Connect)?;
-        copy_rows(&context.pool, batches).await
-    };
+/// One try at committing; gives the records folded into deduplicated rows. Every statement runs
+/// under a `statement_timeout` of the commit timeout, so that PostgreSQL gives up on a commit
+/// the writer has given up on (its backend leaves the lock queue instead of waiting on).
+async fn attempt(context: &Context, batches: &[&EncodedBatch]) -> Result<u64, StoreError> {
+    let work = copy_rows(&context.pool, batches, context.commit_timeout);
     match tokio::time::timeout(context.commit_timeout, work).await {
         Ok(result) => result.map_err(|failure| classify(context, failure)),
         Err(_) => Err(StoreError::Unavailable),
@@ -154,12 +191,21 @@ impl From<sqlx::Error> for Failure {
 /// groups and per-minute rollups, all in one transaction (each step locks shared rows in key
 /// order, so that concurrent writers cannot deadlock). Gives the records folded into
 /// deduplicated rows.
-async fn copy_rows(pool: &PgPool, batches: &[&EncodedBatch]) -> Result<u64, Failure> {
+async fn copy_rows(
+    pool: &PgPool,
+    batches: &[&EncodedBatch],
+    timeout: Duration,
+) -> Result<u64, Failure> {
     let mut connection = pool.acquire().await.map_err(Failure::Connect)?;
     let exceptions = ExceptionCounts::merged(batches.iter().map(|b| &b.exceptions));
     let rollups = Rollups::merged(batches.iter().map(|b| &b.rollups));
     let deduplicated = Group::merged(batches.iter().map(|b| &b.dedup));
-    let mut transaction = connection.begin().await?;
+    // A whole number of milliseconds, from the configuration: no input reaches this statement.
+    let begin = format!(
+        "BEGIN; SET LOCAL statement_timeout = {}",
+        timeout.as_millis()
+    );
+    let mut transaction = connection.begin_with(AssertSqlSafe(begin)).await?;
     if batches.iter().any(|b| !b.data.is_empty()) {
         copy(&mut transaction, batches).await?;
     }

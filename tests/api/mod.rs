@@ -11,6 +11,7 @@ mod hardening;
 mod helpers;
 mod json_api;
 mod limits;
+mod listen_limits;
 mod log_metrics;
 mod metrics;
 mod otlp_grpc;

@@ -1,14 +1,17 @@
 //! Overload and outages: 429/503 with Retry-After, readiness, recovery, graceful shutdown; and
 //! the fault tests that run the real binary: `kill -9`, a PostgreSQL restart, a stalled
-//! database, an exhausted read pool.
+//! database, an exhausted read pool, a thousand slow clients; partition DDL beside open reads
+//! and held locks.
 
 mod cluster;
 mod kill;
 mod load;
+mod partition_ddl;
 mod pg_restart;
 mod process;
 mod read_memory;
 mod read_pool;
+mod slow_clients;
 mod slow_database;
 
 use std::time::Duration;
