@@ -11,13 +11,16 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ConnectInfo;
+use hyper::Request;
+use hyper::body::Incoming;
+use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
-use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tower::ServiceExt as _;
 
 use super::activity::{Activity, Watched};
 use crate::config::ListenLimits;
@@ -76,8 +79,14 @@ pub async fn serve_http(
             continue;
         };
         let (router, settings) = (router.clone(), settings.clone());
-        let router = with_peer(router, peer);
-        tokio::spawn(serve(stream, router, settings, graceful.watcher(), slot));
+        let connection = (stream, peer);
+        tokio::spawn(serve(
+            connection,
+            router,
+            settings,
+            graceful.watcher(),
+            slot,
+        ));
     }
     drop(listener);
     graceful.shutdown().await;
@@ -96,14 +105,8 @@ async fn refuse(mut stream: TcpStream) {
     let _ = tokio::time::timeout(Duration::from_secs(1), drain).await;
 }
 
-/// The router with the peer's address in every request's extensions, where axum's
-/// `ConnectInfo` extractor finds it (the audit trail records it).
-fn with_peer(router: Router, peer: SocketAddr) -> Router {
-    router.layer(axum::Extension(ConnectInfo(peer)))
-}
-
 async fn serve(
-    stream: TcpStream,
+    (stream, peer): (TcpStream, SocketAddr),
     router: Router,
     settings: Arc<Settings>,
     watcher: Watcher,
@@ -123,7 +126,13 @@ async fn serve(
         .http2()
         .timer(TokioTimer::new())
         .keep_alive_interval(settings.idle_timeout / 2);
-    let connection = builder.serve_connection(io, TowerToHyperService::new(router));
+    // The peer's address goes in every request's extensions, where axum's `ConnectInfo`
+    // extractor finds it (the audit trail records it).
+    let service = service_fn(move |mut request: Request<Incoming>| {
+        request.extensions_mut().insert(ConnectInfo(peer));
+        router.clone().oneshot(request)
+    });
+    let connection = builder.serve_connection(io, service);
     let connection = watcher.watch(connection.into_owned());
     let closed_by = tokio::select! {
         ended = connection => ended.err().and_then(|error| header_timeout(&*error)),
