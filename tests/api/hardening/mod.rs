@@ -2,6 +2,7 @@
 //! items (histogram sums, the /metrics token, OTLP/JSON NaN, unknown-token lookups).
 
 mod cross_site;
+mod isolation;
 mod low;
 mod masking;
 mod nul;
