@@ -33,7 +33,7 @@ type TokenCache = HashMap<Vec<u8>, (Principal, Instant)>;
 /// Why a request was refused; the read API and the receivers map these to their statuses.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
-    #[error("a bearer token is required (Authorization: Bearer <token>)")]
+    #[error("a token is required (Authorization: Bearer <token>, or Basic with the token as the password)")]
     Missing,
     #[error("the bearer token is invalid or revoked")]
     Invalid,
@@ -97,13 +97,13 @@ impl Authenticator {
         direction: Direction,
     ) -> Result<Principal, AuthError> {
         let secret = authorization
-            .and_then(token::bearer)
+            .and_then(token::secret)
             .ok_or(if authorization.is_some() {
                 AuthError::Invalid
             } else {
                 AuthError::Missing
             })?;
-        let principal = self.lookup(&token::hash(secret)).await?;
+        let principal = self.lookup(&token::hash(&secret)).await?;
         self.limits.check(direction, principal.token_id)?;
         Ok(principal)
     }

@@ -1,7 +1,7 @@
 //! Token secrets: generated at random, shown once, kept only as a SHA-256 hash.
 
 use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use rand::Rng as _;
 use sha2::{Digest, Sha256};
 
@@ -20,11 +20,28 @@ pub fn hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-/// The token of an `Authorization: Bearer <token>` header value.
-pub fn bearer(header: &str) -> Option<&str> {
-    let (scheme, token) = header.trim().split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+/// The token of an `Authorization` header value: `Bearer <token>`, `ApiKey <token>` (what the
+/// Elasticsearch clients send) or HTTP Basic with the token as the password (what Promtail,
+/// Alloy and the Loki libraries send); the Basic user name is ignored.
+pub fn secret(header: &str) -> Option<String> {
+    let (scheme, value) = header.trim().split_once(' ')?;
+    let value = value.trim();
+    let token = if scheme.eq_ignore_ascii_case("basic") {
+        basic_password(value)?
+    } else if scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("apikey") {
+        value.to_owned()
+    } else {
+        return None;
+    };
+    (!token.is_empty()).then_some(token)
+}
+
+/// The password of a Basic credential, `base64(user:password)`.
+fn basic_password(encoded: &str) -> Option<String> {
+    let decoded = STANDARD.decode(encoded).ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (_, password) = text.split_once(':')?;
+    Some(password.to_owned())
 }
 
 #[cfg(test)]
@@ -40,11 +57,19 @@ mod tests {
     }
 
     #[test]
-    fn bearer_headers_are_parsed() {
-        assert_eq!(bearer("Bearer abc"), Some("abc"));
-        assert_eq!(bearer("bearer  abc "), Some("abc"));
-        assert_eq!(bearer("Basic abc"), None);
-        assert_eq!(bearer("Bearer "), None);
-        assert_eq!(bearer("abc"), None);
+    fn bearer_api_key_and_basic_headers_are_parsed() {
+        let secret = |header| super::secret(header);
+        assert_eq!(secret("Bearer abc").as_deref(), Some("abc"));
+        assert_eq!(secret("bearer  abc ").as_deref(), Some("abc"));
+        assert_eq!(secret("ApiKey abc").as_deref(), Some("abc"));
+        let basic = format!("Basic {}", STANDARD.encode("loki:lb_x"));
+        assert_eq!(secret(&basic).as_deref(), Some("lb_x"));
+        let colon = format!("Basic {}", STANDARD.encode("u:a:b"));
+        assert_eq!(secret(&colon).as_deref(), Some("a:b"));
+        assert_eq!(secret(&format!("Basic {}", STANDARD.encode("u:"))), None);
+        assert_eq!(secret("Basic not-base64!"), None);
+        assert_eq!(secret("Bearer "), None);
+        assert_eq!(secret("Digest abc"), None);
+        assert_eq!(secret("abc"), None);
     }
 }

@@ -22,6 +22,10 @@ pub enum Protocol {
     otlp_http_protobuf,
     otlp_http_json,
     json,
+    /// The Loki push API, protobuf or JSON.
+    loki,
+    /// The Elasticsearch-compatible bulk API.
+    elasticsearch,
 }
 
 /// What became of a request or of its records.
