@@ -58,7 +58,7 @@ mod tests {
 
     #[test]
     fn bearer_api_key_and_basic_headers_are_parsed() {
-        let secret = |header| super::secret(header);
+        let secret = |header: &str| super::secret(header);
         assert_eq!(secret("Bearer abc").as_deref(), Some("abc"));
         assert_eq!(secret("bearer  abc ").as_deref(), Some("abc"));
         assert_eq!(secret("ApiKey abc").as_deref(), Some("abc"));
