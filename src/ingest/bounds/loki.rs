@@ -22,13 +22,14 @@ pub fn count_protobuf(body: &[u8]) -> Counted {
 }
 
 /// The `PushRequest` JSON, `{"streams":[{"stream":{..},"values":[["<ns>","<line>",{..}]]}]}`:
-/// entries are the array elements at depth 3, attribute entries every object member (labels
-/// and metadata) and the elements deeper than an entry's own.
+/// entries are the array elements at depth 4 (each array level is two: the container and its
+/// elements), attribute entries every object member (labels and metadata) and the elements
+/// deeper than an entry's own.
 pub fn count_json(body: &[u8]) -> Counted {
     let shape = json::scan(body);
     Counted {
-        records: shape.elements[3],
-        attributes: shape.members + shape.elements[5..].iter().sum::<usize>(),
+        records: shape.elements[4],
+        attributes: shape.members + shape.elements[6..].iter().sum::<usize>(),
         estimated: true,
     }
 }
@@ -75,5 +76,12 @@ mod tests {
             "null entries counted too: an upper bound"
         );
         assert!(counted.attributes >= 3, "{counted:?}");
+        let streams: String = (0..500)
+            .map(|n| format!(r#"{{"stream":{{"n":"{n}"}},"values":[["1","x"]]}}"#))
+            .collect::<Vec<_>>()
+            .join(",");
+        let counted = count_json(format!(r#"{{"streams":[{streams}]}}"#).as_bytes());
+        assert_eq!(counted.records, 500);
+        assert!(counted.attributes >= 500, "{counted:?}");
     }
 }
