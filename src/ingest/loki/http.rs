@@ -135,7 +135,7 @@ fn compression(headers: &mut HeaderMap) -> Compression {
 fn inflate(compressed: &[u8], limit: usize) -> Result<Bytes, IngestError> {
     let zlib = compressed.len() >= 2
         && compressed[0] & 0x0f == 8
-        && u16::from_be_bytes([compressed[0], compressed[1]]) % 31 == 0;
+        && u16::from_be_bytes([compressed[0], compressed[1]]).is_multiple_of(31);
     let reader: Box<dyn Read> = match zlib {
         true => Box::new(ZlibDecoder::new(compressed)),
         false => Box::new(DeflateDecoder::new(compressed)),
