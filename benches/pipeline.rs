@@ -1,6 +1,6 @@
 //! CPU per record with the store left out: everything the bridge does to an OTLP/HTTP protobuf
 //! request of 500 records (decode, convert, limits, pipeline, COPY encoding, derived metrics), each
-//! step alone, and micro-benchmarks of the JSON decoders, redaction, exception fingerprinting, SQL fingerprinting and route templating.
+//! step alone, the same records as a Loki push (snappy protobuf, JSON lines), and micro-benchmarks of the JSON decoders, redaction, exception fingerprinting, SQL fingerprinting and route templating.
 //! Throughput is in records (elements), so criterion reports time per record. See bench/README.md.
 
 #[path = "../bench/workload.rs"]
@@ -14,6 +14,7 @@ use chrono::Utc;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use logbridge::config::Config;
 use logbridge::ingest::bounds::RequestBounds;
+use logbridge::ingest::loki::{self, proto as loki_proto};
 use logbridge::ingest::prepare::Preparer;
 use logbridge::ingest::{RequestContext, json, otlp};
 use logbridge::metrics::Metrics;
@@ -129,6 +130,90 @@ fn otlp_path(c: &mut Criterion) {
     group.finish();
 }
 
+/// The workload as a Loki shipper pushes it: one stream labelled with the resource's attributes
+/// (dots as underscores, as Alloy names them), each record its JSON line (the JSON receiver's
+/// NDJSON of the same records), snappy-compressed.
+fn loki_body(request: &ExportLogsServiceRequest) -> Vec<u8> {
+    let resource = request.resource_logs[0]
+        .resource
+        .as_ref()
+        .expect("a resource");
+    let labels: Vec<String> = (resource.attributes.iter())
+        .filter_map(|kv| match kv.value.as_ref()?.value.as_ref()? {
+            any_value::Value::StringValue(s) => Some(format!("{}={s:?}", kv.key.replace('.', "_"))),
+            _ => None,
+        })
+        .collect();
+    let ndjson = workload::ndjson(request);
+    let now = Utc::now();
+    let entries = ndjson
+        .split(|b| *b == b'\n')
+        .filter(|line| !line.is_empty());
+    let entries = entries.enumerate().map(|(n, line)| loki_proto::Entry {
+        timestamp: Some(loki_proto::Timestamp {
+            seconds: now.timestamp(),
+            nanos: n as i32,
+        }),
+        line: line.to_vec(),
+        structured_metadata: Vec::new(),
+    });
+    let push = loki_proto::PushRequest {
+        streams: vec![loki_proto::Stream {
+            labels: format!("{{{}}}", labels.join(", ")),
+            entries: entries.collect(),
+        }],
+    };
+    let bytes = push.encode_to_vec();
+    snap::raw::Encoder::new()
+        .compress_vec(&bytes)
+        .expect("snappy")
+}
+
+/// The Loki receiver's decode function, then the same prepare and counting as [`full_path`].
+fn loki_full_path(body: &[u8], preparer: &Preparer) -> usize {
+    let context = RequestContext {
+        received: Utc::now(),
+        service: None,
+        aliases: preparer.pipeline().aliases(),
+        bounds: &RequestBounds::default(),
+    };
+    let push = loki::Push {
+        tenant: None,
+        max_bytes: 16 << 20,
+    };
+    let decoded = loki::decode_protobuf(body, &context, &push).expect("the workload decodes");
+    let prepared = preparer.prepare(decoded.records);
+    preparer.observe(prepared.samples, &prepared.tallies);
+    prepared.batch.data.len()
+}
+
+fn loki_path(c: &mut Criterion) {
+    let config = Config::default();
+    let body = loki_body(&request());
+    let mut group = c.benchmark_group("loki_500");
+    group.throughput(Throughput::Elements(RECORDS as u64));
+    let full = preparer(&config);
+    group.bench_function("full_path", |b| {
+        b.iter(|| loki_full_path(black_box(&body), &full))
+    });
+    let push = loki::Push {
+        tenant: None,
+        max_bytes: 16 << 20,
+    };
+    group.bench_function("decode_protobuf", |b| {
+        b.iter(|| {
+            let context = RequestContext {
+                received: Utc::now(),
+                service: None,
+                aliases: &config.fields,
+                bounds: &RequestBounds::default(),
+            };
+            loki::decode_protobuf(black_box(&body), &context, &push).unwrap()
+        })
+    });
+    group.finish();
+}
+
 /// The string values of one attribute over the request's records.
 fn attribute_texts(request: &ExportLogsServiceRequest, key: &str) -> Vec<String> {
     let records = request.resource_logs.iter().flat_map(|r| &r.scope_logs);
@@ -235,6 +320,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = otlp_path, micro
+    targets = otlp_path, loki_path, micro
 }
 criterion_main!(benches);
