@@ -14,7 +14,7 @@ use chrono::Utc;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use logbridge::config::Config;
 use logbridge::ingest::bounds::RequestBounds;
-use logbridge::ingest::loki::{self, proto as loki_proto};
+use logbridge::ingest::loki;
 use logbridge::ingest::prepare::Preparer;
 use logbridge::ingest::{RequestContext, json, otlp};
 use logbridge::metrics::Metrics;
@@ -130,45 +130,6 @@ fn otlp_path(c: &mut Criterion) {
     group.finish();
 }
 
-/// The workload as a Loki shipper pushes it: one stream labelled with the resource's attributes
-/// (dots as underscores, as Alloy names them), each record its JSON line (the JSON receiver's
-/// NDJSON of the same records), snappy-compressed.
-fn loki_body(request: &ExportLogsServiceRequest) -> Vec<u8> {
-    let resource = request.resource_logs[0]
-        .resource
-        .as_ref()
-        .expect("a resource");
-    let labels: Vec<String> = (resource.attributes.iter())
-        .filter_map(|kv| match kv.value.as_ref()?.value.as_ref()? {
-            any_value::Value::StringValue(s) => Some(format!("{}={s:?}", kv.key.replace('.', "_"))),
-            _ => None,
-        })
-        .collect();
-    let ndjson = workload::ndjson(request);
-    let now = Utc::now();
-    let entries = ndjson
-        .split(|b| *b == b'\n')
-        .filter(|line| !line.is_empty());
-    let entries = entries.enumerate().map(|(n, line)| loki_proto::Entry {
-        timestamp: Some(loki_proto::Timestamp {
-            seconds: now.timestamp(),
-            nanos: n as i32,
-        }),
-        line: line.to_vec(),
-        structured_metadata: Vec::new(),
-    });
-    let push = loki_proto::PushRequest {
-        streams: vec![loki_proto::Stream {
-            labels: format!("{{{}}}", labels.join(", ")),
-            entries: entries.collect(),
-        }],
-    };
-    let bytes = push.encode_to_vec();
-    snap::raw::Encoder::new()
-        .compress_vec(&bytes)
-        .expect("snappy")
-}
-
 /// The Loki receiver's decode function, then the same prepare and counting as [`full_path`].
 fn loki_full_path(body: &[u8], preparer: &Preparer) -> usize {
     let context = RequestContext {
@@ -189,7 +150,7 @@ fn loki_full_path(body: &[u8], preparer: &Preparer) -> usize {
 
 fn loki_path(c: &mut Criterion) {
     let config = Config::default();
-    let body = loki_body(&request());
+    let body = workload::loki_push(&request(), Utc::now().timestamp());
     let mut group = c.benchmark_group("loki_500");
     group.throughput(Throughput::Elements(RECORDS as u64));
     let full = preparer(&config);
