@@ -2,12 +2,13 @@
 //! level and attributes, committed before the 204.
 
 use std::io::Write;
+use std::time::Duration;
 
 use flate2::Compression;
 use flate2::write::ZlibEncoder;
 
 use super::{JSON, PROTOBUF, push, snappy_push};
-use crate::api::helpers::{fixture, spawn_app, spawn_app_with};
+use crate::api::helpers::{eventually, fixture, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn alloy_protobuf_with_snappy_encoding_is_stored_before_the_204() {
@@ -141,4 +142,31 @@ async fn ready_answers_for_vector_healthchecks() {
     let response = app.get("/ready").await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.text().await.unwrap(), "ready");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_answers_503_with_retry_after_and_ready_follows() {
+    let app = spawn_app().await;
+    app.take_database_down().await;
+    let answered_503 = eventually(Duration::from_secs(20), || async {
+        let response = push(&app, &[PROTOBUF], snappy_push(r#"{app="down"}"#, &["x"])).await;
+        let text = response.headers().get("content-type").cloned();
+        let plain = text.is_some_and(|t| t.to_str().unwrap().starts_with("text/plain"));
+        response.status() == 503 && response.headers().contains_key("retry-after") && plain
+    })
+    .await;
+    assert!(
+        answered_503,
+        "a push answers 503 with Retry-After while the database is down"
+    );
+    assert_eq!(app.get("/ready").await.status(), 503);
+    app.bring_database_back().await;
+    let ready = eventually(Duration::from_secs(20), || async {
+        app.get("/ready").await.status() == 200
+    })
+    .await;
+    assert!(ready, "/ready returns without a restart");
+    let response = push(&app, &[PROTOBUF], snappy_push(r#"{app="back"}"#, &["y"])).await;
+    assert_eq!(response.status(), 204);
+    assert_eq!(app.count("service = 'back'").await, 1);
 }
