@@ -1,9 +1,11 @@
 //! The Loki JSON push body, `{"streams":[{"stream":{..},"values":[["<ns>","<line>"(, {..})]]}]}`,
-//! read into streams and entries with errors naming the exact place.
+//! read into streams and entries with errors naming the exact place; a stream in the legacy v0
+//! shape (`labels`, `entries`) is read by [`legacy`].
 
 use chrono::DateTime;
 use serde_json::Value;
 
+use super::legacy;
 use super::stream::Entry;
 use crate::ingest::error::IngestError;
 use crate::model::Attributes;
@@ -34,9 +36,7 @@ fn stream(index: usize, value: Value) -> Result<JsonStream, IngestError> {
         return Err(invalid(format!("{at} is not an object")));
     };
     if stream.contains_key("entries") && !stream.contains_key("values") {
-        let legacy =
-            "uses the legacy v0 format (`labels`, `entries`); send version 1 (`stream`, `values`)";
-        return Err(invalid(format!("{at} {legacy}")));
+        return legacy::stream(&at, stream);
     }
     let labels = match stream.remove("stream") {
         Some(Value::Object(labels)) => text_values(labels, &format!("{at}.stream"))?,

@@ -5,6 +5,7 @@
 pub mod http;
 mod json;
 mod labels;
+mod legacy;
 mod line;
 mod logfmt;
 pub mod proto;

@@ -268,7 +268,7 @@ fn too_many_streams_are_refused_before_decoding() {
 
 #[test]
 fn json_errors_name_the_place() {
-    let cases: [(&str, &str); 6] = [
+    let cases: [(&str, &str); 5] = [
         (
             r#"{"streams":[{"stream":{"a":"b"},"values":[[1,"x"]]}]}"#,
             "streams[0].values[0][0]: the timestamp must be a string",
@@ -284,10 +284,6 @@ fn json_errors_name_the_place() {
         (
             r#"{"streams":[{"stream":{"a":"b"},"values":[["1","x",null]]}]}"#,
             "structured metadata must be an object",
-        ),
-        (
-            r#"{"streams":[{"labels":"{a=\"b\"}","entries":[]}]}"#,
-            "legacy v0",
         ),
         (r#"{"streams":"#, "invalid JSON"),
     ];

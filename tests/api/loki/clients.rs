@@ -1,6 +1,6 @@
 //! The real Loki client libraries against the bridge, with a token as the Basic password:
-//! winston-loki (protobuf + snappy), pino-loki (JSON) and python-logging-loki (JSON, version
-//! 1). Installed by `scripts/test`; skipped with a note when absent, unless
+//! winston-loki (protobuf + snappy), pino-loki (JSON) and python-logging-loki (JSON, versions
+//! 1 and 0). Installed by `scripts/test`; skipped with a note when absent, unless
 //! `CI_REQUIRE_LOKI_CLIENTS` is set (as `scripts/test` does).
 
 use std::path::PathBuf;
@@ -15,7 +15,8 @@ fn clients_dir() -> PathBuf {
 }
 
 /// Runs a driver; `None` (after a note) when its runtime or packages are not installed.
-async fn run(program: &str, script: &str, app: &TestApp, token: &str) -> Option<String> {
+async fn run(program: &str, args: &[&str], app: &TestApp, token: &str) -> Option<String> {
+    let script = args[0];
     let required = std::env::var_os("CI_REQUIRE_LOKI_CLIENTS").is_some();
     let installed = match program {
         "node" => clients_dir().join("node_modules").is_dir(),
@@ -35,6 +36,7 @@ async fn run(program: &str, script: &str, app: &TestApp, token: &str) -> Option<
     let output = Command::new(program)
         .arg(clients_dir().join(script))
         .args([&app.http, token])
+        .args(&args[1..])
         .current_dir(clients_dir())
         .output()
         .await
@@ -69,7 +71,7 @@ async fn secured_app() -> (TestApp, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn winston_loki_sends_snappy_protobuf() {
     let (app, token) = secured_app().await;
-    let Some(stdout) = run("node", "winston.js", &app, &token).await else {
+    let Some(stdout) = run("node", &["winston.js"], &app, &token).await else {
         return;
     };
     let pushes = pushes(&stdout);
@@ -98,7 +100,7 @@ async fn winston_loki_sends_snappy_protobuf() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pino_loki_sends_json() {
     let (app, token) = secured_app().await;
-    let Some(stdout) = run("node", "pino.js", &app, &token).await else {
+    let Some(stdout) = run("node", &["pino.js"], &app, &token).await else {
         return;
     };
     let pushes = pushes(&stdout);
@@ -113,18 +115,25 @@ async fn pino_loki_sends_json() {
     assert_eq!(app.count(down).await, 1);
 }
 
+/// python-logging-loki with `version="1"` (its README's advice) and its default, the legacy
+/// v0 body.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn python_logging_loki_version_1() {
+async fn python_logging_loki_versions_1_and_0() {
     let (app, token) = secured_app().await;
-    if run("python3", "python_logging_loki.py", &app, &token)
-        .await
-        .is_none()
-    {
-        return;
+    for version in ["1", "0"] {
+        let args = ["python_logging_loki.py", version];
+        if run("python3", &args, &app, &token).await.is_none() {
+            return;
+        }
+        let service = format!("py-app-v{version}");
+        let warning = format!(
+            "service = '{service}' AND level = 'warn' AND body = 'disk almost full' \
+             AND resource->>'mount' = '/data' AND resource->>'logger' = 'checkout'"
+        );
+        assert_eq!(app.count(&warning).await, 1, "version {version}");
+        let error = format!("service = '{service}' AND level = 'error'");
+        assert_eq!(app.count(&error).await, 1, "version {version}");
+        let debug = format!("service = '{service}' AND level = 'debug'");
+        assert_eq!(app.count(&debug).await, 1, "version {version}");
     }
-    let warning = "service = 'py-app' AND level = 'warn' AND body = 'disk almost full' \
-        AND resource->>'mount' = '/data' AND resource->>'logger' = 'checkout'";
-    assert_eq!(app.count(warning).await, 1);
-    assert_eq!(app.count("service = 'py-app' AND level = 'error'").await, 1);
-    assert_eq!(app.count("service = 'py-app' AND level = 'debug'").await, 1);
 }
