@@ -56,7 +56,6 @@ fn invalid(reason: String) -> IngestError {
 #[cfg(test)]
 mod tests {
     use super::super::json::streams;
-    use super::*;
 
     #[test]
     fn python_logging_loki_v0_body() {
