@@ -1,7 +1,7 @@
 //! The benchmark workload, shared by `bench/ingest`, `bench/query` and `benches/pipeline.rs`:
 //! deterministic (seeded) OTLP export requests of realistic records from 8 services — HTTP access
 //! logs, SQL queries, exceptions and plain messages, in traces of several records — and the same
-//! records as NDJSON for the JSON receiver.
+//! records as NDJSON for the JSON receiver and as a Loki push.
 #![allow(
     dead_code,
     reason = "two targets include this file, each using part of it"
@@ -11,6 +11,7 @@ use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, InstrumentationScope, KeyValue, any_value};
 use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
 use opentelemetry_proto::tonic::resource::v1::Resource;
+use prost::Message as _;
 use serde_json::{Map, Value, json};
 
 /// The services, each with the routes its access logs use (`{}` is an id) and its database.
@@ -541,4 +542,82 @@ fn value(value: &AnyValue) -> Value {
         Some(any_value::Value::BoolValue(b)) => json!(b),
         _ => Value::Null,
     }
+}
+
+/// The request as a Loki shipper pushes it: one stream labelled with the resource's string
+/// attributes (dots as underscores, as Alloy names them), each record its [`ndjson`] line
+/// without the resource's fields (they are the labels, once per stream as in OTLP), the entries
+/// stamped `now_seconds`, snappy-compressed.
+pub fn loki_push(request: &ExportLogsServiceRequest, now_seconds: i64) -> Vec<u8> {
+    let resource = request
+        .resource_logs
+        .iter()
+        .filter_map(|r| r.resource.as_ref());
+    let labels: Vec<String> = (resource.flat_map(|r| &r.attributes))
+        .filter_map(|kv| match kv.value.as_ref()?.value.as_ref()? {
+            any_value::Value::StringValue(s) => Some(format!("{}={s:?}", kv.key.replace('.', "_"))),
+            _ => None,
+        })
+        .collect();
+    let lines = ndjson(request);
+    let lines = lines.split(|b| *b == b'\n').filter(|line| !line.is_empty());
+    let entries = lines.enumerate().map(|(n, line)| loki::Entry {
+        timestamp: Some(loki::Timestamp {
+            seconds: now_seconds,
+            nanos: n as i32,
+        }),
+        line: without_resource(line),
+    });
+    let push = loki::PushRequest {
+        streams: vec![loki::Stream {
+            labels: format!("{{{}}}", labels.join(", ")),
+            entries: entries.collect(),
+        }],
+    };
+    snap::raw::Encoder::new()
+        .compress_vec(&push.encode_to_vec())
+        .expect("snappy compresses the request")
+}
+
+/// The Loki push messages, from the documented field numbers (this file is also compiled into
+/// the library's tests, where `logbridge::` does not resolve).
+mod loki {
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct PushRequest {
+        #[prost(message, repeated, tag = "1")]
+        pub streams: Vec<Stream>,
+    }
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct Stream {
+        #[prost(string, tag = "1")]
+        pub labels: String,
+        #[prost(message, repeated, tag = "2")]
+        pub entries: Vec<Entry>,
+    }
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct Entry {
+        #[prost(message, optional, tag = "1")]
+        pub timestamp: Option<Timestamp>,
+        #[prost(bytes = "vec", tag = "2")]
+        pub line: Vec<u8>,
+    }
+
+    #[derive(Clone, Copy, PartialEq, prost::Message)]
+    pub struct Timestamp {
+        #[prost(int64, tag = "1")]
+        pub seconds: i64,
+        #[prost(int32, tag = "2")]
+        pub nanos: i32,
+    }
+}
+
+/// An [`ndjson`] line without the resource fields it repeats.
+fn without_resource(line: &[u8]) -> Vec<u8> {
+    let mut object: Map<String, Value> = serde_json::from_slice(line).expect("an ndjson line");
+    for key in ["service.name", "host.name", "k8s.pod.name"] {
+        object.remove(key);
+    }
+    serde_json::to_vec(&object).expect("a map serializes")
 }

@@ -1,6 +1,6 @@
 //! CPU per record with the store left out: everything the bridge does to an OTLP/HTTP protobuf
 //! request of 500 records (decode, convert, limits, pipeline, COPY encoding, derived metrics), each
-//! step alone, and micro-benchmarks of the JSON decoders, redaction, exception fingerprinting, SQL fingerprinting and route templating.
+//! step alone, the same records as a Loki push (snappy protobuf, JSON lines), and micro-benchmarks of the JSON decoders, redaction, exception fingerprinting, SQL fingerprinting and route templating.
 //! Throughput is in records (elements), so criterion reports time per record. See bench/README.md.
 
 #[path = "../bench/workload.rs"]
@@ -14,6 +14,7 @@ use chrono::Utc;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use logbridge::config::Config;
 use logbridge::ingest::bounds::RequestBounds;
+use logbridge::ingest::loki;
 use logbridge::ingest::prepare::Preparer;
 use logbridge::ingest::{RequestContext, json, otlp};
 use logbridge::metrics::Metrics;
@@ -129,6 +130,51 @@ fn otlp_path(c: &mut Criterion) {
     group.finish();
 }
 
+/// The Loki receiver's decode function, then the same prepare and counting as [`full_path`].
+fn loki_full_path(body: &[u8], preparer: &Preparer) -> usize {
+    let context = RequestContext {
+        received: Utc::now(),
+        service: None,
+        aliases: preparer.pipeline().aliases(),
+        bounds: &RequestBounds::default(),
+    };
+    let push = loki::Push {
+        tenant: None,
+        max_bytes: 16 << 20,
+    };
+    let decoded = loki::decode_protobuf(body, &context, &push).expect("the workload decodes");
+    let prepared = preparer.prepare(decoded.records);
+    preparer.observe(prepared.samples, &prepared.tallies);
+    prepared.batch.data.len()
+}
+
+fn loki_path(c: &mut Criterion) {
+    let config = Config::default();
+    let body = workload::loki_push(&request(), Utc::now().timestamp());
+    let mut group = c.benchmark_group("loki_500");
+    group.throughput(Throughput::Elements(RECORDS as u64));
+    let full = preparer(&config);
+    group.bench_function("full_path", |b| {
+        b.iter(|| loki_full_path(black_box(&body), &full))
+    });
+    let push = loki::Push {
+        tenant: None,
+        max_bytes: 16 << 20,
+    };
+    group.bench_function("decode_protobuf", |b| {
+        b.iter(|| {
+            let context = RequestContext {
+                received: Utc::now(),
+                service: None,
+                aliases: &config.fields,
+                bounds: &RequestBounds::default(),
+            };
+            loki::decode_protobuf(black_box(&body), &context, &push).unwrap()
+        })
+    });
+    group.finish();
+}
+
 /// The string values of one attribute over the request's records.
 fn attribute_texts(request: &ExportLogsServiceRequest, key: &str) -> Vec<String> {
     let records = request.resource_logs.iter().flat_map(|r| &r.scope_logs);
@@ -235,6 +281,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = otlp_path, micro
+    targets = otlp_path, loki_path, micro
 }
 criterion_main!(benches);

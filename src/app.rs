@@ -19,7 +19,7 @@ use crate::auth::Authenticator;
 use crate::config::Config;
 use crate::ingest::alerts::http::{self as alert_http, AlertReceiver};
 use crate::ingest::otlp::{self, OtlpLogs};
-use crate::ingest::{Ingest, json};
+use crate::ingest::{Ingest, json, loki};
 use crate::jobs::retention::{Retention, schedule};
 use crate::listen::{self, BodyAdmission};
 use crate::metrics::{Format, Metrics, content_type};
@@ -142,6 +142,10 @@ fn router(state: AppState, ingest: Ingest, alerts: AlertReceiver, reads: QuerySt
         .with_state(OtlpLogs::new(ingest.clone()));
     let json_http = Router::new()
         .route("/api/v1/logs", post(json::http::ingest))
+        .with_state(ingest.clone());
+    let loki_http = Router::new()
+        .route("/loki/api/v1/push", post(loki::http::push))
+        .route("/api/prom/push", post(loki::http::push))
         .with_state(ingest);
     let alert_webhook = Router::new()
         .route("/api/v1/alerts/webhook", post(alert_http::webhook))
@@ -150,9 +154,12 @@ fn router(state: AppState, ingest: Ingest, alerts: AlertReceiver, reads: QuerySt
         .route("/metrics", get(metrics))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
+        // Loki's readiness path, which Vector's `loki` sink checks before pushing.
+        .route("/ready", get(ready))
         .with_state(state)
         .merge(otlp_http)
         .merge(json_http)
+        .merge(loki_http)
         .merge(alert_webhook)
         .merge(query::router(reads))
         .layer(axum::extract::DefaultBodyLimit::max(max_body))

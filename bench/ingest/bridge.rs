@@ -68,6 +68,13 @@ impl Bridge {
                     .map(|r| workload::ndjson(r).into())
                     .collect(),
             },
+            Protocol::Loki => Payloads::Http {
+                url: format!("{base}/loki/api/v1/push"),
+                content_type: "application/x-protobuf",
+                bodies: (requests.iter())
+                    .map(|r| workload::loki_push(r, chrono::Utc::now().timestamp()).into())
+                    .collect(),
+            },
             Protocol::Grpc => Payloads::Grpc {
                 channel: Channel::from_shared(format!("http://{}", running.grpc_addr))?
                     .connect()

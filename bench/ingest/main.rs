@@ -35,6 +35,8 @@ pub enum Protocol {
     Json,
     /// OTLP/gRPC `LogsService/Export`.
     Grpc,
+    /// Loki push (snappy protobuf, JSON lines) to /loki/api/v1/push.
+    Loki,
 }
 
 #[derive(Debug, Parser)]

@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::ingest::bounds::RequestBounds;
 use crate::ingest::error::IngestError;
 use crate::ingest::prepare::Preparer;
-use crate::ingest::{Decoded, RequestContext, alerts, body, json, otlp};
+use crate::ingest::{Decoded, RequestContext, alerts, body, json, loki, otlp};
 use crate::metrics::Metrics;
 use crate::model::LogRecord;
 use crate::pipeline::Pipeline;
@@ -102,6 +102,37 @@ pub fn gzip(data: &[u8]) {
             assert!(known, "gunzip failed with {error:?}");
             rejected(&error);
         }
+    }
+}
+
+/// `POST /loki/api/v1/push` with a protobuf body: `data` is the `PushRequest`, sent as the
+/// raw snappy block clients send (so mutations reach the protobuf), and `data` itself as the
+/// body too (so they reach the snappy decoder).
+pub fn loki_protobuf(data: &[u8]) {
+    let compressed = snap::raw::Encoder::new()
+        .compress_vec(data)
+        .expect("snappy compresses any input");
+    for body in [compressed.as_slice(), data] {
+        match loki::decode_protobuf(body, &context(), &loki_push()) {
+            Ok(decoded) => accept_decoded(decoded),
+            Err(error) => rejected(&error),
+        }
+    }
+}
+
+/// `POST /loki/api/v1/push` with `application/json`.
+pub fn loki_json(data: &[u8]) {
+    match loki::decode_json(data, &context(), &loki_push()) {
+        Ok(decoded) => accept_decoded(decoded),
+        Err(error) => rejected(&error),
+    }
+}
+
+/// A push with `X-Scope-OrgID` and the default body limit.
+fn loki_push() -> loki::Push {
+    loki::Push {
+        tenant: Some("fuzz-tenant".to_string()),
+        max_bytes: HARNESS.config.ingest.max_body_bytes,
     }
 }
 

@@ -48,3 +48,13 @@ fn gzip_corpus() {
 fn alert_webhook_corpus() {
     assert!(run_all("alert_webhook", super::alert_webhook) >= 3);
 }
+
+#[test]
+fn loki_protobuf_corpus() {
+    assert!(run_all("loki_protobuf", super::loki_protobuf) >= 2);
+}
+
+#[test]
+fn loki_json_corpus() {
+    assert!(run_all("loki_json", super::loki_json) >= 2);
+}

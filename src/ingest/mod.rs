@@ -10,6 +10,7 @@ pub mod cpu;
 pub mod cross_site;
 pub mod error;
 pub mod json;
+pub mod loki;
 pub mod otlp;
 pub mod prepare;
 

@@ -13,6 +13,7 @@ mod json_api;
 mod limits;
 mod listen_limits;
 mod log_metrics;
+mod loki;
 mod metrics;
 mod otlp_grpc;
 mod otlp_http;

@@ -1,8 +1,10 @@
 //! Per-request bounds on log records and attribute entries, checked on the raw body before a
 //! decoder allocates them: an exact wire walk for OTLP protobuf ([`protobuf`]), a structural
-//! scan giving an upper bound for JSON ([`json`]). Runs between reading the body and decoding.
+//! scan giving an upper bound for JSON ([`json`]), and both for the Loki push body ([`loki`]).
+//! Runs between reading the body and decoding.
 
 pub mod json;
+pub mod loki;
 pub mod protobuf;
 
 use super::error::IngestError;

@@ -34,7 +34,7 @@ enum Kind {
 }
 
 /// Wire data prost refuses too.
-struct Malformed;
+pub(super) struct Malformed;
 
 /// Counts the records and attribute entries of a protobuf `ExportLogsServiceRequest`.
 pub fn count(body: &[u8]) -> Counted {
@@ -97,7 +97,7 @@ fn walk(mut buf: &[u8], kind: Kind, depth: usize, counted: &mut Counted) -> Resu
 }
 
 /// Takes the bytes of a length-delimited field whose key was read.
-fn length_delimited<'a>(buf: &mut &'a [u8]) -> Result<&'a [u8], Malformed> {
+pub(super) fn length_delimited<'a>(buf: &mut &'a [u8]) -> Result<&'a [u8], Malformed> {
     let len = decode_varint(buf).map_err(|_| Malformed)?;
     let len = usize::try_from(len).map_err(|_| Malformed)?;
     if len > buf.len() {
@@ -109,7 +109,12 @@ fn length_delimited<'a>(buf: &mut &'a [u8]) -> Result<&'a [u8], Malformed> {
 }
 
 /// Skips a field that is not length-delimited, as prost's `skip_field` does.
-fn skip(buf: &mut &[u8], tag: u32, wire_type: WireType, depth: usize) -> Result<(), Malformed> {
+pub(super) fn skip(
+    buf: &mut &[u8],
+    tag: u32,
+    wire_type: WireType,
+    depth: usize,
+) -> Result<(), Malformed> {
     let width = match wire_type {
         WireType::Varint => return decode_varint(buf).map(drop).map_err(|_| Malformed),
         WireType::SixtyFourBit => 8,

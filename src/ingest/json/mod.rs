@@ -72,7 +72,7 @@ fn is_envelope(map: &Map<String, Value>) -> bool {
     map.len() == 1 && matches!(map.get("logs"), Some(Value::Array(_)))
 }
 
-fn record(
+pub(crate) fn record(
     item: Value,
     default_service: Option<&str>,
     aliases: &FieldAliases,
