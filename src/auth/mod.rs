@@ -33,7 +33,9 @@ type TokenCache = HashMap<Vec<u8>, (Principal, Instant)>;
 /// Why a request was refused; the read API and the receivers map these to their statuses.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
-    #[error("a token is required (Authorization: Bearer <token>, or Basic with the token as the password)")]
+    #[error(
+        "a token is required (Authorization: Bearer <token>, or Basic with the token as the password)"
+    )]
     Missing,
     #[error("the bearer token is invalid or revoked")]
     Invalid,

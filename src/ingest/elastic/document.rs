@@ -1,0 +1,157 @@
+//! One bulk document as a [`LogRecord`]: ECS and Filebeat documents, dotted keys and nested
+//! objects alike, flattened to dotted keys (as OTLP attributes are), then read through the JSON
+//! receiver's alias table; `host.*`, `agent.*`, `ecs.*`, `service.*`, `cloud.*`,
+//! `container.*` and `orchestrator.*` become the resource.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use crate::ingest::RequestContext;
+use crate::ingest::json;
+use crate::model::{Attributes, LogRecord};
+
+/// Prefixes of the ECS fields that describe the emitter rather than the event.
+const RESOURCE_PREFIXES: [&str; 7] = [
+    "host.",
+    "agent.",
+    "ecs.",
+    "service.",
+    "cloud.",
+    "container.",
+    "orchestrator.",
+];
+
+/// The attribute keeping the index a document was sent to.
+pub const INDEX_ATTRIBUTE: &str = "es.index";
+/// The attribute keeping the `_id` an action gave.
+pub const ID_ATTRIBUTE: &str = "es.id";
+
+/// Where a document was sent: its index, and the `_id` its action gave.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub index: &'a str,
+    pub id: Option<&'a str>,
+}
+
+/// The record of a document, or why it is not one (not an object, no message, an unreadable
+/// timestamp or level). Service: `service.name`, else the service aliases, else `?service=`,
+/// else the data stream's dataset, else the index.
+pub fn record(
+    document: Value,
+    target: Target,
+    context: &RequestContext,
+) -> Result<LogRecord, String> {
+    let Value::Object(object) = document else {
+        return Err(format!(
+            "the document is {}, not a JSON object",
+            json::kind(&document)
+        ));
+    };
+    let mut fields = flatten(object);
+    let service_name = take_service_name(&mut fields);
+    let resource = take_resource(&mut fields);
+    let fallback = fallback_service(&fields, target.index, context.service).to_string();
+    let item = Value::Object(fields);
+    let mut record = json::record(item, Some(&fallback), context.aliases, context.received)?;
+    if let Some(name) = service_name {
+        record.service = name;
+    }
+    record.resource = Arc::new(resource);
+    let index = Value::String(target.index.to_string());
+    record.attributes.insert(INDEX_ATTRIBUTE.to_string(), index);
+    if let Some(id) = target.id {
+        let id = Value::String(id.to_string());
+        record.attributes.insert(ID_ATTRIBUTE.to_string(), id);
+    }
+    Ok(record)
+}
+
+/// Nested objects as dotted keys (`{"log":{"level":"info"}}` as `"log.level"`); arrays and
+/// empty objects stay values. Where a dotted key and a nested path collide, the later wins.
+pub fn flatten(object: Map<String, Value>) -> Map<String, Value> {
+    if !object.values().any(is_nested) {
+        return object;
+    }
+    let mut flat = Map::with_capacity(object.len() * 2);
+    flatten_into(&mut flat, None, object);
+    flat
+}
+
+fn is_nested(value: &Value) -> bool {
+    matches!(value, Value::Object(members) if !members.is_empty())
+}
+
+fn flatten_into(flat: &mut Map<String, Value>, prefix: Option<&str>, object: Map<String, Value>) {
+    for (key, value) in object {
+        let key = match prefix {
+            Some(prefix) => format!("{prefix}.{key}"),
+            None => key,
+        };
+        match value {
+            Value::Object(members) if !members.is_empty() => {
+                flatten_into(flat, Some(&key), members);
+            }
+            value => {
+                flat.insert(key, value);
+            }
+        }
+    }
+}
+
+/// ECS `service.name` as text, taken out of the fields; an empty one names nothing.
+fn take_service_name(fields: &mut Map<String, Value>) -> Option<String> {
+    let name = match fields.get("service.name")? {
+        Value::String(name) if !name.is_empty() => name.clone(),
+        Value::Number(number) => number.to_string(),
+        _ => return None,
+    };
+    fields.remove("service.name");
+    Some(name)
+}
+
+/// The fields describing the emitter, taken out of the fields.
+fn take_resource(fields: &mut Map<String, Value>) -> Attributes {
+    let is_resource = |key: &str| RESOURCE_PREFIXES.iter().any(|p| key.starts_with(p));
+    if !fields.keys().any(|key| is_resource(key)) {
+        return Attributes::new();
+    }
+    let keys: Vec<String> = fields.keys().filter(|k| is_resource(k)).cloned().collect();
+    let mut resource = Attributes::new();
+    for key in keys {
+        if let Some(value) = fields.remove(&key) {
+            resource.insert(key, value);
+        }
+    }
+    resource
+}
+
+/// The service of a document naming none: `?service=`, else the data stream's dataset (the
+/// `data_stream.dataset` field, or the middle of a `<type>-<dataset>-<namespace>` index), else
+/// the index.
+fn fallback_service<'a>(
+    fields: &'a Map<String, Value>,
+    index: &'a str,
+    requested: Option<&'a str>,
+) -> &'a str {
+    if let Some(service) = requested.filter(|name| !name.is_empty()) {
+        return service;
+    }
+    if let Some(Value::String(dataset)) = fields.get("data_stream.dataset")
+        && !dataset.is_empty()
+    {
+        return dataset;
+    }
+    data_stream_dataset(index).unwrap_or(index)
+}
+
+/// The dataset of a data stream name `<type>-<dataset>-<namespace>` (`logs-nginx.access-default`).
+pub fn data_stream_dataset(index: &str) -> Option<&str> {
+    let mut parts = index.split('-');
+    let (Some(_), Some(dataset), Some(namespace), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    (!dataset.is_empty() && !namespace.is_empty()).then_some(dataset)
+}
