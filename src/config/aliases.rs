@@ -76,7 +76,7 @@ impl Default for FieldAliases {
                 "levelname",
                 "record.level.name",
             ]),
-            message: keys(&["message", "msg", "body", "record.message", "text"]),
+            message: keys(&["message", "msg", "body", "record.message", "text", "log"]),
             service: keys(&[
                 "service",
                 "service.name",

@@ -161,15 +161,18 @@ pub fn router(ingest: Ingest, config: &ElasticsearchConfig) -> Router {
     let bulk = Router::new()
         .route("/_bulk", post(http::bulk).put(http::bulk))
         .route("/{index}/_bulk", post(http::bulk_into).put(http::bulk_into));
+    let product = axum::middleware::from_fn(http::product);
     let routes = setup::routes()
-        .route_layer(authenticated)
+        .route_layer(authenticated.clone())
         .merge(bulk)
         .fallback(setup::unknown)
         .with_state(state.clone())
-        .layer(axum::middleware::from_fn(http::product));
+        .layer(product.clone());
+    // A nested `/` answers `/es` only; `/es/` is routed beside it.
     let root = axum::routing::get(setup::info)
         .with_state(state)
-        .layer(axum::middleware::from_fn(http::product));
+        .layer(authenticated)
+        .layer(product);
     Router::new().nest("/es", routes).route("/es/", root)
 }
 
