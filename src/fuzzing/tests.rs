@@ -48,3 +48,8 @@ fn gzip_corpus() {
 fn alert_webhook_corpus() {
     assert!(run_all("alert_webhook", super::alert_webhook) >= 3);
 }
+
+#[test]
+fn es_bulk_corpus() {
+    assert!(run_all("es_bulk", super::es_bulk) >= 4);
+}
