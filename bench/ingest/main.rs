@@ -35,6 +35,8 @@ pub enum Protocol {
     Json,
     /// OTLP/gRPC `LogsService/Export`.
     Grpc,
+    /// Elasticsearch bulk NDJSON (`create` actions, nested ECS documents) to /es/_bulk.
+    Es,
 }
 
 #[derive(Debug, Parser)]

@@ -14,9 +14,9 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use crate::config::Config;
 use crate::ingest::bounds::RequestBounds;
+use crate::ingest::elastic::{self, answer::BulkAnswer};
 use crate::ingest::error::IngestError;
 use crate::ingest::prepare::Preparer;
-use crate::ingest::elastic::{self, answer::BulkAnswer};
 use crate::ingest::{Decoded, RequestContext, alerts, body, json, otlp};
 use crate::metrics::Metrics;
 use crate::model::LogRecord;

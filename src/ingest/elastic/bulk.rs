@@ -3,7 +3,7 @@
 //! decoding the documents; [`super::decode`] turns them into records and item answers.
 
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::answer::{ErrorType, ItemError};
 
@@ -17,8 +17,6 @@ pub enum Op {
 }
 
 impl Op {
-    const ALL: [Op; 4] = [Op::Index, Op::Create, Op::Delete, Op::Update];
-
     /// The action's name: the key of its action line and of its item in the answer.
     pub fn name(self) -> &'static str {
         match self {
@@ -27,10 +25,6 @@ impl Op {
             Op::Delete => "delete",
             Op::Update => "update",
         }
-    }
-
-    fn named(name: &str) -> Option<Op> {
-        Op::ALL.into_iter().find(|op| op.name() == name)
     }
 }
 
@@ -136,18 +130,33 @@ fn lines(body: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
         .filter(|(_, line)| !line.is_empty())
 }
 
-/// Parses an action line: a JSON object of one member, named by the action, whose value is an
-/// object of metadata.
+/// An action line: one member, named by the action, whose value is an object of metadata.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActionLine {
+    index: Option<Meta>,
+    create: Option<Meta>,
+    delete: Option<Meta>,
+    update: Option<Meta>,
+}
+
+/// Parses an action line.
 fn action(line: &[u8]) -> Result<(Op, Meta), String> {
-    let object: Map<String, Value> =
-        serde_json::from_slice(line).map_err(|e| format!("expected a JSON object ({e})"))?;
-    let mut members = object.into_iter();
-    let (Some((name, meta)), None) = (members.next(), members.next()) else {
-        return Err("expected one action (index, create, delete or update)".to_string());
-    };
-    let op = Op::named(&name).ok_or_else(|| format!("unknown action [{name}]"))?;
-    let meta = serde_json::from_value(meta).map_err(|e| format!("[{name}]: {e}"))?;
-    Ok((op, meta))
+    let parsed: ActionLine =
+        serde_json::from_slice(line).map_err(|e| format!("expected an action ({e})"))?;
+    let actions = [
+        (Op::Index, parsed.index),
+        (Op::Create, parsed.create),
+        (Op::Delete, parsed.delete),
+        (Op::Update, parsed.update),
+    ];
+    let mut named = actions
+        .into_iter()
+        .filter_map(|(op, meta)| meta.map(|meta| (op, meta)));
+    match (named.next(), named.next()) {
+        (Some(action), None) => Ok(action),
+        _ => Err("expected one action (index, create, delete or update)".to_string()),
+    }
 }
 
 /// Whether a line is an action line rather than a document: checked on its first bytes

@@ -1,26 +1,15 @@
 //! One bulk document as a [`LogRecord`]: ECS and Filebeat documents, dotted keys and nested
-//! objects alike, flattened to dotted keys (as OTLP attributes are), then read through the JSON
-//! receiver's alias table; `host.*`, `agent.*`, `ecs.*`, `service.*`, `cloud.*`,
-//! `container.*` and `orchestrator.*` become the resource.
+//! objects alike, flattened to dotted keys ([`flat`]), then read through the JSON receiver's
+//! alias table; the service falls back to the data stream's dataset or the index.
 
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use super::flat::{self, FlatDocument};
 use crate::ingest::RequestContext;
 use crate::ingest::json;
-use crate::model::{Attributes, LogRecord};
-
-/// Prefixes of the ECS fields that describe the emitter rather than the event.
-const RESOURCE_PREFIXES: [&str; 7] = [
-    "host.",
-    "agent.",
-    "ecs.",
-    "service.",
-    "cloud.",
-    "container.",
-    "orchestrator.",
-];
+use crate::model::LogRecord;
 
 /// The attribute keeping the index a document was sent to.
 pub const INDEX_ATTRIBUTE: &str = "es.index";
@@ -34,23 +23,19 @@ pub struct Target<'a> {
     pub id: Option<&'a str>,
 }
 
-/// The record of a document, or why it is not one (not an object, no message, an unreadable
-/// timestamp or level). Service: `service.name`, else the service aliases, else `?service=`,
-/// else the data stream's dataset, else the index.
+/// The record of a source line, or why it is not one (not JSON, not an object, no message, an
+/// unreadable timestamp or level). Service: `service.name`, else the service aliases, else
+/// `?service=`, else the data stream's dataset, else the index.
 pub fn record(
-    document: Value,
+    source: &[u8],
     target: Target,
     context: &RequestContext,
 ) -> Result<LogRecord, String> {
-    let Value::Object(object) = document else {
-        return Err(format!(
-            "the document is {}, not a JSON object",
-            json::kind(&document)
-        ));
-    };
-    let mut fields = flatten(object);
+    let FlatDocument {
+        mut fields,
+        resource,
+    } = flat::parse(source)?;
     let service_name = take_service_name(&mut fields);
-    let resource = take_resource(&mut fields);
     let fallback = fallback_service(&fields, target.index, context.service).to_string();
     let item = Value::Object(fields);
     let mut record = json::record(item, Some(&fallback), context.aliases, context.received)?;
@@ -67,38 +52,6 @@ pub fn record(
     Ok(record)
 }
 
-/// Nested objects as dotted keys (`{"log":{"level":"info"}}` as `"log.level"`); arrays and
-/// empty objects stay values. Where a dotted key and a nested path collide, the later wins.
-pub fn flatten(object: Map<String, Value>) -> Map<String, Value> {
-    if !object.values().any(is_nested) {
-        return object;
-    }
-    let mut flat = Map::with_capacity(object.len() * 2);
-    flatten_into(&mut flat, None, object);
-    flat
-}
-
-fn is_nested(value: &Value) -> bool {
-    matches!(value, Value::Object(members) if !members.is_empty())
-}
-
-fn flatten_into(flat: &mut Map<String, Value>, prefix: Option<&str>, object: Map<String, Value>) {
-    for (key, value) in object {
-        let key = match prefix {
-            Some(prefix) => format!("{prefix}.{key}"),
-            None => key,
-        };
-        match value {
-            Value::Object(members) if !members.is_empty() => {
-                flatten_into(flat, Some(&key), members);
-            }
-            value => {
-                flat.insert(key, value);
-            }
-        }
-    }
-}
-
 /// ECS `service.name` as text, taken out of the fields; an empty one names nothing.
 fn take_service_name(fields: &mut Map<String, Value>) -> Option<String> {
     let name = match fields.get("service.name")? {
@@ -108,22 +61,6 @@ fn take_service_name(fields: &mut Map<String, Value>) -> Option<String> {
     };
     fields.remove("service.name");
     Some(name)
-}
-
-/// The fields describing the emitter, taken out of the fields.
-fn take_resource(fields: &mut Map<String, Value>) -> Attributes {
-    let is_resource = |key: &str| RESOURCE_PREFIXES.iter().any(|p| key.starts_with(p));
-    if !fields.keys().any(|key| is_resource(key)) {
-        return Attributes::new();
-    }
-    let keys: Vec<String> = fields.keys().filter(|k| is_resource(k)).cloned().collect();
-    let mut resource = Attributes::new();
-    for key in keys {
-        if let Some(value) = fields.remove(&key) {
-            resource.insert(key, value);
-        }
-    }
-    resource
 }
 
 /// The service of a document naming none: `?service=`, else the data stream's dataset (the

@@ -5,6 +5,7 @@
 pub mod answer;
 pub mod bulk;
 pub mod document;
+pub mod flat;
 pub mod http;
 pub mod setup;
 
@@ -94,9 +95,8 @@ fn document(
         index: &index,
         id: id.as_deref(),
     };
-    let record = serde_json::from_slice(source)
-        .map_err(|e| format!("failed to parse the document on line [{line}]: {e}"))
-        .and_then(|document| document::record(document, target, context));
+    let record = document::record(source, target, context)
+        .map_err(|reason| format!("document on line [{line}]: {reason}"));
     match record {
         Ok(record) => {
             decoded.records.push(record);

@@ -368,3 +368,20 @@ fn filter_path_globs_and_misses() {
     assert_eq!(keep("nothing"), None);
     assert_eq!(keep(""), None);
 }
+
+#[test]
+fn documents_flatten_while_parsed_and_the_emitter_goes_to_the_resource() {
+    let source = br#"{"a":{"b":{"c":1},"e":{}},"a.d":[{"x":1}],"service":{"name":"s","version":"2"},"host.name":"h","n":null}"#;
+    let flat = super::flat::parse(source).unwrap();
+    let fields = json!({"a.b.c": 1, "a.e": {}, "a.d": [{"x": 1}], "service.name": "s", "n": null});
+    assert_eq!(Value::Object(flat.fields), fields);
+    assert_eq!(
+        Value::Object(flat.resource),
+        json!({"service.version": "2", "host.name": "h"})
+    );
+    let kind = |source: &[u8]| super::flat::parse(source).unwrap_err();
+    assert!(kind(b"[1, {\"a\": 2}]").contains("an array"));
+    assert!(kind(b"\"text\"").contains("a string"));
+    assert!(kind(b"{\"a\": 1} trailing").contains("failed to parse"));
+    assert!(kind(b"{\"a\": ").contains("failed to parse"));
+}
