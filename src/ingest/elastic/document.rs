@@ -52,6 +52,18 @@ pub fn record(
     Ok(record)
 }
 
+/// Gives consecutive records of one emitter one shared resource, so that the pipeline redacts
+/// it and the store encodes it once, as for the records of one OTLP resource.
+pub fn share_resources(records: &mut [LogRecord]) {
+    for at in 1..records.len() {
+        let (before, after) = records.split_at_mut(at);
+        let (previous, current) = (&before[at - 1].resource, &mut after[0].resource);
+        if !Arc::ptr_eq(previous, current) && previous == current {
+            *current = Arc::clone(previous);
+        }
+    }
+}
+
 /// ECS `service.name` as text, taken out of the fields; an empty one names nothing.
 fn take_service_name(fields: &mut Map<String, Value>) -> Option<String> {
     let name = match fields.get("service.name")? {

@@ -72,6 +72,7 @@ pub fn decode(
         };
         bulk.items.push(item);
     }
+    document::share_resources(&mut bulk.decoded.records);
     Ok(bulk)
 }
 

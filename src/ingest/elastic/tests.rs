@@ -258,6 +258,8 @@ fn dotted_and_nested_documents_decode_alike() {
     assert_eq!(records.len(), 2);
     assert_eq!(records[0], records[1]);
     assert_eq!(records[0].attributes["error.type"], "TypeError");
+    let shared = std::sync::Arc::ptr_eq(&records[0].resource, &records[1].resource);
+    assert!(shared, "records of one emitter share their resource");
 }
 
 #[test]
