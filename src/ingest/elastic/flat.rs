@@ -121,17 +121,46 @@ impl Members<'_> {
     /// Reads the members into the document; how many fields they gave.
     fn read<'de, A: MapAccess<'de>>(self, mut map: A) -> Result<usize, A::Error> {
         let mut given = 0;
-        while let Some(name) = map.next_key::<String>()? {
-            let key = match self.prefix {
-                Some(prefix) => [prefix, ".", &name].concat(),
-                None => name,
-            };
+        while let Some(key) = map.next_key_seed(Key(self.prefix))? {
             given += map.next_value_seed(Member {
                 document: self.document,
                 key,
             })?;
         }
         Ok(given)
+    }
+}
+
+/// A member's name as its dotted key, `prefix.name`, made in one allocation.
+struct Key<'a>(Option<&'a str>);
+
+impl<'de> DeserializeSeed<'de> for Key<'_> {
+    type Value = String;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<String, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Key<'_> {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<String, E> {
+        Ok(match self.0 {
+            Some(prefix) => [prefix, ".", name].concat(),
+            None => name.to_string(),
+        })
+    }
+
+    fn visit_string<E: de::Error>(self, name: String) -> Result<String, E> {
+        match self.0 {
+            Some(_) => self.visit_str(&name),
+            None => Ok(name),
+        }
     }
 }
 
