@@ -2,6 +2,7 @@
 //! objects alike, flattened to dotted keys ([`flat`]), then read through the JSON receiver's
 //! alias table; the service falls back to the data stream's dataset or the index.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
@@ -36,7 +37,7 @@ pub fn record(
         resource,
     } = flat::parse(source)?;
     let service_name = take_service_name(&mut fields);
-    let fallback = fallback_service(&fields, target.index, context.service).to_string();
+    let fallback = fallback_service(&fields, target.index, context.service);
     let item = Value::Object(fields);
     let mut record = json::record(item, Some(&fallback), context.aliases, context.received)?;
     if let Some(name) = service_name {
@@ -79,19 +80,19 @@ fn take_service_name(fields: &mut Map<String, Value>) -> Option<String> {
 /// `data_stream.dataset` field, or the middle of a `<type>-<dataset>-<namespace>` index), else
 /// the index.
 fn fallback_service<'a>(
-    fields: &'a Map<String, Value>,
+    fields: &Map<String, Value>,
     index: &'a str,
     requested: Option<&'a str>,
-) -> &'a str {
+) -> Cow<'a, str> {
     if let Some(service) = requested.filter(|name| !name.is_empty()) {
-        return service;
+        return Cow::Borrowed(service);
     }
     if let Some(Value::String(dataset)) = fields.get("data_stream.dataset")
         && !dataset.is_empty()
     {
-        return dataset;
+        return Cow::Owned(dataset.clone());
     }
-    data_stream_dataset(index).unwrap_or(index)
+    Cow::Borrowed(data_stream_dataset(index).unwrap_or(index))
 }
 
 /// The dataset of a data stream name `<type>-<dataset>-<namespace>` (`logs-nginx.access-default`).
