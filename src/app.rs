@@ -88,9 +88,12 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         listener_metrics.clone(),
     );
     let state = AppState { store, metrics };
-    let router = router(state, ingest.clone(), alerts, reads, elastic).layer(
-        axum::middleware::from_fn_with_state(admission, listen::admit_bodies),
-    );
+    let router = router(state, ingest.clone(), alerts, reads, elastic)
+        .layer(axum::middleware::from_fn_with_state(
+            admission,
+            listen::admit_bodies,
+        ))
+        .layer(axum::middleware::from_fn(elastic::http::product));
     let grpc_service = otlp::grpc::service(OtlpLogs::new(ingest), config.ingest.max_body_bytes);
     let grpc_incoming = listen::grpc::incoming(grpc, &limits, listener_metrics.clone());
     let task = tokio::spawn(async move {

@@ -145,11 +145,17 @@ pub async fn authenticated(
 /// Longest non-JSON answer body read back to be put in an error's reason.
 const MAX_REASON_BYTES: usize = 1024;
 
-/// The layer of every answer under `/es`: `X-Elastic-Product: Elasticsearch` (the official
-/// clients refuse a server without it), and a JSON body: an answer of the router itself
-/// (405, a query string that does not parse) is turned into Elasticsearch's error shape.
+/// The outermost layer of the HTTP router (outside the listener's body admission, whose 503s
+/// it covers too), acting on answers under `/es` only: `X-Elastic-Product: Elasticsearch` (the
+/// official clients refuse a server without it), and a JSON body: an answer of the router
+/// itself (405, a query string that does not parse) is turned into Elasticsearch's error shape.
 pub async fn product(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let under_es = path == "/es" || path.starts_with("/es/");
     let response = next.run(request).await;
+    if !under_es {
+        return response;
+    }
     let failed = response.status().is_client_error() || response.status().is_server_error();
     let mut response = match is_json(response.headers()) {
         false if failed => as_error(response).await,

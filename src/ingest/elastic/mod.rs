@@ -153,8 +153,9 @@ pub struct Elastic {
     cluster: Arc<setup::Cluster>,
 }
 
-/// The routes under `/es`, every answer carrying `X-Elastic-Product: Elasticsearch` and a JSON
-/// content type ([`http::product`]). Setup calls need a token when ingest does.
+/// The routes under `/es`; [`http::product`], layered around the whole HTTP router, makes every
+/// answer under `/es` carry `X-Elastic-Product: Elasticsearch` and a JSON body. Setup calls need
+/// a token when ingest does.
 pub fn router(ingest: Ingest, config: &ElasticsearchConfig) -> Router {
     let cluster = Arc::new(setup::Cluster::new(config));
     let state = Elastic { ingest, cluster };
@@ -162,18 +163,15 @@ pub fn router(ingest: Ingest, config: &ElasticsearchConfig) -> Router {
     let bulk = Router::new()
         .route("/_bulk", post(http::bulk).put(http::bulk))
         .route("/{index}/_bulk", post(http::bulk_into).put(http::bulk_into));
-    let product = axum::middleware::from_fn(http::product);
     let routes = setup::routes()
         .route_layer(authenticated.clone())
         .merge(bulk)
         .fallback(setup::unknown)
-        .with_state(state.clone())
-        .layer(product.clone());
+        .with_state(state.clone());
     // A nested `/` answers `/es` only; `/es/` is routed beside it.
     let root = axum::routing::get(setup::info)
         .with_state(state)
-        .layer(authenticated)
-        .layer(product);
+        .layer(authenticated);
     Router::new().nest("/es", routes).route("/es/", root)
 }
 

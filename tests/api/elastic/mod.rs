@@ -524,3 +524,34 @@ async fn a_full_queue_answers_the_whole_bulk_429_with_retry_after() {
         1.0
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_listener_refusals_under_es_look_like_elasticsearch_too() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_app_with(|c| {
+        c.ingest.max_body_bytes = 1024 * 1024;
+        c.listen.limits.max_body_bytes_in_flight = 1024 * 1024;
+    })
+    .await;
+    // One client holds 900 KiB of the 1 MiB body budget while it (slowly) sends the rest.
+    let address = app.http.trim_start_matches("http://").to_string();
+    let mut holder = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = "POST /api/v1/logs HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n\
+                content-length: 1000000\r\n\r\n";
+    holder.write_all(head.as_bytes()).await.unwrap();
+    holder.write_all(&[b' '; 900 * 1024]).await.unwrap();
+    let held = eventually(Duration::from_secs(10), || async {
+        app.metric_sum("logbridge_http_body_in_flight_bytes", &[])
+            .await
+            >= 900.0 * 1024.0
+    })
+    .await;
+    assert!(held, "the holder's bytes are admitted");
+    let document = json!({"message": "x".repeat(200 * 1024)});
+    let body = format!("{{\"index\":{{\"_index\":\"a\"}}}}\n{document}\n");
+    let response = bulk(&app, "/_bulk", "application/x-ndjson", body).await;
+    assert_eq!(response.headers()["retry-after"], "1");
+    let (status, _) = es_json(response).await;
+    assert_eq!(status, 503, "the budget is taken");
+    drop(holder);
+}
