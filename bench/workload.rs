@@ -527,6 +527,53 @@ pub fn ndjson(request: &ExportLogsServiceRequest) -> Vec<u8> {
     out
 }
 
+/// The records of [`ndjson`] as an Elasticsearch bulk body, as Filebeat sends them: a `create`
+/// action per record, dotted keys nested into objects (`{"http":{"route":..}}`), `@timestamp`.
+pub fn bulk(request: &ExportLogsServiceRequest) -> Vec<u8> {
+    let mut out = Vec::new();
+    for line in ndjson(request)
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+    {
+        let mut flat: Map<String, Value> = serde_json::from_slice(line).expect("a JSON line");
+        if let Some(ts) = flat.remove("timestamp") {
+            let nanos = ts.as_u64().unwrap_or_default();
+            let time = chrono::DateTime::from_timestamp_nanos(nanos as i64);
+            flat.insert("@timestamp".into(), json!(time.to_rfc3339()));
+        }
+        out.extend_from_slice(b"{\"create\":{\"_index\":\"logs-app-default\"}}\n");
+        serde_json::to_writer(&mut out, &nest(flat)).expect("a map serializes");
+        out.push(b'\n');
+    }
+    out
+}
+
+/// Dotted keys as nested objects; a key whose path is taken by a value stays dotted.
+fn nest(flat: Map<String, Value>) -> Map<String, Value> {
+    let mut nested = Map::new();
+    for (key, value) in flat {
+        if let Some(value) = insert_path(&mut nested, &key, value) {
+            nested.insert(key, value);
+        }
+    }
+    nested
+}
+
+/// Puts `value` at the dotted `path`; gives it back when the path is taken.
+fn insert_path(map: &mut Map<String, Value>, path: &str, value: Value) -> Option<Value> {
+    let Some((head, rest)) = path.split_once('.') else {
+        if map.contains_key(path) {
+            return Some(value);
+        }
+        map.insert(path.to_string(), value);
+        return None;
+    };
+    match map.entry(head).or_insert_with(|| json!({})) {
+        Value::Object(inner) => insert_path(inner, rest, value),
+        _ => Some(value),
+    }
+}
+
 fn json_map(attributes: &[KeyValue]) -> Map<String, Value> {
     attributes
         .iter()

@@ -1,6 +1,6 @@
 //! CPU per record with the store left out: everything the bridge does to an OTLP/HTTP protobuf
 //! request of 500 records (decode, convert, limits, pipeline, COPY encoding, derived metrics), each
-//! step alone, the same records as a Loki push (snappy protobuf, JSON lines), and micro-benchmarks of the JSON decoders, redaction, exception fingerprinting, SQL fingerprinting and route templating.
+//! step alone, the same records as a Loki push (snappy protobuf, JSON lines), the same as an Elasticsearch bulk body, and micro-benchmarks of the JSON decoders, redaction, exception fingerprinting, SQL fingerprinting and route templating.
 //! Throughput is in records (elements), so criterion reports time per record. See bench/README.md.
 
 #[path = "../bench/workload.rs"]
@@ -16,7 +16,7 @@ use logbridge::config::Config;
 use logbridge::ingest::bounds::RequestBounds;
 use logbridge::ingest::loki;
 use logbridge::ingest::prepare::Preparer;
-use logbridge::ingest::{RequestContext, json, otlp};
+use logbridge::ingest::{RequestContext, elastic, json, otlp};
 use logbridge::metrics::Metrics;
 use logbridge::model::LogRecord;
 use logbridge::pipeline::redact::Redactor;
@@ -53,6 +53,45 @@ fn full_path(body: &[u8], preparer: &Preparer) -> usize {
     let prepared = preparer.prepare(decoded.records);
     preparer.observe(prepared.samples, &prepared.tallies);
     prepared.batch.data.len()
+}
+
+/// The same path for an Elasticsearch bulk body of the same records (`_bulk`'s decode function,
+/// then the one prepare step and the counting), plus the encoding of its answer.
+fn bulk_full_path(body: &[u8], preparer: &Preparer) -> usize {
+    let context = RequestContext {
+        received: Utc::now(),
+        service: None,
+        aliases: preparer.pipeline().aliases(),
+        bounds: &RequestBounds::default(),
+    };
+    let bulk = elastic::decode(body, None, &context).expect("the workload decodes");
+    let prepared = preparer.prepare(bulk.decoded.records);
+    preparer.observe(prepared.samples, &prepared.tallies);
+    let answer = elastic::answer::BulkAnswer::new(1, bulk.items).encode(None);
+    prepared.batch.data.len() + answer.len()
+}
+
+fn es_bulk_path(c: &mut Criterion) {
+    let config = Config::default();
+    let body = workload::bulk(&request());
+    let mut group = c.benchmark_group("es_bulk_500");
+    group.throughput(Throughput::Elements(RECORDS as u64));
+    let full = preparer(&config);
+    group.bench_function("full_path", |b| {
+        b.iter(|| bulk_full_path(black_box(&body), &full))
+    });
+    group.bench_function("decode", |b| {
+        b.iter(|| {
+            let context = RequestContext {
+                received: Utc::now(),
+                service: None,
+                aliases: &config.fields,
+                bounds: &RequestBounds::default(),
+            };
+            elastic::decode(black_box(&body), None, &context).unwrap()
+        })
+    });
+    group.finish();
 }
 
 fn bound_and_process(records: &mut [LogRecord], pipeline: &Pipeline, limits: &Limits) {
@@ -281,6 +320,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = otlp_path, loki_path, micro
+    targets = otlp_path, loki_path, es_bulk_path, micro
 }
 criterion_main!(benches);

@@ -19,7 +19,7 @@ use crate::auth::Authenticator;
 use crate::config::Config;
 use crate::ingest::alerts::http::{self as alert_http, AlertReceiver};
 use crate::ingest::otlp::{self, OtlpLogs};
-use crate::ingest::{Ingest, json, loki};
+use crate::ingest::{Ingest, elastic, json, loki};
 use crate::jobs::retention::{Retention, schedule};
 use crate::listen::{self, BodyAdmission};
 use crate::metrics::{Format, Metrics, content_type};
@@ -71,6 +71,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     );
     let alerts = AlertReceiver::new(pool.clone(), auth.clone(), &config, ingest.cpu());
     let reads = QueryState::new(&config, auth)?;
+    let elastic = elastic::router(ingest.clone(), &config.elasticsearch);
     let http = TcpListener::bind(config.listen.http)
         .await
         .with_context(|| format!("binding HTTP on {}", config.listen.http))?;
@@ -87,9 +88,12 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         listener_metrics.clone(),
     );
     let state = AppState { store, metrics };
-    let router = router(state, ingest.clone(), alerts, reads).layer(
-        axum::middleware::from_fn_with_state(admission, listen::admit_bodies),
-    );
+    let router = router(state, ingest.clone(), alerts, reads, elastic)
+        .layer(axum::middleware::from_fn_with_state(
+            admission,
+            listen::admit_bodies,
+        ))
+        .layer(axum::middleware::from_fn(elastic::http::product));
     let grpc_service = otlp::grpc::service(OtlpLogs::new(ingest), config.ingest.max_body_bytes);
     let grpc_incoming = listen::grpc::incoming(grpc, &limits, listener_metrics.clone());
     let task = tokio::spawn(async move {
@@ -135,7 +139,13 @@ async fn stopped(mut stopping: watch::Receiver<bool>) {
     let _ = stopping.wait_for(|stop| *stop).await;
 }
 
-fn router(state: AppState, ingest: Ingest, alerts: AlertReceiver, reads: QueryState) -> Router {
+fn router(
+    state: AppState,
+    ingest: Ingest,
+    alerts: AlertReceiver,
+    reads: QueryState,
+    elastic: Router,
+) -> Router {
     let max_body = ingest.max_body_bytes();
     let otlp_http = Router::new()
         .route("/v1/logs", post(otlp::http::export))
@@ -160,6 +170,7 @@ fn router(state: AppState, ingest: Ingest, alerts: AlertReceiver, reads: QuerySt
         .merge(otlp_http)
         .merge(json_http)
         .merge(loki_http)
+        .merge(elastic)
         .merge(alert_webhook)
         .merge(query::router(reads))
         .layer(axum::extract::DefaultBodyLimit::max(max_body))

@@ -75,6 +75,11 @@ impl Bridge {
                     .map(|r| workload::loki_push(r, chrono::Utc::now().timestamp()).into())
                     .collect(),
             },
+            Protocol::Es => Payloads::Http {
+                url: format!("{base}/es/_bulk"),
+                content_type: "application/x-ndjson",
+                bodies: requests.iter().map(|r| workload::bulk(r).into()).collect(),
+            },
             Protocol::Grpc => Payloads::Grpc {
                 channel: Channel::from_shared(format!("http://{}", running.grpc_addr))?
                     .connect()

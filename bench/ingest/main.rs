@@ -37,6 +37,8 @@ pub enum Protocol {
     Grpc,
     /// Loki push (snappy protobuf, JSON lines) to /loki/api/v1/push.
     Loki,
+    /// Elasticsearch bulk NDJSON (`create` actions, nested ECS documents) to /es/_bulk.
+    Es,
 }
 
 #[derive(Debug, Parser)]

@@ -38,6 +38,8 @@ pub struct FieldAliases {
     pub duration_ms: Vec<String>,
     /// Duration in seconds (request or query).
     pub duration_s: Vec<String>,
+    /// Duration in nanoseconds (request or query), as ECS `event.duration`.
+    pub duration_ns: Vec<String>,
     /// SQL statement text.
     pub db_statement: Vec<String>,
     /// Database system name.
@@ -74,7 +76,7 @@ impl Default for FieldAliases {
                 "levelname",
                 "record.level.name",
             ]),
-            message: keys(&["message", "msg", "body", "record.message", "text"]),
+            message: keys(&["message", "msg", "body", "record.message", "text", "log"]),
             service: keys(&[
                 "service",
                 "service.name",
@@ -117,6 +119,7 @@ impl Default for FieldAliases {
                 "db.client.operation.duration",
                 "duration_seconds",
             ]),
+            duration_ns: keys(&["event.duration"]),
             db_statement: keys(&["db.query.text", "db.statement", "query", "sql"]),
             db_system: keys(&["db.system.name", "db.system"]),
             exception_type: keys(&[

@@ -10,6 +10,7 @@ pub mod access;
 mod aliases;
 pub mod archive;
 pub mod dedup;
+pub mod elasticsearch;
 mod env;
 pub mod listen;
 pub mod log_metrics;
@@ -26,6 +27,7 @@ pub use access::AccessConfig;
 pub use aliases::FieldAliases;
 pub use archive::ArchiveConfig;
 pub use dedup::DedupConfig;
+pub use elasticsearch::ElasticsearchConfig;
 pub use listen::ListenLimits;
 pub use log_metrics::LogMetricConfig;
 pub use read_bounds::ReadBoundsConfig;
@@ -80,6 +82,8 @@ pub struct Config {
     pub dedup: DedupConfig,
     /// Browser origins, the `/metrics` token and the pace of unknown-token lookups.
     pub access: AccessConfig,
+    /// What the Elasticsearch-compatible root under `/es` reports to shippers.
+    pub elasticsearch: ElasticsearchConfig,
 }
 
 /// PostgreSQL settings.

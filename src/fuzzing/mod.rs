@@ -14,6 +14,7 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use crate::config::Config;
 use crate::ingest::bounds::RequestBounds;
+use crate::ingest::elastic::{self, answer::BulkAnswer};
 use crate::ingest::error::IngestError;
 use crate::ingest::prepare::Preparer;
 use crate::ingest::{Decoded, RequestContext, alerts, body, json, loki, otlp};
@@ -96,6 +97,7 @@ pub fn gzip(data: &[u8]) {
             otlp_protobuf(&plain);
             otlp_json(&plain);
             json_logs(&plain);
+            es_bulk(&plain);
         }
         Err(error) => {
             let known = matches!(error, IngestError::Decode(_) | IngestError::TooLarge { .. });
@@ -124,6 +126,26 @@ pub fn loki_protobuf(data: &[u8]) {
 pub fn loki_json(data: &[u8]) {
     match loki::decode_json(data, &context(), &loki_push()) {
         Ok(decoded) => accept_decoded(decoded),
+        Err(error) => rejected(&error),
+    }
+}
+
+/// `POST /es/{index}/_bulk`: every action has one item, in order, stored or refused; the answer
+/// is JSON with as many items.
+pub fn es_bulk(data: &[u8]) {
+    match elastic::decode(data, Some("fuzz-index"), &context()) {
+        Ok(bulk) => {
+            let failed = bulk.items.iter().filter(|i| i.outcome.is_err()).count();
+            assert_eq!(bulk.items.len(), bulk.decoded.records.len() + failed);
+            assert_eq!(failed, bulk.decoded.rejected);
+            let items = bulk.items.len();
+            let answer = BulkAnswer::new(0, bulk.items).encode(None);
+            let answer: serde_json::Value =
+                serde_json::from_slice(&answer).expect("the answer is JSON");
+            let answered = answer["items"].as_array().map_or(0, Vec::len);
+            assert_eq!(answered, items, "one item per action");
+            accept_decoded(bulk.decoded);
+        }
         Err(error) => rejected(&error),
     }
 }

@@ -58,3 +58,8 @@ fn loki_protobuf_corpus() {
 fn loki_json_corpus() {
     assert!(run_all("loki_json", super::loki_json) >= 2);
 }
+
+#[test]
+fn es_bulk_corpus() {
+    assert!(run_all("es_bulk", super::es_bulk) >= 4);
+}

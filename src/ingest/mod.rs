@@ -8,6 +8,7 @@ pub mod bounds;
 mod context;
 pub mod cpu;
 pub mod cross_site;
+pub mod elastic;
 pub mod error;
 pub mod json;
 pub mod loki;

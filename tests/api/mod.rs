@@ -4,6 +4,7 @@ mod alerts;
 mod alerts_e2e;
 mod archive;
 mod dedup;
+mod elastic;
 mod erase;
 mod faults;
 mod grafana;

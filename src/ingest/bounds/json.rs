@@ -38,6 +38,17 @@ impl Shape {
         }
     }
 
+    /// Bounds for an Elasticsearch bulk body: every record takes an action line and a source
+    /// line, so at most half the top-level values (rounded up) are records; attribute entries are
+    /// members and array elements, the action lines' own included.
+    pub fn bulk(&self) -> Counted {
+        Counted {
+            records: self.top_values.div_ceil(2),
+            attributes: self.members + self.elements.iter().sum::<usize>(),
+            estimated: true,
+        }
+    }
+
     /// Bounds for OTLP/JSON. `{"resourceLogs": [{"scopeLogs": [{"logRecords": [{...}]}]}]}`
     /// puts records at depth 6, resource attributes at 5 and every other attribute entry
     /// (scope and record attributes, kvlist entries, array elements) at 7 and deeper.

@@ -72,6 +72,7 @@ fn is_envelope(map: &Map<String, Value>) -> bool {
     map.len() == 1 && matches!(map.get("logs"), Some(Value::Array(_)))
 }
 
+/// One JSON object as a record through the alias table; the reason when it is not a valid one.
 pub(crate) fn record(
     item: Value,
     default_service: Option<&str>,
@@ -164,7 +165,8 @@ fn text_of(value: &Value) -> String {
     }
 }
 
-fn kind(value: &Value) -> &'static str {
+/// What a JSON value is, for error messages.
+pub(crate) fn kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

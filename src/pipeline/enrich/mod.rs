@@ -109,7 +109,8 @@ fn query(fields: &Fields, aliases: &FieldAliases) -> Option<DbQuery> {
     })
 }
 
-/// Seconds from the first usable `duration_s` alias, else the first `duration_ms` one / 1000.
+/// Seconds from the first usable `duration_s` alias, else the first `duration_ms` one / 1000,
+/// else the first `duration_ns` one / 10⁹.
 fn duration(fields: &Fields, aliases: &FieldAliases) -> Option<f64> {
     let first_number = |keys: &[String]| {
         keys.iter()
@@ -119,6 +120,7 @@ fn duration(fields: &Fields, aliases: &FieldAliases) -> Option<f64> {
     };
     first_number(&aliases.duration_s)
         .or_else(|| first_number(&aliases.duration_ms).map(|ms| ms / 1000.0))
+        .or_else(|| first_number(&aliases.duration_ns).map(|ns| ns / 1e9))
 }
 
 /// An exception from the exception aliases: a type, message or stack trace must be present; a

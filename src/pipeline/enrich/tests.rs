@@ -181,6 +181,13 @@ fn durations_must_be_non_negative_numbers() {
 }
 
 #[test]
+fn ecs_event_duration_is_in_nanoseconds() {
+    let line = r#"{"msg": "x", "http.request.method": "GET", "event.duration": 250000000}"#;
+    let record = enriched(line);
+    assert_eq!(record.request.and_then(|r| r.duration_seconds), Some(0.25));
+}
+
+#[test]
 fn decoder_values_are_kept() {
     let mut record = decoded(PINO_HTTP);
     let preset = HttpRequest {

@@ -1,0 +1,242 @@
+//! A bulk document parsed straight into dotted keys: nested objects (`{"log":{"level":..}}`) are
+//! flattened while they are read (`"log.level"`), as OTLP attributes are, without building
+//! the nested maps first; the fields that describe the emitter go to the resource on the way.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+use crate::model::Attributes;
+
+/// Prefixes of the ECS fields that describe the emitter rather than the event.
+const RESOURCE_PREFIXES: [&str; 7] = [
+    "host.",
+    "agent.",
+    "ecs.",
+    "service.",
+    "cloud.",
+    "container.",
+    "orchestrator.",
+];
+/// The one field under those prefixes that stays with the record: it names its service.
+const SERVICE_NAME: &str = "service.name";
+
+/// A document's fields as dotted keys, and its resource fields apart.
+#[derive(Debug, Default, PartialEq)]
+pub struct FlatDocument {
+    pub fields: Map<String, Value>,
+    pub resource: Attributes,
+}
+
+impl FlatDocument {
+    fn insert(&mut self, key: String, value: Value) {
+        let is_resource = RESOURCE_PREFIXES.iter().any(|p| key.starts_with(p));
+        match is_resource && key != SERVICE_NAME {
+            true => self.resource.insert(key, value),
+            false => self.fields.insert(key, value),
+        };
+    }
+}
+
+/// Parses a source line; the reason when it is not JSON or not an object. Where a dotted key
+/// and a nested path name the same field, the later wins; arrays and empty objects are values.
+pub fn parse(source: &[u8]) -> Result<FlatDocument, String> {
+    let mut deserializer = serde_json::Deserializer::from_slice(source);
+    let mut document = FlatDocument::default();
+    let parsed = Top(&mut document).deserialize(&mut deserializer);
+    let kind = parsed
+        .and_then(|kind| deserializer.end().map(|()| kind))
+        .map_err(|e| format!("failed to parse: {e}"))?;
+    match kind {
+        None => Ok(document),
+        Some(kind) => Err(format!("the document is {kind}, not a JSON object")),
+    }
+}
+
+/// The document: an object, flattened into the [`FlatDocument`], or the kind of value it is.
+struct Top<'a>(&'a mut FlatDocument);
+
+impl<'de> DeserializeSeed<'de> for Top<'_> {
+    type Value = Option<&'static str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Top<'_> {
+    type Value = Option<&'static str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        Members {
+            document: self.0,
+            prefix: None,
+        }
+        .read(map)?;
+        Ok(None)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Some("an array"))
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Some("a string"))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Some("a boolean"))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Some("a number"))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Some("a number"))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Some("a number"))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Some("null"))
+    }
+}
+
+/// The members of an object at `prefix` (none at the top).
+struct Members<'a> {
+    document: &'a mut FlatDocument,
+    prefix: Option<&'a str>,
+}
+
+impl Members<'_> {
+    /// Reads the members into the document; how many fields they gave.
+    fn read<'de, A: MapAccess<'de>>(self, mut map: A) -> Result<usize, A::Error> {
+        let mut given = 0;
+        while let Some(key) = map.next_key_seed(Key(self.prefix))? {
+            given += map.next_value_seed(Member {
+                document: self.document,
+                key,
+            })?;
+        }
+        Ok(given)
+    }
+}
+
+/// A member's name as its dotted key, `prefix.name`, made in one allocation.
+struct Key<'a>(Option<&'a str>);
+
+impl<'de> DeserializeSeed<'de> for Key<'_> {
+    type Value = String;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<String, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Key<'_> {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<String, E> {
+        Ok(match self.0 {
+            Some(prefix) => [prefix, ".", name].concat(),
+            None => name.to_string(),
+        })
+    }
+
+    fn visit_string<E: de::Error>(self, name: String) -> Result<String, E> {
+        match self.0 {
+            Some(_) => self.visit_str(&name),
+            None => Ok(name),
+        }
+    }
+}
+
+/// One member's value: an object is flattened under its key, anything else is a field.
+struct Member<'a> {
+    document: &'a mut FlatDocument,
+    key: String,
+}
+
+impl<'de> DeserializeSeed<'de> for Member<'_> {
+    /// Fields given.
+    type Value = usize;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl Member<'_> {
+    fn field<E>(self, value: Value) -> Result<usize, E> {
+        self.document.insert(self.key, value);
+        Ok(1)
+    }
+}
+
+impl<'de> Visitor<'de> for Member<'_> {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<usize, A::Error> {
+        let members = Members {
+            document: &mut *self.document,
+            prefix: Some(&self.key),
+        };
+        match members.read(map)? {
+            0 => self.field(Value::Object(Map::new())),
+            given => Ok(given),
+        }
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+        let mut elements = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(element) = seq.next_element::<Value>()? {
+            elements.push(element);
+        }
+        self.field(Value::Array(elements))
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<usize, E> {
+        self.field(Value::String(text.to_string()))
+    }
+
+    fn visit_string<E: de::Error>(self, text: String) -> Result<usize, E> {
+        self.field(Value::String(text))
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<usize, E> {
+        self.field(Value::Bool(value))
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<usize, E> {
+        self.field(Value::from(value))
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<usize, E> {
+        self.field(Value::from(value))
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<usize, E> {
+        self.field(Value::from(value))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<usize, E> {
+        self.field(Value::Null)
+    }
+}

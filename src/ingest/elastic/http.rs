@@ -1,0 +1,198 @@
+//! The HTTP shell of the `/es` root: the bulk handlers, the token check of the setup calls and
+//! the layer that makes every answer look like Elasticsearch's.
+
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use tokio::sync::oneshot;
+
+use super::answer::{self, BulkAnswer};
+use super::{Elastic, decode};
+use crate::auth::Credentials;
+use crate::ingest::error::IngestError;
+use crate::ingest::{Ingest, RequestContext};
+use crate::metrics::Protocol;
+
+const PROTOCOL: Protocol = Protocol::elasticsearch;
+
+/// The content types of bulk bodies: NDJSON, JSON (Filebeat) and the vendor types of the
+/// official clients (`; compatible-with=8|9` is a parameter, ignored).
+const MEDIA_TYPES: &[&str] = &[
+    "application/x-ndjson",
+    "application/json",
+    "application/vnd.elasticsearch+x-ndjson",
+    "application/vnd.elasticsearch+json",
+];
+
+/// Query parameters of `_bulk`; the others (`timeout`, `pipeline`, `refresh`...) are ignored.
+#[derive(Debug, Deserialize)]
+pub struct Params {
+    /// Service of documents that name none.
+    service: Option<String>,
+    /// The members of the answer to keep (`errors,items.*.error,items.*.status`).
+    filter_path: Option<String>,
+}
+
+/// `POST|PUT /es/_bulk`.
+pub async fn bulk(
+    State(elastic): State<Elastic>,
+    Query(params): Query<Params>,
+    credentials: Credentials,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Rejection> {
+    answer(&elastic.ingest, None, params, &credentials, &headers, body).await
+}
+
+/// `POST|PUT /es/{index}/_bulk`.
+pub async fn bulk_into(
+    State(elastic): State<Elastic>,
+    Path(index): Path<String>,
+    Query(params): Query<Params>,
+    credentials: Credentials,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Rejection> {
+    let index = Some(index);
+    answer(&elastic.ingest, index, params, &credentials, &headers, body).await
+}
+
+/// Answers 200 with an item per action once the stored documents are committed.
+async fn answer(
+    ingest: &Ingest,
+    index: Option<String>,
+    params: Params,
+    credentials: &Credentials,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, Rejection> {
+    let started = Instant::now();
+    let filter_path = params.filter_path;
+    let received = receive(ingest, index, params.service, credentials, headers, body).await;
+    let items = received.map_err(|error| Rejection::new(ingest, error))?;
+    let took = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let body = BulkAnswer::new(took, items).encode(filter_path.as_deref());
+    Ok(answer::json_response(StatusCode::OK, body))
+}
+
+async fn receive(
+    ingest: &Ingest,
+    index: Option<String>,
+    service: Option<String>,
+    credentials: &Credentials,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Vec<answer::Item>, IngestError> {
+    ingest.check_cross_site(PROTOCOL, headers, MEDIA_TYPES)?;
+    ingest.authenticate(PROTOCOL, credentials).await?;
+    let raw = ingest.read(PROTOCOL, headers, body).await?;
+    // The items leave the decoder (on the CPU pool) beside the records it hands to the store.
+    let (items_sender, items) = oneshot::channel();
+    let decode = move |bytes: &[u8], context: &RequestContext| {
+        let bulk = decode(bytes, index.as_deref(), context)?;
+        let _ = items_sender.send(bulk.items);
+        Ok(bulk.decoded)
+    };
+    ingest.accept(PROTOCOL, raw, service, decode).await?;
+    Ok(items.await.expect("accepted requests were decoded"))
+}
+
+/// An ingest error in Elasticsearch's error shape, `Retry-After` on 429 and 503.
+#[derive(Debug)]
+pub struct Rejection {
+    error: IngestError,
+    retry_after_seconds: u64,
+}
+
+impl Rejection {
+    fn new(ingest: &Ingest, error: IngestError) -> Rejection {
+        let retry_after_seconds = error.retry_after_seconds(ingest.retry_after_seconds());
+        Rejection {
+            error,
+            retry_after_seconds,
+        }
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        let status = self.error.http_status();
+        let retry_after = (self.error.is_retryable()).then_some(self.retry_after_seconds);
+        let reason = self.error.public_message();
+        answer::error(status, answer::error_type(status), &reason, retry_after)
+    }
+}
+
+/// Refuses a setup call without the credentials ingest needs (a token when one is given or
+/// `ingest.require_token` is set).
+pub async fn authenticated(
+    State(elastic): State<Elastic>,
+    credentials: Credentials,
+    request: Request,
+    next: Next,
+) -> Response {
+    match elastic.ingest.authenticate(PROTOCOL, &credentials).await {
+        Ok(()) => next.run(request).await,
+        Err(error) => Rejection::new(&elastic.ingest, error).into_response(),
+    }
+}
+
+/// Longest non-JSON answer body read back to be put in an error's reason.
+const MAX_REASON_BYTES: usize = 1024;
+
+/// The outermost layer of the HTTP router (outside the listener's body admission, whose 503s
+/// it covers too), acting on answers under `/es` only: `X-Elastic-Product: Elasticsearch` (the
+/// official clients refuse a server without it), and a JSON body: an answer of the router
+/// itself (405, a query string that does not parse) is turned into Elasticsearch's error shape.
+pub async fn product(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let under_es = path == "/es" || path.starts_with("/es/");
+    let response = next.run(request).await;
+    if !under_es {
+        return response;
+    }
+    let failed = response.status().is_client_error() || response.status().is_server_error();
+    let mut response = match is_json(response.headers()) {
+        false if failed => as_error(response).await,
+        _ => response,
+    };
+    let content_type = HeaderValue::from_static(answer::JSON);
+    let headers = response.headers_mut();
+    headers.entry(header::CONTENT_TYPE).or_insert(content_type);
+    let product = HeaderName::from_static("x-elastic-product");
+    let elasticsearch = HeaderValue::from_static("Elasticsearch");
+    response.headers_mut().insert(product, elasticsearch);
+    response
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    let value = headers.get(header::CONTENT_TYPE);
+    value
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.contains("json"))
+}
+
+/// A non-JSON answer as an Elasticsearch error of the same status (its text as the reason).
+async fn as_error(response: Response) -> Response {
+    let (parts, body) = response.into_parts();
+    let retry_after = parts.headers.get(header::RETRY_AFTER).cloned();
+    let text = axum::body::to_bytes(body, MAX_REASON_BYTES).await;
+    let text = text.map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+    let status = parts.status;
+    let reason = match text.unwrap_or_default() {
+        text if text.trim().is_empty() => status.canonical_reason().unwrap_or("").to_string(),
+        text => text,
+    };
+    let mut answer = answer::error(status, answer::error_type(status), &reason, None);
+    if let Some(retry_after) = retry_after {
+        answer
+            .headers_mut()
+            .insert(header::RETRY_AFTER, retry_after);
+    }
+    answer
+}
