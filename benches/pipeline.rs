@@ -7,12 +7,12 @@
 mod workload;
 
 use std::hint::black_box;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::Utc;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use logbridge::config::Config;
+use logbridge::config::{Config, FieldAliases};
 use logbridge::ingest::bounds::RequestBounds;
 use logbridge::ingest::loki;
 use logbridge::ingest::prepare::Preparer;
@@ -39,16 +39,22 @@ fn request() -> ExportLogsServiceRequest {
     workload::single_request(RECORDS, 42, now)
 }
 
+/// What a receiver's decode is given for a request received now, with the default bounds.
+fn request_context(aliases: &FieldAliases) -> RequestContext<'_> {
+    static BOUNDS: LazyLock<RequestBounds> = LazyLock::new(RequestBounds::default);
+    RequestContext {
+        received: Utc::now(),
+        service: None,
+        aliases,
+        bounds: &BOUNDS,
+    }
+}
+
 /// The bridge's path from request bytes to encoded rows and counted metrics, minus the database:
 /// the OTLP/protobuf receiver's decode function, then the one prepare step, then the counting
 /// that follows a commit.
 fn full_path(body: &[u8], preparer: &Preparer) -> usize {
-    let context = RequestContext {
-        received: Utc::now(),
-        service: None,
-        aliases: preparer.pipeline().aliases(),
-        bounds: &RequestBounds::default(),
-    };
+    let context = request_context(preparer.pipeline().aliases());
     let decoded = otlp::decode_protobuf(body, &context).expect("the workload decodes");
     let prepared = preparer.prepare(decoded.records);
     preparer.observe(prepared.samples, &prepared.tallies);
@@ -58,12 +64,7 @@ fn full_path(body: &[u8], preparer: &Preparer) -> usize {
 /// The same path for an Elasticsearch bulk body of the same records (`_bulk`'s decode function,
 /// then the one prepare step and the counting), plus the encoding of its answer.
 fn bulk_full_path(body: &[u8], preparer: &Preparer) -> usize {
-    let context = RequestContext {
-        received: Utc::now(),
-        service: None,
-        aliases: preparer.pipeline().aliases(),
-        bounds: &RequestBounds::default(),
-    };
+    let context = request_context(preparer.pipeline().aliases());
     let bulk = elastic::decode(body, None, &context).expect("the workload decodes");
     let prepared = preparer.prepare(bulk.decoded.records);
     preparer.observe(prepared.samples, &prepared.tallies);
@@ -82,12 +83,7 @@ fn es_bulk_path(c: &mut Criterion) {
     });
     group.bench_function("decode", |b| {
         b.iter(|| {
-            let context = RequestContext {
-                received: Utc::now(),
-                service: None,
-                aliases: &config.fields,
-                bounds: &RequestBounds::default(),
-            };
+            let context = request_context(&config.fields);
             elastic::decode(black_box(&body), None, &context).unwrap()
         })
     });
@@ -171,12 +167,7 @@ fn otlp_path(c: &mut Criterion) {
 
 /// The Loki receiver's decode function, then the same prepare and counting as [`full_path`].
 fn loki_full_path(body: &[u8], preparer: &Preparer) -> usize {
-    let context = RequestContext {
-        received: Utc::now(),
-        service: None,
-        aliases: preparer.pipeline().aliases(),
-        bounds: &RequestBounds::default(),
-    };
+    let context = request_context(preparer.pipeline().aliases());
     let push = loki::Push {
         tenant: None,
         max_bytes: 16 << 20,
@@ -202,12 +193,7 @@ fn loki_path(c: &mut Criterion) {
     };
     group.bench_function("decode_protobuf", |b| {
         b.iter(|| {
-            let context = RequestContext {
-                received: Utc::now(),
-                service: None,
-                aliases: &config.fields,
-                bounds: &RequestBounds::default(),
-            };
+            let context = request_context(&config.fields);
             loki::decode_protobuf(black_box(&body), &context, &push).unwrap()
         })
     });
@@ -249,12 +235,7 @@ fn micro(c: &mut Criterion) {
     group.throughput(Throughput::Elements(RECORDS as u64));
     group.bench_function("json_decode_ndjson_500", |b| {
         b.iter(|| {
-            let context = RequestContext {
-                received: Utc::now(),
-                service: None,
-                aliases: &config.fields,
-                bounds: &RequestBounds::default(),
-            };
+            let context = request_context(&config.fields);
             json::decode(black_box(&ndjson), &context).unwrap()
         })
     });
