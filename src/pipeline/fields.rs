@@ -54,11 +54,20 @@ fn first_by<'a>(keys: &[String], lookup: impl Fn(&str) -> Option<&'a Value>) -> 
         .find(|value| !value.is_null())
 }
 
+/// The first key in `keys` that holds a non-null value, and that value: looked up once, so
+/// that a caller can check the value before it [`take`]s it.
+pub fn first_entry<'a, 'k>(
+    obj: &'a Attributes,
+    keys: &'k [String],
+) -> Option<(&'k str, &'a Value)> {
+    keys.iter()
+        .filter_map(|key| Some((key.as_str(), lookup(obj, key)?)))
+        .find(|(_, value)| !value.is_null())
+}
+
 /// Like [`first`], but removes the value it returns.
 pub fn take_first(obj: &mut Attributes, keys: &[String]) -> Option<Value> {
-    let key = keys
-        .iter()
-        .find(|key| lookup(obj, key).is_some_and(|value| !value.is_null()))?;
+    let (key, _) = first_entry(obj, keys)?;
     take(obj, key)
 }
 

@@ -29,33 +29,53 @@ pub struct FlatDocument {
     pub resource: Attributes,
 }
 
-impl FlatDocument {
+/// The fields as they are read, in document order: sorted into maps once at the end, which
+/// costs less than inserting each into a map.
+#[derive(Default)]
+struct Fields {
+    fields: Vec<(String, Value)>,
+    resource: Vec<(String, Value)>,
+}
+
+impl Fields {
     fn insert(&mut self, key: String, value: Value) {
         let is_resource = RESOURCE_PREFIXES.iter().any(|p| key.starts_with(p));
         match is_resource && key != SERVICE_NAME {
-            true => self.resource.insert(key, value),
-            false => self.fields.insert(key, value),
+            true => self.resource.push((key, value)),
+            false => self.fields.push((key, value)),
         };
+    }
+
+    /// The document; of a key given twice, the later value (a map built from an iterator keeps
+    /// the last of equal keys).
+    fn into_document(self) -> FlatDocument {
+        FlatDocument {
+            fields: self.fields.into_iter().collect(),
+            resource: self.resource.into_iter().collect(),
+        }
     }
 }
 
-/// Parses a source line; the reason when it is not JSON or not an object. Where a dotted key
-/// and a nested path name the same field, the later wins; arrays and empty objects are values.
+/// Parses a source line; the reason when it is not UTF-8, not JSON or not an object. Where a
+/// dotted key and a nested path name the same field, the later wins; arrays and empty objects
+/// are values. The line is checked as UTF-8 once, so that serde_json need not check each string.
 pub fn parse(source: &[u8]) -> Result<FlatDocument, String> {
-    let mut deserializer = serde_json::Deserializer::from_slice(source);
-    let mut document = FlatDocument::default();
-    let parsed = Top(&mut document).deserialize(&mut deserializer);
+    let source = std::str::from_utf8(source)
+        .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))?;
+    let mut deserializer = serde_json::Deserializer::from_str(source);
+    let mut fields = Fields::default();
+    let parsed = Top(&mut fields).deserialize(&mut deserializer);
     let kind = parsed
         .and_then(|kind| deserializer.end().map(|()| kind))
         .map_err(|e| format!("failed to parse: {e}"))?;
     match kind {
-        None => Ok(document),
+        None => Ok(fields.into_document()),
         Some(kind) => Err(format!("the document is {kind}, not a JSON object")),
     }
 }
 
-/// The document: an object, flattened into the [`FlatDocument`], or the kind of value it is.
-struct Top<'a>(&'a mut FlatDocument);
+/// The document: an object, flattened into its [`Fields`], or the kind of value it is.
+struct Top<'a>(&'a mut Fields);
 
 impl<'de> DeserializeSeed<'de> for Top<'_> {
     type Value = Option<&'static str>;
@@ -113,7 +133,7 @@ impl<'de> Visitor<'de> for Top<'_> {
 
 /// The members of an object at `prefix` (none at the top).
 struct Members<'a> {
-    document: &'a mut FlatDocument,
+    document: &'a mut Fields,
     prefix: Option<&'a str>,
 }
 
@@ -151,7 +171,13 @@ impl<'de> Visitor<'de> for Key<'_> {
 
     fn visit_str<E: de::Error>(self, name: &str) -> Result<String, E> {
         Ok(match self.0 {
-            Some(prefix) => [prefix, ".", name].concat(),
+            Some(prefix) => {
+                let mut key = String::with_capacity(prefix.len() + 1 + name.len());
+                key.push_str(prefix);
+                key.push('.');
+                key.push_str(name);
+                key
+            }
             None => name.to_string(),
         })
     }
@@ -166,7 +192,7 @@ impl<'de> Visitor<'de> for Key<'_> {
 
 /// One member's value: an object is flattened under its key, anything else is a field.
 struct Member<'a> {
-    document: &'a mut FlatDocument,
+    document: &'a mut Fields,
     key: String,
 }
 

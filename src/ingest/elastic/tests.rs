@@ -387,3 +387,13 @@ fn documents_flatten_while_parsed_and_the_emitter_goes_to_the_resource() {
     assert!(kind(b"{\"a\": 1} trailing").contains("failed to parse"));
     assert!(kind(b"{\"a\": ").contains("failed to parse"));
 }
+
+#[test]
+fn of_a_field_given_twice_the_later_wins_and_bad_utf8_is_named() {
+    let source = br#"{"a":{"b":1},"a.b":2,"host":{"name":"x"},"host.name":"y","a.b":3}"#;
+    let flat = super::flat::parse(source).unwrap();
+    assert_eq!(Value::Object(flat.fields), json!({"a.b": 3}));
+    assert_eq!(Value::Object(flat.resource), json!({"host.name": "y"}));
+    let error = super::flat::parse(b"{\"message\":\"caf\xe9\"}").unwrap_err();
+    assert_eq!(error, "invalid UTF-8 at byte 15");
+}

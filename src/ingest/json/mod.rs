@@ -136,24 +136,29 @@ fn hoist_loguru_extra(object: &mut Map<String, Value>) {
 }
 
 fn take_text(object: &mut Map<String, Value>, keys: &[String]) -> Option<String> {
-    let value = fields::first(object, keys)?;
+    let (key, value) = fields::first_entry(object, keys)?;
     if !(value.is_string() || value.is_number()) {
         return None;
     }
-    fields::take_first(object, keys).map(|v| text_of(&v))
+    fields::take(object, key).map(|value| match value {
+        Value::String(text) => text,
+        number => number.to_string(),
+    })
 }
 
 /// Takes a hex id of `len` digits; a malformed one stays among the attributes.
 fn take_hex_id(object: &mut Map<String, Value>, keys: &[String], len: usize) -> Option<String> {
-    let Some(Value::String(id)) = fields::first(object, keys) else {
+    let (key, Value::String(id)) = fields::first_entry(object, keys)? else {
         return None;
     };
     let valid = id.len() == len && id.bytes().all(|b| b.is_ascii_hexdigit());
     if !valid || id.bytes().all(|b| b == b'0') {
         return None;
     }
-    let id = id.to_ascii_lowercase();
-    fields::take_first(object, keys);
+    let Some(Value::String(mut id)) = fields::take(object, key) else {
+        return None;
+    };
+    id.make_ascii_lowercase();
     Some(id)
 }
 
