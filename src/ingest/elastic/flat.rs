@@ -39,8 +39,7 @@ struct Fields {
 
 impl Fields {
     fn insert(&mut self, key: String, value: Value) {
-        let is_resource = RESOURCE_PREFIXES.iter().any(|p| key.starts_with(p));
-        match is_resource && key != SERVICE_NAME {
+        match is_resource(&key) {
             true => self.resource.push((key, value)),
             false => self.fields.push((key, value)),
         };
@@ -54,6 +53,15 @@ impl Fields {
             resource: self.resource.into_iter().collect(),
         }
     }
+}
+
+/// Whether a key describes the emitter; its first byte is compared before the prefix.
+fn is_resource(key: &str) -> bool {
+    let first = key.as_bytes().first();
+    let prefixed = RESOURCE_PREFIXES
+        .iter()
+        .any(|prefix| first == prefix.as_bytes().first() && key.starts_with(prefix));
+    prefixed && key != SERVICE_NAME
 }
 
 /// Parses a source line; the reason when it is not UTF-8, not JSON or not an object. Where a
