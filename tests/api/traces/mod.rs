@@ -3,6 +3,7 @@
 
 mod hostile;
 mod requests;
+mod retention;
 mod sdk;
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
