@@ -187,3 +187,58 @@ async fn span_names_attributes_events_and_resource_are_redacted() {
     let events: String = row.get(2);
     assert!(events.contains("exception.message"), "{events}");
 }
+
+#[tokio::test]
+async fn the_grafana_role_reads_spans() {
+    let app = spawn_app().await;
+    let body = request("visible", vec![span(1)]).encode_to_vec();
+    let response = app.post("/v1/traces", "application/x-protobuf", body).await;
+    assert_eq!(response.status(), 200);
+    let url = format!(
+        "postgres://logbridge_grafana@127.0.0.1:5432/{}",
+        app.db_name
+    );
+    let grafana = sqlx::PgPool::connect(&url).await.unwrap();
+    let seen: i64 = sqlx::query_scalar("SELECT count(*) FROM spans WHERE service = 'visible'")
+        .fetch_one(&grafana)
+        .await
+        .expect("logbridge_grafana may read spans");
+    assert_eq!(seen, 1);
+    let write = sqlx::query("DELETE FROM spans").execute(&grafana).await;
+    assert!(write.is_err(), "and only read them");
+}
+
+#[tokio::test]
+async fn too_many_spans_are_413_before_decoding() {
+    let app = spawn_app_with(|config| config.ingest.max_records_per_request = 3).await;
+    let body = request("bounded", (1..=4).map(span).collect()).encode_to_vec();
+    let response = app.post("/v1/traces", "application/x-protobuf", body).await;
+    assert_eq!(response.status(), 413);
+    let json_body = serde_json::to_string(&request("bounded", (1..=4).map(span).collect()));
+    let response = app
+        .post("/v1/traces", "application/json", json_body.unwrap())
+        .await;
+    assert_eq!(response.status(), 413);
+    let message = response.json::<Value>().await.unwrap()["message"].to_string();
+    assert!(message.contains("spans"), "{message}");
+    assert_eq!(count_spans(&app, "true").await, 0);
+}
+
+#[tokio::test]
+async fn a_database_outage_is_503_with_retry_after() {
+    let app = spawn_app_with(|config| config.ingest.retry_after_seconds = 9).await;
+    app.take_database_down().await;
+    let mut last = None;
+    for _ in 0..100 {
+        let body = request("outage", vec![span(1)]).encode_to_vec();
+        let response = app.post("/v1/traces", "application/x-protobuf", body).await;
+        if response.status() == 503 {
+            last = Some(response);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let response = last.expect("503 once the bridge sees the database down");
+    assert_eq!(response.headers()["retry-after"], "9");
+    app.bring_database_back().await;
+}
