@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use super::{Accepted, Decoded, DecodedSpans};
 use crate::metrics::{AcceptedSamples, Metrics};
@@ -126,12 +126,25 @@ impl Preparer {
     /// Prepares a decoded batch of spans: bounded, redacted and enriched as records are, then
     /// encoded as rows of `spans`; spans derive no metric samples yet.
     #[tracing::instrument(name = "prepare_spans", skip_all, fields(spans = spans.len()))]
-    pub fn prepare_spans(&self, mut spans: Vec<SpanRecord>) -> Prepared {
-        let (mut dropped_attributes, received) = (0, Utc::now());
+    pub fn prepare_spans(&self, spans: Vec<SpanRecord>) -> Prepared {
+        self.prepare_spans_checked(spans, Utc::now(), |_| {}).0
+    }
+
+    /// [`Preparer::prepare_spans`] of spans received at `received`, calling `check` on each
+    /// span once processed and giving back the spans: the fuzz harness checks its invariants
+    /// on them.
+    pub fn prepare_spans_checked(
+        &self,
+        mut spans: Vec<SpanRecord>,
+        received: DateTime<Utc>,
+        mut check: impl FnMut(&SpanRecord),
+    ) -> (Prepared, Vec<SpanRecord>) {
+        let mut dropped_attributes = 0;
         let mut redactions = self.pipeline.redactions();
         for span in &mut spans {
             dropped_attributes += self.limits.bound_span(span, received);
             self.pipeline.process_span(span, &mut redactions);
+            check(span);
         }
         let tallies = Tallies {
             records: spans.len(),
@@ -140,11 +153,12 @@ impl Preparer {
                 .map(|(rule, count)| (rule.to_string(), count))
                 .collect(),
         };
-        Prepared {
+        let prepared = Prepared {
             batch: copy::encode_spans(&spans),
             samples: AcceptedSamples::default(),
             tallies,
-        }
+        };
+        (prepared, spans)
     }
 
     /// Counts a committed batch: its samples and tallies.
