@@ -169,3 +169,31 @@ async fn deep_attribute_nesting_is_a_clear_400_and_moderate_nesting_is_kept() {
     assert_eq!(post(&app, body).await, (200, 0), "the bridge still serves");
     assert_eq!(count_spans(&app, "service = 'deep'").await, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trace_of_a_hundred_thousand_spans_is_stored_and_one_more_is_413() {
+    let app = spawn_app().await;
+    let root = span(1);
+    let child = |i: u32| {
+        let mut child = root.clone();
+        child.span_id = [&[0x5a; 4][..], &i.to_be_bytes()].concat();
+        child.parent_span_id = vec![1; 8];
+        child.name = "SELECT".into();
+        child
+    };
+    let mut spans: Vec<_> = (1..100_000).map(child).collect();
+    spans.push(root.clone());
+    assert_eq!(
+        post(&app, request("huge", spans.clone()).encode_to_vec()).await,
+        (200, 0)
+    );
+    assert_eq!(
+        count_spans(&app, "trace_id = repeat('ab', 16)").await,
+        100_000
+    );
+    spans.push(child(100_000));
+    assert_eq!(
+        post(&app, request("huge", spans).encode_to_vec()).await.0,
+        413
+    );
+}
