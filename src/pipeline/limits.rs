@@ -295,4 +295,45 @@ mod tests {
         assert_eq!(r.ts, r.observed_ts - Duration::days(2));
         assert!(!r.attributes.contains_key(ORIGINAL_TIMESTAMP));
     }
+
+    #[test]
+    fn spans_are_bounded_as_records_are_and_their_events_and_links_counted() {
+        use crate::model::{SpanEvent, SpanLink, SpanRecord};
+        let received = Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap();
+        let epoch = Utc.timestamp_opt(0, 0).unwrap();
+        let mut span = SpanRecord::new("ab".repeat(16), "01".repeat(8), "long name".into(), epoch);
+        span.duration_ns = 42;
+        let event = |i: usize| SpanEvent {
+            name: format!("event {i}"),
+            time: epoch,
+            attributes: json!({"a": 1, "b": 2, "c": 3, "d": 4})
+                .as_object()
+                .unwrap()
+                .clone(),
+        };
+        span.events = (0..5).map(event).collect();
+        let link = SpanLink {
+            trace_id: "cd".repeat(16),
+            span_id: "02".repeat(8),
+            attributes: Attributes::new(),
+        };
+        span.links = vec![link; 4];
+        let dropped = limits().bound_span(&mut span, received);
+        assert_eq!(span.name, "long");
+        assert_eq!((span.events.len(), span.links.len()), (3, 3));
+        assert_eq!(span.events[0].name, "even");
+        assert!(span.events.iter().all(|e| e.attributes.len() == 3));
+        assert_eq!(
+            dropped,
+            2 + 1 + 3,
+            "two events, a link and an attribute of each kept event"
+        );
+        assert_eq!((span.start, span.duration_ns), (received, 42));
+        assert!(
+            span.attributes[ORIGINAL_TIMESTAMP]
+                .as_str()
+                .unwrap()
+                .starts_with("1970")
+        );
+    }
 }
