@@ -18,6 +18,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::Authenticator;
 use crate::config::Config;
 use crate::ingest::alerts::http::{self as alert_http, AlertReceiver};
+use crate::ingest::otlp::traces::OtlpTraces;
 use crate::ingest::otlp::{self, OtlpLogs};
 use crate::ingest::{Ingest, elastic, json, loki};
 use crate::jobs::retention::{Retention, schedule};
@@ -94,7 +95,10 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             listen::admit_bodies,
         ))
         .layer(axum::middleware::from_fn(elastic::http::product));
-    let grpc_service = otlp::grpc::service(OtlpLogs::new(ingest), config.ingest.max_body_bytes);
+    let max_body_bytes = config.ingest.max_body_bytes;
+    let traces_service =
+        otlp::grpc::traces_service(OtlpTraces::new(ingest.clone()), max_body_bytes);
+    let grpc_service = otlp::grpc::service(OtlpLogs::new(ingest), max_body_bytes);
     let grpc_incoming = listen::grpc::incoming(grpc, &limits, listener_metrics.clone());
     let task = tokio::spawn(async move {
         let http_server = listen::serve_http(
@@ -106,6 +110,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         );
         let grpc_server = listen::grpc::server(&limits)
             .add_service(grpc_service)
+            .add_service(traces_service)
             .serve_with_incoming_shutdown(grpc_incoming, stopped(stopping));
         let ((), grpc_result) = tokio::join!(http_server, grpc_server);
         // The servers, and with them every `Store` handle, are gone: writers drain and end.
@@ -150,6 +155,9 @@ fn router(
     let otlp_http = Router::new()
         .route("/v1/logs", post(otlp::http::export))
         .with_state(OtlpLogs::new(ingest.clone()));
+    let otlp_traces_http = Router::new()
+        .route("/v1/traces", post(otlp::traces::http::export))
+        .with_state(OtlpTraces::new(ingest.clone()));
     let json_http = Router::new()
         .route("/api/v1/logs", post(json::http::ingest))
         .with_state(ingest.clone());
@@ -168,6 +176,7 @@ fn router(
         .route("/ready", get(ready))
         .with_state(state)
         .merge(otlp_http)
+        .merge(otlp_traces_http)
         .merge(json_http)
         .merge(loki_http)
         .merge(elastic)

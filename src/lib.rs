@@ -2,8 +2,9 @@
 //!
 //! The flow runs one way:
 //! - [`ingest`] receivers decode OTLP (gRPC, HTTP protobuf/JSON) and JSON/NDJSON into the one
-//!   [`model::LogRecord`] (a pure `decode` per format), and `ingest::prepare` turns a decoded
-//!   batch into COPY rows and metric samples, off the async workers on a CPU pool;
+//!   [`model::LogRecord`] (a pure `decode` per format), OTLP traces into [`model::SpanRecord`],
+//!   and `ingest::prepare` turns a decoded batch into COPY rows and metric samples, off the
+//!   async workers on a CPU pool;
 //! - [`pipeline`] bounds and enriches each record (redaction, levels, request fields and route
 //!   templates, SQL fingerprints, exceptions, retention class, dedup key);
 //! - sinks: [`store`] commits batches to PostgreSQL (group commit, acknowledged after commit),

@@ -1,9 +1,14 @@
-//! The one record type every receiver produces and every sink consumes (OTel log data model).
+//! The one record type every log receiver produces and every sink consumes (OTel log data
+//! model), and beside it the span record of the trace receiver ([`span`]).
+
+pub mod span;
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
+
+pub use span::{PromotedFields, SpanEvent, SpanKind, SpanLink, SpanRecord, SpanStatus};
 
 /// A JSON object: attributes and resource attributes are stored as JSONB.
 pub type Attributes = Map<String, Value>;

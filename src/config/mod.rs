@@ -116,10 +116,12 @@ pub struct ListenConfig {
 pub struct IngestConfig {
     /// Largest request body, after decompression; larger answers 413.
     pub max_body_bytes: usize,
-    /// Log records one request may hold; more answers 413, counted on the body before decoding.
+    /// Log records (or spans) one request may hold; more answers 413, counted on the body before
+    /// decoding.
     pub max_records_per_request: usize,
     /// Attribute entries one request may hold (resource, scope, record and nested ones, array
-    /// elements included); more answers 413, counted on the body before decoding.
+    /// elements included; a span's events and links count as entries too); more answers 413,
+    /// counted on the body before decoding.
     pub max_attributes_per_request: usize,
     /// Records waiting to be committed, at most; beyond it requests answer 429.
     pub queue_max_records: usize,
@@ -137,7 +139,8 @@ pub struct IngestConfig {
     pub commit_timeout_seconds: u64,
     /// `/readyz` answers 503 while records have waited this long with no commit succeeding.
     pub ready_stall_seconds: u64,
-    /// Attributes kept per record (resource and record each); the rest are dropped and counted.
+    /// Attributes kept per record (resource and record each), and events and links per span;
+    /// the rest are dropped and counted.
     pub max_attributes: usize,
     /// Longest string kept in the body or an attribute value, in bytes; longer ones are truncated.
     pub max_value_bytes: usize,

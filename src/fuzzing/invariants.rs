@@ -1,9 +1,10 @@
-//! What must hold of every record the pipeline hands to the sinks, and of every alert change
-//! the webhook stores.
+//! What must hold of every record and span the pipeline hands to the sinks, and of every alert
+//! change the webhook stores.
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::model::{Attributes, LogRecord};
+use crate::model::{Attributes, LogRecord, SpanRecord};
 use crate::pipeline::enrich::{
     KNOWN_METHODS, MAX_DB_SYSTEM_BYTES, MAX_USER_ID_BYTES, OTHER_METHOD,
 };
@@ -47,6 +48,40 @@ pub fn record(r: &LogRecord, limits: &Limits) {
         );
     }
     enriched(r);
+}
+
+/// Checks a span received at `received` after `Limits::bound_span` and
+/// `Pipeline::process_span`.
+pub fn span(s: &SpanRecord, limits: &Limits, received: DateTime<Utc>) {
+    assert_id(Some(&s.trace_id), 32, "trace_id");
+    assert_id(Some(&s.span_id), 16, "span_id");
+    assert_id(s.parent_span_id.as_deref(), 16, "parent_span_id");
+    assert!(s.duration_ns >= 0, "duration {}", s.duration_ns);
+    assert!((0..=2).contains(&s.status.code), "status {}", s.status.code);
+    let window = (received - limits.max_past)..=(received + limits.max_future);
+    assert!(
+        window.contains(&s.start),
+        "start {} outside the window",
+        s.start
+    );
+    assert!(s.events.len() <= limits.max_attributes && s.links.len() <= limits.max_attributes);
+    bounded_map(&s.attributes, limits);
+    bounded_map(&s.resource, limits);
+    s.events
+        .iter()
+        .for_each(|e| bounded_map(&e.attributes, limits));
+    s.links
+        .iter()
+        .for_each(|l| bounded_map(&l.attributes, limits));
+    for name in [&s.name, &s.service] {
+        assert!(
+            name.len() <= limits.max_name_bytes,
+            "name of {} bytes",
+            name.len()
+        );
+    }
+    let fingerprint = s.promoted.db_query_fingerprint.as_ref();
+    assert!(fingerprint.is_none_or(|f| f.len() <= MAX_FINGERPRINT_BYTES));
 }
 
 /// The parts the enrich and grouping steps set.

@@ -5,6 +5,7 @@
 
 mod invariants;
 mod sinks;
+mod spans;
 #[cfg(test)]
 mod tests;
 
@@ -22,6 +23,7 @@ use crate::metrics::Metrics;
 use crate::model::LogRecord;
 use crate::pipeline::Pipeline;
 use crate::pipeline::limits::Limits;
+pub use spans::{otlp_traces_json, otlp_traces_protobuf};
 
 /// The service a JSON request names with `?service=`.
 const QUERY_SERVICE: &str = "fuzz-service";

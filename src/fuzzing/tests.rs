@@ -63,3 +63,13 @@ fn loki_json_corpus() {
 fn es_bulk_corpus() {
     assert!(run_all("es_bulk", super::es_bulk) >= 4);
 }
+
+#[test]
+fn otlp_traces_protobuf_corpus() {
+    assert!(run_all("otlp_traces_protobuf", super::otlp_traces_protobuf) >= 2);
+}
+
+#[test]
+fn otlp_traces_json_corpus() {
+    assert!(run_all("otlp_traces_json", super::otlp_traces_json) >= 2);
+}

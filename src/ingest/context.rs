@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::bounds::RequestBounds;
 use crate::config::FieldAliases;
-use crate::model::LogRecord;
+use crate::model::{LogRecord, SpanRecord};
 
 /// What a decoder needs besides the bytes.
 #[derive(Debug, Clone, Copy)]
@@ -39,4 +39,16 @@ impl Decoded {
             ..Decoded::default()
         }
     }
+}
+
+/// A decoded trace request: its valid spans, and the spans it rejected (OTLP's
+/// `partial_success.rejected_spans`).
+#[derive(Debug, Default)]
+pub struct DecodedSpans {
+    /// The valid spans.
+    pub spans: Vec<SpanRecord>,
+    /// How many spans were rejected.
+    pub rejected: usize,
+    /// The first rejection's reason, for `partial_success.error_message`.
+    pub first_error: Option<String>,
 }

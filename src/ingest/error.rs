@@ -24,7 +24,7 @@ pub enum IngestError {
     TooLarge { limit: usize },
     #[error("request holds {}{counted} {what}; {key} is {limit}", if *.estimated { "up to " } else { "" })]
     TooMany {
-        /// `log records` or `attribute entries`.
+        /// `log records`, `spans` or `attribute entries`.
         what: &'static str,
         counted: usize,
         /// Whether `counted` is an upper bound (JSON bodies) rather than an exact count.

@@ -1,6 +1,6 @@
-//! Receivers: each decodes one wire format into `LogRecord`s and hands them to [`Ingest`], which
-//! runs the pipeline, commits them through the store and, once committed, counts them in the
-//! derived metrics.
+//! Receivers: each decodes one wire format into `LogRecord`s (or, for OTLP traces, `SpanRecord`s)
+//! and hands them to [`Ingest`], which runs the pipeline, commits them through the store and,
+//! once committed, counts them in the derived metrics.
 
 pub mod alerts;
 pub mod body;
@@ -28,11 +28,11 @@ use crate::pipeline::{Pipeline, limits::Limits};
 use crate::store::Store;
 use body::Raw;
 use bounds::RequestBounds;
-pub use context::{Decoded, RequestContext};
+pub use context::{Decoded, DecodedSpans, RequestContext};
 use cpu::CpuPool;
 use cross_site::Origins;
 use error::{IngestError, JsonRejection};
-use prepare::{Prepared, Preparer};
+use prepare::{Preparable, Prepared, Preparer};
 
 /// The path from a request's body to committed rows and counted metrics; cheap to clone.
 #[derive(Clone)]
@@ -126,9 +126,10 @@ impl Ingest {
         read.map_err(|error| self.refuse(protocol, error))
     }
 
-    /// Decompresses, decodes and prepares the body on the CPU pool, commits its records and,
-    /// once they are committed, counts them. `service` is the request's `?service=`.
-    pub async fn accept<F>(
+    /// Decompresses, decodes and prepares the body on the CPU pool, commits its records (log
+    /// records or spans) and, once they are committed, counts them. `service` is the request's
+    /// `?service=`.
+    pub async fn accept<F, D>(
         &self,
         protocol: Protocol,
         raw: Raw,
@@ -136,7 +137,8 @@ impl Ingest {
         decode: F,
     ) -> Result<Accepted, IngestError>
     where
-        F: FnOnce(&[u8], &RequestContext) -> Result<Decoded, IngestError> + Send + 'static,
+        F: FnOnce(&[u8], &RequestContext) -> Result<D, IngestError> + Send + 'static,
+        D: Preparable,
     {
         let prepared = self.prepare(raw, service, decode).await;
         let (prepared, accepted) = prepared.map_err(|error| self.refuse(protocol, error))?;
@@ -151,14 +153,15 @@ impl Ingest {
     }
 
     /// Decompression, decoding and [`Preparer::prepare`], on the CPU pool.
-    async fn prepare<F>(
+    async fn prepare<F, D>(
         &self,
         raw: Raw,
         service: Option<String>,
         decode: F,
     ) -> Result<(Prepared, Accepted), IngestError>
     where
-        F: FnOnce(&[u8], &RequestContext) -> Result<Decoded, IngestError> + Send + 'static,
+        F: FnOnce(&[u8], &RequestContext) -> Result<D, IngestError> + Send + 'static,
+        D: Preparable,
     {
         let (preparer, bounds, received) = (self.preparer.clone(), self.bounds, Utc::now());
         self.cpu
@@ -172,12 +175,7 @@ impl Ingest {
                 };
                 let decoded = decode(&bytes, &context)?;
                 drop(bytes);
-                let accepted = Accepted {
-                    records: decoded.records.len(),
-                    rejected: decoded.rejected,
-                    first_error: decoded.first_error,
-                };
-                Ok((preparer.prepare(decoded.records), accepted))
+                Ok(decoded.prepare(&preparer))
             })
             .await
     }

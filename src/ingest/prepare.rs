@@ -1,15 +1,47 @@
 //! The one step between decoding and the store: bounds ([`Limits::bound`]), the pipeline
 //! ([`Pipeline::process`]), COPY rows ([`copy::encode`]), metric samples ([`Metrics::samples`])
 //! and the tallies counted once the rows are committed. Every receiver, the fuzz harness and the
-//! pipeline bench go through it.
+//! pipeline bench go through it; spans take the same steps in their span form
+//! ([`Preparer::prepare_spans`]).
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
+use super::{Accepted, Decoded, DecodedSpans};
 use crate::metrics::{AcceptedSamples, Metrics};
-use crate::model::LogRecord;
+use crate::model::{LogRecord, SpanRecord};
 use crate::pipeline::Pipeline;
 use crate::pipeline::limits::Limits;
 use crate::store::copy::{self, EncodedBatch};
+
+/// A decoded request that the steps turn into rows: log records or spans.
+pub trait Preparable: Send + 'static {
+    /// Prepares the valid records, and tells what the request held.
+    fn prepare(self, preparer: &Preparer) -> (Prepared, Accepted);
+}
+
+impl Preparable for Decoded {
+    fn prepare(self, preparer: &Preparer) -> (Prepared, Accepted) {
+        let accepted = Accepted {
+            records: self.records.len(),
+            rejected: self.rejected,
+            first_error: self.first_error,
+        };
+        (preparer.prepare(self.records), accepted)
+    }
+}
+
+impl Preparable for DecodedSpans {
+    fn prepare(self, preparer: &Preparer) -> (Prepared, Accepted) {
+        let accepted = Accepted {
+            records: self.spans.len(),
+            rejected: self.rejected,
+            first_error: self.first_error,
+        };
+        (preparer.prepare_spans(self.spans), accepted)
+    }
+}
 
 /// What a decoded batch becomes: what the store commits, and what is counted after the commit.
 pub struct Prepared {
@@ -89,6 +121,44 @@ impl Preparer {
             tallies,
         };
         (prepared, records)
+    }
+
+    /// Prepares a decoded batch of spans: bounded, redacted and enriched as records are, then
+    /// encoded as rows of `spans`; spans derive no metric samples yet.
+    #[tracing::instrument(name = "prepare_spans", skip_all, fields(spans = spans.len()))]
+    pub fn prepare_spans(&self, spans: Vec<SpanRecord>) -> Prepared {
+        self.prepare_spans_checked(spans, Utc::now(), |_| {}).0
+    }
+
+    /// [`Preparer::prepare_spans`] of spans received at `received`, calling `check` on each
+    /// span once processed and giving back the spans: the fuzz harness checks its invariants
+    /// on them.
+    pub fn prepare_spans_checked(
+        &self,
+        mut spans: Vec<SpanRecord>,
+        received: DateTime<Utc>,
+        mut check: impl FnMut(&SpanRecord),
+    ) -> (Prepared, Vec<SpanRecord>) {
+        let mut dropped_attributes = 0;
+        let mut redactions = self.pipeline.redactions();
+        for span in &mut spans {
+            dropped_attributes += self.limits.bound_span(span, received);
+            self.pipeline.process_span(span, &mut redactions);
+            check(span);
+        }
+        let tallies = Tallies {
+            records: spans.len(),
+            dropped_attributes,
+            redactions: (redactions.counted())
+                .map(|(rule, count)| (rule.to_string(), count))
+                .collect(),
+        };
+        let prepared = Prepared {
+            batch: copy::encode_spans(&spans),
+            samples: AcceptedSamples::default(),
+            tallies,
+        };
+        (prepared, spans)
     }
 
     /// Counts a committed batch: its samples and tallies.

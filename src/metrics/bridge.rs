@@ -26,6 +26,12 @@ pub enum Protocol {
     loki,
     /// The Elasticsearch-compatible bulk API.
     elasticsearch,
+    /// OTLP traces: `TraceService/Export` over gRPC; records are spans.
+    otlp_grpc_traces,
+    /// OTLP traces: `POST /v1/traces` in protobuf; records are spans.
+    otlp_http_protobuf_traces,
+    /// OTLP traces: `POST /v1/traces` in JSON; records are spans.
+    otlp_http_json_traces,
 }
 
 /// What became of a request or of its records.

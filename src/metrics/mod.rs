@@ -47,7 +47,9 @@ pub enum MetricsConfigError {
     LogMetric(#[from] InvalidLogMetric),
 }
 
-/// What a batch of records adds to the derived and log metrics, counted once it is committed.
+/// What a batch of records adds to the derived and log metrics, counted once it is committed;
+/// empty for spans, which derive no metrics yet.
+#[derive(Default)]
 pub struct AcceptedSamples {
     derived: Vec<Sample>,
     log_metrics: Vec<log_metrics::LogSample>,

@@ -1,14 +1,14 @@
-//! Bounds on what one record may hold: attribute counts, string and name lengths and timestamps.
-//! Runs first, so every later step and sink sees bounded records.
+//! Bounds on what one record or span may hold: attribute counts, string and name lengths and
+//! timestamps. Runs first, so every later step and sink sees bounded records.
 
 use std::sync::Arc;
 
-use chrono::{Duration, SecondsFormat};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::Value;
 
 use super::fields;
 use crate::config::Config;
-use crate::model::{Attributes, LogRecord};
+use crate::model::{Attributes, LogRecord, SpanRecord};
 
 /// Attribute keeping an event time that was out of the accepted window.
 pub const ORIGINAL_TIMESTAMP: &str = "logbridge.original_timestamp";
@@ -45,6 +45,48 @@ impl Limits {
             dropped += self.bound_map(Arc::make_mut(&mut record.resource));
         }
         self.clamp_time(record);
+        dropped
+    }
+
+    /// Bounds a span in place as [`Limits::bound`] bounds a record, received at `received`:
+    /// names, attribute maps (the events' and links' too), at most `max_attributes` events and
+    /// links, and a start time in the accepted window. Returns the attributes, events and links
+    /// dropped.
+    pub fn bound_span(&self, span: &mut SpanRecord, received: DateTime<Utc>) -> usize {
+        for name in [&mut span.name, &mut span.service] {
+            truncate(name, self.max_name_bytes);
+        }
+        if let Some(scope) = &mut span.scope {
+            truncate(scope, self.max_name_bytes);
+        }
+        if let Some(message) = &mut span.status.message {
+            truncate(message, self.max_value_bytes);
+        }
+        let mut dropped = self.bound_map(&mut span.attributes);
+        if self.exceeded_by(&span.resource) {
+            dropped += self.bound_map(Arc::make_mut(&mut span.resource));
+        }
+        dropped += self.bound_events(span);
+        let (ts, attributes) = (&mut span.start, &mut span.attributes);
+        self.clamp(ts, received, attributes);
+        dropped
+    }
+
+    /// Keeps the first `max_attributes` events and links, each bounded; gives how many were
+    /// dropped, events, links and attributes together.
+    fn bound_events(&self, span: &mut SpanRecord) -> usize {
+        let excess = span.events.len().saturating_sub(self.max_attributes)
+            + span.links.len().saturating_sub(self.max_attributes);
+        span.events.truncate(self.max_attributes);
+        span.links.truncate(self.max_attributes);
+        let mut dropped = excess;
+        for event in &mut span.events {
+            truncate(&mut event.name, self.max_name_bytes);
+            dropped += self.bound_map(&mut event.attributes);
+        }
+        for link in &mut span.links {
+            dropped += self.bound_map(&mut link.attributes);
+        }
         dropped
     }
 
@@ -124,16 +166,20 @@ impl Limits {
     /// Event times outside `[observed - max_past, observed + max_future]` become the receive
     /// time; the original is kept in an attribute. Old partitions are never created for them.
     fn clamp_time(&self, record: &mut LogRecord) {
-        let earliest = record.observed_ts - self.max_past;
-        let latest = record.observed_ts + self.max_future;
-        if (earliest..=latest).contains(&record.ts) {
+        self.clamp(&mut record.ts, record.observed_ts, &mut record.attributes);
+    }
+
+    /// Moves `ts` to `observed` when outside `[observed - max_past, observed + max_future]`,
+    /// keeping the original in `attributes`.
+    fn clamp(&self, ts: &mut DateTime<Utc>, observed: DateTime<Utc>, attributes: &mut Attributes) {
+        let earliest = observed - self.max_past;
+        let latest = observed + self.max_future;
+        if (earliest..=latest).contains(ts) {
             return;
         }
-        let original = record.ts.to_rfc3339_opts(SecondsFormat::AutoSi, true);
-        record
-            .attributes
-            .insert(ORIGINAL_TIMESTAMP.into(), Value::String(original));
-        record.ts = record.observed_ts;
+        let original = ts.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+        attributes.insert(ORIGINAL_TIMESTAMP.into(), Value::String(original));
+        *ts = observed;
     }
 }
 
@@ -248,5 +294,46 @@ mod tests {
         limits().bound(&mut r);
         assert_eq!(r.ts, r.observed_ts - Duration::days(2));
         assert!(!r.attributes.contains_key(ORIGINAL_TIMESTAMP));
+    }
+
+    #[test]
+    fn spans_are_bounded_as_records_are_and_their_events_and_links_counted() {
+        use crate::model::{SpanEvent, SpanLink, SpanRecord};
+        let received = Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap();
+        let epoch = Utc.timestamp_opt(0, 0).unwrap();
+        let mut span = SpanRecord::new("ab".repeat(16), "01".repeat(8), "long name".into(), epoch);
+        span.duration_ns = 42;
+        let event = |i: usize| SpanEvent {
+            name: format!("event {i}"),
+            time: epoch,
+            attributes: json!({"a": 1, "b": 2, "c": 3, "d": 4})
+                .as_object()
+                .unwrap()
+                .clone(),
+        };
+        span.events = (0..5).map(event).collect();
+        let link = SpanLink {
+            trace_id: "cd".repeat(16),
+            span_id: "02".repeat(8),
+            attributes: Attributes::new(),
+        };
+        span.links = vec![link; 4];
+        let dropped = limits().bound_span(&mut span, received);
+        assert_eq!(span.name, "long");
+        assert_eq!((span.events.len(), span.links.len()), (3, 3));
+        assert_eq!(span.events[0].name, "even");
+        assert!(span.events.iter().all(|e| e.attributes.len() == 3));
+        assert_eq!(
+            dropped,
+            2 + 1 + 3,
+            "two events, a link and an attribute of each kept event"
+        );
+        assert_eq!((span.start, span.duration_ns), (received, 42));
+        assert!(
+            span.attributes[ORIGINAL_TIMESTAMP]
+                .as_str()
+                .unwrap()
+                .starts_with("1970")
+        );
     }
 }

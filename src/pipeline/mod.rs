@@ -3,7 +3,8 @@
 //! PostgreSQL cannot store ([`sanitize`]), redacts secrets and personal data ([`redact`]), then
 //! runs the enrich step (HTTP request, database query, exception and
 //! user from the attributes), exception grouping, the retention class ([`retention`]) and the
-//! dedup key ([`dedup`]).
+//! dedup key ([`dedup`]). Spans take [`Pipeline::process_span`]: the same redaction, then
+//! their own enrich step ([`promote`]).
 //! Also home to what decoders share: field lookup through aliases ([`fields`]) and level
 //! normalization ([`levels`]).
 
@@ -14,6 +15,7 @@ pub mod fields;
 pub mod grouping;
 pub mod levels;
 pub mod limits;
+pub mod promote;
 pub mod redact;
 pub mod retention;
 pub mod route;
@@ -21,7 +23,7 @@ pub mod sanitize;
 pub mod sql;
 
 use crate::config::{Config, ConfigError, FieldAliases};
-use crate::model::LogRecord;
+use crate::model::{LogRecord, SpanRecord};
 use redact::{Redactions, Redactor};
 use retention::RetentionClasses;
 
@@ -62,6 +64,13 @@ impl Pipeline {
         let class = self.retention.classify(record, &self.aliases.category);
         record.retention_class = Some(class.clone());
         record.dedup_key = self.dedup.key(record);
+    }
+
+    /// Runs the steps that apply to spans, in the records' order: redaction, then the span's
+    /// enrich step ([`promote`]). `redactions` tallies one batch, records and spans alike.
+    pub fn process_span(&self, span: &mut SpanRecord, redactions: &mut Redactions) {
+        self.redactor.redact_span(span, redactions);
+        promote::promote(span);
     }
 
     /// An empty tally of redactions for one batch of records (one request).

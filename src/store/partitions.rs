@@ -1,13 +1,14 @@
 //! Partitions of `logs`: one per UTC day, itself split by retention class
-//! (`logs_p20261122_debug`), created ahead of time for every configured class and on demand for
-//! late or early records.
+//! (`logs_p20261122_debug`), and of `spans`: one per UTC day (`spans_p20261122`); created ahead
+//! of time (for every configured class) and on demand for late or early records.
 //!
-//! Each is made under a short `lock_timeout` by `logbridge_ensure_logs_partition`, which creates
-//! the table on its own and attaches it (SHARE UPDATE EXCLUSIVE on the parent, compatible with
-//! reads and `COPY`; migration 0012). A partition blocked by someone else's lock all the same
-//! (a `DETACH CONCURRENTLY`, an `ANALYZE`, a manual `LOCK`) is reported busy once the timeout
-//! ends, and tried again no sooner than [`BUSY_BACKOFF`] later: its records are answered 503,
-//! and nothing waits in PostgreSQL's lock queue for it.
+//! Each is made under a short `lock_timeout` by `logbridge_ensure_logs_partition` or
+//! `logbridge_ensure_day_partition`, which create the table on its own and attach it (SHARE
+//! UPDATE EXCLUSIVE on the parent, compatible with reads and `COPY`; migrations 0012 and 0016).
+//! A partition blocked by someone else's lock all the same (a `DETACH CONCURRENTLY`, an
+//! `ANALYZE`, a manual `LOCK`) is reported busy once the timeout ends, and tried again no sooner
+//! than [`BUSY_BACKOFF`] later: its records are answered 503, and nothing waits in PostgreSQL's
+//! lock queue for it.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -16,8 +17,21 @@ use std::time::{Duration, Instant};
 use chrono::{Days, NaiveDate, Utc};
 use sqlx::PgPool;
 
-/// A day and a retention class: one leaf partition of `logs`.
-pub(super) type PartitionKey = (NaiveDate, Arc<str>);
+/// One leaf partition: of `logs`, a day and a retention class; of `spans`, a day.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) enum PartitionKey {
+    Logs(NaiveDate, Arc<str>),
+    Spans(NaiveDate),
+}
+
+impl std::fmt::Display for PartitionKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PartitionKey::Logs(day, class) => write!(f, "logs {day} {class}"),
+            PartitionKey::Spans(day) => write!(f, "spans {day}"),
+        }
+    }
+}
 
 /// How long a partition that could not be made is reported busy without trying again.
 const BUSY_BACKOFF: Duration = Duration::from_secs(1);
@@ -61,15 +75,18 @@ impl Partitions {
         }
     }
 
-    /// Creates the partitions of every class from yesterday to `ahead_days` after today; false
-    /// when some are busy (to be tried again).
+    /// Creates the partitions of `logs` of every class, and of `spans`, from yesterday to
+    /// `ahead_days` after today; false when some are busy (to be tried again).
     pub async fn ensure_ahead(&self) -> Result<bool, sqlx::Error> {
         let today = Utc::now().date_naive();
         let first = today - Days::new(1);
         let days = first.iter_days().take(self.ahead_days as usize + 2);
-        let keys: Vec<PartitionKey> = days
-            .flat_map(|day| self.classes.iter().map(move |class| (day, class.clone())))
-            .collect();
+        let of_day = |day| {
+            let logs =
+                (self.classes.iter()).map(move |class| PartitionKey::Logs(day, class.clone()));
+            logs.chain([PartitionKey::Spans(day)])
+        };
+        let keys: Vec<PartitionKey> = days.flat_map(of_day).collect();
         let busy = self.ensure(keys.iter()).await?;
         Ok(busy.is_empty())
     }
@@ -94,7 +111,7 @@ impl Partitions {
             match self.make(&key).await {
                 Ok(()) => self.mark_made(key),
                 Err(error) if is_lock_wait_cut(&error) => {
-                    tracing::warn!(day = %key.0, class = %key.1, %error, "partition busy");
+                    tracing::warn!(partition = %key, %error, "partition busy");
                     self.mark_busy(key.clone());
                     busy.insert(key);
                 }
@@ -111,18 +128,25 @@ impl Partitions {
     }
 
     /// One partition's DDL in its own transaction, under the timeouts.
-    async fn make(&self, (day, class): &PartitionKey) -> Result<(), sqlx::Error> {
+    async fn make(&self, key: &PartitionKey) -> Result<(), sqlx::Error> {
         let mut transaction = self.pool.begin().await?;
         sqlx::query("SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)")
             .bind(self.timeouts.lock_ms.to_string())
             .bind(self.timeouts.statement_ms.to_string())
             .execute(&mut *transaction)
             .await?;
-        sqlx::query("SELECT logbridge_ensure_logs_partition($1, $2)")
-            .bind(day)
-            .bind(&**class)
-            .execute(&mut *transaction)
-            .await?;
+        let ensure = match key {
+            PartitionKey::Logs(day, class) => {
+                sqlx::query("SELECT logbridge_ensure_logs_partition($1, $2)")
+                    .bind(*day)
+                    .bind(class.to_string())
+            }
+            PartitionKey::Spans(day) => {
+                sqlx::query("SELECT logbridge_ensure_day_partition('spans', 'start_ts', $1)")
+                    .bind(*day)
+            }
+        };
+        ensure.execute(&mut *transaction).await?;
         transaction.commit().await
     }
 

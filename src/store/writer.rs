@@ -1,5 +1,5 @@
-//! The writers: each takes every batch queued so far, sends them in one `COPY` (one commit), and
-//! then answers all their requests at once (group commit). Deduplicated rows go through
+//! The writers: each takes every batch queued so far, sends them in one `COPY` per table (one
+//! commit), and then answers all their requests at once (group commit). Deduplicated rows go through
 //! [`dedup::store`] in the same transaction.
 
 use std::collections::HashSet;
@@ -10,7 +10,7 @@ use sqlx::{AssertSqlSafe, Connection as _, PgConnection, PgPool};
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use super::copy::{COPY_STATEMENT, EncodedBatch};
+use super::copy::{COPY_STATEMENT, EncodedBatch, SPANS_COPY_STATEMENT};
 use super::dedup::{self, Group};
 use super::exceptions::{self, ExceptionCounts};
 use super::partitions::{PartitionKey, Partitions};
@@ -94,7 +94,7 @@ async fn commit_group(context: &Context, jobs: &[Job]) -> Vec<Result<(), StoreEr
         Ok(busy) => busy,
         Err(error) => return vec![Err(error); jobs.len()],
     };
-    let blocked = |job: &Job| job.batch.partitions.iter().any(|key| busy.contains(key));
+    let blocked = |job: &Job| job.batch.partition_keys().any(|key| busy.contains(&key));
     let ready: Vec<&EncodedBatch> = jobs
         .iter()
         .filter(|job| !blocked(job))
@@ -135,7 +135,7 @@ async fn make_partitions<'a>(
     context: &Context,
     batches: impl Iterator<Item = &'a EncodedBatch>,
 ) -> Result<HashSet<PartitionKey>, StoreError> {
-    let keys: HashSet<PartitionKey> = batches.flat_map(|b| b.partitions.iter().cloned()).collect();
+    let keys: HashSet<PartitionKey> = batches.flat_map(EncodedBatch::partition_keys).collect();
     let made = tokio::time::timeout(
         context.commit_timeout,
         context.partitions.ensure(keys.iter()),
@@ -216,7 +216,7 @@ impl From<sqlx::Error> for Failure {
     }
 }
 
-/// Sends the plain rows in one `COPY`, stores the deduplicated rows, and updates the exception
+/// Sends the plain rows (and the rows of `spans`) in one `COPY` per table, stores the deduplicated rows, and updates the exception
 /// groups and per-minute rollups, all in one transaction (each step locks shared rows in key
 /// order, so that concurrent writers cannot deadlock). Gives the records folded into
 /// deduplicated rows.
@@ -236,7 +236,12 @@ async fn copy_rows(
     );
     let mut transaction = connection.begin_with(AssertSqlSafe(begin)).await?;
     if batches.iter().any(|b| !b.data.is_empty()) {
-        copy(&mut transaction, batches).await?;
+        let rows = batches.iter().map(|b| b.data.as_slice());
+        copy(&mut transaction, COPY_STATEMENT, rows).await?;
+    }
+    if batches.iter().any(|b| !b.spans.data.is_empty()) {
+        let rows = batches.iter().map(|b| b.spans.data.as_slice());
+        copy(&mut transaction, SPANS_COPY_STATEMENT, rows).await?;
     }
     let mut merged = 0;
     if !deduplicated.is_empty() {
@@ -250,10 +255,15 @@ async fn copy_rows(
     Ok(merged)
 }
 
-async fn copy(connection: &mut PgConnection, batches: &[&EncodedBatch]) -> sqlx::Result<()> {
-    let mut copy = connection.copy_in_raw(COPY_STATEMENT).await?;
-    for batch in batches {
-        if let Err(error) = copy.send(batch.data.as_slice()).await {
+/// Sends the rows of every batch through one `COPY` statement.
+async fn copy<'a>(
+    connection: &mut PgConnection,
+    statement: &'static str,
+    rows: impl Iterator<Item = &'a [u8]>,
+) -> sqlx::Result<()> {
+    let mut copy = connection.copy_in_raw(statement).await?;
+    for data in rows.filter(|data| !data.is_empty()) {
+        if let Err(error) = copy.send(data).await {
             let _ = copy.abort("send failed").await;
             return Err(error);
         }

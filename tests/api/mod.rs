@@ -35,3 +35,4 @@ mod retention;
 mod rules;
 mod stack;
 mod storage;
+mod traces;

@@ -39,6 +39,18 @@ impl RequestBounds {
 
     /// 413 when the request holds more records or attribute entries than allowed.
     pub fn check(&self, counted: Counted) -> Result<(), IngestError> {
+        self.check_of("log records", counted)
+    }
+
+    /// 413 when the request holds more spans or attribute entries than allowed; spans are
+    /// bounded by `ingest.max_records_per_request` as log records are.
+    pub fn check_spans(&self, counted: Counted) -> Result<(), IngestError> {
+        self.check_of("spans", counted)
+    }
+
+    /// 413 when the request holds more `records` (what they are) or attribute entries than
+    /// allowed.
+    fn check_of(&self, records: &'static str, counted: Counted) -> Result<(), IngestError> {
         let too_many = |what, counted_here, key, limit| IngestError::TooMany {
             what,
             counted: counted_here,
@@ -48,7 +60,7 @@ impl RequestBounds {
         };
         if counted.records > self.max_records {
             return Err(too_many(
-                "log records",
+                records,
                 counted.records,
                 "ingest.max_records_per_request",
                 self.max_records,

@@ -1,5 +1,6 @@
 //! The OTLP protobuf walk: counts the log records and attribute entries of an
-//! `ExportLogsServiceRequest` on the wire, without decoding or allocating.
+//! `ExportLogsServiceRequest`, or the spans and attribute entries of an
+//! `ExportTraceServiceRequest`, on the wire, without decoding or allocating.
 //!
 //! Only the messages that lead to records and attributes are entered; every other field is
 //! skipped as prost skips unknown fields. Malformed wire data stops the walk with the counts so
@@ -31,6 +32,14 @@ enum Kind {
     Element,
     ArrayValue,
     KeyValueList,
+    /// `ExportTraceServiceRequest`, and the messages that lead to its spans' entries.
+    TraceRequest,
+    ResourceSpans,
+    ScopeSpans,
+    Span,
+    /// A span event or link: counted as an attribute entry, its attributes too.
+    SpanEvent,
+    SpanLink,
 }
 
 /// Wire data prost refuses too.
@@ -40,6 +49,14 @@ pub(super) struct Malformed;
 pub fn count(body: &[u8]) -> Counted {
     let mut counted = Counted::default();
     let _complete = walk(body, Kind::Request, 0, &mut counted);
+    counted
+}
+
+/// Counts the spans (as records) and attribute entries of a protobuf `ExportTraceServiceRequest`;
+/// span events and links count as attribute entries, as do their attributes.
+pub fn count_spans(body: &[u8]) -> Counted {
+    let mut counted = Counted::default();
+    let _complete = walk(body, Kind::TraceRequest, 0, &mut counted);
     counted
 }
 
@@ -56,6 +73,14 @@ fn child(parent: Kind, tag: u32) -> Option<Kind> {
         (ScopeLogs, 1) => Some(Scope),
         (ScopeLogs, 2) => Some(LogRecord),
         (LogRecord, 5) | (KeyValue, 2) => Some(AnyValue),
+        (TraceRequest, 1) => Some(ResourceSpans),
+        (ResourceSpans, 1) => Some(Resource),
+        (ResourceSpans, 2) => Some(ScopeSpans),
+        (ScopeSpans, 1) => Some(Scope),
+        (ScopeSpans, 2) => Some(Span),
+        (Span, 9) | (SpanEvent, 3) | (SpanLink, 4) => Some(KeyValue),
+        (Span, 11) => Some(SpanEvent),
+        (Span, 13) => Some(SpanLink),
         (ArrayValue, 1) => Some(Element),
         (AnyValue | Element, 5) => Some(ArrayValue),
         (AnyValue | Element, 6) => Some(KeyValueList),
@@ -65,10 +90,13 @@ fn child(parent: Kind, tag: u32) -> Option<Kind> {
 
 fn tally(kind: Kind, counted: &mut Counted) {
     match kind {
-        Kind::LogRecord => counted.records += 1,
-        Kind::KeyValue | Kind::EntityRef | Kind::EntityKey | Kind::Element => {
-            counted.attributes += 1
-        }
+        Kind::LogRecord | Kind::Span => counted.records += 1,
+        Kind::KeyValue
+        | Kind::EntityRef
+        | Kind::EntityKey
+        | Kind::Element
+        | Kind::SpanEvent
+        | Kind::SpanLink => counted.attributes += 1,
         _ => {}
     }
 }

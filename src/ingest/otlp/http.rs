@@ -1,5 +1,6 @@
 //! OTLP/HTTP receiver: `POST /v1/logs` in protobuf or JSON, gzip or not, answering in the
-//! request's encoding as the OTLP specification asks.
+//! request's encoding as the OTLP specification asks; [`receive`] is the checks every OTLP/HTTP
+//! request passes, `POST /v1/traces` ([`super::traces::http`]) included.
 
 use axum::body::Body;
 use axum::extract::State;
@@ -13,8 +14,9 @@ use serde_json::json;
 
 use super::{OtlpLogs, decode_json, decode_protobuf};
 use crate::auth::Credentials;
-use crate::ingest::cross_site;
+use crate::ingest::body::Raw;
 use crate::ingest::error::IngestError;
+use crate::ingest::{Ingest, cross_site};
 use crate::metrics::Protocol;
 
 const PROTOBUF: &str = "application/x-protobuf";
@@ -45,6 +47,7 @@ impl Encoding {
         }
     }
 
+    /// The `protocol` label of a logs request in this encoding.
     fn protocol(self) -> Protocol {
         match self {
             Encoding::Protobuf => Protocol::otlp_http_protobuf,
@@ -52,7 +55,8 @@ impl Encoding {
         }
     }
 
-    fn content_type(self) -> &'static str {
+    /// The `Content-Type` of requests and answers in this encoding.
+    pub fn content_type(self) -> &'static str {
         match self {
             Encoding::Protobuf => PROTOBUF,
             Encoding::Json => JSON,
@@ -68,32 +72,43 @@ pub async fn export(
     body: Body,
 ) -> Result<Answer, Rejection> {
     let ingest = &logs.ingest;
-    let retry_after_seconds = ingest.retry_after_seconds();
-    let reject = |encoding, error| Rejection {
-        error,
-        encoding,
-        retry_after_seconds,
-    };
-    let encoding = Encoding::of(&headers).map_err(|error| {
-        let error = ingest.refuse(Protocol::otlp_http_protobuf, error);
-        reject(Encoding::Json, error)
-    })?;
-    let protocol = encoding.protocol();
-    ingest.origins().check(&headers).map_err(|error| {
-        let error = ingest.refuse(protocol, error);
-        reject(encoding, error)
-    })?;
+    let (encoding, raw) = receive(ingest, Encoding::protocol, &credentials, &headers, body).await?;
     let decode = match encoding {
         Encoding::Protobuf => decode_protobuf,
         Encoding::Json => decode_json,
     };
-    let exported = async {
-        ingest.authenticate(protocol, &credentials).await?;
-        let raw = ingest.read(protocol, &headers, body).await?;
-        logs.export(protocol, raw, decode).await
-    };
-    let partial = exported.await.map_err(|error| reject(encoding, error))?;
+    let exported = logs.export(encoding.protocol(), raw, decode).await;
+    let partial = exported.map_err(|error| Rejection::of(ingest, encoding, error))?;
     Ok(Answer { encoding, partial })
+}
+
+/// The checks of an OTLP/HTTP request, in order: its content type names an encoding, its origin
+/// is allowed, its credentials are, and its body is within the size limit. Gives the encoding
+/// and the body; a refusal is counted under `protocol` of the encoding.
+pub async fn receive(
+    ingest: &Ingest,
+    protocol: fn(Encoding) -> Protocol,
+    credentials: &Credentials,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(Encoding, Raw), Rejection> {
+    let encoding = Encoding::of(headers).map_err(|error| {
+        let error = ingest.refuse(protocol(Encoding::Protobuf), error);
+        Rejection::of(ingest, Encoding::Json, error)
+    })?;
+    let protocol = protocol(encoding);
+    let received = async {
+        ingest
+            .origins()
+            .check(headers)
+            .map_err(|error| ingest.refuse(protocol, error))?;
+        ingest.authenticate(protocol, credentials).await?;
+        ingest.read(protocol, headers, body).await
+    };
+    let raw = received
+        .await
+        .map_err(|error| Rejection::of(ingest, encoding, error))?;
+    Ok((encoding, raw))
 }
 
 /// A successful export's answer, in the request's encoding.
@@ -129,6 +144,17 @@ pub struct Rejection {
     pub error: IngestError,
     pub encoding: Encoding,
     pub retry_after_seconds: u64,
+}
+
+impl Rejection {
+    /// The answer to `error` in `encoding`.
+    pub fn of(ingest: &Ingest, encoding: Encoding, error: IngestError) -> Rejection {
+        Rejection {
+            error,
+            encoding,
+            retry_after_seconds: ingest.retry_after_seconds(),
+        }
+    }
 }
 
 impl IntoResponse for Rejection {

@@ -5,6 +5,7 @@ mod convert;
 mod doubles;
 pub mod grpc;
 pub mod http;
+pub mod traces;
 
 use opentelemetry_proto::tonic::collector::logs::v1::{
     ExportLogsPartialSuccess, ExportLogsServiceRequest,

@@ -17,11 +17,12 @@ const LOCK_KEY: i64 = 0x6c62_7265_7465_6e74;
 
 /// The steps of a run, in order. A step's failures are recorded and the run goes on; only a
 /// lost connection ends it early.
-const STEPS: [Step; 5] = [
+const STEPS: [Step; 6] = [
     Step::Recover,
     Step::AnonymizeIps,
     Step::ExpirePartitions,
     Step::DropEmptyDays,
+    Step::ExpireSpans,
     Step::PruneTables,
 ];
 
@@ -35,6 +36,8 @@ enum Step {
     ExpirePartitions,
     /// Drops the day partitions left without any class partition.
     DropEmptyDays,
+    /// Drops the day partitions of `spans` past the default class's days.
+    ExpireSpans,
     /// Deletes the old rows of the tables beside `logs`.
     PruneTables,
 }
@@ -155,6 +158,7 @@ impl Run<'_> {
                 Step::AnonymizeIps => self.anonymize_ips().await?,
                 Step::ExpirePartitions => self.expire_partitions().await?,
                 Step::DropEmptyDays => self.drop_empty_days().await?,
+                Step::ExpireSpans => self.expire_spans().await?,
                 Step::PruneTables => self.prune_tables().await?,
             }
         }

@@ -2,7 +2,7 @@
 //! before enrich reads it and before anything is stored or counted. Whole values under sensitive
 //! keys ([`keys`]) and matches of value patterns in every string ([`patterns`]): the body, the
 //! attributes and the resource at any depth, arrays included, and the service, scope and
-//! severity text. The resource, shared by the records of a request, is redacted once per request.
+//! severity text; and the same in every span ([`Redactor::redact_span`]). The resource, shared by the records of a request, is redacted once per request.
 
 mod builtins;
 pub mod check;
@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::config::RedactionConfig;
-use crate::model::{Attributes, LogRecord};
+use crate::model::{Attributes, LogRecord, SpanRecord};
 
 pub use check::InvalidRedaction;
 pub use ip::truncate_ip;
@@ -117,14 +117,18 @@ impl Redactor {
         }
     }
 
-    /// Redacts one record in place, counting into `batch`.
-    pub fn redact(&self, record: &mut LogRecord, batch: &mut Redactions) {
+    /// The profile redacting `service`'s records; `None`: not redacted.
+    fn profile_of(&self, service: &str) -> Option<usize> {
         let listed = match self.services.is_empty() {
             true => None,
-            false => self.services.get(&record.service),
+            false => self.services.get(service),
         };
-        let profile_id = listed.copied().unwrap_or(self.default);
-        let Some(profile_id) = profile_id else {
+        listed.copied().unwrap_or(self.default)
+    }
+
+    /// Redacts one record in place, counting into `batch`.
+    pub fn redact(&self, record: &mut LogRecord, batch: &mut Redactions) {
+        let Some(profile_id) = self.profile_of(&record.service) else {
             return;
         };
         let mut pass = Pass::new(self, &self.profiles[profile_id], &mut batch.counts);
@@ -134,6 +138,29 @@ impl Redactor {
         pass.optional_text(&mut record.scope);
         pass.optional_text(&mut record.severity_text);
         self.redact_resource(&mut record.resource, profile_id, batch);
+    }
+
+    /// Redacts one span in place as a record is, with its service's profile: the name, status
+    /// message, attributes, the events' names and attributes, the links' attributes, the
+    /// service, scope and resource.
+    pub fn redact_span(&self, span: &mut SpanRecord, batch: &mut Redactions) {
+        let Some(profile_id) = self.profile_of(&span.service) else {
+            return;
+        };
+        let mut pass = Pass::new(self, &self.profiles[profile_id], &mut batch.counts);
+        pass.text(&mut span.name);
+        pass.optional_text(&mut span.status.message);
+        pass.map(&mut span.attributes);
+        for event in &mut span.events {
+            pass.text(&mut event.name);
+            pass.map(&mut event.attributes);
+        }
+        for link in &mut span.links {
+            pass.map(&mut link.attributes);
+        }
+        pass.text(&mut span.service);
+        pass.optional_text(&mut span.scope);
+        self.redact_resource(&mut span.resource, profile_id, batch);
     }
 
     /// Redacts a resource once per distinct `Arc`: the records of a request share one.

@@ -1,4 +1,5 @@
-//! Encoding of records into PostgreSQL `COPY ... FROM STDIN` text format for table `logs`.
+//! Encoding of records into PostgreSQL `COPY ... FROM STDIN` text format for table `logs`, and
+//! of spans for table `spans` ([`spans`]).
 //!
 //! PostgreSQL cannot store NUL in `text` or `jsonb`: every NUL becomes U+FFFD here, so a NUL in
 //! any field never fails a batch.
@@ -17,6 +18,10 @@ pub use super::rollups::Rollups;
 
 pub use super::copy_text::COPY_STATEMENT;
 use super::copy_text::timestamp;
+use super::partitions::PartitionKey;
+pub use spans::{SPANS_COPY_STATEMENT, SpanRows, encode_spans};
+
+mod spans;
 
 const REPLACEMENT: &str = "\u{FFFD}";
 
@@ -36,6 +41,8 @@ pub struct EncodedBatch {
     pub rollups: Rollups,
     /// Records with a dedup key: one row per key, stored through table `dedup_heads`.
     pub dedup: DedupRows,
+    /// Rows of table `spans`, for a batch of spans.
+    pub spans: SpanRows,
 }
 
 /// The distinct (day, retention class) pairs of a batch's rows: a handful per batch, so a list
@@ -64,7 +71,15 @@ impl PartitionKeys {
 impl EncodedBatch {
     /// Bytes held by the encoded rows, for the queue's bound.
     pub fn bytes(&self) -> usize {
-        self.data.len() + self.dedup.bytes()
+        self.data.len() + self.dedup.bytes() + self.spans.data.len()
+    }
+
+    /// Every partition the batch's rows go to, of `logs` and of `spans`.
+    pub(super) fn partition_keys(&self) -> impl Iterator<Item = PartitionKey> + '_ {
+        let logs =
+            (self.partitions.iter()).map(|(day, class)| PartitionKey::Logs(*day, class.clone()));
+        let spans = self.spans.days.iter().map(|day| PartitionKey::Spans(*day));
+        logs.chain(spans)
     }
 }
 
@@ -113,7 +128,7 @@ impl<'a> RowEncoder<'a> {
             }
             cached => {
                 let mut bytes = Vec::new();
-                json(&mut bytes, &record.resource, &mut self.scratch);
+                json(&mut bytes, &*record.resource, &mut self.scratch);
                 out.extend_from_slice(&bytes);
                 *cached = Some((&record.resource, bytes));
             }
@@ -217,14 +232,15 @@ fn text(out: &mut Vec<u8>, value: &str) {
     let _ = CopyEscaper(out).write_all(value.as_bytes());
 }
 
-/// Writes a JSON object as a `COPY` value. serde_json escapes every control character (and the
+/// Writes a JSON value as a `COPY` value. serde_json escapes every control character (and the
 /// formatter turns NUL into U+FFFD), so of `COPY`'s special bytes only backslashes remain; the
 /// JSON goes to `scratch` first, then its backslashes are doubled (found by `memchr`'s SIMD
 /// search).
-fn json(out: &mut Vec<u8>, value: &Attributes, scratch: &mut Vec<u8>) {
+fn json(out: &mut Vec<u8>, value: &impl serde::Serialize, scratch: &mut Vec<u8>) {
     scratch.clear();
     let mut serializer = serde_json::Serializer::with_formatter(&mut *scratch, NulSafeFormatter);
-    // Infallible: a map of JSON values always serializes, and a Vec cannot fail to grow.
+    // Infallible: maps of JSON values (and lists of them) always serialize, and a Vec cannot
+    // fail to grow.
     let _ = serde::Serialize::serialize(value, &mut serializer);
     let mut done = 0;
     for backslash in memchr::memchr_iter(b'\\', scratch) {

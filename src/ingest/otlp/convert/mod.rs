@@ -24,10 +24,7 @@ pub fn convert(request: ExportLogsServiceRequest, observed_ts: DateTime<Utc>) ->
             .resource
             .map(|resource| Arc::new(attributes(resource.attributes)))
             .unwrap_or_default();
-        let service = match resource.get("service.name") {
-            Some(Value::String(name)) if !name.is_empty() => name.clone(),
-            _ => UNKNOWN_SERVICE.to_string(),
-        };
+        let service = service_of(&resource);
         for (s, scope_logs) in resource_logs.scope_logs.into_iter().enumerate() {
             let scope = scope_logs
                 .scope
@@ -53,6 +50,14 @@ pub fn convert(request: ExportLogsServiceRequest, observed_ts: DateTime<Utc>) ->
         }
     }
     converted
+}
+
+/// The resource's `service.name`, else `unknown_service`.
+pub fn service_of(resource: &Attributes) -> String {
+    match resource.get("service.name") {
+        Some(Value::String(name)) if !name.is_empty() => name.clone(),
+        _ => UNKNOWN_SERVICE.to_string(),
+    }
 }
 
 fn record(otlp: OtlpRecord, observed_ts: DateTime<Utc>) -> Result<LogRecord, String> {

@@ -1,27 +1,35 @@
-//! The gRPC codec of `LogsService/Export`: hands the handler a request message's bytes as they
+//! The gRPC codec of `LogsService/Export` and `TraceService/Export`: hands the handler a request
+//! message's bytes as they
 //! are (tonic has already held them to the maximum message size and decompressed them), so that
 //! counting, decoding and preparing run on the CPU pool after authentication, not here on an
 //! async worker.
 
+use std::marker::PhantomData;
+
 use bytes::Bytes;
-use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceResponse;
-use prost::Message as _;
+use prost::Message;
 use prost::bytes::Buf as _;
 use tonic::Status;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 
-/// Takes request messages as bytes, encodes responses with prost.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct RawCodec;
+/// Takes request messages as bytes, encodes responses (`R`) with prost.
+#[derive(Debug, Clone, Copy)]
+pub struct RawCodec<R>(PhantomData<R>);
 
-impl Codec for RawCodec {
-    type Encode = ExportLogsServiceResponse;
+impl<R> Default for RawCodec<R> {
+    fn default() -> Self {
+        RawCodec(PhantomData)
+    }
+}
+
+impl<R: Message + Send + 'static> Codec for RawCodec<R> {
+    type Encode = R;
     type Decode = Bytes;
-    type Encoder = ResponseEncoder;
+    type Encoder = ResponseEncoder<R>;
     type Decoder = RawDecoder;
 
-    fn encoder(&mut self) -> ResponseEncoder {
-        ResponseEncoder
+    fn encoder(&mut self) -> ResponseEncoder<R> {
+        ResponseEncoder(PhantomData)
     }
 
     fn decoder(&mut self) -> RawDecoder {
@@ -30,13 +38,13 @@ impl Codec for RawCodec {
 }
 
 /// Encodes the export response.
-pub struct ResponseEncoder;
+pub struct ResponseEncoder<R>(PhantomData<R>);
 
-impl Encoder for ResponseEncoder {
-    type Item = ExportLogsServiceResponse;
+impl<R: Message> Encoder for ResponseEncoder<R> {
+    type Item = R;
     type Error = Status;
 
-    fn encode(&mut self, item: Self::Item, buf: &mut EncodeBuf<'_>) -> Result<(), Status> {
+    fn encode(&mut self, item: R, buf: &mut EncodeBuf<'_>) -> Result<(), Status> {
         // An `EncodeBuf` grows as needed, so encoding cannot run out of space.
         item.encode(buf)
             .map_err(|e| Status::internal(format!("encoding the response: {e}")))

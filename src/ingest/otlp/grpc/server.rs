@@ -1,47 +1,44 @@
-//! The `LogsService` gRPC server: tonic's generated `LogsServiceServer`, but authenticating
-//! the call from its metadata before tonic reads the message, and taking the message as bytes
-//! with [`RawCodec`] (the generated server decodes with prost's codec on the async worker).
+//! The OTLP export servers (`LogsService`, `TraceService`): tonic's generated servers, but
+//! authenticating the call from its metadata before tonic reads the message, and taking the
+//! message as bytes with [`RawCodec`] (the generated servers decode with prost's codec on the
+//! async worker).
 
 use std::convert::Infallible;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceResponse;
-use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::SERVICE_NAME;
 use tonic::codec::{CompressionEncoding, EnabledCompressionEncodings};
 use tonic::codegen::{Body, BoxFuture, Service, StdError, http};
 use tonic::server::{Grpc, NamedService, UnaryService};
 use tonic::{Code, Request, Response, Status};
 
+use super::GrpcExport;
 use super::codec::RawCodec;
 use crate::auth::Credentials;
-use crate::ingest::otlp::OtlpLogs;
-use crate::metrics::Protocol;
 
-const EXPORT_PATH: &str = "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
-
-/// `LogsService/Export` over gRPC, gzip accepted and sent, messages up to `max_message_bytes`.
+/// One export service over gRPC, gzip accepted and sent, messages up to `max_message_bytes`.
 #[derive(Clone)]
-pub struct LogsServer {
-    logs: OtlpLogs,
+pub struct ExportServer<S> {
+    service: S,
     max_message_bytes: usize,
 }
 
-impl LogsServer {
-    pub fn new(logs: OtlpLogs, max_message_bytes: usize) -> LogsServer {
-        LogsServer {
-            logs,
+impl<S> ExportServer<S> {
+    pub fn new(service: S, max_message_bytes: usize) -> ExportServer<S> {
+        ExportServer {
+            service,
             max_message_bytes,
         }
     }
 }
 
-impl NamedService for LogsServer {
-    const NAME: &'static str = SERVICE_NAME;
+impl<S: GrpcExport> NamedService for ExportServer<S> {
+    const NAME: &'static str = S::NAME;
 }
 
-impl<B> Service<http::Request<B>> for LogsServer
+impl<S, B> Service<http::Request<B>> for ExportServer<S>
 where
+    S: GrpcExport,
     B: Body + Send + 'static,
     B::Error: Into<StdError> + Send + 'static,
 {
@@ -54,40 +51,40 @@ where
     }
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
-        if request.uri().path() != EXPORT_PATH {
+        if request.uri().path() != S::PATH {
             let status = Status::new(Code::Unimplemented, "unknown method");
             return Box::pin(async move { Ok(status.into_http()) });
         }
-        let (logs, max) = (self.logs.clone(), self.max_message_bytes);
+        let (service, max) = (self.service.clone(), self.max_message_bytes);
         let credentials = Credentials::from_headers(request.headers());
         Box::pin(async move {
-            let ingest = &logs.ingest;
-            let authenticated = ingest.authenticate(Protocol::otlp_grpc, &credentials).await;
+            let ingest = service.ingest();
+            let authenticated = ingest.authenticate(S::PROTOCOL, &credentials).await;
             if let Err(error) = authenticated {
                 let status = super::status(&error, ingest.retry_after_seconds());
                 return Ok(status.into_http());
             }
             let mut gzip = EnabledCompressionEncodings::default();
             gzip.enable(CompressionEncoding::Gzip);
-            let mut grpc = Grpc::new(RawCodec)
+            let mut grpc = Grpc::new(RawCodec::<S::Response>::default())
                 .apply_compression_config(gzip, gzip)
                 .apply_max_message_size_config(Some(max), None);
-            Ok(grpc.unary(Export(logs), request).await)
+            Ok(grpc.unary(Export(service), request).await)
         })
     }
 }
 
 /// The unary method: the message's bytes, exported on the CPU pool.
-struct Export(OtlpLogs);
+struct Export<S>(S);
 
-impl UnaryService<Bytes> for Export {
-    type Response = ExportLogsServiceResponse;
-    type Future = BoxFuture<Response<ExportLogsServiceResponse>, Status>;
+impl<S: GrpcExport> UnaryService<Bytes> for Export<S> {
+    type Response = S::Response;
+    type Future = BoxFuture<Response<S::Response>, Status>;
 
     fn call(&mut self, request: Request<Bytes>) -> Self::Future {
-        let logs = self.0.clone();
+        let service = self.0.clone();
         Box::pin(async move {
-            let response = super::export(&logs, request.into_inner()).await?;
+            let response = service.export_message(request.into_inner()).await?;
             Ok(Response::new(response))
         })
     }

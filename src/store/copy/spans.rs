@@ -1,0 +1,195 @@
+//! Encoding of spans into `COPY ... FROM STDIN` text rows of table `spans`, with the escapes and
+//! NUL replacement of the `logs` rows ([`super`]).
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use serde::Serialize;
+
+use super::{EncodedBatch, json, number, optional_number, optional_text, tab, text};
+use crate::model::{Attributes, PromotedFields, SpanEvent, SpanLink, SpanRecord};
+use crate::store::copy_text::timestamp;
+
+/// The `COPY` statement of table `spans`, in the column order of [`encode_spans`].
+pub const SPANS_COPY_STATEMENT: &str = "COPY spans (trace_id, span_id, parent_span_id, name, \
+    kind, start_ts, duration_ns, status_code, status_message, service, scope, http_route, \
+    http_method, http_status, db_system, db_operation, db_query_fingerprint, attributes, \
+    resource, events, links) FROM STDIN";
+
+/// The rows of `spans` in a batch, and the days they fall on.
+#[derive(Debug, Default)]
+pub struct SpanRows {
+    /// `COPY` text rows, one per span.
+    pub data: Vec<u8>,
+    /// The distinct UTC days of the spans' starts, whose partitions must exist.
+    pub days: Vec<NaiveDate>,
+}
+
+/// An event as stored in column `events`.
+#[derive(Serialize)]
+struct EventJson<'a> {
+    name: &'a str,
+    time: String,
+    attributes: &'a Attributes,
+}
+
+/// A link as stored in column `links`.
+#[derive(Serialize)]
+struct LinkJson<'a> {
+    trace_id: &'a str,
+    span_id: &'a str,
+    attributes: &'a Attributes,
+}
+
+/// Encodes spans as a batch holding only rows of `spans`.
+pub fn encode_spans(spans: &[SpanRecord]) -> EncodedBatch {
+    let mut rows = SpanRows {
+        data: Vec::with_capacity(spans.len() * 768),
+        days: Vec::new(),
+    };
+    let mut scratch = Vec::new();
+    for span in spans {
+        let day = span.start.date_naive();
+        if !rows.days.contains(&day) {
+            rows.days.push(day);
+        }
+        encode_row(&mut rows.data, span, &mut scratch);
+    }
+    EncodedBatch {
+        records: spans.len(),
+        spans: rows,
+        ..EncodedBatch::default()
+    }
+}
+
+/// Appends one span's row, newline included.
+fn encode_row(out: &mut Vec<u8>, span: &SpanRecord, scratch: &mut Vec<u8>) {
+    encode_span(out, span);
+    encode_promoted(out, &span.promoted);
+    encode_json(out, span, scratch);
+    out.push(b'\n');
+}
+
+/// The columns from `trace_id` to `scope`, each followed by a tab.
+fn encode_span(out: &mut Vec<u8>, span: &SpanRecord) {
+    for id in [&span.trace_id, &span.span_id] {
+        text(out, id);
+        tab(out);
+    }
+    optional_text(out, span.parent_span_id.as_deref());
+    tab(out);
+    text(out, &span.name);
+    tab(out);
+    text(out, span.kind.as_str());
+    tab(out);
+    timestamp(out, &span.start);
+    tab(out);
+    number(out, span.duration_ns);
+    tab(out);
+    number(out, span.status.code);
+    tab(out);
+    optional_text(out, span.status.message.as_deref());
+    tab(out);
+    text(out, &span.service);
+    tab(out);
+    optional_text(out, span.scope.as_deref());
+    tab(out);
+}
+
+/// The promoted columns, each followed by a tab.
+fn encode_promoted(out: &mut Vec<u8>, promoted: &PromotedFields) {
+    optional_text(out, promoted.http_route.as_deref());
+    tab(out);
+    optional_text(out, promoted.http_method.as_deref());
+    tab(out);
+    optional_number(out, promoted.http_status);
+    tab(out);
+    let texts = [
+        &promoted.db_system,
+        &promoted.db_operation,
+        &promoted.db_query_fingerprint,
+    ];
+    for field in texts {
+        optional_text(out, field.as_deref());
+        tab(out);
+    }
+}
+
+/// The four JSON columns: attributes, resource, events and links.
+fn encode_json(out: &mut Vec<u8>, span: &SpanRecord, scratch: &mut Vec<u8>) {
+    json(out, &span.attributes, scratch);
+    tab(out);
+    json(out, &*span.resource, scratch);
+    tab(out);
+    let events: Vec<EventJson> = span.events.iter().map(event).collect();
+    json(out, &events, scratch);
+    tab(out);
+    let links: Vec<LinkJson> = span.links.iter().map(link).collect();
+    json(out, &links, scratch);
+}
+
+fn event(event: &SpanEvent) -> EventJson<'_> {
+    EventJson {
+        name: &event.name,
+        time: rfc3339(&event.time),
+        attributes: &event.attributes,
+    }
+}
+
+fn link(link: &SpanLink) -> LinkJson<'_> {
+    LinkJson {
+        trace_id: &link.trace_id,
+        span_id: &link.span_id,
+        attributes: &link.attributes,
+    }
+}
+
+fn rfc3339(time: &DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Nanos, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use chrono::TimeZone;
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::model::SpanKind;
+
+    fn columns(batch: &EncodedBatch) -> Vec<String> {
+        let text = String::from_utf8(batch.spans.data.clone()).unwrap();
+        let line = text.strip_suffix('\n').unwrap();
+        line.split('\t').map(str::to_string).collect()
+    }
+
+    #[test]
+    fn a_row_has_every_column_in_order_and_its_day() {
+        let start = Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap();
+        let mut span = SpanRecord::new("ab".repeat(16), "01".repeat(8), "GET /\t".into(), start);
+        span.kind = SpanKind::Server;
+        span.duration_ns = 1_500;
+        span.promoted.http_status = Some(404);
+        span.resource = Arc::new(json!({"service.name": "a\\b"}).as_object().unwrap().clone());
+        span.events.push(SpanEvent {
+            name: "exception".into(),
+            time: start,
+            attributes: Attributes::new(),
+        });
+        let batch = encode_spans(&[span]);
+        assert_eq!((batch.records, batch.data.len()), (1, 0), "no rows of logs");
+        assert_eq!(batch.spans.days.len(), 1);
+        let cols = columns(&batch);
+        assert_eq!(cols.len(), SPANS_COPY_STATEMENT.matches(',').count() + 1);
+        assert_eq!(cols[2], "\\N", "a root span");
+        assert_eq!(cols[3], "GET /\\t");
+        assert_eq!(
+            (cols[4].as_str(), cols[6].as_str(), cols[7].as_str()),
+            ("server", "1500", "0")
+        );
+        assert_eq!(cols[13], "404");
+        assert_eq!(cols[18], r#"{"service.name":"a\\\\b"}"#);
+        let events: Value = serde_json::from_str(&cols[19]).unwrap();
+        assert_eq!(events[0]["time"], "2026-11-22T10:00:00.000000000Z");
+        assert_eq!(cols[20], "[]");
+    }
+}
