@@ -109,18 +109,18 @@ fn first_text_by<'a>(
         })
 }
 
-/// A record's attributes prepared for many alias lookups, as the enrich step makes on every
-/// record: a key whose first byte starts no attribute key is skipped without a map lookup, and
-/// dotted paths are tried only when some attribute is an object.
-pub struct Fields<'a> {
-    obj: &'a Attributes,
+/// What a record's keys may hold, for many alias lookups: a key whose first byte starts no
+/// attribute key is ruled out without a map lookup, and dotted paths are tried only when some
+/// attribute is an object. Taking fields out keeps it true (it may then rule out less).
+#[derive(Debug, Clone, Copy)]
+pub struct KeyIndex {
     first_bytes: [u64; 4],
     nested: bool,
 }
 
-impl<'a> Fields<'a> {
+impl KeyIndex {
     /// Indexes the attribute keys' first bytes, in one pass over the keys.
-    pub fn new(obj: &'a Attributes) -> Fields<'a> {
+    pub fn new(obj: &Attributes) -> KeyIndex {
         let mut first_bytes = [0u64; 4];
         for key in obj.keys() {
             match key.as_bytes().first() {
@@ -130,26 +130,64 @@ impl<'a> Fields<'a> {
             }
         }
         let nested = obj.values().any(Value::is_object);
-        Fields {
-            obj,
+        KeyIndex {
             first_bytes,
             nested,
         }
     }
 
-    /// Like [`lookup`].
-    pub fn lookup(&self, key: &str) -> Option<&'a Value> {
+    /// Like [`lookup`] in the `obj` this index was made of.
+    pub fn lookup<'a>(&self, obj: &'a Attributes, key: &str) -> Option<&'a Value> {
         let Some(&byte) = key.as_bytes().first() else {
-            return self.obj.get(key);
+            return obj.get(key);
         };
         if self.first_bytes[usize::from(byte >> 6)] & (1 << (byte & 63)) == 0 {
             return None;
         }
         if self.nested {
-            lookup(self.obj, key)
+            lookup(obj, key)
         } else {
-            self.obj.get(key)
+            obj.get(key)
         }
+    }
+
+    /// Like [`first_entry`].
+    pub fn first_entry<'a, 'k>(
+        &self,
+        obj: &'a Attributes,
+        keys: &'k [String],
+    ) -> Option<(&'k str, &'a Value)> {
+        keys.iter()
+            .filter_map(|key| Some((key.as_str(), self.lookup(obj, key)?)))
+            .find(|(_, value)| !value.is_null())
+    }
+
+    /// Like [`take_first`].
+    pub fn take_first(&self, obj: &mut Attributes, keys: &[String]) -> Option<Value> {
+        let (key, _) = self.first_entry(obj, keys)?;
+        take(obj, key)
+    }
+}
+
+/// A record's attributes prepared for many alias lookups, as the enrich step makes on every
+/// record ([`KeyIndex`]).
+pub struct Fields<'a> {
+    obj: &'a Attributes,
+    index: KeyIndex,
+}
+
+impl<'a> Fields<'a> {
+    /// Indexes the attribute keys' first bytes, in one pass over the keys.
+    pub fn new(obj: &'a Attributes) -> Fields<'a> {
+        Fields {
+            obj,
+            index: KeyIndex::new(obj),
+        }
+    }
+
+    /// Like [`lookup`].
+    pub fn lookup(&self, key: &str) -> Option<&'a Value> {
+        self.index.lookup(self.obj, key)
     }
 
     /// Like [`first`].

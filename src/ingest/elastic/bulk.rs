@@ -69,8 +69,9 @@ pub fn entries(body: &[u8]) -> Vec<Entry<'_>> {
     let mut lines = lines(body).peekable();
     let mut entries = Vec::new();
     let mut resynchronizing = false;
+    let mut actions = Actions::default();
     while let Some((number, line)) = lines.next() {
-        let (op, meta) = match action(line) {
+        let (op, meta) = match actions.parse(line) {
             Ok(action) => action,
             Err(_) if resynchronizing => continue,
             Err(reason) => {
@@ -138,6 +139,26 @@ struct ActionLine {
     create: Option<Meta>,
     delete: Option<Meta>,
     update: Option<Meta>,
+}
+
+/// Parses action lines, remembering the last one: shippers send the same action line before
+/// every document (`{"create":{"_index":"logs"}}`), which is then parsed once.
+#[derive(Default)]
+struct Actions<'a> {
+    last: Option<(&'a [u8], Op, Meta)>,
+}
+
+impl<'a> Actions<'a> {
+    fn parse(&mut self, line: &'a [u8]) -> Result<(Op, Meta), String> {
+        if let Some((last, op, meta)) = &self.last
+            && *last == line
+        {
+            return Ok((*op, meta.clone()));
+        }
+        let (op, meta) = action(line)?;
+        self.last = Some((line, op, meta.clone()));
+        Ok((op, meta))
+    }
 }
 
 /// Parses an action line.

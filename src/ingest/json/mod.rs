@@ -13,7 +13,8 @@ use super::bounds;
 use super::error::{IngestError, InvalidItem};
 use crate::config::FieldAliases;
 use crate::model::{LogRecord, UNKNOWN_SERVICE};
-use crate::pipeline::{fields, levels};
+use crate::pipeline::fields::{self, KeyIndex};
+use crate::pipeline::levels;
 
 /// Decodes a body into records, or rejects the whole batch; 413 before decoding when the upper
 /// bounds of its records and attribute entries exceed the context's bounds.
@@ -83,20 +84,21 @@ pub(crate) fn record(
         return Err(format!("not a JSON object but {}", kind(&item)));
     };
     hoist_loguru_extra(&mut object);
-    let body = message(&mut object, aliases)?;
+    let index = KeyIndex::new(&object);
+    let body = message(&mut object, &index, aliases)?;
     let mut record = LogRecord::new(body, observed_ts);
-    if let Some(value) = fields::take_first(&mut object, &aliases.level) {
+    if let Some(value) = index.take_first(&mut object, &aliases.level) {
         let (level, severity) =
             levels::from_json(&value).ok_or_else(|| format!("unknown level {value}"))?;
         record.level = level;
         record.severity_number = severity;
         record.severity_text = Some(text_of(&value));
     }
-    if let Some(value) = fields::take_first(&mut object, &aliases.timestamp) {
+    if let Some(value) = index.take_first(&mut object, &aliases.timestamp) {
         record.ts = timestamp::parse(&value)?;
     }
     // An empty name names no service, as in OTLP's `service.name`.
-    record.service = take_text(&mut object, &aliases.service)
+    record.service = take_text(&mut object, &index, &aliases.service)
         .filter(|name| !name.is_empty())
         .or_else(|| {
             default_service
@@ -104,15 +106,19 @@ pub(crate) fn record(
                 .map(str::to_string)
         })
         .unwrap_or_else(|| UNKNOWN_SERVICE.to_string());
-    record.trace_id = take_hex_id(&mut object, &aliases.trace_id, 32);
-    record.span_id = take_hex_id(&mut object, &aliases.span_id, 16);
-    record.scope = take_text(&mut object, &aliases.logger);
+    record.trace_id = take_hex_id(&mut object, &index, &aliases.trace_id, 32);
+    record.span_id = take_hex_id(&mut object, &index, &aliases.span_id, 16);
+    record.scope = take_text(&mut object, &index, &aliases.logger);
     record.attributes = object;
     Ok(record)
 }
 
-fn message(object: &mut Map<String, Value>, aliases: &FieldAliases) -> Result<String, String> {
-    match fields::take_first(object, &aliases.message) {
+fn message(
+    object: &mut Map<String, Value>,
+    index: &KeyIndex,
+    aliases: &FieldAliases,
+) -> Result<String, String> {
+    match index.take_first(object, &aliases.message) {
         Some(Value::String(text)) => Ok(text),
         Some(Value::Object(_) | Value::Array(_)) | None => Err(format!(
             "no message (looked for {})",
@@ -135,8 +141,8 @@ fn hoist_loguru_extra(object: &mut Map<String, Value>) {
     }
 }
 
-fn take_text(object: &mut Map<String, Value>, keys: &[String]) -> Option<String> {
-    let (key, value) = fields::first_entry(object, keys)?;
+fn take_text(object: &mut Map<String, Value>, index: &KeyIndex, keys: &[String]) -> Option<String> {
+    let (key, value) = index.first_entry(object, keys)?;
     if !(value.is_string() || value.is_number()) {
         return None;
     }
@@ -147,8 +153,13 @@ fn take_text(object: &mut Map<String, Value>, keys: &[String]) -> Option<String>
 }
 
 /// Takes a hex id of `len` digits; a malformed one stays among the attributes.
-fn take_hex_id(object: &mut Map<String, Value>, keys: &[String], len: usize) -> Option<String> {
-    let (key, Value::String(id)) = fields::first_entry(object, keys)? else {
+fn take_hex_id(
+    object: &mut Map<String, Value>,
+    index: &KeyIndex,
+    keys: &[String],
+    len: usize,
+) -> Option<String> {
+    let (key, Value::String(id)) = index.first_entry(object, keys)? else {
         return None;
     };
     let valid = id.len() == len && id.bytes().all(|b| b.is_ascii_hexdigit());
