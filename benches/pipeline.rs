@@ -3,6 +3,8 @@
 //! step alone, the same records as a Loki push (snappy protobuf, JSON lines), the same as an Elasticsearch bulk body, and micro-benchmarks of the JSON decoders, redaction, exception fingerprinting, SQL fingerprinting and route templating.
 //! Throughput is in records (elements), so criterion reports time per record. See bench/README.md.
 
+#[path = "../bench/cpu_time.rs"]
+mod cpu_time;
 #[path = "../bench/workload.rs"]
 mod workload;
 
@@ -11,6 +13,7 @@ use std::sync::{Arc, LazyLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::Utc;
+use cpu_time::ThreadCpuTime;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use logbridge::config::{Config, FieldAliases};
 use logbridge::ingest::bounds::RequestBounds;
@@ -72,7 +75,7 @@ fn bulk_full_path(body: &[u8], preparer: &Preparer) -> usize {
     prepared.batch.data.len() + answer.len()
 }
 
-fn es_bulk_path(c: &mut Criterion) {
+fn es_bulk_path(c: &mut Criterion<ThreadCpuTime>) {
     let config = Config::default();
     let body = workload::bulk(&request());
     let mut group = c.benchmark_group("es_bulk_500");
@@ -109,7 +112,7 @@ fn preparer(config: &Config) -> Preparer {
     )
 }
 
-fn otlp_path(c: &mut Criterion) {
+fn otlp_path(c: &mut Criterion<ThreadCpuTime>) {
     let config = Config::default();
     let limits = Limits::from_config(&config);
     let pipeline = Pipeline::from_config(&config).expect("the default pipeline");
@@ -178,7 +181,7 @@ fn loki_full_path(body: &[u8], preparer: &Preparer) -> usize {
     prepared.batch.data.len()
 }
 
-fn loki_path(c: &mut Criterion) {
+fn loki_path(c: &mut Criterion<ThreadCpuTime>) {
     let config = Config::default();
     let body = workload::loki_push(&request(), Utc::now().timestamp());
     let mut group = c.benchmark_group("loki_500");
@@ -224,7 +227,7 @@ fn exception_records(request: &ExportLogsServiceRequest, config: &Config) -> Vec
     records
 }
 
-fn micro(c: &mut Criterion) {
+fn micro(c: &mut Criterion<ThreadCpuTime>) {
     let config = Config::default();
     let request = request();
     let ndjson = workload::ndjson(&request);
@@ -291,8 +294,9 @@ fn micro(c: &mut Criterion) {
     group.finish();
 }
 
-fn config() -> Criterion {
+fn config() -> Criterion<ThreadCpuTime> {
     Criterion::default()
+        .with_measurement(ThreadCpuTime)
         .sample_size(30)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(4))

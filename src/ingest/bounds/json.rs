@@ -127,8 +127,25 @@ impl Scanner {
     }
 }
 
+/// How many bytes of a string are looked at one by one before memchr takes over: most keys
+/// and many values are shorter, and for them a loop costs less than memchr's setup.
+const SHORT_STRING: usize = 24;
+
 /// The position after the string whose opening quote precedes `at`.
-fn string_end(body: &[u8], mut at: usize) -> usize {
+fn string_end(body: &[u8], at: usize) -> usize {
+    let short = body.get(at..).unwrap_or_default();
+    for (offset, &byte) in short.iter().take(SHORT_STRING).enumerate() {
+        match byte {
+            b'"' => return at + offset + 1,
+            b'\\' => return long_string_end(body, at + offset + 2),
+            _ => {}
+        }
+    }
+    long_string_end(body, at + short.len().min(SHORT_STRING))
+}
+
+/// The position after the string in which `at` is, found with memchr.
+fn long_string_end(body: &[u8], mut at: usize) -> usize {
     while let Some(found) = body.get(at..).and_then(|rest| memchr2(b'"', b'\\', rest)) {
         if body[at + found] == b'"' {
             return at + found + 1;

@@ -245,6 +245,23 @@ fn ndjson_counts_lines_and_members_outside_strings() {
 }
 
 #[test]
+fn json_strings_end_at_their_closing_quote_at_any_length_and_escape() {
+    // Strings of every length around the short-string loop, with an escaped quote, an escaped
+    // backslash or no escape at each position: the member after the string is always counted.
+    for len in 0..64 {
+        for at in 0..=len {
+            for escape in [r#"\""#, r"\\", ""] {
+                let text = format!("{}{escape}{}", "a:".repeat(at / 2), "b".repeat(len - at));
+                let body = format!(r#"{{"k":"{text}","n":1}}"#);
+                assert_eq!(json::scan(body.as_bytes()).members, 2, "{body}");
+                let decoded: serde_json::Value = serde_json::from_str(&body).unwrap();
+                assert_eq!(decoded.as_object().map(|o| o.len()), Some(2), "{body}");
+            }
+        }
+    }
+}
+
+#[test]
 fn json_arrays_and_envelopes_count_their_items() {
     let array = json::scan(br#"[{"msg":1},{"msg":2,"tags":["a","b"]}]"#);
     assert_eq!(

@@ -31,13 +31,20 @@ pub struct FlatDocument {
 
 /// The fields as they are read, in document order: sorted into maps once at the end, which
 /// costs less than inserting each into a map.
-#[derive(Default)]
 struct Fields {
     fields: Vec<(String, Value)>,
     resource: Vec<(String, Value)>,
 }
 
 impl Fields {
+    fn new() -> Fields {
+        // Enough for a typical ECS document without growing.
+        Fields {
+            fields: Vec::with_capacity(32),
+            resource: Vec::with_capacity(8),
+        }
+    }
+
     fn insert(&mut self, key: String, value: Value) {
         match is_resource(&key) {
             true => self.resource.push((key, value)),
@@ -71,7 +78,7 @@ pub fn parse(source: &[u8]) -> Result<FlatDocument, String> {
     let source = std::str::from_utf8(source)
         .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))?;
     let mut deserializer = serde_json::Deserializer::from_str(source);
-    let mut fields = Fields::default();
+    let mut fields = Fields::new();
     let parsed = Top(&mut fields).deserialize(&mut deserializer);
     let kind = parsed
         .and_then(|kind| deserializer.end().map(|()| kind))
