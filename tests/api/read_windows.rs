@@ -155,7 +155,9 @@ async fn empty_partitions_of_today_and_the_days_ahead_are_not_read() {
     let tables = tables_read(&app.db, &filter).await;
     assert!(!tables.is_empty());
     let today = now.format("logs_p%Y%m%d").to_string();
-    for table in &tables {
+    // Only days not yet over are asked whether they are empty: before 03:00 the window also
+    // reaches yesterday, whose empty partitions may be read.
+    for table in tables.iter().filter(|t| t.as_str() >= today.as_str()) {
         assert!(
             !empty.contains(table),
             "{table} is empty, yet read: {tables:?}"
