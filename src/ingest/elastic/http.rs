@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use serde_json::Value;
 use tokio::sync::oneshot;
 
 use super::answer::{self, BulkAnswer};
@@ -142,13 +143,15 @@ pub async fn authenticated(
     }
 }
 
-/// Longest non-JSON answer body read back to be put in an error's reason.
-const MAX_REASON_BYTES: usize = 1024;
+/// Longest failed answer read back to be turned into Elasticsearch's error shape; a longer one
+/// keeps only its status's reason.
+const MAX_ERROR_BYTES: usize = 64 * 1024;
 
 /// The outermost layer of the HTTP router (outside the listener's body admission, whose 503s
 /// it covers too), acting on answers under `/es` only: `X-Elastic-Product: Elasticsearch` (the
-/// official clients refuse a server without it), and a JSON body: an answer of the router
-/// itself (405, a query string that does not parse) is turned into Elasticsearch's error shape.
+/// official clients refuse a server without it), and a JSON body: a failed answer not already
+/// in Elasticsearch's error shape (the router's 405, a query string that does not parse, the
+/// listener's JSON 503) is turned into it.
 pub async fn product(request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let under_es = path == "/es" || path.starts_with("/es/");
@@ -157,9 +160,9 @@ pub async fn product(request: Request, next: Next) -> Response {
         return response;
     }
     let failed = response.status().is_client_error() || response.status().is_server_error();
-    let mut response = match is_json(response.headers()) {
-        false if failed => as_error(response).await,
-        _ => response,
+    let mut response = match failed {
+        true => as_error(response).await,
+        false => response,
     };
     let content_type = HeaderValue::from_static(answer::JSON);
     let headers = response.headers_mut();
@@ -177,19 +180,36 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|value| value.contains("json"))
 }
 
-/// A non-JSON answer as an Elasticsearch error of the same status (its text as the reason).
+/// A failed answer as an Elasticsearch error of the same status, unless it is one already: the
+/// reason is the bridge's error message, or the body's text.
 async fn as_error(response: Response) -> Response {
     let (parts, body) = response.into_parts();
-    let retry_after = parts.headers.get(header::RETRY_AFTER).cloned();
-    let text = axum::body::to_bytes(body, MAX_REASON_BYTES).await;
-    let text = text.map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+    let bytes = axum::body::to_bytes(body, MAX_ERROR_BYTES).await;
+    let bytes = bytes.unwrap_or_default();
+    let json = is_json(&parts.headers)
+        .then(|| serde_json::from_slice::<Value>(&bytes).ok())
+        .flatten();
+    if json
+        .as_ref()
+        .is_some_and(|json| json["error"]["type"].is_string())
+    {
+        return Response::from_parts(parts, Body::from(bytes));
+    }
+    let message = json
+        .as_ref()
+        .and_then(|json| json["error"]["message"].as_str());
     let status = parts.status;
-    let reason = match text.unwrap_or_default() {
-        text if text.trim().is_empty() => status.canonical_reason().unwrap_or("").to_string(),
-        text => text,
+    let reason = match message.map(str::to_string) {
+        Some(message) => message,
+        None => String::from_utf8_lossy(&bytes).into_owned(),
+    };
+    let reason = match reason.trim() {
+        "" => status.canonical_reason().unwrap_or("").to_string(),
+        _ => reason,
     };
     let mut answer = answer::error(status, answer::error_type(status), &reason, None);
-    if let Some(retry_after) = retry_after {
+    if let Some(retry_after) = parts.headers.get(header::RETRY_AFTER) {
+        let retry_after = retry_after.clone();
         answer
             .headers_mut()
             .insert(header::RETRY_AFTER, retry_after);

@@ -34,7 +34,7 @@ pub fn parse(text: &str) -> Result<Attributes, LabelError> {
         parser.expect(b'"', "expected `\"` opening the value")?;
         let value = parser.value()?;
         if !value.is_empty() {
-            labels.insert(name.to_string(), Value::String(value));
+            labels.insert(name, Value::String(value));
         }
         parser.skip_spaces();
         if parser.eat(b'}') {
@@ -84,33 +84,51 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// A label name: `[a-zA-Z_][a-zA-Z0-9_]*`, dots allowed (OTel-style names some send).
-    fn name(&mut self) -> Result<&'a str, LabelError> {
+    /// A label name: `[a-zA-Z_][a-zA-Z0-9_]*`, dots allowed (OTel-style names some send), or
+    /// any UTF-8 name in quotes (`"service.name"`, the selector syntax of Loki 3 and Prometheus 3).
+    fn name(&mut self) -> Result<String, LabelError> {
+        if self.eat(b'"') {
+            let name = self.quoted(|_| true, "unterminated label name")?;
+            return match name.is_empty() {
+                true => Err(self.error("empty label name")),
+                false => Ok(name),
+            };
+        }
         let length = name_length(self.rest());
         if length == 0 {
             return Err(self.error("expected a label name"));
         }
         let name = &self.text[self.at..self.at + length];
         self.at += length;
-        Ok(name)
+        Ok(name.to_string())
     }
 
     /// A value after its opening quote, through its closing quote.
     fn value(&mut self) -> Result<String, LabelError> {
-        let mut value = String::new();
+        self.quoted(closes_value, "unterminated label value")
+    }
+
+    /// Quoted text after its opening quote, through the first quote that `closes` accepts given
+    /// the bytes after it.
+    fn quoted(
+        &mut self,
+        closes: impl Fn(&[u8]) -> bool,
+        unterminated: &'static str,
+    ) -> Result<String, LabelError> {
+        let mut text = String::new();
         let mut chars = self.text[self.at..].char_indices();
         while let Some((offset, c)) = chars.next() {
             match c {
-                '"' if closes_value(&self.rest()[offset + 1..]) => {
+                '"' if closes(&self.rest()[offset + 1..]) => {
                     self.at += offset + 1;
-                    return Ok(value);
+                    return Ok(text);
                 }
-                '\\' => escape(&mut chars, &mut value),
-                c => value.push(c),
+                '\\' => escape(&mut chars, &mut text),
+                c => text.push(c),
             }
         }
         self.at = self.text.len();
-        Err(self.error("unterminated label value"))
+        Err(self.error(unterminated))
     }
 }
 
@@ -125,7 +143,7 @@ fn closes_value(after: &[u8]) -> bool {
             if let Some((b'}', end)) = rest.split_first() {
                 return spaces(end) == end.len();
             }
-            let name = name_length(rest);
+            let name = name_length(rest).max(quoted_length(rest));
             let rest = &rest[name..];
             name > 0 && rest[spaces(rest)..].first() == Some(&b'=')
         }
@@ -179,6 +197,22 @@ fn escape(chars: &mut std::str::CharIndices<'_>, value: &mut String) {
 
 fn spaces(bytes: &[u8]) -> usize {
     bytes.iter().take_while(|b| b.is_ascii_whitespace()).count()
+}
+
+/// The length of a quoted name at the start of `bytes`, quotes included; 0 when there is none.
+fn quoted_length(bytes: &[u8]) -> usize {
+    let Some((b'"', rest)) = bytes.split_first() else {
+        return 0;
+    };
+    let mut escaped = false;
+    for (at, &byte) in rest.iter().enumerate() {
+        match byte {
+            b'"' if !escaped => return at + 2,
+            b'\\' => escaped = !escaped,
+            _ => escaped = false,
+        }
+    }
+    0
 }
 
 fn name_length(bytes: &[u8]) -> usize {
@@ -237,6 +271,20 @@ mod tests {
         assert_eq!(parsed, json!({"a": "x\", y", "b": "c"}));
         let parsed = labels(r#"{a="ends with "quote""}"#);
         assert_eq!(parsed, json!({"a": "ends with \"quote\""}));
+    }
+
+    #[test]
+    fn quoted_utf8_names() {
+        let parsed = labels(r#"{"service.name"="shop", "k8s pod"="a-1",env="prod", "ä\"x"="1"}"#);
+        assert_eq!(
+            parsed,
+            json!({"service.name": "shop", "k8s pod": "a-1", "env": "prod", "ä\"x": "1"})
+        );
+        let parsed = labels(r#"{a="x", "b"="y"}"#);
+        assert_eq!(parsed, json!({"a": "x", "b": "y"}));
+        for text in [r#"{""="1"}"#, r#"{"a="1"}"#, r#"{"a"}"#] {
+            assert!(parse(text).is_err(), "{text:?} parsed");
+        }
     }
 
     #[test]

@@ -551,7 +551,14 @@ async fn the_listener_refusals_under_es_look_like_elasticsearch_too() {
     let body = format!("{{\"index\":{{\"_index\":\"a\"}}}}\n{document}\n");
     let response = bulk(&app, "/_bulk", "application/x-ndjson", body).await;
     assert_eq!(response.headers()["retry-after"], "1");
-    let (status, _) = es_json(response).await;
+    let (status, body) = es_json(response).await;
     assert_eq!(status, 503, "the budget is taken");
+    assert_eq!(
+        body["error"]["type"], "unavailable_shards_exception",
+        "{body}"
+    );
+    assert_eq!(body["status"], 503, "{body}");
+    let reason = body["error"]["reason"].as_str().unwrap_or_default();
+    assert!(!reason.is_empty() && !reason.starts_with('{'), "{body}");
     drop(holder);
 }
