@@ -121,15 +121,22 @@ pub fn is_connection_error(error: &sqlx::Error) -> bool {
     }
 }
 
-/// Whether PostgreSQL gave up on a statement that may well succeed when retried: cancelled by
-/// `statement_timeout` or `lock_timeout` (57014, 55P03), or a deadlock or serialization failure
-/// (40P01, 40001). A busy database, not a refusal of the data.
-pub fn is_transient(error: &sqlx::Error) -> bool {
-    let sqlx::Error::Database(db) = error else {
-        return false;
-    };
-    let code = db.code().unwrap_or_default();
-    ["57014", "55P03", "40P01", "40001"].contains(&code.as_ref())
+/// Whether the database refused the data itself, so that sending the same rows again cannot
+/// succeed: a data exception (class 22), an integrity violation (23), a statement the bridge got
+/// wrong (42) or a program limit exceeded (54). Anything else (a statement cancelled by a timeout,
+/// a deadlock, a transaction or connection left in a bad state by a cancelled commit) is the
+/// database being busy or unwell, answered 503 so that clients retry.
+pub fn is_data_refusal(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Encode(_) => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            ["22", "23", "42", "54"]
+                .iter()
+                .any(|class| code.starts_with(class))
+        }
+        _ => false,
+    }
 }
 
 /// Whether a query was cancelled by `statement_timeout` (SQLSTATE 57014).

@@ -30,7 +30,7 @@ use crate::config::Config;
 use crate::error::ErrorCode;
 use crate::metrics::BridgeMetrics;
 pub use copy::EncodedBatch;
-pub use health::{Health, is_connection_error, is_query_canceled};
+pub use health::{Health, is_connection_error, is_data_refusal, is_query_canceled};
 use partitions::{DdlTimeouts, Partitions};
 use queue::Queue;
 use writer::Job;

@@ -273,8 +273,9 @@ async fn copy<'a>(
 }
 
 /// Connection trouble makes the store unavailable until the health check sees the database
-/// again; a statement the database cancelled (timeouts, deadlock) answers 503 as a commit timeout
-/// does, so that clients retry; anything else is a refusal of this batch.
+/// again; a refusal of the data itself is final (500); anything else (timeouts, deadlocks, a
+/// transaction left aborted by a cancelled commit) answers 503 as a commit timeout does, so that
+/// clients retry.
 fn classify(context: &Context, failure: Failure) -> StoreError {
     let (connecting, error) = match failure {
         Failure::Connect(error) => (true, error),
@@ -284,11 +285,11 @@ fn classify(context: &Context, failure: Failure) -> StoreError {
         tracing::warn!(%error, "database unavailable");
         context.health.set_unavailable();
         StoreError::Unavailable
-    } else if super::health::is_transient(&error) {
-        tracing::warn!(%error, "database too slow: batch not committed");
-        StoreError::Unavailable
-    } else {
+    } else if super::health::is_data_refusal(&error) {
         tracing::error!(%error, "database refused a batch");
         StoreError::Refused(error.to_string())
+    } else {
+        tracing::warn!(%error, "database too slow or unwell: batch not committed");
+        StoreError::Unavailable
     }
 }

@@ -11,6 +11,7 @@ mod pg_restart;
 mod process;
 mod read_memory;
 mod read_pool;
+mod refusals;
 mod slow_clients;
 mod slow_database;
 
