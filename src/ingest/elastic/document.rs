@@ -8,8 +8,10 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::flat::{self, FlatDocument};
+use crate::config::FieldAliases;
 use crate::ingest::RequestContext;
-use crate::ingest::json;
+use crate::ingest::json::named::{Role, Roles};
+use crate::ingest::json::{self, NamedContext};
 use crate::model::LogRecord;
 
 /// The attribute keeping the index a document was sent to.
@@ -24,6 +26,11 @@ pub struct Target<'a> {
     pub id: Option<&'a str>,
 }
 
+/// The alias roles of bulk documents: ECS `service.name` first of the service aliases.
+pub fn roles(aliases: &FieldAliases) -> Roles {
+    Roles::new(aliases).preferring(Role::Service, "service.name")
+}
+
 /// The record of a source line, or why it is not one (not JSON, not an object, no message, an
 /// unreadable timestamp or level). Service: `service.name`, else the service aliases, else
 /// `?service=`, else the data stream's dataset, else the index.
@@ -31,25 +38,27 @@ pub fn record(
     source: &[u8],
     target: Target,
     context: &RequestContext,
+    roles: &Roles,
 ) -> Result<LogRecord, String> {
     let FlatDocument {
+        named,
         mut fields,
         resource,
-    } = flat::parse(source)?;
-    let service_name = take_service_name(&mut fields);
+    } = flat::parse(source, roles)?;
     let fallback = fallback_service(&fields, target.index, context.service);
-    let item = Value::Object(fields);
-    let mut record = json::record(item, Some(&fallback), context.aliases, context.received)?;
-    if let Some(name) = service_name {
-        record.service = name;
-    }
-    record.resource = Arc::new(resource);
     let index = Value::String(target.index.to_string());
-    record.attributes.insert(INDEX_ATTRIBUTE.to_string(), index);
+    fields.insert(INDEX_ATTRIBUTE.to_string(), index);
     if let Some(id) = target.id {
         let id = Value::String(id.to_string());
-        record.attributes.insert(ID_ATTRIBUTE.to_string(), id);
+        fields.insert(ID_ATTRIBUTE.to_string(), id);
     }
+    let context = NamedContext {
+        default_service: Some(&fallback),
+        aliases: context.aliases,
+        observed_ts: context.received,
+    };
+    let mut record = json::build(named, fields, &context)?;
+    record.resource = Arc::new(resource);
     Ok(record)
 }
 
@@ -63,17 +72,6 @@ pub fn share_resources(records: &mut [LogRecord]) {
             *current = Arc::clone(previous);
         }
     }
-}
-
-/// ECS `service.name` as text, taken out of the fields; an empty one names nothing.
-fn take_service_name(fields: &mut Map<String, Value>) -> Option<String> {
-    let name = match fields.get("service.name")? {
-        Value::String(name) if !name.is_empty() => name.clone(),
-        Value::Number(number) => number.to_string(),
-        _ => return None,
-    };
-    fields.remove("service.name");
-    Some(name)
 }
 
 /// The service of a document naming none: `?service=`, else the data stream's dataset (the

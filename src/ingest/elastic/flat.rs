@@ -1,12 +1,14 @@
 //! A bulk document parsed straight into dotted keys: nested objects (`{"log":{"level":..}}`) are
 //! flattened while they are read (`"log.level"`), as OTLP attributes are, without building
-//! the nested maps first; the fields that describe the emitter go to the resource on the way.
+//! the nested maps first; on the way, the fields that describe the emitter go to the resource
+//! and those the alias table names (message, level, time...) are sorted out by role.
 
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
+use crate::ingest::json::named::{Candidates, Named, Roles};
 use crate::model::Attributes;
 
 /// Prefixes of the ECS fields that describe the emitter rather than the event.
@@ -22,40 +24,51 @@ const RESOURCE_PREFIXES: [&str; 7] = [
 /// The one field under those prefixes that stays with the record: it names its service.
 const SERVICE_NAME: &str = "service.name";
 
-/// A document's fields as dotted keys, and its resource fields apart.
+/// A document's fields as dotted keys: those the alias table names, the resource fields, and
+/// the others.
 #[derive(Debug, Default, PartialEq)]
 pub struct FlatDocument {
+    pub named: Named,
     pub fields: Map<String, Value>,
     pub resource: Attributes,
 }
 
 /// The fields as they are read, in document order: sorted into maps once at the end, which
 /// costs less than inserting each into a map.
-struct Fields {
+struct Fields<'a> {
+    roles: &'a Roles,
+    named: Candidates,
     fields: Vec<(String, Value)>,
     resource: Vec<(String, Value)>,
 }
 
-impl Fields {
-    fn new() -> Fields {
+impl Fields<'_> {
+    fn new(roles: &Roles) -> Fields<'_> {
         // Enough for a typical ECS document without growing.
         Fields {
+            roles,
+            named: Candidates::default(),
             fields: Vec::with_capacity(32),
             resource: Vec::with_capacity(8),
         }
     }
 
     fn insert(&mut self, key: String, value: Value) {
-        match is_resource(&key) {
-            true => self.resource.push((key, value)),
-            false => self.fields.push((key, value)),
-        };
+        if is_resource(&key) {
+            self.resource.push((key, value));
+        } else if let Some(role) = self.roles.of(&key) {
+            self.named.push(key, value, role);
+        } else {
+            self.fields.push((key, value));
+        }
     }
 
     /// The document; of a key given twice, the later value (a map built from an iterator keeps
     /// the last of equal keys).
-    fn into_document(self) -> FlatDocument {
+    fn into_document(mut self) -> FlatDocument {
+        let named = self.named.settle(&mut self.fields);
         FlatDocument {
+            named,
             fields: self.fields.into_iter().collect(),
             resource: self.resource.into_iter().collect(),
         }
@@ -71,14 +84,15 @@ fn is_resource(key: &str) -> bool {
     prefixed && key != SERVICE_NAME
 }
 
-/// Parses a source line; the reason when it is not UTF-8, not JSON or not an object. Where a
-/// dotted key and a nested path name the same field, the later wins; arrays and empty objects
-/// are values. The line is checked as UTF-8 once, so that serde_json need not check each string.
-pub fn parse(source: &[u8]) -> Result<FlatDocument, String> {
+/// Parses a source line, sorting out the fields `roles` name; the reason when it is not UTF-8,
+/// not JSON or not an object. Where a dotted key and a nested path name the same field, the
+/// later wins; arrays and empty objects are values. The line is checked as UTF-8 once, so that
+/// serde_json need not check each string.
+pub fn parse(source: &[u8], roles: &Roles) -> Result<FlatDocument, String> {
     let source = std::str::from_utf8(source)
         .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))?;
     let mut deserializer = serde_json::Deserializer::from_str(source);
-    let mut fields = Fields::new();
+    let mut fields = Fields::new(roles);
     let parsed = Top(&mut fields).deserialize(&mut deserializer);
     let kind = parsed
         .and_then(|kind| deserializer.end().map(|()| kind))
@@ -90,9 +104,9 @@ pub fn parse(source: &[u8]) -> Result<FlatDocument, String> {
 }
 
 /// The document: an object, flattened into its [`Fields`], or the kind of value it is.
-struct Top<'a>(&'a mut Fields);
+struct Top<'a, 'r>(&'a mut Fields<'r>);
 
-impl<'de> DeserializeSeed<'de> for Top<'_> {
+impl<'de> DeserializeSeed<'de> for Top<'_, '_> {
     type Value = Option<&'static str>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
@@ -100,7 +114,7 @@ impl<'de> DeserializeSeed<'de> for Top<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for Top<'_> {
+impl<'de> Visitor<'de> for Top<'_, '_> {
     type Value = Option<&'static str>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -147,12 +161,12 @@ impl<'de> Visitor<'de> for Top<'_> {
 }
 
 /// The members of an object at `prefix` (none at the top).
-struct Members<'a> {
-    document: &'a mut Fields,
+struct Members<'a, 'r> {
+    document: &'a mut Fields<'r>,
     prefix: Option<&'a str>,
 }
 
-impl Members<'_> {
+impl Members<'_, '_> {
     /// Reads the members into the document; how many fields they gave.
     fn read<'de, A: MapAccess<'de>>(self, mut map: A) -> Result<usize, A::Error> {
         let mut given = 0;
@@ -206,12 +220,12 @@ impl<'de> Visitor<'de> for Key<'_> {
 }
 
 /// One member's value: an object is flattened under its key, anything else is a field.
-struct Member<'a> {
-    document: &'a mut Fields,
+struct Member<'a, 'r> {
+    document: &'a mut Fields<'r>,
     key: String,
 }
 
-impl<'de> DeserializeSeed<'de> for Member<'_> {
+impl<'de> DeserializeSeed<'de> for Member<'_, '_> {
     /// Fields given.
     type Value = usize;
 
@@ -220,14 +234,14 @@ impl<'de> DeserializeSeed<'de> for Member<'_> {
     }
 }
 
-impl Member<'_> {
+impl Member<'_, '_> {
     fn field<E>(self, value: Value) -> Result<usize, E> {
         self.document.insert(self.key, value);
         Ok(1)
     }
 }
 
-impl<'de> Visitor<'de> for Member<'_> {
+impl<'de> Visitor<'de> for Member<'_, '_> {
     type Value = usize;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {

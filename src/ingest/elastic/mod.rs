@@ -19,6 +19,7 @@ use super::bounds;
 use super::error::IngestError;
 use super::{Decoded, Ingest, RequestContext};
 use crate::config::ElasticsearchConfig;
+use crate::ingest::json::named::Roles;
 use answer::{ErrorType, Item, ItemError};
 use bulk::{Entry, Meta, Op};
 use document::Target;
@@ -46,6 +47,11 @@ pub fn decode(
             "the bulk body holds no action".to_string(),
         ));
     }
+    let documents = Documents {
+        url_index,
+        context,
+        roles: document::roles(context.aliases),
+    };
     let mut bulk = Bulk::default();
     bulk.items.reserve(entries.len());
     bulk.decoded.records.reserve(entries.len());
@@ -56,15 +62,7 @@ pub fn decode(
                 meta,
                 source,
                 line,
-            } => document(
-                &mut bulk.decoded,
-                op,
-                meta,
-                source,
-                line,
-                url_index,
-                context,
-            ),
+            } => documents.read(&mut bulk.decoded, op, meta, (source, line)),
             Entry::Refused { op, meta, error } => {
                 let index = meta.index.or_else(|| url_index.map(str::to_string));
                 refused(&mut bulk.decoded, op.name(), index, meta.id, error)
@@ -76,41 +74,51 @@ pub fn decode(
     Ok(bulk)
 }
 
-/// Decodes one document into `decoded`, answering its item.
-fn document(
-    decoded: &mut Decoded,
-    op: Op,
-    meta: Meta,
-    source: &[u8],
-    line: usize,
-    url_index: Option<&str>,
-    context: &RequestContext,
-) -> Item {
-    let Meta { index, id, .. } = meta;
-    let Some(index) = index.or_else(|| url_index.map(str::to_string)) else {
-        let reason = "index is missing: name it in the URL or in the action's _index".to_string();
-        let error = ItemError::new(ErrorType::ActionRequestValidation, reason);
-        return refused(decoded, op.name(), None, id, error);
-    };
-    let target = Target {
-        index: &index,
-        id: id.as_deref(),
-    };
-    let record = document::record(source, target, context)
-        .map_err(|reason| format!("document on line [{line}]: {reason}"));
-    match record {
-        Ok(record) => {
-            decoded.records.push(record);
-            Item {
-                action: op.name(),
-                index: Some(index),
-                id: id.unwrap_or_else(generated_id),
-                outcome: Ok(()),
+/// What the documents of one bulk request are read with.
+struct Documents<'a> {
+    /// The index of `/{index}/_bulk`, which an action's `_index` overrides.
+    url_index: Option<&'a str>,
+    context: &'a RequestContext<'a>,
+    roles: Roles,
+}
+
+impl Documents<'_> {
+    /// Decodes one document (its source line and its number) into `decoded`, answering its
+    /// item.
+    fn read(
+        &self,
+        decoded: &mut Decoded,
+        op: Op,
+        meta: Meta,
+        (source, line): (&[u8], usize),
+    ) -> Item {
+        let Meta { index, id, .. } = meta;
+        let Some(index) = index.or_else(|| self.url_index.map(str::to_string)) else {
+            let reason =
+                "index is missing: name it in the URL or in the action's _index".to_string();
+            let error = ItemError::new(ErrorType::ActionRequestValidation, reason);
+            return refused(decoded, op.name(), None, id, error);
+        };
+        let target = Target {
+            index: &index,
+            id: id.as_deref(),
+        };
+        let record = document::record(source, target, self.context, &self.roles)
+            .map_err(|reason| format!("document on line [{line}]: {reason}"));
+        match record {
+            Ok(record) => {
+                decoded.records.push(record);
+                Item {
+                    action: op.name(),
+                    index: Some(index),
+                    id: id.unwrap_or_else(generated_id),
+                    outcome: Ok(()),
+                }
             }
-        }
-        Err(reason) => {
-            let error = ItemError::new(ErrorType::MapperParsing, reason);
-            refused(decoded, op.name(), Some(index), id, error)
+            Err(reason) => {
+                let error = ItemError::new(ErrorType::MapperParsing, reason);
+                refused(decoded, op.name(), Some(index), id, error)
+            }
         }
     }
 }

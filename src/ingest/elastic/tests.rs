@@ -9,6 +9,7 @@ use super::bulk::{self, Entry, Op};
 use super::*;
 use crate::config::FieldAliases;
 use crate::ingest::bounds::RequestBounds;
+use crate::ingest::json::named::Role;
 use crate::model::Level;
 
 fn decode_with(body: &str, index: Option<&str>, service: Option<&str>) -> Bulk {
@@ -371,17 +372,23 @@ fn filter_path_globs_and_misses() {
     assert_eq!(keep(""), None);
 }
 
+fn parse(source: &[u8]) -> Result<super::flat::FlatDocument, String> {
+    let roles = super::document::roles(&FieldAliases::default());
+    super::flat::parse(source, &roles)
+}
+
 #[test]
 fn documents_flatten_while_parsed_and_the_emitter_goes_to_the_resource() {
     let source = br#"{"a":{"b":{"c":1},"e":{}},"a.d":[{"x":1}],"service":{"name":"s","version":"2"},"host.name":"h","n":null}"#;
-    let flat = super::flat::parse(source).unwrap();
-    let fields = json!({"a.b.c": 1, "a.e": {}, "a.d": [{"x": 1}], "service.name": "s", "n": null});
+    let mut flat = parse(source).unwrap();
+    let fields = json!({"a.b.c": 1, "a.e": {}, "a.d": [{"x": 1}], "n": null});
     assert_eq!(Value::Object(flat.fields), fields);
+    assert_eq!(flat.named.remove(Role::Service), Some(json!("s")));
     assert_eq!(
         Value::Object(flat.resource),
         json!({"service.version": "2", "host.name": "h"})
     );
-    let kind = |source: &[u8]| super::flat::parse(source).unwrap_err();
+    let kind = |source: &[u8]| parse(source).unwrap_err();
     assert!(kind(b"[1, {\"a\": 2}]").contains("an array"));
     assert!(kind(b"\"text\"").contains("a string"));
     assert!(kind(b"{\"a\": 1} trailing").contains("failed to parse"));
@@ -391,9 +398,22 @@ fn documents_flatten_while_parsed_and_the_emitter_goes_to_the_resource() {
 #[test]
 fn of_a_field_given_twice_the_later_wins_and_bad_utf8_is_named() {
     let source = br#"{"a":{"b":1},"a.b":2,"host":{"name":"x"},"host.name":"y","a.b":3}"#;
-    let flat = super::flat::parse(source).unwrap();
+    let flat = parse(source).unwrap();
     assert_eq!(Value::Object(flat.fields), json!({"a.b": 3}));
     assert_eq!(Value::Object(flat.resource), json!({"host.name": "y"}));
-    let error = super::flat::parse(b"{\"message\":\"caf\xe9\"}").unwrap_err();
+    let source = br#"{"log":{"level":"info"},"message":"a","log.level":"warn","msg":"b"}"#;
+    let mut flat = parse(source).unwrap();
+    assert_eq!(flat.named.remove(Role::Level), Some(json!("warn")));
+    assert_eq!(flat.named.remove(Role::Message), Some(json!("a")));
+    assert_eq!(Value::Object(flat.fields), json!({"msg": "b"}));
+    let error = parse(b"{\"message\":\"caf\xe9\"}").unwrap_err();
     assert_eq!(error, "invalid UTF-8 at byte 15");
+}
+
+#[test]
+fn ecs_service_name_wins_over_the_other_service_aliases() {
+    let source = br#"{"service":{"name":"ecs"},"app":"other","message":"m"}"#;
+    let mut flat = parse(source).unwrap();
+    assert_eq!(flat.named.remove(Role::Service), Some(json!("ecs")));
+    assert_eq!(Value::Object(flat.fields), json!({"app": "other"}));
 }

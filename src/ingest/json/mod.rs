@@ -3,6 +3,7 @@
 //! invalid item rejects all of it, listing every invalid item.
 
 pub mod http;
+pub mod named;
 mod timestamp;
 
 use chrono::{DateTime, Utc};
@@ -13,8 +14,9 @@ use super::bounds;
 use super::error::{IngestError, InvalidItem};
 use crate::config::FieldAliases;
 use crate::model::{LogRecord, UNKNOWN_SERVICE};
-use crate::pipeline::fields::{self, KeyIndex};
+use crate::pipeline::fields;
 use crate::pipeline::levels;
+use named::{Named, Role};
 
 /// Decodes a body into records, or rejects the whole batch; 413 before decoding when the upper
 /// bounds of its records and attribute entries exceed the context's bounds.
@@ -84,48 +86,66 @@ pub(crate) fn record(
         return Err(format!("not a JSON object but {}", kind(&item)));
     };
     hoist_loguru_extra(&mut object);
-    let index = KeyIndex::new(&object);
-    let body = message(&mut object, &index, aliases)?;
-    let mut record = LogRecord::new(body, observed_ts);
-    if let Some(value) = index.take_first(&mut object, &aliases.level) {
+    let named = Named::take(&mut object, aliases);
+    let context = NamedContext {
+        default_service,
+        aliases,
+        observed_ts,
+    };
+    build(named, object, &context)
+}
+
+/// What a record made of [`Named`] fields needs besides them.
+pub(crate) struct NamedContext<'a> {
+    /// The service of a record naming none (`?service=`).
+    pub default_service: Option<&'a str>,
+    pub aliases: &'a FieldAliases,
+    /// When the record was received: its time when it gives none.
+    pub observed_ts: DateTime<Utc>,
+}
+
+/// The record of the fields the roles took, with the rest as its attributes; the reason when
+/// the message is missing or the level or time unreadable.
+pub(crate) fn build(
+    mut named: Named,
+    attributes: Map<String, Value>,
+    context: &NamedContext,
+) -> Result<LogRecord, String> {
+    let body = match named.remove(Role::Message) {
+        Some(Value::String(text)) => text,
+        Some(Value::Object(_) | Value::Array(_)) | None => {
+            let keys = context.aliases.message.join(", ");
+            return Err(format!("no message (looked for {keys})"));
+        }
+        Some(other) => other.to_string(),
+    };
+    let mut record = LogRecord::new(body, context.observed_ts);
+    if let Some(value) = named.remove(Role::Level) {
         let (level, severity) =
             levels::from_json(&value).ok_or_else(|| format!("unknown level {value}"))?;
         record.level = level;
         record.severity_number = severity;
         record.severity_text = Some(text_of(&value));
     }
-    if let Some(value) = index.take_first(&mut object, &aliases.timestamp) {
+    if let Some(value) = named.remove(Role::Timestamp) {
         record.ts = timestamp::parse(&value)?;
     }
     // An empty name names no service, as in OTLP's `service.name`.
-    record.service = take_text(&mut object, &index, &aliases.service)
+    record.service = named
+        .remove(Role::Service)
+        .map(into_text)
         .filter(|name| !name.is_empty())
         .or_else(|| {
-            default_service
+            (context.default_service)
                 .filter(|name| !name.is_empty())
                 .map(str::to_string)
         })
         .unwrap_or_else(|| UNKNOWN_SERVICE.to_string());
-    record.trace_id = take_hex_id(&mut object, &index, &aliases.trace_id, 32);
-    record.span_id = take_hex_id(&mut object, &index, &aliases.span_id, 16);
-    record.scope = take_text(&mut object, &index, &aliases.logger);
-    record.attributes = object;
+    record.trace_id = named.remove(Role::TraceId).map(into_lowercase);
+    record.span_id = named.remove(Role::SpanId).map(into_lowercase);
+    record.scope = named.remove(Role::Logger).map(into_text);
+    record.attributes = attributes;
     Ok(record)
-}
-
-fn message(
-    object: &mut Map<String, Value>,
-    index: &KeyIndex,
-    aliases: &FieldAliases,
-) -> Result<String, String> {
-    match index.take_first(object, &aliases.message) {
-        Some(Value::String(text)) => Ok(text),
-        Some(Value::Object(_) | Value::Array(_)) | None => Err(format!(
-            "no message (looked for {})",
-            aliases.message.join(", ")
-        )),
-        Some(other) => Ok(other.to_string()),
-    }
 }
 
 /// loguru puts `logger.bind(...)` fields in `record.extra`; they are the record's attributes.
@@ -141,36 +161,18 @@ fn hoist_loguru_extra(object: &mut Map<String, Value>) {
     }
 }
 
-fn take_text(object: &mut Map<String, Value>, index: &KeyIndex, keys: &[String]) -> Option<String> {
-    let (key, value) = index.first_entry(object, keys)?;
-    if !(value.is_string() || value.is_number()) {
-        return None;
-    }
-    fields::take(object, key).map(|value| match value {
+/// A string as it is, anything else as JSON.
+fn into_text(value: Value) -> String {
+    match value {
         Value::String(text) => text,
-        number => number.to_string(),
-    })
+        other => other.to_string(),
+    }
 }
 
-/// Takes a hex id of `len` digits; a malformed one stays among the attributes.
-fn take_hex_id(
-    object: &mut Map<String, Value>,
-    index: &KeyIndex,
-    keys: &[String],
-    len: usize,
-) -> Option<String> {
-    let (key, Value::String(id)) = index.first_entry(object, keys)? else {
-        return None;
-    };
-    let valid = id.len() == len && id.bytes().all(|b| b.is_ascii_hexdigit());
-    if !valid || id.bytes().all(|b| b == b'0') {
-        return None;
-    }
-    let Some(Value::String(mut id)) = fields::take(object, key) else {
-        return None;
-    };
-    id.make_ascii_lowercase();
-    Some(id)
+fn into_lowercase(value: Value) -> String {
+    let mut text = into_text(value);
+    text.make_ascii_lowercase();
+    text
 }
 
 /// A scalar as text: strings as they are, anything else as JSON.
