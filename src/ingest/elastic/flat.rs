@@ -11,8 +11,10 @@ use serde_json::{Map, Value};
 use crate::ingest::json::named::{Candidates, Named, Roles};
 use crate::model::Attributes;
 
-/// Prefixes of the ECS fields that describe the emitter rather than the event.
-const RESOURCE_PREFIXES: [&str; 7] = [
+/// Prefixes of the fields that describe the emitter rather than the event: ECS's, the
+/// Kubernetes metadata Filebeat adds (`kubernetes.*`) and OpenTelemetry's `k8s.*`, as an OTLP
+/// resource holds them.
+const RESOURCE_PREFIXES: [&str; 9] = [
     "host.",
     "agent.",
     "ecs.",
@@ -20,6 +22,8 @@ const RESOURCE_PREFIXES: [&str; 7] = [
     "cloud.",
     "container.",
     "orchestrator.",
+    "kubernetes.",
+    "k8s.",
 ];
 /// The one field under those prefixes that stays with the record: it names its service.
 const SERVICE_NAME: &str = "service.name";

@@ -379,15 +379,14 @@ fn parse(source: &[u8]) -> Result<super::flat::FlatDocument, String> {
 
 #[test]
 fn documents_flatten_while_parsed_and_the_emitter_goes_to_the_resource() {
-    let source = br#"{"a":{"b":{"c":1},"e":{}},"a.d":[{"x":1}],"service":{"name":"s","version":"2"},"host.name":"h","n":null}"#;
+    let source = br#"{"a":{"b":{"c":1},"e":{}},"a.d":[{"x":1}],"service":{"name":"s","version":"2"},"host.name":"h","n":null,"kubernetes":{"pod":{"name":"p"}},"k8s.namespace.name":"ns","k8sx":1}"#;
     let mut flat = parse(source).unwrap();
-    let fields = json!({"a.b.c": 1, "a.e": {}, "a.d": [{"x": 1}], "n": null});
+    let fields = json!({"a.b.c": 1, "a.e": {}, "a.d": [{"x": 1}], "n": null, "k8sx": 1});
     assert_eq!(Value::Object(flat.fields), fields);
     assert_eq!(flat.named.remove(Role::Service), Some(json!("s")));
-    assert_eq!(
-        Value::Object(flat.resource),
-        json!({"service.version": "2", "host.name": "h"})
-    );
+    let resource = json!({"service.version": "2", "host.name": "h",
+        "kubernetes.pod.name": "p", "k8s.namespace.name": "ns"});
+    assert_eq!(Value::Object(flat.resource), resource);
     let kind = |source: &[u8]| parse(source).unwrap_err();
     assert!(kind(b"[1, {\"a\": 2}]").contains("an array"));
     assert!(kind(b"\"text\"").contains("a string"));

@@ -266,7 +266,7 @@ async fn fluent_bit_type_doc_actions_are_stored() {
     assert_eq!(statuses(&answer), vec![("create".to_string(), 201); 3]);
     assert_eq!(app.count("service = 'fluent-bit' AND attributes->>'stream' = 'stderr' AND body = 'connection reset by peer'").await, 1);
     assert_eq!(
-        app.count("attributes->>'kubernetes.pod_name' = 'api-7d9f'")
+        app.count("resource->>'kubernetes.pod_name' = 'api-7d9f'")
             .await,
         3
     );
