@@ -123,7 +123,7 @@ pub fn is_connection_error(error: &sqlx::Error) -> bool {
 
 /// Whether the database refused the data itself, so that sending the same rows again cannot
 /// succeed: a data exception (class 22), an integrity violation (23), a statement the bridge got
-/// wrong (42) or a program limit exceeded (54). Anything else (a statement cancelled by a timeout,
+/// wrong (42), a program limit exceeded (54) or a trigger's `RAISE EXCEPTION` (P0). Anything else (a statement cancelled by a timeout,
 /// a deadlock, a transaction or connection left in a bad state by a cancelled commit) is the
 /// database being busy or unwell, answered 503 so that clients retry.
 pub fn is_data_refusal(error: &sqlx::Error) -> bool {
@@ -131,7 +131,7 @@ pub fn is_data_refusal(error: &sqlx::Error) -> bool {
         sqlx::Error::Encode(_) => true,
         sqlx::Error::Database(db) => {
             let code = db.code().unwrap_or_default();
-            ["22", "23", "42", "54"]
+            ["22", "23", "42", "54", "P0"]
                 .iter()
                 .any(|class| code.starts_with(class))
         }

@@ -17,6 +17,12 @@ async fn only_errors_the_data_caused_refuse_a_batch() {
     let mut connection = PgConnection::connect(url).await.unwrap();
     let division = error_of(&mut connection, "SELECT 1 / 0").await;
     assert!(is_data_refusal(&division), "22012 is the data's fault");
+    let raised = "DO $$ BEGIN RAISE EXCEPTION 'refused by a trigger'; END $$";
+    let trigger = error_of(&mut connection, raised).await;
+    assert!(
+        is_data_refusal(&trigger),
+        "P0001 is a trigger refusing the data"
+    );
 
     let cancelled = "SET statement_timeout = 10; SELECT pg_sleep(1)";
     let timeout = error_of(&mut connection, cancelled).await;
