@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use opentelemetry_otlp::{SpanExporter, WithExportConfig, WithTonicConfig};
+use opentelemetry_otlp::{SpanExporter, WithExportConfig};
 use opentelemetry_proto::tonic::trace::v1::span::Event;
 use opentelemetry_proto::tonic::trace::v1::{Span, Status};
 use opentelemetry_sdk::trace::SdkTracerProvider;
