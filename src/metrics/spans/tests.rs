@@ -127,6 +127,54 @@ fn span_and_graph_families_render_with_the_connector_labels() {
     assert!(open.contains(&exemplar), "{open}");
 }
 
+#[test]
+fn a_query_sent_as_a_span_and_as_a_log_counts_once() {
+    let pipeline = pipeline();
+    let statement = "SELECT * FROM orders WHERE id = 42";
+    let mut span = SpanRecord::new("ab".repeat(16), "cd".repeat(8), "SELECT".into(), Utc::now());
+    span.kind = SpanKind::Client;
+    span.service = "shop".into();
+    span.duration_ns = 700_000_000;
+    let attributes = json!({"db.system": "postgresql", "db.statement": statement});
+    span.attributes = attributes.as_object().expect("an object").clone();
+    pipeline.process_span(&mut span, &mut pipeline.redactions());
+    let mut record = LogRecord::new("query done".into(), Utc::now());
+    record.service = "shop".into();
+    let attributes =
+        json!({"db.system": "postgresql", "db.statement": statement, "duration_ms": 700});
+    record.attributes = attributes.as_object().expect("an object").clone();
+    pipeline.process(&mut record, &mut pipeline.redactions());
+    let count_queries = |metrics: &Metrics| {
+        let text = metrics.render(Format::PrometheusText);
+        let slow = text
+            .lines()
+            .filter(|l| l.starts_with("db_client_slow_queries_total{"));
+        let counts = text
+            .lines()
+            .filter(|l| l.starts_with("db_client_operation_duration_seconds_count{"));
+        (
+            slow.map(str::to_string).collect::<Vec<_>>(),
+            counts.map(str::to_string).collect::<Vec<_>>(),
+        )
+    };
+    let both = metrics(MetricSource::Auto);
+    both.observe_samples(both.span_samples(std::slice::from_ref(&span)));
+    both.observe_accepted(std::slice::from_ref(&record));
+    let logs = metrics(MetricSource::Auto);
+    logs.observe_accepted(&[record]);
+    let (slow, counts) = count_queries(&both);
+    assert_eq!((slow.len(), counts.len()), (1, 1), "{slow:?} {counts:?}");
+    assert!(
+        slow[0].ends_with(" 1") && counts[0].ends_with(" 1"),
+        "{slow:?} {counts:?}"
+    );
+    assert_eq!(
+        count_queries(&both),
+        count_queries(&logs),
+        "the same series and counts"
+    );
+}
+
 fn request() -> impl Strategy<Value = Request> {
     let method = prop::sample::select(vec!["GET", "POST", "DELETE", "BREW"]);
     let status = prop::sample::select(vec![200u16, 201, 404, 500, 503]);
