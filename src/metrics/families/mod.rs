@@ -1,4 +1,5 @@
-//! The contract's derived metric families, each capped, and how samples are applied to them.
+//! The contract's derived metric families, each capped, and how samples are applied to them;
+//! the capped registration and observation that the span metrics ([`super::spans`]) reuse.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::EncodeMetric;
@@ -59,7 +60,7 @@ const LOGS: MetricInfo = MetricInfo::counter(
 const REQUESTS: MetricInfo = MetricInfo::histogram(
     "http_server_request_duration_seconds",
     &["service", "method", "route", "status_code"],
-    "Duration of HTTP server requests described by logs",
+    "Duration of HTTP server requests described by logs or server spans",
 )
 .with_unit(Unit::Seconds);
 const SLOW_REQUESTS: MetricInfo = MetricInfo::counter(
@@ -70,7 +71,7 @@ const SLOW_REQUESTS: MetricInfo = MetricInfo::counter(
 const QUERIES: MetricInfo = MetricInfo::histogram(
     "db_client_operation_duration_seconds",
     &["service", "db_system", "operation"],
-    "Duration of database operations described by logs",
+    "Duration of database operations described by logs or database client spans",
 )
 .with_unit(Unit::Seconds);
 const SLOW_QUERIES: MetricInfo = MetricInfo::counter(
@@ -81,7 +82,7 @@ const SLOW_QUERIES: MetricInfo = MetricInfo::counter(
 const EXCEPTIONS: MetricInfo = MetricInfo::counter(
     "exceptions_total",
     &["service", "exception_type"],
-    "Exceptions logged, by service and type",
+    "Exceptions logged or recorded as span events, by service and type",
 );
 
 /// Registers capped families, each with its series in the overflow counter.

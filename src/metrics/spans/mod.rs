@@ -122,7 +122,7 @@ pub struct SpanMetrics {
     unpaired: Family<ReasonLabels, Counter>,
     store: Mutex<PairingStore>,
     /// Which signal counts each service's requests and queries.
-    pub sources: Sources,
+    sources: Sources,
 }
 
 impl SpanMetrics {
