@@ -1,6 +1,8 @@
 //! The span metrics through [`crate::metrics::Metrics`]: requests sent as spans, as logs and
 //! both ways count the same, and the families render as the field's tools read them.
 
+use std::sync::LazyLock;
+
 use chrono::Utc;
 use proptest::prelude::*;
 use serde_json::json;
@@ -13,8 +15,11 @@ use crate::pipeline::Pipeline;
 /// A request: method, id in the path, status and milliseconds.
 type Request = (&'static str, u32, u16, u32);
 
-fn pipeline() -> Pipeline {
-    Pipeline::from_config(&Config::default()).expect("the default pipeline")
+/// The default pipeline, built once (its redaction rules take a while to compile).
+fn pipeline() -> &'static Pipeline {
+    static PIPELINE: LazyLock<Pipeline> =
+        LazyLock::new(|| Pipeline::from_config(&Config::default()).expect("the default pipeline"));
+    &PIPELINE
 }
 
 fn as_log(pipeline: &Pipeline, (method, id, status, millis): Request) -> LogRecord {
@@ -63,14 +68,14 @@ fn request_lines(metrics: &Metrics) -> Vec<String> {
 fn send_spans(metrics: &Metrics, requests: &[Request]) {
     let pipeline = pipeline();
     let spans: Vec<SpanRecord> = (requests.iter().enumerate())
-        .map(|(n, request)| as_span(&pipeline, n, *request))
+        .map(|(n, request)| as_span(pipeline, n, *request))
         .collect();
     metrics.observe_samples(metrics.span_samples(&spans));
 }
 
 fn send_logs(metrics: &Metrics, requests: &[Request]) {
     let pipeline = pipeline();
-    let records: Vec<LogRecord> = requests.iter().map(|r| as_log(&pipeline, *r)).collect();
+    let records: Vec<LogRecord> = requests.iter().map(|r| as_log(pipeline, *r)).collect();
     metrics.observe_accepted(&records);
 }
 
@@ -182,6 +187,8 @@ fn request() -> impl Strategy<Value = Request> {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
     /// The request metrics of the same requests agree whether they were sent as spans, as
     /// logs, or both ways.
     #[test]
