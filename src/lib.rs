@@ -8,7 +8,8 @@
 //! - [`pipeline`] bounds and enriches each record (redaction, levels, request fields and route
 //!   templates, SQL fingerprints, exceptions, retention class, dedup key);
 //! - sinks: [`store`] commits batches to PostgreSQL (group commit, acknowledged after commit),
-//!   then [`metrics`] counts the committed records for `/metrics`.
+//!   then [`metrics`] counts the committed records and spans for `/metrics` (spans also into
+//!   span metrics and a service graph; one request sent both ways counts once).
 //!
 //! [`app`] wires them to the listeners, behind [`listen`]'s timeouts and caps; [`query`] is the read API over [`store`]'s reads;
 //! [`jobs`] are the background work over stored data (retention, archive, erase, anonymize);

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-pub use span::{PromotedFields, SpanEvent, SpanKind, SpanLink, SpanRecord, SpanStatus};
+pub use span::{
+    PromotedFields, SpanEvent, SpanException, SpanKind, SpanLink, SpanRecord, SpanStatus,
+};
 
 /// A JSON object: attributes and resource attributes are stored as JSONB.
 pub type Attributes = Map<String, Value>;

@@ -198,6 +198,33 @@ pub struct MetricsConfig {
     pub slow_query_seconds: f64,
     /// Label sets per derived metric; beyond it samples go to the `__overflow__` series.
     pub max_series_per_metric: usize,
+    /// Where a service's request metrics come from when it sends both server spans and access
+    /// logs: `auto` (spans, once the service sent HTTP server spans in the last
+    /// `span_window_seconds`), `spans` or `logs`.
+    pub requests_from: MetricSource,
+    /// The same choice between database client spans and query logs.
+    pub queries_from: MetricSource,
+    /// How long, in seconds, a service's spans take over its request (query) metrics under
+    /// `auto` after its last HTTP server (database client) span.
+    pub span_window_seconds: u64,
+    /// How long, in seconds, a client or server span waits for its peer to make a service-graph
+    /// edge before it is given up (or drawn to a virtual node).
+    pub service_graph_wait_seconds: u64,
+    /// Spans at most waiting for their peer; past it the oldest is given up.
+    pub service_graph_max_items: usize,
+}
+
+/// Which signal a service's request or query metrics are derived from.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MetricSource {
+    /// Spans once the service sends them (within `metrics.span_window_seconds`), else logs.
+    #[default]
+    Auto,
+    /// Spans only; logs never count.
+    Spans,
+    /// Logs only; spans never count.
+    Logs,
 }
 
 /// The bridge's own telemetry.
@@ -327,6 +354,11 @@ impl Default for MetricsConfig {
             slow_request_seconds: 1.0,
             slow_query_seconds: 0.5,
             max_series_per_metric: 2000,
+            requests_from: MetricSource::Auto,
+            queries_from: MetricSource::Auto,
+            span_window_seconds: 300,
+            service_graph_wait_seconds: 10,
+            service_graph_max_items: 10_000,
         }
     }
 }

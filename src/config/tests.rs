@@ -56,6 +56,16 @@ fn bad_value_names_the_key() {
 }
 
 #[test]
+fn the_source_of_request_and_query_metrics_is_one_of_three() {
+    let err = load("metrics:\n  requests_from: traces\n", &[]).unwrap_err();
+    assert!(err.to_string().contains("metrics.requests_from"), "{err}");
+    let vars = [("LOGBRIDGE_METRICS__QUERIES_FROM", "logs")];
+    let config = load("metrics:\n  requests_from: spans\n", &vars).expect("loads");
+    assert_eq!(config.metrics.requests_from, MetricSource::Spans);
+    assert_eq!(config.metrics.queries_from, MetricSource::Logs);
+}
+
+#[test]
 fn environment_overrides_file() {
     let vars = [
         ("LOGBRIDGE_INGEST__MAX_BODY_BYTES", "1024"),

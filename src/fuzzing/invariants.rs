@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::model::{Attributes, LogRecord, SpanRecord};
+use crate::model::{Attributes, ExceptionInfo, HttpRequest, LogRecord, SpanKind, SpanRecord};
 use crate::pipeline::enrich::{
     KNOWN_METHODS, MAX_DB_SYSTEM_BYTES, MAX_USER_ID_BYTES, OTHER_METHOD,
 };
@@ -82,19 +82,50 @@ pub fn span(s: &SpanRecord, limits: &Limits, received: DateTime<Utc>) {
     }
     let fingerprint = s.promoted.db_query_fingerprint.as_ref();
     assert!(fingerprint.is_none_or(|f| f.len() <= MAX_FINGERPRINT_BYTES));
+    span_signals(s);
+}
+
+/// A request as the enrich steps describe one, from a record or a span.
+fn request_ok(request: &HttpRequest) {
+    let method = request.method.as_str();
+    assert!(
+        KNOWN_METHODS.contains(&method) || method == OTHER_METHOD,
+        "{method}"
+    );
+    assert!(request.route.len() <= MAX_ROUTE_BYTES && !request.route.is_empty());
+    assert!(request.status_code.is_none_or(|s| (100..=599).contains(&s)));
+    assert_duration(request.duration_seconds);
+}
+
+/// An exception as the enrich and grouping steps leave it, from a record or a span event.
+fn exception_ok(exception: &ExceptionInfo) {
+    assert!(exception.exception_type.len() <= MAX_TYPE_BYTES);
+    assert!(exception.message.len() <= MAX_MESSAGE_BYTES);
+    let stack = exception.stacktrace.as_deref().unwrap_or_default();
+    assert!(stack.len() <= MAX_STACKTRACE_BYTES);
+    assert_id(Some(&exception.fingerprint), 16, "exception fingerprint");
+}
+
+/// What the span's enrich step sets: a request only on a server span, a query only on a client
+/// span, each bounded, and its exceptions fingerprinted.
+fn span_signals(s: &SpanRecord) {
+    if let Some(request) = &s.request {
+        assert_eq!(s.kind, SpanKind::Server);
+        request_ok(request);
+    }
+    if let Some(query) = &s.query {
+        assert_eq!(s.kind, SpanKind::Client);
+        assert!(query.fingerprint.len() <= MAX_FINGERPRINT_BYTES);
+        assert!(query.operation.len() <= 64 && !query.system.is_empty());
+        assert_duration(query.duration_seconds);
+    }
+    s.exceptions.iter().for_each(|e| exception_ok(&e.exception));
 }
 
 /// The parts the enrich and grouping steps set.
 fn enriched(r: &LogRecord) {
     if let Some(request) = &r.request {
-        let method = request.method.as_str();
-        assert!(
-            KNOWN_METHODS.contains(&method) || method == OTHER_METHOD,
-            "{method}"
-        );
-        assert!(request.route.len() <= MAX_ROUTE_BYTES && !request.route.is_empty());
-        assert!(request.status_code.is_none_or(|s| (100..=599).contains(&s)));
-        assert_duration(request.duration_seconds);
+        request_ok(request);
     }
     if let Some(query) = &r.query {
         let operation = query.operation.as_str();
@@ -104,11 +135,7 @@ fn enriched(r: &LogRecord) {
         assert_duration(query.duration_seconds);
     }
     if let Some(exception) = &r.exception {
-        assert!(exception.exception_type.len() <= MAX_TYPE_BYTES);
-        assert!(exception.message.len() <= MAX_MESSAGE_BYTES);
-        let stack = exception.stacktrace.as_deref().unwrap_or_default();
-        assert!(stack.len() <= MAX_STACKTRACE_BYTES);
-        assert_id(Some(&exception.fingerprint), 16, "exception fingerprint");
+        exception_ok(exception);
     }
     assert!(
         r.user_id

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::{HARNESS, invariants, rejected};
 use crate::ingest::otlp::traces;
 use crate::ingest::prepare::Preparer;
-use crate::metrics::Metrics;
+use crate::metrics::{Format, Metrics};
 use crate::model::SpanRecord;
 use crate::store::copy::{EncodedBatch, SPANS_COPY_STATEMENT};
 
@@ -31,7 +31,7 @@ pub fn otlp_traces_json(data: &[u8]) {
 }
 
 /// Every span is either converted or counted as rejected with a reason; the converted ones are
-/// prepared, checked and encoded.
+/// prepared, checked, encoded and counted in the metrics.
 fn export(request: ExportTraceServiceRequest) {
     let total: usize = (request.resource_spans.iter())
         .flat_map(|resource| &resource.scope_spans)
@@ -43,10 +43,12 @@ fn export(request: ExportTraceServiceRequest) {
     let harness = &*HARNESS;
     let metrics = Arc::new(Metrics::new(&harness.config.metrics));
     let pipeline = Arc::clone(&harness.pipeline);
-    let preparer = Preparer::new(harness.limits.clone(), pipeline, metrics);
+    let preparer = Preparer::new(harness.limits.clone(), pipeline, Arc::clone(&metrics));
     let check = |span: &SpanRecord| invariants::span(span, &harness.limits, harness.now);
     let (prepared, spans) = preparer.prepare_spans_checked(converted.spans, harness.now, check);
     copy_rows(&prepared.batch, &spans);
+    preparer.observe(prepared.samples, &prepared.tallies);
+    metrics.render(Format::OpenMetrics);
 }
 
 /// One `spans` row per span with every column, ids as they are, and JSON columns that parse

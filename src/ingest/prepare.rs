@@ -124,7 +124,7 @@ impl Preparer {
     }
 
     /// Prepares a decoded batch of spans: bounded, redacted and enriched as records are, then
-    /// encoded as rows of `spans`; spans derive no metric samples yet.
+    /// encoded as rows of `spans`, with the metric samples they derive.
     #[tracing::instrument(name = "prepare_spans", skip_all, fields(spans = spans.len()))]
     pub fn prepare_spans(&self, spans: Vec<SpanRecord>) -> Prepared {
         self.prepare_spans_checked(spans, Utc::now(), |_| {}).0
@@ -155,7 +155,7 @@ impl Preparer {
         };
         let prepared = Prepared {
             batch: copy::encode_spans(&spans),
-            samples: AcceptedSamples::default(),
+            samples: self.metrics.span_samples(&spans),
             tallies,
         };
         (prepared, spans)

@@ -160,11 +160,40 @@ mod tests {
     use crate::metrics::{
         BodyRefusal, CloseReason, Format, Listener, Metrics, Outcome, Protocol, RejectReason,
     };
-    use crate::model::{DbQuery, ExceptionInfo, HttpRequest, LogRecord};
+    use crate::model::{
+        DbQuery, ExceptionInfo, HttpRequest, LogRecord, SpanKind, SpanRecord, SpanStatus,
+    };
+
+    /// Spans that reach every span family: a failed root server span, and three client spans
+    /// through a pairing store of one, the first drawn to its peer, the second given up.
+    fn spans() -> Vec<SpanRecord> {
+        let span = |id: u64, kind: SpanKind| {
+            let mut span =
+                SpanRecord::new("1".repeat(32), format!("{id:016x}"), "s".into(), Utc::now());
+            span.kind = kind;
+            span.duration_ns = 1_000_000;
+            span
+        };
+        let mut root = span(1, SpanKind::Server);
+        root.status.code = SpanStatus::ERROR;
+        let mut peer = span(2, SpanKind::Client);
+        let address = serde_json::Value::from("payments");
+        peer.attributes.insert("server.address".into(), address);
+        vec![
+            root,
+            peer,
+            span(3, SpanKind::Client),
+            span(4, SpanKind::Client),
+        ]
+    }
 
     /// A registry with a sample in every family.
     fn populated() -> String {
-        let metrics = Metrics::new(&MetricsConfig::default());
+        let metrics = Metrics::new(&MetricsConfig {
+            service_graph_max_items: 1,
+            ..MetricsConfig::default()
+        });
+        metrics.observe_samples(metrics.span_samples(&spans()));
         let mut record = LogRecord::new("m".into(), Utc::now());
         record.trace_id = Some("0".repeat(32));
         record.request = Some(HttpRequest {

@@ -1,12 +1,13 @@
 //! The contract's log-derived metrics as a pure derivation from records to samples (as Vector's
-//! `log_to_metric`); `families` applies the samples to the registered metrics.
+//! `log_to_metric`); `families` applies the samples to the registered metrics. Spans derive the
+//! same request, query and exception samples through the same functions (`spans`).
 
 use std::collections::HashMap;
 
 use prometheus_client::encoding::EncodeLabelSet;
 
 use super::guard::{OVERFLOW, Overflow, observable};
-use crate::model::{Level, LogRecord};
+use crate::model::{DbQuery, ExceptionInfo, HttpRequest, Level, LogRecord};
 
 /// The longest duration the duration histograms observe: a week. A longer one (`1.7e308` s)
 /// would make their `_sum` infinite or swallow every later observation in rounding; it is
@@ -105,49 +106,82 @@ fn derive_record(record: &LogRecord, thresholds: Thresholds, samples: &mut Vec<S
         let trace_id = record.trace_id.clone()?;
         Some(TraceExemplar { trace_id })
     };
-    if let Some(request) = &record.request
-        && let Some(seconds) = request.duration_seconds
-    {
-        let status_code = request
-            .status_code
-            .map(|s| s.to_string())
-            .unwrap_or_default();
-        let labels = RequestLabels {
-            service: service.clone(),
-            method: request.method.clone(),
-            route: request.route.clone(),
-            status_code,
-        };
-        samples.push(Sample::RequestDuration(labels, seconds, exemplar()));
-        if seconds >= thresholds.slow_request_seconds && plausible(seconds) {
-            samples.push(Sample::SlowRequest(SlowRequestLabels {
-                service: service.clone(),
-                method: request.method.clone(),
-                route: request.route.clone(),
-            }));
-        }
+    if let Some(request) = &record.request {
+        derive_request(service, request, exemplar, thresholds, samples);
     }
-    if let Some(query) = &record.query
-        && let Some(seconds) = query.duration_seconds
-    {
-        let labels = QueryLabels {
-            service: service.clone(),
-            db_system: query.system.clone(),
-            operation: query.operation.clone(),
-        };
-        samples.push(Sample::QueryDuration(labels, seconds, exemplar()));
-        if seconds >= thresholds.slow_query_seconds && plausible(seconds) {
-            samples.push(Sample::SlowQuery(SlowQueryLabels {
-                service: service.clone(),
-                db_system: query.system.clone(),
-                query: query.fingerprint.clone(),
-            }));
-        }
+    if let Some(query) = &record.query {
+        derive_query(service, query, exemplar, thresholds, samples);
     }
     if let Some(exception) = &record.exception {
-        samples.push(Sample::Exception(ExceptionLabels {
-            service: service.clone(),
-            exception_type: exception.exception_type.clone(),
+        derive_exception(service, exception, samples);
+    }
+}
+
+/// The samples of a request with a duration, from a log record or a server span.
+pub(super) fn derive_request(
+    service: &str,
+    request: &HttpRequest,
+    exemplar: impl FnOnce() -> Option<TraceExemplar>,
+    thresholds: Thresholds,
+    samples: &mut Vec<Sample>,
+) {
+    let Some(seconds) = request.duration_seconds else {
+        return;
+    };
+    let status_code = request
+        .status_code
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    let labels = RequestLabels {
+        service: service.to_string(),
+        method: request.method.clone(),
+        route: request.route.clone(),
+        status_code,
+    };
+    samples.push(Sample::RequestDuration(labels, seconds, exemplar()));
+    if seconds >= thresholds.slow_request_seconds && plausible(seconds) {
+        samples.push(Sample::SlowRequest(SlowRequestLabels {
+            service: service.to_string(),
+            method: request.method.clone(),
+            route: request.route.clone(),
         }));
     }
+}
+
+/// The samples of a query with a duration, from a log record or a database client span.
+pub(super) fn derive_query(
+    service: &str,
+    query: &DbQuery,
+    exemplar: impl FnOnce() -> Option<TraceExemplar>,
+    thresholds: Thresholds,
+    samples: &mut Vec<Sample>,
+) {
+    let Some(seconds) = query.duration_seconds else {
+        return;
+    };
+    let labels = QueryLabels {
+        service: service.to_string(),
+        db_system: query.system.clone(),
+        operation: query.operation.clone(),
+    };
+    samples.push(Sample::QueryDuration(labels, seconds, exemplar()));
+    if seconds >= thresholds.slow_query_seconds && plausible(seconds) {
+        samples.push(Sample::SlowQuery(SlowQueryLabels {
+            service: service.to_string(),
+            db_system: query.system.clone(),
+            query: query.fingerprint.clone(),
+        }));
+    }
+}
+
+/// The sample of an exception, logged or recorded as a span event.
+pub(super) fn derive_exception(
+    service: &str,
+    exception: &ExceptionInfo,
+    samples: &mut Vec<Sample>,
+) {
+    samples.push(Sample::Exception(ExceptionLabels {
+        service: service.to_string(),
+        exception_type: exception.exception_type.clone(),
+    }));
 }

@@ -1,4 +1,5 @@
-//! Every metric the bridge exports: the contract's log-derived metrics (capped), the bridge's own
+//! Every metric the bridge exports: the contract's metrics derived from logs and spans (capped,
+//! [`spans`] choosing which signal counts a request), the bridge's own
 //! `logbridge_*` metrics, and their exposition in OpenMetrics or Prometheus text format.
 //!
 //! Each area declares its metrics once, as [`catalogue::MetricInfo`] constants beside the code
@@ -18,8 +19,10 @@ pub mod log_metrics;
 mod registrar;
 mod retention;
 pub mod scrape;
+pub mod spans;
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use prometheus_client::registry::Registry;
 
@@ -33,8 +36,9 @@ pub use registrar::Registrar;
 pub use retention::RetentionMetrics;
 
 use crate::config::{LogMetricConfig, MetricsConfig, Secret};
-use crate::model::LogRecord;
+use crate::model::{LogRecord, SpanRecord};
 use catalogue::MetricInfo;
+use spans::{SpanMetrics, SpanSamples};
 
 /// A setting of the metrics that cannot be used; the message names the key.
 #[derive(Debug, thiserror::Error)]
@@ -47,12 +51,13 @@ pub enum MetricsConfigError {
     LogMetric(#[from] InvalidLogMetric),
 }
 
-/// What a batch of records adds to the derived and log metrics, counted once it is committed;
-/// empty for spans, which derive no metrics yet.
+/// What a batch of records or spans adds to the derived, log and span metrics, counted once it
+/// is committed.
 #[derive(Default)]
 pub struct AcceptedSamples {
     derived: Vec<Sample>,
     log_metrics: Vec<log_metrics::LogSample>,
+    spans: Option<SpanSamples>,
 }
 
 /// The registry and every metric in it.
@@ -62,6 +67,7 @@ pub struct Metrics {
     catalogue: Vec<MetricInfo>,
     derived: DerivedMetrics,
     log_metrics: LogMetricFamilies,
+    spans: SpanMetrics,
     /// Who may scrape `/metrics`.
     scrape: scrape::ScrapeAccess,
     thresholds: Thresholds,
@@ -98,11 +104,13 @@ impl Metrics {
         let guards = (&bridge.series_overflow, &bridge.rejected_observations);
         let derived = DerivedMetrics::register(&mut registrar, guards, cap);
         let log_metrics = LogMetricFamilies::register(&mut registrar, guards, cap, log_metrics)?;
+        let spans = SpanMetrics::register(&mut registrar, guards, config);
         Ok(Metrics {
             registry,
             catalogue,
             derived,
             log_metrics,
+            spans,
             scrape: scrape::ScrapeAccess::default(),
             thresholds: Thresholds {
                 slow_request_seconds: config.slow_request_seconds,
@@ -137,13 +145,31 @@ impl Metrics {
         AcceptedSamples {
             derived: derive(records, self.thresholds),
             log_metrics: self.log_metrics.evaluate(records),
+            spans: None,
         }
     }
 
-    /// Counts the samples of committed records.
+    /// The samples processed spans will add once committed (see [`Metrics::samples`]).
+    pub fn span_samples(&self, spans: &[SpanRecord]) -> AcceptedSamples {
+        AcceptedSamples {
+            spans: Some(spans::derive(spans, self.thresholds)),
+            ..AcceptedSamples::default()
+        }
+    }
+
+    /// Counts the samples of committed records or spans: a request or query counts from the
+    /// signal [`spans::sources`] chooses for its service, so that one sent both ways counts once.
     pub fn observe_samples(&self, samples: AcceptedSamples) {
-        self.derived.apply(samples.derived);
+        let now = Instant::now();
+        let mut derived = samples.derived;
+        if !derived.is_empty() {
+            self.spans.keep_log_samples(&mut derived, now);
+            self.derived.apply(derived);
+        }
         self.log_metrics.apply(samples.log_metrics);
+        if let Some(spans) = samples.spans {
+            self.derived.apply(self.spans.apply(spans, now));
+        }
     }
 
     /// Every metric registered but the configured log metrics, in order (see [`catalogue`]).
@@ -153,6 +179,7 @@ impl Metrics {
 
     /// Renders the registry in the given format.
     pub fn render(&self, format: Format) -> String {
+        self.spans.expire(Instant::now());
         exposition::render(&self.registry, format)
     }
 }

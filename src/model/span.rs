@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::{Attributes, UNKNOWN_SERVICE};
+use super::{Attributes, DbQuery, ExceptionInfo, HttpRequest, UNKNOWN_SERVICE};
 
 /// One span, as decoded from OTLP and then bounded, redacted and enriched by the pipeline.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +38,13 @@ pub struct SpanRecord {
     pub links: Vec<SpanLink>,
     /// The filtered-on attributes, promoted to columns by the pipeline.
     pub promoted: PromotedFields,
+    /// Set by the pipeline for an HTTP server span: the request, as logs describe one.
+    pub request: Option<HttpRequest>,
+    /// Set by the pipeline for a database client span: the query, as logs describe one.
+    pub query: Option<DbQuery>,
+    /// Set by the pipeline: the exceptions of the `exception` events, each with its group's
+    /// fingerprint.
+    pub exceptions: Vec<SpanException>,
 }
 
 /// The span kind of OTLP (`SPAN_KIND_*`), stored in lower case.
@@ -110,6 +117,14 @@ pub struct SpanEvent {
     pub attributes: Attributes,
 }
 
+/// The exception an `exception` event of a span records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpanException {
+    /// The event's time.
+    pub time: DateTime<Utc>,
+    pub exception: ExceptionInfo,
+}
+
 /// A link from a span to another span.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpanLink {
@@ -163,6 +178,9 @@ impl SpanRecord {
             events: Vec::new(),
             links: Vec::new(),
             promoted: PromotedFields::default(),
+            request: None,
+            query: None,
+            exceptions: Vec::new(),
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::model::{Level, LogRecord};
+use crate::model::{ExceptionInfo, Level, LogRecord};
 
 /// Stack frames, nearest the throw first, that take part in the fingerprint.
 const TOP_FRAMES: usize = 3;
@@ -14,17 +14,8 @@ const FINGERPRINT_HEX: usize = 16;
 /// Sets the fingerprint of the record's exception, if it has one, and the error group of an
 /// error or fatal record.
 pub fn assign(record: &mut LogRecord) {
-    let service = &record.service;
     if let Some(exception) = &mut record.exception {
-        let mut parts = vec![service.as_str(), &exception.exception_type];
-        let message = normalize(&exception.message);
-        parts.push(&message);
-        let frames: Vec<String> = top_frames(exception.stacktrace.as_deref().unwrap_or_default())
-            .into_iter()
-            .map(normalize)
-            .collect();
-        parts.extend(frames.iter().map(String::as_str));
-        exception.fingerprint = fingerprint(&parts);
+        assign_exception(&record.service, exception);
     }
     if matches!(record.level, Level::Error | Level::Fatal) {
         record.error_fingerprint = Some(match &record.exception {
@@ -32,6 +23,20 @@ pub fn assign(record: &mut LogRecord) {
             None => fingerprint(&[&record.service, &normalize(&record.body)]),
         });
     }
+}
+
+/// Sets the fingerprint of an exception of `service`, whether a log record or a span event
+/// carried it: service, type, normalized message and top frames.
+pub fn assign_exception(service: &str, exception: &mut ExceptionInfo) {
+    let mut parts = vec![service, &exception.exception_type];
+    let message = normalize(&exception.message);
+    parts.push(&message);
+    let frames: Vec<String> = top_frames(exception.stacktrace.as_deref().unwrap_or_default())
+        .into_iter()
+        .map(normalize)
+        .collect();
+    parts.extend(frames.iter().map(String::as_str));
+    exception.fingerprint = fingerprint(&parts);
 }
 
 /// The first 64 bits of the SHA-256 of the parts, NUL-separated, in hex.

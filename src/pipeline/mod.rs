@@ -4,7 +4,7 @@
 //! runs the enrich step (HTTP request, database query, exception and
 //! user from the attributes), exception grouping, the retention class ([`retention`]) and the
 //! dedup key ([`dedup`]). Spans take [`Pipeline::process_span`]: the same redaction, then
-//! their own enrich step ([`promote`]).
+//! their own enrich step ([`promote`], [`span_signals`]).
 //! Also home to what decoders share: field lookup through aliases ([`fields`]) and level
 //! normalization ([`levels`]).
 
@@ -20,6 +20,7 @@ pub mod redact;
 pub mod retention;
 pub mod route;
 pub mod sanitize;
+pub mod span_signals;
 pub mod sql;
 
 use crate::config::{Config, ConfigError, FieldAliases};
@@ -67,10 +68,11 @@ impl Pipeline {
     }
 
     /// Runs the steps that apply to spans, in the records' order: redaction, then the span's
-    /// enrich step ([`promote`]). `redactions` tallies one batch, records and spans alike.
+    /// enrich step ([`promote`], then [`span_signals`]: its request, query and exceptions). `redactions` tallies one batch, records and spans alike.
     pub fn process_span(&self, span: &mut SpanRecord, redactions: &mut Redactions) {
         self.redactor.redact_span(span, redactions);
         promote::promote(span);
+        span_signals::assign(span, &self.aliases);
     }
 
     /// An empty tally of redactions for one batch of records (one request).

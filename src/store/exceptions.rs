@@ -1,4 +1,5 @@
-//! Exception groups: the occurrences in a batch, counted per group, and their upsert into table
+//! Exception groups: the occurrences in a batch (of log records and of spans' `exception`
+//! events alike), counted per group, and their upsert into table
 //! `exception_groups` in the same transaction as the rows.
 
 use std::collections::BTreeMap;
@@ -6,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
-use crate::model::LogRecord;
+use crate::model::{ExceptionInfo, LogRecord};
 
 /// Occurrences per exception group, ordered by fingerprint so that concurrent writers lock
 /// group rows in the same order (no deadlocks).
@@ -38,22 +39,27 @@ impl ExceptionCounts {
     /// Counts the record's exception, if it has one. Only a group's first occurrence in the
     /// batch is copied (its stack trace may be 64 KiB); later ones just count.
     pub fn add(&mut self, record: &LogRecord) {
-        let Some(exception) = &record.exception else {
-            return;
-        };
+        if let Some(exception) = &record.exception {
+            self.add_exception(&record.service, record.ts, exception);
+        }
+    }
+
+    /// Counts one exception of `service` that occurred at `ts`: a log record's or a span
+    /// event's, into the same group when their fingerprints agree.
+    pub fn add_exception(&mut self, service: &str, ts: DateTime<Utc>, exception: &ExceptionInfo) {
         if let Some(known) = self.groups.get_mut(&exception.fingerprint) {
-            known.first_seen = known.first_seen.min(record.ts);
-            known.last_seen = known.last_seen.max(record.ts);
+            known.first_seen = known.first_seen.min(ts);
+            known.last_seen = known.last_seen.max(ts);
             known.count += 1;
             return;
         }
         let occurrence = Occurrences {
-            service: record.service.clone(),
+            service: service.to_string(),
             exception_type: exception.exception_type.clone(),
             message: exception.message.clone(),
             stacktrace: exception.stacktrace.clone(),
-            first_seen: record.ts,
-            last_seen: record.ts,
+            first_seen: ts,
+            last_seen: ts,
             count: 1,
         };
         self.insert(&exception.fingerprint, occurrence);

@@ -1,4 +1,5 @@
-//! The contract's derived metric families, each capped, and how samples are applied to them.
+//! The contract's derived metric families, each capped, and how samples are applied to them;
+//! the capped registration and observation that the span metrics ([`super::spans`]) reuse.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::EncodeMetric;
@@ -26,9 +27,9 @@ const HTTP_BUCKETS: [f64; 14] = [
 /// OTel semantic-convention buckets for `db.client.operation.duration`.
 const DB_BUCKETS: [f64; 9] = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0];
 
-type Histogram = HistogramWithExemplars<TraceExemplar>;
-type Histograms<L> = Capped<L, Histogram, fn() -> Histogram>;
-type Counters<L> = Capped<L, Counter, fn() -> Counter>;
+pub(super) type Histogram = HistogramWithExemplars<TraceExemplar>;
+pub(super) type Histograms<L> = Capped<L, Histogram, fn() -> Histogram>;
+pub(super) type Counters<L> = Capped<L, Counter, fn() -> Counter>;
 
 fn http_histogram() -> Histogram {
     HistogramWithExemplars::new(HTTP_BUCKETS.into_iter())
@@ -59,7 +60,7 @@ const LOGS: MetricInfo = MetricInfo::counter(
 const REQUESTS: MetricInfo = MetricInfo::histogram(
     "http_server_request_duration_seconds",
     &["service", "method", "route", "status_code"],
-    "Duration of HTTP server requests described by logs",
+    "Duration of HTTP server requests described by logs or server spans",
 )
 .with_unit(Unit::Seconds);
 const SLOW_REQUESTS: MetricInfo = MetricInfo::counter(
@@ -70,7 +71,7 @@ const SLOW_REQUESTS: MetricInfo = MetricInfo::counter(
 const QUERIES: MetricInfo = MetricInfo::histogram(
     "db_client_operation_duration_seconds",
     &["service", "db_system", "operation"],
-    "Duration of database operations described by logs",
+    "Duration of database operations described by logs or database client spans",
 )
 .with_unit(Unit::Seconds);
 const SLOW_QUERIES: MetricInfo = MetricInfo::counter(
@@ -81,18 +82,18 @@ const SLOW_QUERIES: MetricInfo = MetricInfo::counter(
 const EXCEPTIONS: MetricInfo = MetricInfo::counter(
     "exceptions_total",
     &["service", "exception_type"],
-    "Exceptions logged, by service and type",
+    "Exceptions logged or recorded as span events, by service and type",
 );
 
 /// Registers capped families, each with its series in the overflow counter.
-struct CappedRegistrar<'r, 'a> {
-    registrar: &'r mut Registrar<'a>,
-    overflow: &'r Family<MetricLabels, Counter>,
-    cap: usize,
+pub(super) struct CappedRegistrar<'r, 'a> {
+    pub(super) registrar: &'r mut Registrar<'a>,
+    pub(super) overflow: &'r Family<MetricLabels, Counter>,
+    pub(super) cap: usize,
 }
 
 impl CappedRegistrar<'_, '_> {
-    fn counter<L>(&mut self, info: &MetricInfo) -> Counters<L>
+    pub(super) fn counter<L>(&mut self, info: &MetricInfo) -> Counters<L>
     where
         L: Clone + std::hash::Hash + Eq + Overflow + EncodeLabelSet + std::fmt::Debug,
         L: Send + Sync + 'static,
@@ -101,7 +102,11 @@ impl CappedRegistrar<'_, '_> {
         self.register(info, family)
     }
 
-    fn histogram<L>(&mut self, info: &MetricInfo, new: fn() -> Histogram) -> Histograms<L>
+    pub(super) fn histogram<L>(
+        &mut self,
+        info: &MetricInfo,
+        new: fn() -> Histogram,
+    ) -> Histograms<L>
     where
         L: Clone + std::hash::Hash + Eq + Overflow + EncodeLabelSet + std::fmt::Debug,
         L: Send + Sync + 'static,
@@ -200,7 +205,7 @@ impl DerivedMetrics {
 }
 
 /// Observes a duration, or counts it in `rejected` when it is not a plausible one.
-fn observe<L>(
+pub(super) fn observe<L>(
     family: &Histograms<L>,
     rejected: &Counter,
     labels: &L,

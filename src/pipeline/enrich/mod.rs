@@ -71,7 +71,7 @@ fn request(fields: &Fields, aliases: &FieldAliases) -> Option<HttpRequest> {
 }
 
 /// The upper-case method if OTel knows it, else `_OTHER`.
-fn normalize_method(method: Option<&str>) -> &'static str {
+pub(crate) fn normalize_method(method: Option<&str>) -> &'static str {
     method
         .and_then(|method| {
             KNOWN_METHODS
@@ -83,7 +83,7 @@ fn normalize_method(method: Option<&str>) -> &'static str {
 }
 
 /// A status code: an integer in 100..=599, as a number or a numeric string.
-fn status_code(value: &serde_json::Value) -> Option<u16> {
+pub(crate) fn status_code(value: &serde_json::Value) -> Option<u16> {
     let code = as_f64(value)?;
     let valid = (100.0..=599.0).contains(&code) && code.fract() == 0.0;
     valid.then_some(code as u16)
@@ -126,7 +126,7 @@ fn duration(fields: &Fields, aliases: &FieldAliases) -> Option<f64> {
 /// An exception from the exception aliases: a type, message or stack trace must be present; a
 /// missing type or message is read from the stack trace (the attribute's, else the body's),
 /// and the type defaults to `Error`.
-fn exception_from_attributes(
+pub(crate) fn exception_from_attributes(
     fields: &Fields,
     aliases: &FieldAliases,
     body: &str,

@@ -4,7 +4,9 @@
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::Serialize;
 
-use super::{EncodedBatch, json, number, optional_number, optional_text, tab, text};
+use super::{
+    EncodedBatch, ExceptionCounts, json, number, optional_number, optional_text, tab, text,
+};
 use crate::model::{Attributes, PromotedFields, SpanEvent, SpanLink, SpanRecord};
 use crate::store::copy_text::timestamp;
 
@@ -39,24 +41,34 @@ struct LinkJson<'a> {
     attributes: &'a Attributes,
 }
 
-/// Encodes spans as a batch holding only rows of `spans`.
+/// Encodes spans as a batch holding rows of `spans` and the groups of their exceptions.
 pub fn encode_spans(spans: &[SpanRecord]) -> EncodedBatch {
     let mut rows = SpanRows {
         data: Vec::with_capacity(spans.len() * 768),
         days: Vec::new(),
     };
     let mut scratch = Vec::new();
+    let mut exceptions = ExceptionCounts::default();
     for span in spans {
         let day = span.start.date_naive();
         if !rows.days.contains(&day) {
             rows.days.push(day);
         }
         encode_row(&mut rows.data, span, &mut scratch);
+        count_exceptions(&mut exceptions, span);
     }
     EncodedBatch {
         records: spans.len(),
         spans: rows,
+        exceptions,
         ..EncodedBatch::default()
+    }
+}
+
+/// Counts the span's `exception` events in their groups, at the time of each event.
+fn count_exceptions(exceptions: &mut ExceptionCounts, span: &SpanRecord) {
+    for found in &span.exceptions {
+        exceptions.add_exception(&span.service, found.time, &found.exception);
     }
 }
 

@@ -93,8 +93,13 @@ fn label_ok(name: &str, label: &str) -> bool {
     has_label(name, label) || TARGET_LABELS.contains(&label)
 }
 
-/// Checks a Prometheus variable query: PromQL, or Grafana's `label_values(selector, label)`.
+/// Checks a Prometheus variable query: PromQL, Grafana's `label_values(selector, label)` or
+/// `query_result(expr)`.
 fn check_variable(query: &str) -> Result<(), String> {
+    let query_result = Regex::new(r"^query_result\((.+)\)$").unwrap();
+    if let Some(captures) = query_result.captures(query.trim()) {
+        return check(&captures[1]);
+    }
     let label_values = Regex::new(r"^label_values\((.+),\s*(\w+)\)$").unwrap();
     let Some(captures) = label_values.captures(query.trim()) else {
         return check(query);
@@ -140,6 +145,9 @@ fn the_checker_refuses_unknown_metrics_and_labels() {
     assert!(check("sum(rate(log_records_total[5m]").is_err());
     assert!(check_variable("label_values(log_records_total, service)").is_ok());
     assert!(check_variable("label_values(log_records_total, route)").is_err());
+    let services = "query_result(group by (service) (log_records_total))";
+    assert!(check_variable(services).is_ok());
+    assert!(check_variable("query_result(group by (route) (log_records_total))").is_err());
 }
 
 #[test]

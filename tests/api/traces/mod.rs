@@ -1,7 +1,9 @@
 //! OTLP traces: the SDK span exporter over gRPC and HTTP, OTLP/JSON and gzip bodies, partial
-//! success, authentication, and hostile spans; each checked in the `spans` table.
+//! success, authentication, and hostile spans; each checked in the `spans` table; and the
+//! metrics spans derive, scraped from `/metrics`.
 
 mod hostile;
+mod metrics;
 mod requests;
 mod retention;
 mod sdk;

@@ -17,7 +17,7 @@ use crate::api::otlp_grpc::resource;
 
 /// Ends a server span (an error, 1.25 s) with a database client span (40 ms) under it, then
 /// flushes; runs on a blocking thread as the SDK's processors block.
-fn emit_request(provider: SdkTracerProvider) {
+pub(super) fn emit_request(provider: SdkTracerProvider) {
     let tracer = provider.tracer("checkout.http");
     let start = SystemTime::now();
     let server = tracer
