@@ -84,6 +84,7 @@ async fn operations(
     caller: Caller,
     axum::extract::Path(service): axum::extract::Path<String>,
 ) -> Answer {
+    let service = params::service(service)?;
     if !caller.may_read_service(&service) {
         let message = format!("this token may not read service {service:?}");
         return Err(ApiError::forbidden(message).into());

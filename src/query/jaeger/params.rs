@@ -82,7 +82,7 @@ fn tags(text: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
     let invalid = || ApiError::invalid("tags", "must be a JSON object of tag values");
     let object: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(text).map_err(|_| invalid())?;
-    object
+    let tags: Vec<(String, String)> = object
         .into_iter()
         .map(|(key, value)| match value {
             serde_json::Value::String(s) => Ok((key, s)),
@@ -91,7 +91,15 @@ fn tags(text: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
             }
             _ => Err(invalid()),
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    // PostgreSQL text cannot hold a NUL character (JSON can, as `\u0000`).
+    if tags
+        .iter()
+        .any(|(k, v)| k.contains('\0') || v.contains('\0'))
+    {
+        return Err(ApiError::invalid("tags", "contains a NUL character"));
+    }
+    Ok(tags)
 }
 
 /// The parameters of one trace: Grafana may send the query's window, which a lookup by id
@@ -112,6 +120,14 @@ pub fn trace_id(text: &str) -> Result<String, ApiError> {
         return Err(ApiError::invalid("traceID", "must be 1 to 32 hex digits"));
     }
     Ok(format!("{:0>32}", text.to_ascii_lowercase()))
+}
+
+/// A service named in the path: PostgreSQL text cannot hold a NUL character.
+pub fn service(name: String) -> Result<String, ApiError> {
+    if name.contains('\0') {
+        return Err(ApiError::invalid("service", "contains a NUL character"));
+    }
+    Ok(name)
 }
 
 /// The node graph's parameters: `endTs` and `lookback` in milliseconds.
@@ -173,6 +189,12 @@ mod tests {
             parameter(params.search(now).unwrap_err())
         };
         assert_eq!(error("tags=%5B1%5D"), "tags");
+        assert_eq!(
+            error("tags=%7B%22k%22%3A%22%5Cu0000%22%7D"),
+            "tags",
+            "a NUL in a value"
+        );
+        assert_eq!(parameter(service("a\0b".into()).unwrap_err()), "service");
         assert_eq!(error("start=5&end=4"), "start");
         assert_eq!(error("end=-1"), "end");
         let refused = from_query::<SearchParams>("minDuration=1x").unwrap_err();

@@ -357,7 +357,8 @@ async fn refused(app: &TestApp, token: &str, path: &str) -> (u16, ErrorEntry) {
     let status = response.status().as_u16();
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["data"], Value::Null, "{path}");
-    let mut errors: Vec<ErrorEntry> = serde_json::from_value(body["errors"].clone()).unwrap();
+    let mut errors: Vec<ErrorEntry> = serde_json::from_value(body["errors"].clone())
+        .unwrap_or_else(|e| panic!("{path}: {e}: {body}"));
     (status, errors.remove(0))
 }
 
@@ -384,6 +385,14 @@ async fn bad_parameters_are_answered_400_in_jaeger_s_envelope_naming_the_paramet
         ("/jaeger/api/traces?limit=0".to_string(), "limit"),
         ("/jaeger/api/traces?limit=100000".to_string(), "limit"),
         ("/jaeger/api/traces?tags=notjson".to_string(), "tags"),
+        (
+            "/jaeger/api/traces?tags=%7B%22k%22%3A%22%5Cu0000%22%7D".to_string(),
+            "tags",
+        ),
+        (
+            "/jaeger/api/services/a%00b/operations".to_string(),
+            "service",
+        ),
         ("/jaeger/api/traces?start=20&end=10".to_string(), "start"),
         (
             "/jaeger/api/dependencies?lookback=0".to_string(),
