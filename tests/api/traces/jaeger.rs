@@ -310,7 +310,7 @@ async fn dependencies_count_calls_between_services() {
 }
 
 #[tokio::test]
-async fn a_scoped_token_sees_only_its_services() {
+async fn a_scoped_token_sees_only_its_services_and_support_sees_masked_tags() {
     let app = spawn_app().await;
     seed(&app).await;
     let web = app.token("reader", Some(&["web"])).await;
@@ -337,6 +337,20 @@ async fn a_scoped_token_sees_only_its_services() {
     assert_eq!(refused.status(), 403);
     let answer: DependenciesResponse = decoded(&app, &web, "/jaeger/api/dependencies").await;
     assert_eq!(answer.data, [], "the db side is out of scope");
+    let support = app.token("support", None).await;
+    let personal = format!("tags={}", urlencode(r#"{"client.address":"10.0.0.7"}"#));
+    let refused = app
+        .get_as(&support, &format!("/jaeger/api/traces?{personal}"))
+        .await;
+    assert_eq!(
+        refused.status(),
+        403,
+        "a support token may not search by personal data"
+    );
+    let trace: TracesResponse =
+        decoded(&app, &support, &format!("/jaeger/api/traces/{ORDER}")).await;
+    let address = tag(&trace.data[0].spans[0].tags, "client.address").unwrap();
+    assert_eq!(address.value, "***", "masked for support");
     let anonymous = app
         .client
         .get(format!("{}/jaeger/api/services", app.http))
