@@ -187,6 +187,8 @@ async fn a_first_run_creates_the_datasources_and_saves_every_dashboard() {
         destination["url"], "/d/logbridge-trace?var-trace_id=${__value.raw}",
         "$$ is a literal $"
     );
+    let to_spans = &prometheus["jsonData"]["exemplarTraceIdDestinations"][1];
+    assert_eq!(to_spans["datasourceUid"], "logbridge-jaeger");
     assert!(
         prometheus.get("editable").is_none(),
         "file-only keys are not sent"
