@@ -104,7 +104,7 @@ pub async fn list(
 
 /// Cuts `rows` (up to `limit + 1` fetched) to the page: at most `limit` rows, and no more rows
 /// than fit in `max_bytes` (at least one). The cursor of the rest, when there is a rest.
-fn end_page(rows: &mut Vec<LogRow>, limit: i64, max_bytes: usize) -> Option<String> {
+pub(super) fn end_page(rows: &mut Vec<LogRow>, limit: i64, max_bytes: usize) -> Option<String> {
     let mut bytes = 0;
     let fitting = rows
         .iter()

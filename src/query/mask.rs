@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::pipeline::redact::personal;
 use crate::store::read::LogRow;
+use crate::store::read::spans::SpanRow;
 
 /// What masked data is replaced with.
 pub const MASK: &str = "***";
@@ -53,6 +54,23 @@ pub fn row(row: &mut LogRow) {
     }
     value(&mut row.attributes.0, None);
     value(&mut row.resource.0, None);
+}
+
+/// Masks the span's personal data in place: in its name, status message, attributes,
+/// resource, events and links.
+pub fn span(span: &mut SpanRow) {
+    text(&mut span.name);
+    if let Some(message) = &mut span.status_message {
+        text(message);
+    }
+    for json in [
+        &mut span.attributes,
+        &mut span.resource,
+        &mut span.events,
+        &mut span.links,
+    ] {
+        value(&mut json.0, None);
+    }
 }
 
 /// Replaces e-mail and IP addresses in free text: the patterns the redact step uses

@@ -1,6 +1,7 @@
-//! The read API under `/api/v1`: logs, exports, stats, exceptions, monitoring views (with the
-//! alert history), tokens and the audit log. Every request is authenticated, rate-limited and
-//! capped per token and audited by `guard`; handlers take their typed parameters (`params`), call
+//! The read API under `/api/v1`: logs, traces, exports, stats, exceptions, monitoring views
+//! (with the alert history), tokens and the audit log; and the Jaeger query API under
+//! `/jaeger`. Every request is authenticated, rate-limited and capped per token and audited by
+//! `guard`; handlers take their typed parameters (`params`), call
 //! `store::read` and shape the answer. Routes and the OpenAPI document come from one
 //! declaration (`routes`).
 
@@ -11,6 +12,7 @@ mod exceptions;
 mod export;
 mod filters;
 mod guard;
+mod jaeger;
 mod logs;
 mod mask;
 mod monitoring;
@@ -18,6 +20,7 @@ mod params;
 mod routes;
 mod stats;
 mod tokens;
+mod traces;
 
 use std::sync::Arc;
 
@@ -87,11 +90,12 @@ fn with_rows(answer: impl IntoResponse, rows: usize) -> Response {
     response
 }
 
-/// The read API's routes, every one behind the guard, and the OpenAPI document built from
-/// the same declaration.
+/// The read API's routes and the Jaeger API's, every one behind the guard, and the OpenAPI
+/// document built from the read API's declaration.
 pub fn router(state: QueryState) -> Router {
     let (routes, spec) = routes::declared().split_for_parts();
     routes
+        .merge(jaeger::routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), guard::guard))
         .with_state(state)
         .route(

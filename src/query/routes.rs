@@ -8,14 +8,14 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{
-    QueryState, alerts, audit, error, exceptions, export, logs, monitoring, stats, tokens,
+    QueryState, alerts, audit, error, exceptions, export, logs, monitoring, stats, tokens, traces,
 };
 
 /// What the document holds besides the routes.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "logbridge read API", description = "Logs, exceptions, monitoring views, \
-        tokens and audit log. Every endpoint needs `Authorization: Bearer <token>`."),
+    info(title = "logbridge read API", description = "Logs, traces, exceptions, monitoring \
+        views, tokens and audit log. Every endpoint needs `Authorization: Bearer <token>`."),
     components(schemas(error::ErrorBody, crate::store::read::LogRow)),
     modifiers(&BearerAuth),
 )]
@@ -39,6 +39,8 @@ pub fn declared() -> OpenApiRouter<QueryState> {
         .routes(routes!(stats::stats))
         .routes(routes!(logs::by_id))
         .routes(routes!(logs::trace))
+        .routes(routes!(traces::by_id))
+        .routes(routes!(traces::search))
         .routes(routes!(monitoring::slow_requests))
         .routes(routes!(monitoring::slow_queries))
         .routes(routes!(monitoring::error_rates))

@@ -322,6 +322,8 @@ async fn the_openapi_document_lists_every_endpoint() {
         "/api/v1/logs/{id}",
         "/api/v1/logs/export",
         "/api/v1/traces/{trace_id}/logs",
+        "/api/v1/traces/{trace_id}",
+        "/api/v1/traces",
         "/api/v1/audit",
         "/api/v1/tokens",
     ] {

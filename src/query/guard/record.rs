@@ -72,7 +72,8 @@ async fn canonical_endpoint(parts: &mut axum::http::request::Parts) -> String {
 }
 
 /// A path value as the handlers read it: an integer in decimal, hex digits in lower case,
-/// anything else as decoded.
+/// anything else as decoded, a NUL character (which PostgreSQL text cannot hold, so the entry
+/// could not be written) as U+FFFD.
 fn canonical_value(value: &str) -> String {
     if let Ok(number) = value.parse::<i64>() {
         return number.to_string();
@@ -80,7 +81,7 @@ fn canonical_value(value: &str) -> String {
     if !value.is_empty() && value.chars().all(|c| c.is_ascii_hexdigit()) {
         return value.to_ascii_lowercase();
     }
-    value.to_string()
+    value.replace('\0', "\u{FFFD}")
 }
 
 /// The per-source budget of audited refusals.
@@ -121,6 +122,11 @@ mod tests {
         assert_eq!(canonical_value("4BF92F35"), "4bf92f35");
         assert_eq!(canonical_value("-0"), "0");
         assert_eq!(canonical_value("abc/x"), "abc/x");
+        assert_eq!(
+            canonical_value("a\0b"),
+            "a\u{FFFD}b",
+            "a NUL cannot be stored"
+        );
     }
 
     #[test]

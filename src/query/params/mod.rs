@@ -5,15 +5,19 @@
 
 mod cursor;
 mod de;
+mod elapsed;
 mod error;
 mod extract;
+mod key_cursor;
 mod pairs;
 mod time;
 mod values;
 
 pub use cursor::Cursor;
+pub use elapsed::Elapsed;
 pub use error::ParamError;
 pub use extract::{Path, Query, audit_filters};
+pub use key_cursor::KeyCursor;
 pub use time::{Interval, Time, bounds, window};
 pub use values::{Bounded, Flag, Integer, Limit, NonEmpty, Prefixed, SpanId, TraceId};
 

@@ -9,6 +9,7 @@ pub mod logs;
 pub mod monitoring;
 pub mod page;
 mod row;
+pub mod spans;
 pub mod stats;
 mod windows;
 

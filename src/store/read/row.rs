@@ -203,7 +203,7 @@ impl LogRow {
 }
 
 /// About how many bytes a JSON value takes as text (without escapes).
-fn json_bytes(value: &Value) -> usize {
+pub(super) fn json_bytes(value: &Value) -> usize {
     match value {
         Value::String(text) => text.len() + 2,
         Value::Array(items) => 2 + items.iter().map(|v| json_bytes(v) + 1).sum::<usize>(),

@@ -6,6 +6,7 @@ mod dashboards;
 mod promql;
 mod provision;
 mod sql;
+mod traces;
 
 use std::path::PathBuf;
 

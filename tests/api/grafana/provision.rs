@@ -115,7 +115,11 @@ fn options(url: &str, token: Option<&str>) -> Options {
 }
 
 fn env(name: &str) -> Option<String> {
-    (name == "LOGBRIDGE_GRAFANA_DB_PASSWORD").then(|| "s3cret".to_string())
+    match name {
+        "LOGBRIDGE_GRAFANA_DB_PASSWORD" => Some("s3cret".to_string()),
+        "LOGBRIDGE_GRAFANA_READ_TOKEN" => Some("lb_reader".to_string()),
+        _ => None,
+    }
 }
 
 fn taken(fake: &Shared) -> Vec<Recorded> {
@@ -132,7 +136,11 @@ fn calls(received: &[Recorded]) -> Vec<(Method, String)> {
 /// The calls of one run when the datasources are `present` (PUT) or not (POST).
 fn expected_calls(present: bool) -> Vec<(Method, String)> {
     let mut expected = Vec::new();
-    for uid in ["logbridge-prometheus", "logbridge-postgres"] {
+    for uid in [
+        "logbridge-prometheus",
+        "logbridge-postgres",
+        "logbridge-jaeger",
+    ] {
         let path = format!("/api/datasources/uid/{uid}");
         expected.push((Method::GET, path.clone()));
         expected.push(match present {
@@ -148,7 +156,7 @@ fn expected_calls(present: bool) -> Vec<(Method, String)> {
 async fn a_first_run_creates_the_datasources_and_saves_every_dashboard() {
     let (url, fake) = fake_grafana().await;
     let summary = provision(&options(&url, Some(TOKEN)), env).await.unwrap();
-    assert_eq!(summary.created_datasources.len(), 2);
+    assert_eq!(summary.created_datasources.len(), 3);
     assert_eq!(summary.saved_dashboards.len(), DASHBOARDS);
     let received = taken(&fake);
     assert_eq!(calls(&received), expected_calls(false));
@@ -179,12 +187,24 @@ async fn a_first_run_creates_the_datasources_and_saves_every_dashboard() {
         destination["url"], "/d/logbridge-trace?var-trace_id=${__value.raw}",
         "$$ is a literal $"
     );
+    let to_spans = &prometheus["jsonData"]["exemplarTraceIdDestinations"][1];
+    assert_eq!(to_spans["datasourceUid"], "logbridge-jaeger");
     assert!(
         prometheus.get("editable").is_none(),
         "file-only keys are not sent"
     );
+    let jaeger = &received[5].body;
+    assert_eq!(jaeger["uid"], "logbridge-jaeger");
+    assert_eq!(jaeger["type"], "jaeger");
+    assert_eq!(jaeger["url"], "http://logbridge:4318/jaeger");
+    assert_eq!(jaeger["jsonData"]["httpHeaderName1"], "Authorization");
+    assert_eq!(jaeger["jsonData"]["nodeGraph"]["enabled"], true);
+    assert_eq!(
+        jaeger["secureJsonData"]["httpHeaderValue1"], "Bearer lb_reader",
+        "the read token, interpolated from the environment"
+    );
     let mut uids = HashSet::new();
-    for request in &received[4..] {
+    for request in &received[6..] {
         let body = &request.body;
         assert_eq!(body["overwrite"], true);
         assert_eq!(body["message"], "logbridge provision");
@@ -203,7 +223,7 @@ async fn a_second_run_updates_the_same_objects() {
     let first = taken(&fake);
     let summary = provision(&options(&url, Some(TOKEN)), env).await.unwrap();
     assert_eq!(summary.created_datasources.len(), 0);
-    assert_eq!(summary.updated_datasources.len(), 2);
+    assert_eq!(summary.updated_datasources.len(), 3);
     let second = taken(&fake);
     assert_eq!(calls(&second), expected_calls(true));
     assert_eq!(
@@ -211,7 +231,8 @@ async fn a_second_run_updates_the_same_objects() {
         "the PUT carries what the POST did"
     );
     assert_eq!(second[3].body, first[3].body);
-    let dashboards = |run: &[Recorded]| run[4..].iter().map(|r| r.body.clone()).collect::<Vec<_>>();
+    assert_eq!(second[5].body, first[5].body);
+    let dashboards = |run: &[Recorded]| run[6..].iter().map(|r| r.body.clone()).collect::<Vec<_>>();
     assert_eq!(dashboards(&second), dashboards(&first));
     provision(&options(&url, Some(TOKEN)), env).await.unwrap();
     assert_eq!(

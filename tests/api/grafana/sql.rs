@@ -9,19 +9,19 @@ use sqlx::{Column, PgPool};
 use super::super::helpers::{TestApp, spawn_app};
 use super::{POSTGRES_UID, dashboards, panels, queries, variables};
 
-const TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
+pub(super) const TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
 
 /// How the variables are set: values chosen and text typed, or everything at its default.
 #[derive(Clone, Copy, Debug)]
-enum Selection {
+pub(super) enum Selection {
     Chosen,
     Defaults,
 }
 
 /// The dashboard time range: the last hour.
-struct Range {
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
+pub(super) struct Range {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
 }
 
 fn quote(value: &str) -> String {
@@ -106,7 +106,7 @@ fn expand_macros(sql: &str, range: &Range) -> String {
 }
 
 /// Replaces variables (`$x`, `${x}`, `${x:format}`, `$__interval`), then macros.
-fn expand(sql: &str, dashboard: &Value, selection: Selection, range: &Range) -> String {
+pub(super) fn expand(sql: &str, dashboard: &Value, selection: Selection, range: &Range) -> String {
     let variable = Regex::new(r"\$\{(\w+)(?::(\w+))?\}|\$(\w+)").unwrap();
     let expanded = variable.replace_all(sql, |captures: &Captures| {
         let name = captures.get(1).or(captures.get(3)).unwrap().as_str();
@@ -129,8 +129,9 @@ fn expand(sql: &str, dashboard: &Value, selection: Selection, range: &Range) -> 
 }
 
 /// Rows a dashboard should show: logs of a trace with a request, an auth failure, a fatal
-/// exception; an exception group, an audit row and an alert.
-async fn seed(app: &TestApp) {
+/// exception; two spans of the trace (checkout calling payments, which fails); an exception
+/// group, an audit row and an alert.
+pub(super) async fn seed(app: &TestApp) {
     let statements = [
         format!(
             "INSERT INTO logs (ts, observed_ts, service, level, severity_number, body, trace_id,
@@ -149,6 +150,18 @@ async fn seed(app: &TestApp) {
          VALUES ('00000000000000aa', 'payments', 'PanicError', 'boom', now(), now(), 1, false,
             true, now())"
             .to_string(),
+        format!(
+            "INSERT INTO spans (trace_id, span_id, parent_span_id, name, kind, start_ts,
+                duration_ns, status_code, status_message, service, attributes, resource, events)
+             VALUES ('{TRACE}', '00f067aa0ba902b7', NULL, 'POST /login', 'server', now(),
+                50000000, 0, NULL, 'checkout', '{{\"http.route\": \"/login\"}}',
+                '{{\"service.name\": \"checkout\", \"host.name\": \"h1\"}}', '[]'),
+                ('{TRACE}', '00f067aa0ba902b8', '00f067aa0ba902b7', 'charge', 'client',
+                now() + interval '5 milliseconds', 30000000, 2, 'declined', 'payments', '{{}}',
+                '{{\"service.name\": \"payments\"}}',
+                '[{{\"name\": \"exception\", \"time\": \"2026-01-02T03:04:05.006000000Z\",
+                   \"attributes\": {{\"exception.type\": \"PanicError\"}}}}]')"
+        ),
         "INSERT INTO audit_log (token_name, role, method, endpoint, filters, status, rows)
          VALUES ('grafana', 'reader', 'GET', '/api/v1/logs', '{\"service\": \"checkout\"}', 200, 1)"
             .to_string(),
@@ -167,7 +180,10 @@ async fn seed(app: &TestApp) {
 }
 
 /// Runs a query as the Grafana role; answers its column names and row count.
-async fn run(grafana: &PgPool, sql: String) -> Result<(Vec<String>, usize), sqlx::Error> {
+pub(super) async fn run(
+    grafana: &PgPool,
+    sql: String,
+) -> Result<(Vec<String>, usize), sqlx::Error> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .fetch_all(grafana)
         .await?;

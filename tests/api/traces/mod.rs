@@ -1,12 +1,16 @@
 //! OTLP traces: the SDK span exporter over gRPC and HTTP, OTLP/JSON and gzip bodies, partial
-//! success, authentication, and hostile spans; each checked in the `spans` table; and the
-//! metrics spans derive, scraped from `/metrics`.
+//! success, authentication, and hostile spans; each checked in the `spans` table; the metrics
+//! spans derive, scraped from `/metrics`; and the spans read back through the read API and the
+//! Jaeger API.
 
 mod hostile;
+mod jaeger;
 mod metrics;
+mod read;
 mod requests;
 mod retention;
 mod sdk;
+mod seed;
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
