@@ -1,6 +1,7 @@
 //! OTLP traces: the SDK span exporter over gRPC and HTTP, OTLP/JSON and gzip bodies, partial
 //! success, authentication, and hostile spans; each checked in the `spans` table.
 
+mod captured;
 mod hostile;
 mod requests;
 mod retention;
