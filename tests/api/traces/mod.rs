@@ -3,6 +3,7 @@
 //! spans derive, scraped from `/metrics`; and the spans read back through the read API and the
 //! Jaeger API.
 
+mod captured;
 mod hostile;
 mod jaeger;
 mod metrics;
