@@ -105,16 +105,7 @@ pub async fn list(
 /// Cuts `rows` (up to `limit + 1` fetched) to the page: at most `limit` rows, and no more rows
 /// than fit in `max_bytes` (at least one). The cursor of the rest, when there is a rest.
 pub(super) fn end_page(rows: &mut Vec<LogRow>, limit: i64, max_bytes: usize) -> Option<String> {
-    let mut bytes = 0;
-    let fitting = rows
-        .iter()
-        .take(limit as usize)
-        .take_while(|row| {
-            bytes += row.approx_bytes();
-            bytes <= max_bytes
-        })
-        .count()
-        .max(1);
+    let fitting = super::fitting(rows, limit as usize, max_bytes, LogRow::approx_bytes);
     if rows.len() <= fitting {
         return None;
     }

@@ -106,3 +106,17 @@ pub fn router(state: QueryState) -> Router {
 
 /// The caller of a guarded handler, put there by the guard.
 type Caller = axum::Extension<Principal>;
+
+/// How many of `rows` (up to `limit + 1` fetched) make the page: at most `limit`, and no more
+/// than fit in `max_bytes` by `bytes_of` (at least one, so that a page always moves on).
+fn fitting<T>(rows: &[T], limit: usize, max_bytes: usize, bytes_of: impl Fn(&T) -> usize) -> usize {
+    let mut bytes = 0;
+    rows.iter()
+        .take(limit)
+        .take_while(|row| {
+            bytes += bytes_of(row);
+            bytes <= max_bytes
+        })
+        .count()
+        .max(1)
+}

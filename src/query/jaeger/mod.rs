@@ -155,16 +155,7 @@ async fn dependencies(
 /// At most [`MAX_SPANS`] of the spans (fetched up to one more) and no more than fit in
 /// `max_bytes`, and the trace whose spans were cut, if any.
 fn bounded(mut rows: Vec<SpanRow>, max_bytes: usize) -> (Vec<SpanRow>, Option<String>) {
-    let mut bytes = 0;
-    let fitting = rows
-        .iter()
-        .take(MAX_SPANS as usize)
-        .take_while(|row| {
-            bytes += row.approx_bytes();
-            bytes <= max_bytes
-        })
-        .count()
-        .max(1);
+    let fitting = super::fitting(&rows, MAX_SPANS as usize, max_bytes, SpanRow::approx_bytes);
     if rows.len() <= fitting {
         return (rows, None);
     }

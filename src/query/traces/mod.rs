@@ -106,16 +106,7 @@ async fn trace_logs(
 /// Cuts `spans` (up to `limit + 1` fetched) to the page: at most `limit` spans and no more
 /// than fit in `max_bytes` (at least one). The cursor of the rest, when there is a rest.
 pub fn end_span_page(spans: &mut Vec<SpanRow>, limit: i64, max_bytes: usize) -> Option<String> {
-    let mut bytes = 0;
-    let fitting = spans
-        .iter()
-        .take(limit as usize)
-        .take_while(|span| {
-            bytes += span.approx_bytes();
-            bytes <= max_bytes
-        })
-        .count()
-        .max(1);
+    let fitting = super::fitting(spans, limit as usize, max_bytes, SpanRow::approx_bytes);
     if spans.len() <= fitting {
         return None;
     }
