@@ -84,3 +84,43 @@ async fn path_parameters_are_checked_like_query_parameters_and_roles_come_first(
     assert_eq!(revoke(reader.clone()).await.unwrap().status(), 403);
     assert_eq!(revoke(admin.clone()).await.unwrap().status(), 400);
 }
+
+#[tokio::test]
+async fn contains_ignores_case_for_ascii_and_other_letters_and_takes_wildcards_literally() {
+    let app = spawn_app().await;
+    let bodies = [
+        "Connection TIMEOUT after 5 s",
+        "Ärger im Lager",
+        "50%_off sale",
+        "5000 off sale",
+        "plain",
+    ];
+    let records: Vec<Value> = bodies
+        .iter()
+        .map(|body| json!({"service": "api", "message": body}))
+        .collect();
+    assert_eq!(app.post_json(ndjson(&records)).await, 200);
+    let reader = app.token("reader", None).await;
+    for (contains, expected) in [
+        ("timeout", vec!["Connection TIMEOUT after 5 s"]),
+        ("TimeOut AFTER", vec!["Connection TIMEOUT after 5 s"]),
+        ("äRGER", vec!["Ärger im Lager"]),
+        ("%_", vec!["50%_off sale"]),
+        ("0 OFF", vec!["5000 off sale"]),
+        ("absent", vec![]),
+    ] {
+        let query = format!("/api/v1/logs?contains={}", urlencode(contains));
+        let page = app.get_json(&reader, &query).await;
+        let found: Vec<&str> = page["logs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["body"].as_str().unwrap())
+            .collect();
+        assert_eq!(found, expected, "contains={contains}");
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}

@@ -90,15 +90,20 @@ struct Scan {
     relation: Option<String>,
     index: Option<String>,
     filter: String,
+    /// Rows read: returned and removed by the filter, over every loop.
+    read: i64,
 }
 
 fn scans(plan: &Value, out: &mut Vec<Scan>) {
     let text = |key: &str| plan.get(key).and_then(Value::as_str).map(str::to_string);
+    let number = |key: &str| plan.get(key).and_then(Value::as_f64).unwrap_or(0.0);
     if text("Relation Name").is_some() || text("Index Name").is_some() {
+        let per_loop = number("Actual Rows") + number("Rows Removed by Filter");
         out.push(Scan {
             relation: text("Relation Name"),
             index: text("Index Name"),
             filter: text("Filter").unwrap_or_default(),
+            read: (per_loop * number("Actual Loops")).round() as i64,
         });
     }
     for child in plan
@@ -191,41 +196,62 @@ async fn classes_with(db: &PgPool, text: &str, from: DateTime<Utc>) -> BTreeSet<
     rows.iter().map(|r| r.get(0)).collect()
 }
 
-/// Scans of partitions of [`MIN_WALKED_ROWS`] rows or more that filter every row they read
-/// with `to_tsvector`.
+/// Scans that read [`MIN_WALKED_ROWS`] rows or more of a partition, filtering each with
+/// `to_tsvector` (a short window's few hundred rows may be read so: it costs less than the
+/// full-text index of the whole day's partition).
 fn per_row_walks<'a>(
     scans: &'a [Scan],
     leaves: &'a BTreeMap<String, (i64, String)>,
 ) -> impl Iterator<Item = (&'a Scan, &'a String)> + 'a {
     scans.iter().filter_map(|scan| {
-        let (rows, class) = leaves.get(scan.relation.as_deref()?)?;
-        let walked = *rows >= MIN_WALKED_ROWS && scan.filter.contains("to_tsvector");
+        let (_, class) = leaves.get(scan.relation.as_deref()?)?;
+        let walked = scan.read >= MIN_WALKED_ROWS && scan.filter.contains("to_tsvector");
         walked.then_some((scan, class))
     })
 }
 
+/// An order number of yesterday's rows: a word in one row, which no partition's statistics
+/// list (the planner took such a word for a common one and walked a whole day by `ts`, 1.1 s
+/// at 30 M rows).
+async fn order_number(db: &PgPool) -> String {
+    let body: String = sqlx::query_scalar(
+        "SELECT body FROM logs WHERE ts < $1 AND body LIKE 'request failed%' \
+         ORDER BY ts LIMIT 1",
+    )
+    .bind(midnight())
+    .fetch_one(db)
+    .await
+    .unwrap();
+    body.rsplit(' ').next().unwrap().to_string()
+}
+
 #[tokio::test]
-async fn a_rare_word_is_found_through_the_full_text_index_in_every_partition() {
+async fn rare_words_are_found_through_the_full_text_index_in_every_partition() {
     let app = loaded_app().await;
     let from = midnight() - Duration::days(1);
-    let scans = page_scans(&app.db, &words("deadlock", from)).await;
-    assert_pruned(&scans, from);
     let leaves = leaves(&app.db).await;
-    let walks: Vec<_> = per_row_walks(&scans, &leaves).collect();
-    assert!(walks.is_empty(), "per-row to_tsvector filters: {walks:#?}");
     let text_indexes = text_indexes(&app.db).await;
-    let used: BTreeSet<&str> = scans.iter().filter_map(|s| s.index.as_deref()).collect();
-    let read: BTreeSet<&str> = scans.iter().filter_map(|s| s.relation.as_deref()).collect();
-    let holding_rows = read.iter().filter(|leaf| {
-        let rows = leaves.get(**leaf).map_or(0, |(rows, _)| *rows);
-        rows >= MIN_WALKED_ROWS
-    });
-    for leaf in holding_rows {
-        let index = text_indexes[*leaf].as_str();
+    for word in ["deadlock".to_string(), order_number(&app.db).await] {
+        let scans = page_scans(&app.db, &words(&word, from)).await;
+        assert_pruned(&scans, from);
+        let walks: Vec<_> = per_row_walks(&scans, &leaves).collect();
         assert!(
-            used.contains(index),
-            "{leaf} is read without {index}: {scans:#?}"
+            walks.is_empty(),
+            "q={word}: per-row to_tsvector filters: {walks:#?}"
         );
+        let used: BTreeSet<&str> = scans.iter().filter_map(|s| s.index.as_deref()).collect();
+        let read: BTreeSet<&str> = scans.iter().filter_map(|s| s.relation.as_deref()).collect();
+        let holding_rows = read.iter().filter(|leaf| {
+            let rows = leaves.get(**leaf).map_or(0, |(rows, _)| *rows);
+            rows >= MIN_WALKED_ROWS
+        });
+        for leaf in holding_rows {
+            let index = text_indexes[*leaf].as_str();
+            assert!(
+                used.contains(index),
+                "q={word}: {leaf} is read without {index}: {scans:#?}"
+            );
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use sqlx::{PgConnection, Row};
 
 use super::filter::LogFilter;
 use super::row::Position;
-use super::windows::{self, Window};
+use super::windows::{Growth, Window};
 
 /// One partition of `logs`: a range of `ts`, split by retention class or not.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,56 +89,59 @@ pub async fn list(connection: &mut PgConnection) -> sqlx::Result<Option<Vec<Day>
     Ok(Some(days))
 }
 
-/// What a page reads, newest first: the days of a group and a window of `ts` within them. The
-/// group holding `now` is read in windows growing back from `now` ([`windows`]); every other
-/// group, a day, in one.
+/// What a page reads, newest first: the days of a group and a window of `ts` within them, in
+/// windows growing back from `anchor` ([`windows`]) through every group.
 pub fn reads<'a>(
     days: &'a [Day],
     filter: &'a LogFilter,
     after: Option<Position>,
-    now: DateTime<Utc>,
+    anchor: DateTime<Utc>,
 ) -> Vec<(Vec<&'a Day>, Window)> {
+    let mut growth = Growth::from(anchor);
     let mut reads = Vec::new();
-    for group in groups(days, filter, after, now) {
-        let (Some(newest), Some(oldest)) = (group.first(), group.last()) else {
+    for group in groups(days, filter, after, anchor) {
+        let Some((start, end)) = bounds(&group, filter, after) else {
             continue;
         };
-        let start = filter
-            .from
-            .map_or(oldest.from, |from| from.max(oldest.from));
-        // The position's own instant may hold rows of smaller ids.
-        let after_end = after.map(|after| after.ts + TimeDelta::microseconds(1));
-        let end = [filter.to, after_end]
-            .into_iter()
-            .flatten()
-            .fold(newest.to, DateTime::min);
-        let windows = if oldest.from <= now && now < newest.to {
-            windows::newest_first(start, end, now)
-        } else {
-            vec![Window {
-                from: start,
-                to: end,
-                from_now: false,
-            }]
-        };
+        let windows = growth.windows(start, end);
         reads.extend(windows.into_iter().map(|window| (group.clone(), window)));
     }
     reads
 }
 
+/// The part of the range and before the position a group of days holds, `[start, end)`.
+pub fn bounds(
+    group: &[&Day],
+    filter: &LogFilter,
+    after: Option<Position>,
+) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let (newest, oldest) = (group.first()?, group.last()?);
+    let start = filter
+        .from
+        .map_or(oldest.from, |from| from.max(oldest.from));
+    // The position's own instant may hold rows of smaller ids.
+    let after_end = after.map(|after| after.ts + TimeDelta::microseconds(1));
+    let end = [filter.to, after_end]
+        .into_iter()
+        .flatten()
+        .fold(newest.to, DateTime::min);
+    Some((start, end))
+}
+
 /// The days of the range, newest first, in the groups a page reads them by: the day holding
-/// `now` together with every day after it (partitions made ahead, empty but for clock-skewed
-/// records: one statement for all of them instead of one each), then each older day alone.
+/// `anchor` (the newest row) together with every day after it (partitions made ahead, empty
+/// but for clock-skewed records: one statement for all of them instead of one each), then each
+/// older day alone.
 pub fn groups<'a>(
     days: &'a [Day],
     filter: &'a LogFilter,
     after: Option<Position>,
-    now: DateTime<Utc>,
+    anchor: DateTime<Utc>,
 ) -> Vec<Vec<&'a Day>> {
     let mut groups: Vec<Vec<&Day>> = Vec::new();
     for day in in_range(days, filter, after) {
         match groups.last_mut() {
-            Some(group) if group.iter().all(|newer| newer.from > now) => group.push(day),
+            Some(group) if group.iter().all(|newer| newer.from > anchor) => group.push(day),
             _ => groups.push(vec![day]),
         }
     }
@@ -198,7 +201,7 @@ mod tests {
     }
 
     #[test]
-    fn today_and_the_days_after_it_are_read_together_and_older_days_alone() {
+    fn the_anchor_day_and_the_days_after_it_are_read_together_and_older_days_alone() {
         let days = [day(5), day(4), day(3), day(2), day(1)];
         let at = |d: u32, h: u32| Utc.with_ymd_and_hms(2026, 12, d, h, 0, 0).unwrap();
         let starts = |now| {
@@ -226,5 +229,24 @@ mod tests {
         };
         let ranged = groups(&days, &yesterday, None, at(3, 12));
         assert_eq!(ranged.len(), 2, "a range before today: a day per group");
+    }
+
+    #[test]
+    fn reads_start_at_the_anchor_and_grow_through_the_older_days() {
+        let days = [day(5), day(4), day(3), day(2)];
+        let at = |d: u32, h: u32, m: u32| Utc.with_ymd_and_hms(2026, 12, d, h, m, 0).unwrap();
+        let unbounded = LogFilter::default();
+        let reads = reads(&days, &unbounded, None, at(3, 0, 5));
+        let windows: Vec<_> = reads.iter().map(|(_, w)| (w.from, w.to)).collect();
+        assert_eq!(
+            windows[0],
+            (at(3, 0, 0), at(6, 0, 0)),
+            "the anchor's day and after"
+        );
+        assert_eq!(reads[0].0.len(), 3);
+        assert_eq!(windows[1], (at(2, 23, 20), at(3, 0, 0)), "then 40 minutes");
+        assert_eq!(windows.last().unwrap().0, at(2, 0, 0));
+        let covered: i64 = windows.iter().map(|(f, t)| (*t - *f).num_minutes()).sum();
+        assert_eq!(covered, 4 * 24 * 60, "every minute once");
     }
 }

@@ -110,10 +110,7 @@ impl LogFilter {
             sql.push_bind(text.clone()).push(")");
         }
         if let Some(contains) = &self.contains {
-            // The same matches as ILIKE, about 15% faster per row (bench/RESULTS.md).
-            sql.push(" AND lower(body) LIKE lower(")
-                .push_bind(like_pattern(contains))
-                .push(")");
+            push_contains(sql, contains);
         }
         for (key, value) in &self.attributes {
             let path: Vec<&str> = key.split('.').collect();
@@ -169,6 +166,23 @@ fn push_equal(sql: &mut QueryBuilder<Postgres>, column: &'static str, value: &Op
     if let Some(value) = value {
         sql.push(format_args!(" AND {column} = "))
             .push_bind(value.clone());
+    }
+}
+
+/// The case-insensitive substring condition, read row by row (no index serves it). An ASCII
+/// substring is matched against the body lowered under collation `"C"`, which folds ASCII
+/// letters byte by byte: half the time per row of lowering every character through the
+/// database's locale (bench/RESULTS.md, issue 21), and the same matches as `ILIKE` but for the
+/// two non-ASCII capitals whose lower case is ASCII (the Kelvin sign and `İ`). Any other
+/// substring is lowered through the locale, as `ILIKE` does.
+fn push_contains(sql: &mut QueryBuilder<Postgres>, contains: &str) {
+    if contains.is_ascii() {
+        sql.push(" AND lower(body COLLATE \"C\") LIKE ")
+            .push_bind(like_pattern(&contains.to_ascii_lowercase()));
+    } else {
+        sql.push(" AND lower(body) LIKE lower(")
+            .push_bind(like_pattern(contains))
+            .push(")");
     }
 }
 

@@ -1,7 +1,7 @@
-//! A page of `logs`, newest first: read one day partition at a time, newest day first, until
-//! the page is full (today and the days made ahead of it together, in windows growing back from
-//! now), and within a day one retention-class partition per branch of a `UNION ALL`, each
-//! branch with its own `ORDER BY ... LIMIT`; partitions known to be empty are left out.
+//! A page of `logs`, newest first: read in windows growing back from the newest row, one day at
+//! a time (today and the days made ahead of it together), until the page is full, and within a
+//! day one retention-class partition per branch of a `UNION ALL`, each branch with its own
+//! `ORDER BY ... LIMIT`; partitions known to be empty are left out.
 //!
 //! Why: over partitions split by class, one statement for the whole range makes the planner
 //! merge (`Merge Append`) every class partition's backward walk of its `ts` index, the filter
@@ -11,7 +11,7 @@
 //! the full-text index and a top-N sort where they are rare. Day by day, a misestimate costs
 //! one day at most (issue 21, bench/RESULTS.md).
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
@@ -47,8 +47,9 @@ async fn by_days(
     days: &[Day],
     limit: i64,
 ) -> sqlx::Result<Vec<LogRow>> {
+    let anchor = anchor(connection, days, filter, after).await?;
     let mut rows = Vec::new();
-    for (group, window) in days::reads(days, filter, after, Utc::now()) {
+    for (group, window) in days::reads(days, filter, after, anchor) {
         let wanted = limit - rows.len() as i64;
         if wanted <= 0 {
             break;
@@ -60,23 +61,27 @@ async fn by_days(
     Ok(rows)
 }
 
-/// `EXPLAIN (FORMAT JSON)` of each statement [`page`] may run for this request (of every day
-/// of the range, where `page` stops once the page is full): for tests of the plans' shape.
+/// `EXPLAIN (ANALYZE, FORMAT JSON)` of each statement [`page`] may run for this request (of
+/// every window of the range, where `page` stops once the page is full): for tests of the
+/// plans' shape, with the rows each scan read.
 pub async fn explain_page(
     pool: &PgPool,
     filter: &LogFilter,
     after: Option<Position>,
     limit: i64,
 ) -> sqlx::Result<Vec<Value>> {
-    const EXPLAIN: &str = "EXPLAIN (FORMAT JSON) ";
+    const EXPLAIN: &str = "EXPLAIN (ANALYZE, FORMAT JSON) ";
     let mut connection = pool.acquire().await?;
     let statements = match days::list(&mut connection).await? {
-        Some(days) => days::reads(&days, filter, after, Utc::now())
-            .into_iter()
-            .filter_map(|(group, window)| {
-                some_days(EXPLAIN, (filter, after), (&group, window), limit)
-            })
-            .collect(),
+        Some(days) => {
+            let anchor = anchor(&mut connection, &days, filter, after).await?;
+            days::reads(&days, filter, after, anchor)
+                .into_iter()
+                .filter_map(|(group, window)| {
+                    some_days(EXPLAIN, (filter, after), (&group, window), limit)
+                })
+                .collect()
+        }
         None => vec![whole_range(EXPLAIN, filter, after, limit)],
     };
     let mut plans = Vec::new();
@@ -98,6 +103,35 @@ pub async fn page_in_one_statement(
 ) -> sqlx::Result<Vec<LogRow>> {
     let mut connection = pool.acquire().await?;
     fetch(&mut connection, whole_range("", filter, after, limit)).await
+}
+
+/// Where the windows start: the newest row of the range, or now when rows are dated ahead of
+/// it (or there are none). Rows end before now when ingest paused or a database was restored:
+/// windows growing back from now would then read hours of nothing before the first row.
+/// Asked of one group of days at a time, newest first: one index probe per partition of the
+/// newest group that holds rows.
+async fn anchor(
+    connection: &mut PgConnection,
+    days: &[Day],
+    filter: &LogFilter,
+    after: Option<Position>,
+) -> sqlx::Result<DateTime<Utc>> {
+    const NEWEST: &str = "SELECT max(ts) FROM logs WHERE ts >= $1 AND ts < $2";
+    let now = Utc::now();
+    for group in days::groups(days, filter, after, now) {
+        let Some((start, end)) = days::bounds(&group, filter, after) else {
+            continue;
+        };
+        let newest: Option<DateTime<Utc>> = sqlx::query_scalar(NEWEST)
+            .bind(start)
+            .bind(end)
+            .fetch_one(&mut *connection)
+            .await?;
+        if let Some(newest) = newest {
+            return Ok(newest.min(now));
+        }
+    }
+    Ok(now)
 }
 
 /// Runs a statement unprepared, so that each run is planned for its own values (a generic
@@ -136,24 +170,22 @@ fn some_days(
         sql.push(" AND ts >= ").push_bind(day.from.max(window.from));
         sql.push(" AND ts < ").push_bind(day.to.min(window.to));
         class.push(&mut sql);
-        sql.push(branch_order(filter, window))
-            .push_bind(limit)
-            .push(")");
+        sql.push(branch_order(filter)).push_bind(limit).push(")");
     }
     sql.push(") page ORDER BY ts DESC, id DESC LIMIT ")
         .push_bind(limit);
     Some(sql)
 }
 
-/// The order of a branch, up to its `LIMIT`. Full text in a window growing back from now is
-/// ordered by an expression the `ts` index cannot give: the planner then finds the matches
-/// through the full-text index and keeps the newest (a top-N sort), and never walks the window
-/// by `ts` computing `to_tsvector` per row, which it chooses when it takes a rare word for a
-/// common one (a word missing from a partition's statistics: 1.1 s for an order number at 30 M
-/// rows, bench/RESULTS.md). The windows are short where words are common (the page fills in
-/// the first), so the sort stays small. Whole days keep the planner's choice.
-fn branch_order(filter: &LogFilter, window: Window) -> &'static str {
-    if window.from_now && filter.text.is_some() {
+/// The order of a branch, up to its `LIMIT`. Full text is ordered by an expression the `ts`
+/// index cannot give: the planner then finds the matches through the full-text index and keeps
+/// the newest (a top-N sort), and never walks a window by `ts` computing `to_tsvector` per
+/// row, which it chooses when it takes a rare word for a common one (a word missing from a
+/// partition's statistics: 1.1 s for an order number at 30 M rows, bench/RESULTS.md). The sort
+/// stays small: a common word fills the page in the first, short windows, and a longer window
+/// is read only after the shorter ones found fewer matches than the page holds.
+fn branch_order(filter: &LogFilter) -> &'static str {
+    if filter.text.is_some() {
         " ORDER BY ts + interval '0 seconds' DESC, id DESC LIMIT "
     } else {
         " ORDER BY ts DESC, id DESC LIMIT "
