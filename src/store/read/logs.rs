@@ -52,5 +52,23 @@ pub async fn trace(
         sql.push(", ").push_bind(after.id).push(")");
     }
     sql.push(" ORDER BY ts, id LIMIT ").push_bind(limit);
-    super::counted(sql.build_query_as().fetch_all(pool).await)
+    super::counted(fetch_generic(pool, sql).await)
+}
+
+/// Runs a prepared statement with its generic plan, made on the connection's first run and
+/// reused. A trace has no time bound, so no partition can be pruned and the custom plans
+/// PostgreSQL makes of the first five runs on each connection only cost planning every
+/// partition of the table: 6 ms at 7 days, against 0.6 ms to reuse the plan (issue 21,
+/// bench/RESULTS.md).
+async fn fetch_generic(
+    pool: &PgPool,
+    mut sql: QueryBuilder<Postgres>,
+) -> sqlx::Result<Vec<LogRow>> {
+    let mut transaction = pool.begin().await?;
+    sqlx::query("SET LOCAL plan_cache_mode = force_generic_plan")
+        .execute(&mut *transaction)
+        .await?;
+    let rows = sql.build_query_as().fetch_all(&mut *transaction).await?;
+    transaction.commit().await?;
+    Ok(rows)
 }
