@@ -1,0 +1,65 @@
+//! How the writer loads the rows of `spans` so that every accepted span is stored once
+//! (migration 0018): by `COPY`, which the unique index on (trace id, span id, start) refuses
+//! when a span is stored already; then, for that group only, through a staging table and
+//! `INSERT ... ON CONFLICT DO NOTHING`, which skips the spans stored already (and the second
+//! of a span sent twice in the group).
+
+use std::sync::LazyLock;
+
+use sqlx::{AssertSqlSafe, PgConnection};
+
+use super::copy::SPANS_COPY_STATEMENT;
+use super::writer::copy;
+
+/// How the spans of a group are loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum SpanLoad {
+    /// One `COPY` into `spans`: the fast path, refused when a span is stored already.
+    Copy,
+    /// `COPY` into a staging table, then inserted skipping the spans stored already.
+    Merge,
+}
+
+/// The staging table, dropped at the end of the writer's transaction.
+const STAGING: &str = "logbridge_spans_incoming";
+
+/// The columns the writer sends, as `SPANS_COPY_STATEMENT` lists them.
+fn columns() -> &'static str {
+    let rest = SPANS_COPY_STATEMENT
+        .strip_prefix("COPY spans (")
+        .expect("SPANS_COPY_STATEMENT names table spans");
+    rest.strip_suffix(") FROM STDIN")
+        .expect("SPANS_COPY_STATEMENT reads from stdin")
+}
+
+static CREATE_STAGING: LazyLock<String> = LazyLock::new(|| {
+    format!("CREATE TEMP TABLE {STAGING} (LIKE spans INCLUDING DEFAULTS) ON COMMIT DROP")
+});
+
+static COPY_TO_STAGING: LazyLock<String> =
+    LazyLock::new(|| format!("COPY {STAGING} ({}) FROM STDIN", columns()));
+
+/// Rows of the staging table into `spans`, but those whose key is there already.
+static INSERT_NEW: LazyLock<String> = LazyLock::new(|| {
+    let columns = columns();
+    format!(
+        "INSERT INTO spans ({columns}) SELECT {columns} FROM {STAGING} \
+         ON CONFLICT (trace_id, span_id, start_ts) DO NOTHING"
+    )
+});
+
+/// Loads the rows, skipping every span whose (trace id, span id, start) is stored already;
+/// on the connection's open transaction.
+pub(super) async fn merge<'a>(
+    connection: &mut PgConnection,
+    rows: impl Iterator<Item = &'a [u8]>,
+) -> sqlx::Result<()> {
+    sqlx::raw_sql(AssertSqlSafe(CREATE_STAGING.as_str()))
+        .execute(&mut *connection)
+        .await?;
+    copy(&mut *connection, &COPY_TO_STAGING, rows).await?;
+    sqlx::raw_sql(AssertSqlSafe(INSERT_NEW.as_str()))
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
+}
