@@ -4,6 +4,7 @@
 //! Jaeger API.
 
 mod captured;
+mod erasure;
 mod exactly_once;
 mod hostile;
 mod jaeger;
