@@ -267,7 +267,6 @@ async fn copy_rows(
     timeout: Duration,
 ) -> Result<u64, Failure> {
     let mut connection = pool.acquire().await.map_err(Failure::Connect)?;
-    let exceptions = ExceptionCounts::merged(batches.iter().map(|b| &b.exceptions));
     let rollups = Rollups::merged(batches.iter().map(|b| &b.rollups));
     let deduplicated = Group::merged(batches.iter().map(|b| &b.dedup));
     // A whole number of milliseconds, from the configuration: no input reaches this statement.
@@ -280,13 +279,22 @@ async fn copy_rows(
         let rows = batches.iter().map(|b| b.data.as_slice());
         copy(&mut transaction, COPY_STATEMENT, rows).await?;
     }
+    // The spans stored when some were skipped; None: all of them.
+    let mut stored = None;
     if batches.iter().any(|b| !b.spans.data.is_empty()) {
         let rows = batches.iter().map(|b| b.spans.data.as_slice());
-        match spans {
-            SpanLoad::Copy => copy(&mut transaction, SPANS_COPY_STATEMENT, rows).await?,
-            SpanLoad::Merge => span_load::merge(&mut transaction, rows).await?,
-        }
+        stored = match spans {
+            SpanLoad::Copy => {
+                copy(&mut transaction, SPANS_COPY_STATEMENT, rows).await?;
+                None
+            }
+            SpanLoad::Merge => Some(span_load::merge(&mut transaction, rows).await?),
+        };
     }
+    // The exceptions of the records, and of the spans stored (not of those stored before).
+    let spans_exceptions = span_load::stored_exceptions(batches, stored.as_ref());
+    let records_exceptions = batches.iter().map(|b| &b.exceptions);
+    let exceptions = ExceptionCounts::merged(records_exceptions.chain(spans_exceptions));
     let mut merged = 0;
     if !deduplicated.is_empty() {
         merged = dedup::store(&mut transaction, &deduplicated).await?;

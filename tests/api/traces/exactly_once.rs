@@ -1,17 +1,18 @@
 //! Every accepted span is stored exactly once: a batch re-sent after a timeout, a span sent
 //! twice in one request, concurrent requests holding the same span, and batches mixing valid and
-//! invalid spans (the property test).
+//! invalid spans (the property test); the exceptions of a span sent again count once.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse;
 use opentelemetry_proto::tonic::trace::v1::Span;
+use opentelemetry_proto::tonic::trace::v1::span::Event;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config as ProptestConfig, TestRunner};
 use prost::Message;
 
-use super::{count_spans, now_nanos, request, span};
+use super::{count_spans, now_nanos, request, span, string};
 use crate::api::helpers::{TestApp, spawn_app, spawn_app_with};
 
 /// Posts a protobuf request of `service`; asserts a 200 and gives the spans rejected.
@@ -51,6 +52,41 @@ async fn a_re_sent_batch_and_a_span_sent_twice_are_stored_once() {
     later.end_time_unix_nano += 1_000;
     assert_eq!(post(&app, "retrying", vec![later]).await, 0);
     assert_eq!(count_spans(&app, "span_id = '0101010101010101'").await, 2);
+}
+
+/// A span whose `exception` event is one occurrence of group `Timeout: upstream timed out`.
+fn failing(id: u8) -> Span {
+    let mut failing = span(id);
+    failing.events = vec![Event {
+        name: "exception".into(),
+        time_unix_nano: failing.start_time_unix_nano + 1_000,
+        attributes: vec![
+            string("exception.type", "Timeout"),
+            string("exception.message", "upstream timed out"),
+        ],
+        ..Event::default()
+    }];
+    failing
+}
+
+#[tokio::test]
+async fn the_exceptions_of_a_re_sent_span_are_counted_once() {
+    let app = spawn_app().await;
+    let (first, second) = (failing(1), failing(2));
+    assert_eq!(post(&app, "flaky", vec![first.clone()]).await, 0);
+    assert_eq!(post(&app, "flaky", vec![first.clone()]).await, 0);
+    // Sent again beside a new failing span that is itself sent twice.
+    assert_eq!(
+        post(&app, "flaky", vec![first, second.clone(), second]).await,
+        0
+    );
+    assert_eq!(count_spans(&app, "service = 'flaky'").await, 2);
+    let occurrences: Vec<i64> =
+        sqlx::query_scalar("SELECT occurrences FROM exception_groups WHERE service = 'flaky'")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(occurrences, [2], "one occurrence per stored span");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
