@@ -5,9 +5,8 @@
 //! of a span sent twice in the group), and says which spans it stored, so that only their
 //! exceptions are counted.
 
-use std::sync::LazyLock;
-
 use std::collections::HashSet;
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use sqlx::{AssertSqlSafe, PgConnection};
