@@ -10,10 +10,11 @@ use crate::jobs::archive::{Archive, Manifest, RestoreReport};
 /// The `archive` subcommands.
 #[derive(Subcommand)]
 pub enum ArchiveCommand {
-    /// List the archives at `archive.location`: day, class, rows, size, time range and file.
+    /// List the archives at `archive.location`: day, class, rows, size, time range, table
+    /// (`logs` or `spans`) and file.
     List,
-    /// Verify an archive's checksum, then load its rows into the table `logs_restored`
-    /// (restoring a file again replaces its rows).
+    /// Verify an archive's checksum, then load its rows into the table `logs_restored` (an
+    /// archive of spans into `spans_restored`; restoring a file again replaces its rows).
     Restore {
         /// The archive file as `archive list` prints it (its manifest's name works too).
         file: String,
@@ -44,18 +45,19 @@ fn list_text(location: &str, manifests: &[Manifest]) -> String {
         return format!("no archives at {location}\n");
     }
     let mut text = format!(
-        "{:<10}  {:<10}  {:>10}  {:>10}  {:<27}  {:<27}  FILE\n",
-        "DAY", "CLASS", "ROWS", "SIZE", "FROM", "TO"
+        "{:<10}  {:<10}  {:>10}  {:>10}  {:<27}  {:<27}  {:<5}  FILE\n",
+        "DAY", "CLASS", "ROWS", "SIZE", "FROM", "TO", "TABLE"
     );
     for m in manifests {
         text += &format!(
-            "{:<10}  {:<10}  {:>10}  {:>10}  {:<27}  {:<27}  {}\n",
+            "{:<10}  {:<10}  {:>10}  {:>10}  {:<27}  {:<27}  {:<5}  {}\n",
             m.day,
             m.class,
             m.rows,
             size(m.bytes),
             time(m.min_ts),
             time(m.max_ts),
+            m.source.table(),
             m.file
         );
     }
@@ -80,11 +82,14 @@ fn restore_text(report: &RestoreReport) -> String {
     }
     if !report.dropped_columns.is_empty() {
         let columns = report.dropped_columns.join(", ");
-        text += &format!("columns `logs` no longer has, not restored: {columns}\n");
+        let source = report.source.table();
+        text += &format!("columns `{source}` no longer has, not restored: {columns}\n");
     }
     text += &format!(
-        "query them: SELECT * FROM {} WHERE archive_file = '{}' ORDER BY ts;\n",
-        report.table, report.file
+        "query them: SELECT * FROM {} WHERE archive_file = '{}' ORDER BY {};\n",
+        report.table,
+        report.file,
+        report.source.time_column()
     );
     text
 }

@@ -1,5 +1,5 @@
 //! `logbridge erase --user-id ID | --email ADDRESS`: one person's data out of the live tables
-//! (GDPR), with what changed printed per table.
+//! of logs and spans (GDPR), with what changed printed per table.
 
 use crate::config::Config;
 use crate::jobs::erase::{self, MIN_FREE_TEXT_LEN, Subject};
@@ -25,7 +25,7 @@ pub async fn run(config: &Config, args: EraseArgs) -> anyhow::Result<()> {
         (None, None) => unreachable!("clap requires one of --user-id and --email"),
     };
     let pool = store::migrate(config).await?;
-    let report = erase::erase(&pool, &subject).await?;
+    let report = erase::erase_with(&pool, &subject, &config.fields.user_id).await?;
     for table in &report.tables {
         println!(
             "{}: {} rows deleted, {} rows redacted",

@@ -1,11 +1,11 @@
-//! IP anonymization of old log partitions (GDPR data minimization): once a day partition is older
-//! than the configured age, every IP address in its rows is truncated, once, and the partition
-//! is recorded in `anonymized_partitions` so that later runs skip it.
+//! IP anonymization of old partitions of `logs` and `spans` (GDPR data minimization): once a day
+//! partition is older than the configured age, every IP address in its rows is truncated, once,
+//! and the partition is recorded in `anonymized_partitions` so that later runs skip it.
 
 use chrono::{NaiveDate, Utc};
 use sqlx::PgPool;
 
-use super::rewrite::{self, TextRewrite};
+use super::rewrite::{self, Columns, LOG_COLUMNS, SPAN_COLUMNS, TextRewrite};
 
 /// Rows that may hold an address: a cheap regular-expression test of the whole row's text. IPv4
 /// dotted quads, and two hex groups with a colon as IPv6 writes them (a superset; the rewrite
@@ -20,7 +20,7 @@ pub struct Anonymized {
     pub rows: u64,
 }
 
-/// Anonymizes every leaf partition of `logs` whose day ended at least `after_days` ago and that
+/// Anonymizes every leaf partition of `logs` and day partition of `spans` whose day ended at least `after_days` ago and that
 /// was not anonymized before; returns what it changed.
 pub async fn run(
     pool: &PgPool,
@@ -31,7 +31,7 @@ pub async fn run(
     let horizon = Utc::now().date_naive() - chrono::Days::new(u64::from(after_days));
     let mut done = Vec::new();
     for partition in pending(pool).await? {
-        let Some(day) = day_of(&partition) else {
+        let Some((day, columns)) = day_of(&partition) else {
             continue;
         };
         if day >= horizon {
@@ -40,22 +40,28 @@ pub async fn run(
         let quoted = quote_identifier(&partition);
         let condition = "(t.*)::text ~ $2";
         let binds = [MAY_HOLD_AN_ADDRESS.to_owned()];
-        let rows = rewrite::rewrite_rows(pool, &quoted, condition, &binds, truncate).await?;
+        let table = (quoted.as_str(), columns);
+        let rows = rewrite::rewrite_rows(pool, table, condition, &binds, truncate).await?;
         record(pool, &partition, rows).await?;
         done.push(Anonymized { partition, rows });
     }
     Ok(done)
 }
 
-/// Leaf partitions of `logs` not yet anonymized, oldest first.
+/// The leaf partitions of `logs` and `spans`.
+const LEAVES: &str = "SELECT relid FROM pg_partition_tree('logs') WHERE isleaf \
+    UNION ALL SELECT relid FROM pg_partition_tree('spans') WHERE isleaf";
+
+/// Leaf partitions of `logs` and `spans` not yet anonymized, by name.
 async fn pending(pool: &PgPool) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar(
-        "SELECT c.relname::text FROM pg_partition_tree('logs') p JOIN pg_class c ON c.oid = p.relid \
-         WHERE p.isleaf AND NOT EXISTS \
-         (SELECT 1 FROM anonymized_partitions a WHERE a.partition = c.relname) ORDER BY 1",
-    )
-    .fetch_all(pool)
-    .await
+    let sql = format!(
+        "SELECT c.relname::text FROM ({LEAVES}) p JOIN pg_class c ON c.oid = p.relid \
+         WHERE NOT EXISTS \
+         (SELECT 1 FROM anonymized_partitions a WHERE a.partition = c.relname) ORDER BY 1"
+    );
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .fetch_all(pool)
+        .await
 }
 
 async fn record(pool: &PgPool, partition: &str, rows: u64) -> sqlx::Result<()> {
@@ -72,20 +78,24 @@ async fn record(pool: &PgPool, partition: &str, rows: u64) -> sqlx::Result<()> {
 
 /// Forgets partitions that no longer exist, so a day created again later is anonymized again.
 async fn forget_dropped(pool: &PgPool) -> sqlx::Result<()> {
-    sqlx::query(
+    let sql = format!(
         "DELETE FROM anonymized_partitions a WHERE NOT EXISTS \
-         (SELECT 1 FROM pg_partition_tree('logs') p JOIN pg_class c ON c.oid = p.relid \
-          WHERE c.relname = a.partition)",
-    )
-    .execute(pool)
-    .await?;
+         (SELECT 1 FROM ({LEAVES}) p JOIN pg_class c ON c.oid = p.relid \
+          WHERE c.relname = a.partition)"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await?;
     Ok(())
 }
 
-/// The day of a partition named `logs_pYYYYMMDD` or `logs_pYYYYMMDD_<class>`.
-fn day_of(partition: &str) -> Option<NaiveDate> {
-    let digits = partition.strip_prefix("logs_p")?.get(..8)?;
-    NaiveDate::parse_from_str(digits, "%Y%m%d").ok()
+/// The day of a partition named `logs_pYYYYMMDD`, `logs_pYYYYMMDD_<class>` or
+/// `spans_pYYYYMMDD`, and the columns of its rows.
+fn day_of(partition: &str) -> Option<(NaiveDate, Columns)> {
+    let (digits, columns) = match partition.strip_prefix("spans_p") {
+        Some(rest) => (rest, SPAN_COLUMNS),
+        None => (partition.strip_prefix("logs_p")?.get(..8)?, LOG_COLUMNS),
+    };
+    let day = NaiveDate::parse_from_str(digits, "%Y%m%d").ok()?;
+    Some((day, columns))
 }
 
 fn quote_identifier(name: &str) -> String {
@@ -99,9 +109,14 @@ mod tests {
     #[test]
     fn reads_the_day_from_partition_names() {
         let day = NaiveDate::from_ymd_opt(2026, 11, 2);
+        let day_of = |name| super::day_of(name).map(|(day, _)| day);
         assert_eq!(day_of("logs_p20261102"), day);
         assert_eq!(day_of("logs_p20261102_security"), day);
+        assert_eq!(day_of("spans_p20261102"), day);
+        let (_, columns) = super::day_of("spans_p20261102").unwrap();
+        assert!(columns.json.contains(&"events"));
         assert_eq!(day_of("logs_restored"), None);
+        assert_eq!(day_of("spans_restored"), None);
         assert_eq!(day_of("logs_p2026"), None);
     }
 

@@ -1,57 +1,96 @@
-//! Rewriting stored log rows in place, page by page: what erasure and IP anonymization share.
+//! Rewriting stored rows of logs and spans in place, page by page: what erasure and IP
+//! anonymization share.
 //! Each page of rows is locked, rewritten in Rust and written back in one statement and one
 //! transaction, so memory stays bounded and ingest never waits long on a table.
 
 use serde_json::Value;
-use sqlx::{AssertSqlSafe, PgPool};
+use sqlx::postgres::PgRow;
+use sqlx::{AssertSqlSafe, PgPool, Row as _};
 
 /// Rows per page: one `SELECT ... FOR UPDATE` and one `UPDATE` each.
 const PAGE_ROWS: i64 = 2000;
 
-/// Text columns of a log row that may hold personal data; `attributes` and `resource` too.
-const TEXT_COLUMNS: [&str; 9] = [
-    "body",
-    "severity_text",
-    "scope",
-    "http_route",
-    "db_query",
-    "exception_type",
-    "exception_message",
-    "exception_stacktrace",
-    "user_id",
-];
+/// The columns of a table that may hold personal data: text columns and JSON columns (every
+/// string and key inside).
+#[derive(Debug, Clone, Copy)]
+pub struct Columns {
+    pub text: &'static [&'static str],
+    pub json: &'static [&'static str],
+}
+
+/// The columns of a row of `logs` (and `logs_restored`).
+pub const LOG_COLUMNS: Columns = Columns {
+    text: &[
+        "body",
+        "severity_text",
+        "scope",
+        "http_route",
+        "db_query",
+        "exception_type",
+        "exception_message",
+        "exception_stacktrace",
+        "user_id",
+    ],
+    json: &["attributes", "resource"],
+};
+
+/// The columns of a row of `spans` (and `spans_restored`): the name and status message, the
+/// promoted text columns, and attributes, resource, events (with their attributes: exception
+/// messages and stack traces) and links.
+pub const SPAN_COLUMNS: Columns = Columns {
+    text: &[
+        "name",
+        "status_message",
+        "scope",
+        "http_route",
+        "db_query_fingerprint",
+    ],
+    json: &["attributes", "resource", "events", "links"],
+};
+
+impl Columns {
+    fn all(&self) -> impl Iterator<Item = &'static str> {
+        self.text.iter().chain(self.json).copied()
+    }
+
+    fn is_json(&self, index: usize) -> bool {
+        index >= self.text.len()
+    }
+}
 
 /// A rewrite of one text: the new text, or None to leave it as it is.
 pub type TextRewrite<'a> = &'a (dyn Fn(&str) -> Option<String> + Sync);
 
 /// Applies `rewrite` to every text column and every JSON string and key of the rows of `table`
 /// matching `condition` (SQL over the row alias `t`, with `binds` as `$2`, `$3`, ...); returns
-/// how many rows changed. `table` must be a name from the catalogue, quoted where needed.
+/// how many rows changed. `table` must be a name from the catalogue, quoted where needed, and
+/// `columns` its columns.
 pub async fn rewrite_rows(
     pool: &PgPool,
-    table: &str,
+    (table, columns): (&str, Columns),
     condition: &str,
     binds: &[String],
     rewrite: TextRewrite<'_>,
 ) -> sqlx::Result<u64> {
+    let selected: Vec<String> = columns.all().map(|c| format!("{c}::text")).collect();
     let select = format!(
-        "SELECT t.ctid::text AS address, {}, attributes::text, resource::text FROM {table} t \
+        "SELECT t.ctid::text AS address, {} FROM {table} t \
          WHERE t.ctid > $1::tid AND ({condition}) ORDER BY t.ctid LIMIT {PAGE_ROWS} FOR UPDATE",
-        TEXT_COLUMNS.join(", ")
+        selected.join(", ")
     );
-    let update = update_statement(table);
+    let update = update_statement(table, columns);
     let mut after = "(0,0)".to_owned();
     let mut changed = 0;
     loop {
         let mut transaction = pool.begin().await?;
-        let mut query = sqlx::query_as::<_, Row>(AssertSqlSafe(select.clone())).bind(&after);
+        let mut query = sqlx::query(AssertSqlSafe(select.clone())).bind(&after);
         for bind in binds {
             query = query.bind(bind);
         }
         let rows = query.fetch_all(&mut *transaction).await?;
         let Some(last) = rows.last() else { break };
-        after = last.address.clone();
-        let page = Page::rewritten(rows, rewrite);
+        after = last.try_get("address")?;
+        let page = Page::rewritten(&rows, columns, rewrite)?;
         changed += page.rows() as u64;
         if page.rows() > 0 {
             page.bind(sqlx::query(AssertSqlSafe(update.clone())))
@@ -64,107 +103,60 @@ pub async fn rewrite_rows(
 }
 
 /// `UPDATE` of a page: one array per column, joined on `ctid`.
-fn update_statement(table: &str) -> String {
-    let columns: Vec<&str> = TEXT_COLUMNS
+fn update_statement(table: &str, columns: Columns) -> String {
+    let names: Vec<&str> = columns.all().collect();
+    let assignments: Vec<String> = names
         .iter()
-        .copied()
-        .chain(["attributes", "resource"])
-        .collect();
-    let assignments: Vec<String> = columns
-        .iter()
-        .map(|c| match *c {
-            "attributes" | "resource" => format!("{c} = u.{c}::jsonb"),
-            _ => format!("{c} = u.{c}"),
+        .enumerate()
+        .map(|(i, c)| match columns.is_json(i) {
+            true => format!("{c} = u.{c}::jsonb"),
+            false => format!("{c} = u.{c}"),
         })
         .collect();
-    let arrays: Vec<String> = (1..=columns.len() + 1)
+    let arrays: Vec<String> = (1..=names.len() + 1)
         .map(|i| format!("${i}::text[]"))
         .collect();
     format!(
         "UPDATE {table} t SET {} FROM unnest({}) AS u(ctid, {}) WHERE t.ctid = u.ctid::tid",
         assignments.join(", "),
         arrays.join(", "),
-        columns.join(", ")
+        names.join(", ")
     )
 }
 
-/// One locked row: its physical address, text columns and JSON columns as text.
-#[derive(sqlx::FromRow)]
-struct Row {
-    /// `ctid` as text (named apart so that `ORDER BY t.ctid` cannot mean this text).
-    address: String,
-    body: String,
-    severity_text: Option<String>,
-    scope: Option<String>,
-    http_route: Option<String>,
-    db_query: Option<String>,
-    exception_type: Option<String>,
-    exception_message: Option<String>,
-    exception_stacktrace: Option<String>,
-    user_id: Option<String>,
-    attributes: String,
-    resource: String,
-}
-
-impl Row {
-    /// Rewrites every column; true when anything changed.
-    fn rewrite(&mut self, rewrite: TextRewrite<'_>) -> bool {
-        let mut changed = rewrite_text(&mut self.body, rewrite);
-        for column in [
-            &mut self.severity_text,
-            &mut self.scope,
-            &mut self.http_route,
-            &mut self.db_query,
-            &mut self.exception_type,
-            &mut self.exception_message,
-            &mut self.exception_stacktrace,
-            &mut self.user_id,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            changed |= rewrite_text(column, rewrite);
-        }
-        changed |= rewrite_json_text(&mut self.attributes, rewrite);
-        changed |= rewrite_json_text(&mut self.resource, rewrite);
-        changed
-    }
-}
-
-/// The changed rows of a page, column by column.
+/// The changed rows of a page, column by column: the address first, then `Columns::all`.
 #[derive(Default)]
 struct Page {
     columns: Vec<Vec<Option<String>>>,
 }
 
 impl Page {
-    fn rewritten(rows: Vec<Row>, rewrite: TextRewrite<'_>) -> Page {
+    fn rewritten(rows: &[PgRow], columns: Columns, rewrite: TextRewrite<'_>) -> sqlx::Result<Page> {
+        let width = columns.all().count();
         let mut page = Page {
-            columns: vec![Vec::new(); TEXT_COLUMNS.len() + 3],
+            columns: vec![Vec::new(); width + 1],
         };
-        for mut row in rows {
-            if !row.rewrite(rewrite) {
+        for row in rows {
+            let mut values: Vec<Option<String>> = Vec::with_capacity(width + 1);
+            for i in 0..=width {
+                values.push(row.try_get(i)?);
+            }
+            let mut changed = false;
+            for (i, value) in values.iter_mut().skip(1).enumerate() {
+                let Some(text) = value else { continue };
+                changed |= match columns.is_json(i) {
+                    true => rewrite_json_text(text, rewrite),
+                    false => rewrite_text(text, rewrite),
+                };
+            }
+            if !changed {
                 continue;
             }
-            let values = [
-                Some(row.address),
-                Some(row.body),
-                row.severity_text,
-                row.scope,
-                row.http_route,
-                row.db_query,
-                row.exception_type,
-                row.exception_message,
-                row.exception_stacktrace,
-                row.user_id,
-                Some(row.attributes),
-                Some(row.resource),
-            ];
             for (column, value) in page.columns.iter_mut().zip(values) {
                 column.push(value);
             }
         }
-        page
+        Ok(page)
     }
 
     fn rows(&self) -> usize {

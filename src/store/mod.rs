@@ -14,6 +14,7 @@ mod partitions;
 mod queue;
 pub mod read;
 mod rollups;
+mod span_load;
 pub mod tokens;
 mod writer;
 

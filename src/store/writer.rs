@@ -1,6 +1,7 @@
 //! The writers: each takes every batch queued so far, sends them in one `COPY` per table (one
 //! commit), and then answers all their requests at once (group commit). Deduplicated rows go through
-//! [`dedup::store`] in the same transaction.
+//! [`dedup::store`] in the same transaction. A span already stored (an exporter re-sending a
+//! batch) makes the group load its spans again through [`SpanLoad::Merge`], which skips it.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use super::exceptions::{self, ExceptionCounts};
 use super::partitions::{PartitionKey, Partitions};
 use super::queue::Permit;
 use super::rollups::{self, Rollups};
+use super::span_load::{self, SpanLoad};
 use super::{Health, StoreError};
 use crate::metrics::BridgeMetrics;
 
@@ -148,16 +150,19 @@ async fn make_partitions<'a>(
 }
 
 /// Commits batches in one transaction. A missing partition (dropped behind the writer's back by
-/// retention) is made again and the commit retried once; any other refusal is final.
+/// retention) is made again and the commit retried once; a span already stored makes the
+/// spans load again without it ([`SpanLoad::Merge`]); any other refusal is final.
 async fn commit(context: &Context, batches: &[&EncodedBatch]) -> Result<(), StoreError> {
-    let merged = match attempt(context, batches).await {
+    let merged = match attempt_spans_once(context, batches).await {
         Err(Attempted::PartitionMissing) => {
             context.partitions.forget();
             let busy = make_partitions(context, batches.iter().copied()).await?;
             if !busy.is_empty() {
                 return Err(StoreError::PartitionBusy);
             }
-            attempt(context, batches).await.map_err(StoreError::from)
+            attempt_spans_once(context, batches)
+                .await
+                .map_err(StoreError::from)
         }
         result => result.map_err(StoreError::from),
     }?;
@@ -166,15 +171,36 @@ async fn commit(context: &Context, batches: &[&EncodedBatch]) -> Result<(), Stor
     Ok(())
 }
 
+/// A try at committing with the spans sent by `COPY`, then, when one of them is stored
+/// already, a second through [`SpanLoad::Merge`]; gives the records folded into deduplicated
+/// rows.
+async fn attempt_spans_once(
+    context: &Context,
+    batches: &[&EncodedBatch],
+) -> Result<u64, Attempted> {
+    match attempt(context, batches, SpanLoad::Copy).await {
+        Err(Attempted::SpanStored) => {
+            tracing::debug!("a span stored already: loading the group's spans without it");
+            attempt(context, batches, SpanLoad::Merge).await
+        }
+        result => result,
+    }
+}
+
 /// One try at committing; gives the records folded into deduplicated rows. Every statement runs
 /// under a `statement_timeout` of the commit timeout, so that PostgreSQL gives up on a commit
 /// the writer has given up on (its backend leaves the lock queue instead of waiting on).
-async fn attempt(context: &Context, batches: &[&EncodedBatch]) -> Result<u64, Attempted> {
-    let work = copy_rows(&context.pool, batches, context.commit_timeout);
+async fn attempt(
+    context: &Context,
+    batches: &[&EncodedBatch],
+    spans: SpanLoad,
+) -> Result<u64, Attempted> {
+    let work = copy_rows(&context.pool, batches, spans, context.commit_timeout);
     match tokio::time::timeout(context.commit_timeout, work).await {
         Ok(Err(Failure::Statement(error))) if partition_missing(&error) => {
             Err(Attempted::PartitionMissing)
         }
+        Ok(Err(Failure::Statement(error))) if span_stored(&error) => Err(Attempted::SpanStored),
         Ok(result) => result.map_err(|failure| Attempted::Failed(classify(context, failure))),
         Err(_) => Err(Attempted::Failed(StoreError::Unavailable)),
     }
@@ -185,6 +211,9 @@ enum Attempted {
     /// A row's partition is gone: no partition of `logs` for it (SQLSTATE 23514, which is also
     /// any other check violation, rare here) or a table dropped during the commit (42P01).
     PartitionMissing,
+    /// A span of the batches is stored already, or is in them twice (unique violation, 23505,
+    /// on a partition of `spans`): an exporter sent it again.
+    SpanStored,
     Failed(StoreError),
 }
 
@@ -192,6 +221,7 @@ impl From<Attempted> for StoreError {
     fn from(attempted: Attempted) -> Self {
         match attempted {
             Attempted::PartitionMissing => StoreError::Refused("no partition for a row".into()),
+            Attempted::SpanStored => StoreError::Refused("a span stored twice".into()),
             Attempted::Failed(error) => error,
         }
     }
@@ -202,6 +232,16 @@ fn partition_missing(error: &sqlx::Error) -> bool {
         return false;
     };
     matches!(db.code().as_deref(), Some("23514" | "42P01"))
+}
+
+fn span_stored(error: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = error else {
+        return false;
+    };
+    let table = db
+        .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+        .and_then(|pg| pg.table());
+    db.code().as_deref() == Some("23505") && table.is_some_and(|t| t.starts_with("spans"))
 }
 
 /// A failed commit: getting a connection failing always means the database is unavailable.
@@ -216,17 +256,17 @@ impl From<sqlx::Error> for Failure {
     }
 }
 
-/// Sends the plain rows (and the rows of `spans`) in one `COPY` per table, stores the deduplicated rows, and updates the exception
-/// groups and per-minute rollups, all in one transaction (each step locks shared rows in key
-/// order, so that concurrent writers cannot deadlock). Gives the records folded into
-/// deduplicated rows.
+/// Sends the plain rows and the rows of `spans` in one `COPY` per table (spans as `spans`
+/// says), stores the deduplicated rows, and updates the exception groups and per-minute
+/// rollups, all in one transaction (each step locks shared rows in key order, so that
+/// concurrent writers cannot deadlock). Gives the records folded into deduplicated rows.
 async fn copy_rows(
     pool: &PgPool,
     batches: &[&EncodedBatch],
+    spans: SpanLoad,
     timeout: Duration,
 ) -> Result<u64, Failure> {
     let mut connection = pool.acquire().await.map_err(Failure::Connect)?;
-    let exceptions = ExceptionCounts::merged(batches.iter().map(|b| &b.exceptions));
     let rollups = Rollups::merged(batches.iter().map(|b| &b.rollups));
     let deduplicated = Group::merged(batches.iter().map(|b| &b.dedup));
     // A whole number of milliseconds, from the configuration: no input reaches this statement.
@@ -239,10 +279,22 @@ async fn copy_rows(
         let rows = batches.iter().map(|b| b.data.as_slice());
         copy(&mut transaction, COPY_STATEMENT, rows).await?;
     }
+    // The spans stored when some were skipped; None: all of them.
+    let mut stored = None;
     if batches.iter().any(|b| !b.spans.data.is_empty()) {
         let rows = batches.iter().map(|b| b.spans.data.as_slice());
-        copy(&mut transaction, SPANS_COPY_STATEMENT, rows).await?;
+        stored = match spans {
+            SpanLoad::Copy => {
+                copy(&mut transaction, SPANS_COPY_STATEMENT, rows).await?;
+                None
+            }
+            SpanLoad::Merge => Some(span_load::merge(&mut transaction, rows).await?),
+        };
     }
+    // The exceptions of the records, and of the spans stored (not of those stored before).
+    let spans_exceptions = span_load::stored_exceptions(batches, stored.as_ref());
+    let records_exceptions = batches.iter().map(|b| &b.exceptions);
+    let exceptions = ExceptionCounts::merged(records_exceptions.chain(spans_exceptions));
     let mut merged = 0;
     if !deduplicated.is_empty() {
         merged = dedup::store(&mut transaction, &deduplicated).await?;
@@ -256,9 +308,9 @@ async fn copy_rows(
 }
 
 /// Sends the rows of every batch through one `COPY` statement.
-async fn copy<'a>(
+pub(super) async fn copy<'a>(
     connection: &mut PgConnection,
-    statement: &'static str,
+    statement: &str,
     rows: impl Iterator<Item = &'a [u8]>,
 ) -> sqlx::Result<()> {
     let mut copy = connection.copy_in_raw(statement).await?;

@@ -26,6 +26,7 @@ pub struct RetentionConfig {
     pub lock_timeout_seconds: u64,
     /// Retention classes, first match wins; the last is `standard`, with no conditions, the
     /// class of every record no other class takes. Setting the list replaces the defaults.
+    /// Spans take the first class whose one condition is `services`, else `standard`.
     pub classes: Vec<RetentionClassConfig>,
     /// Days an exception group is kept after its last occurrence (`exception_groups`).
     pub exceptions_days: u32,
@@ -36,8 +37,9 @@ pub struct RetentionConfig {
     /// Days the per-minute rollups are kept (`log_counts`, `error_counts`); unset: the
     /// longest class's days.
     pub rollup_days: Option<u32>,
-    /// Days after which the IP addresses in stored logs are truncated (last IPv4 octet, last 80
-    /// bits of IPv6), once per day partition; null: never (GDPR data minimization).
+    /// Days after which the IP addresses in stored logs and spans are truncated (last IPv4
+    /// octet, last 80 bits of IPv6), once per day partition; null: never (GDPR data
+    /// minimization).
     pub anonymize_ips_after_days: Option<u32>,
 }
 

@@ -12,8 +12,11 @@ use serde::{Deserialize, Serialize};
 use super::ArchiveError;
 use super::location;
 
-/// The manifest format this bridge writes; it reads this one and older ones.
-pub const FORMAT_VERSION: u32 = 1;
+/// The newest manifest format this bridge reads (and older ones). Archives of `logs` are
+/// written as version 1; archives of `spans` as version 2, which adds `source`, so that a
+/// bridge from before spans were archived refuses them rather than restoring spans into
+/// `logs_restored`.
+pub const FORMAT_VERSION: u32 = 2;
 /// How rows are encoded in the files this bridge writes.
 pub const FORMAT: &str = "ndjson+zstd";
 
@@ -26,15 +29,18 @@ pub struct Manifest {
     pub file: String,
     /// How rows are encoded: `ndjson+zstd`, one JSON object per row (`to_jsonb` of the row).
     pub format: String,
+    /// The table the rows are of, `logs` or `spans` (absent before version 2: `logs`).
+    #[serde(default)]
+    pub source: Source,
     /// The partition (table) the rows came from.
     pub table: String,
     /// The day (UTC) the partition held.
     pub day: NaiveDate,
     /// The retention class of the partition.
     pub class: String,
-    /// Earliest `ts` of the rows; none when the partition was empty.
+    /// Earliest `ts` (of spans, `start_ts`) of the rows; none when the partition was empty.
     pub min_ts: Option<DateTime<Utc>>,
-    /// Latest `ts` of the rows; none when the partition was empty.
+    /// Latest `ts` (of spans, `start_ts`) of the rows; none when the partition was empty.
     pub max_ts: Option<DateTime<Utc>>,
     /// Rows in the file (lines of the decompressed NDJSON).
     pub rows: u64,
@@ -52,6 +58,49 @@ pub struct Manifest {
     pub bridge_version: String,
 }
 
+/// The table whose partitions an archive holds rows of.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    #[default]
+    Logs,
+    Spans,
+}
+
+impl Source {
+    /// The table's name: `logs` or `spans`.
+    pub fn table(self) -> &'static str {
+        match self {
+            Source::Logs => "logs",
+            Source::Spans => "spans",
+        }
+    }
+
+    /// The column rows are partitioned (and their time range read) by.
+    pub fn time_column(self) -> &'static str {
+        match self {
+            Source::Logs => "ts",
+            Source::Spans => "start_ts",
+        }
+    }
+
+    /// The table a restore loads rows into.
+    pub fn restored_table(self) -> &'static str {
+        match self {
+            Source::Logs => "logs_restored",
+            Source::Spans => "spans_restored",
+        }
+    }
+
+    /// The manifest format version its archives are written in.
+    fn format_version(self) -> u32 {
+        match self {
+            Source::Logs => 1,
+            Source::Spans => 2,
+        }
+    }
+}
+
 /// A column of an archived table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Column {
@@ -67,15 +116,16 @@ impl Manifest {
     /// once it is written and checked.
     pub fn draft(
         file: &Path,
-        table: &str,
+        (source, table): (Source, &str),
         day: NaiveDate,
         class: &str,
         created_at: DateTime<Utc>,
     ) -> Manifest {
         Manifest {
-            format_version: FORMAT_VERSION,
+            format_version: source.format_version(),
             file: file.to_string(),
             format: FORMAT.to_string(),
+            source,
             table: table.to_string(),
             day,
             class: class.to_string(),
@@ -154,6 +204,7 @@ mod tests {
             format_version: FORMAT_VERSION,
             file: "logs/2024-02-01/standard-logs_p20240201-20240301T123045678Z.ndjson.zst".into(),
             format: "ndjson+zstd".into(),
+            source: Source::Logs,
             table: "logs_p20240201".into(),
             day: NaiveDate::from_ymd_opt(2024, 2, 1).unwrap(),
             class: "standard".into(),
@@ -188,6 +239,25 @@ mod tests {
         assert_eq!(Manifest::parse(&manifest.key(), &json).unwrap(), manifest);
         let expected = "logs/2024-02-01/standard-logs_p20240201-20240301T123045678Z.manifest.json";
         assert_eq!(manifest.key().as_ref(), expected);
+    }
+
+    #[test]
+    fn a_manifest_without_a_source_is_of_logs_and_one_of_spans_is_version_2() {
+        let mut json = serde_json::to_value(sample()).unwrap();
+        json.as_object_mut().unwrap().remove("source");
+        let bytes = serde_json::to_vec(&json).unwrap();
+        let manifest = Manifest::parse(&sample().key(), &bytes).unwrap();
+        assert_eq!(manifest.source, Source::Logs);
+        let spans = Manifest::draft(
+            &sample().key(),
+            (Source::Spans, "spans_x20240201_3"),
+            sample().day,
+            "standard",
+            sample().created_at,
+        );
+        assert_eq!(spans.format_version, 2);
+        let text = serde_json::to_string(&spans).unwrap();
+        assert!(text.contains(r#""source":"spans""#), "{text}");
     }
 
     #[test]

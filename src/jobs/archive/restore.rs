@@ -1,6 +1,7 @@
 //! Restoring an archive: its rows go into `logs_restored` (the columns `logs` has now, plus
-//! `archive_file`) in one transaction, a few thousand rows per `INSERT`; restoring the same file
-//! again replaces its rows instead of adding them twice.
+//! `archive_file`), or those of an archive of spans into `spans_restored` (the columns of
+//! `spans`, plus `archive_file`), in one transaction, a few thousand rows per `INSERT`;
+//! restoring the same file again replaces its rows instead of adding them twice.
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -13,9 +14,9 @@ use object_store::{ObjectStore, ObjectStoreExt};
 use sqlx::{PgPool, Postgres, Transaction};
 
 use super::ArchiveError;
-use super::manifest::Manifest;
+use super::manifest::{Manifest, Source};
 
-/// The table restored rows go to.
+/// The table restored rows of `logs` go to.
 pub const RESTORED_TABLE: &str = "logs_restored";
 /// Rows per `INSERT`, at most.
 const CHUNK_ROWS: usize = 5000;
@@ -27,6 +28,8 @@ const CHUNK_BYTES: usize = 16 << 20;
 pub struct RestoreReport {
     /// The archive file restored.
     pub file: String,
+    /// The table the rows were archived from (`logs`, `spans`).
+    pub source: Source,
     /// The table its rows are in now.
     pub table: String,
     /// Rows restored.
@@ -36,28 +39,33 @@ pub struct RestoreReport {
     /// Earliest and latest `ts` of the rows, from the manifest.
     pub min_ts: Option<DateTime<Utc>>,
     pub max_ts: Option<DateTime<Utc>>,
-    /// Archived columns that `logs` no longer has: their values stay in the archive only.
+    /// Archived columns that `logs` (or `spans`) no longer has: their values stay in the
+    /// archive only.
     pub dropped_columns: Vec<String>,
 }
 
-/// Loads the (already verified) archive file of `manifest` into `logs_restored`, committing only
-/// when every row of the manifest was loaded.
+/// Loads the (already verified) archive file of `manifest` into its restored table, committing
+/// only when every row of the manifest was loaded.
 pub async fn load(
     store: &Arc<dyn ObjectStore>,
     pool: &PgPool,
     manifest: &Manifest,
 ) -> Result<RestoreReport, ArchiveError> {
+    let table = manifest.source.restored_table();
     let mut transaction = pool.begin().await?;
-    sqlx::query("SELECT logbridge_ensure_logs_restored()")
-        .execute(&mut *transaction)
-        .await?;
-    let replaced = sqlx::query("DELETE FROM logs_restored WHERE archive_file = $1")
+    let ensure = match manifest.source {
+        Source::Logs => "SELECT logbridge_ensure_logs_restored()",
+        Source::Spans => "SELECT logbridge_ensure_spans_restored()",
+    };
+    sqlx::query(ensure).execute(&mut *transaction).await?;
+    let delete = format!("DELETE FROM {table} WHERE archive_file = $1");
+    let replaced = sqlx::query(sqlx::AssertSqlSafe(delete))
         .bind(&manifest.file)
         .execute(&mut *transaction)
         .await?
         .rows_affected();
     let file = Path::from(manifest.file.as_str());
-    let rows = insert_rows(store, &mut transaction, &file).await?;
+    let rows = insert_rows(store, &mut transaction, &file, table).await?;
     if rows != manifest.rows {
         return Err(ArchiveError::Verification {
             file: manifest.file.clone(),
@@ -68,7 +76,8 @@ pub async fn load(
     transaction.commit().await?;
     Ok(RestoreReport {
         file: manifest.file.clone(),
-        table: RESTORED_TABLE.to_string(),
+        source: manifest.source,
+        table: table.to_string(),
         rows,
         replaced,
         min_ts: manifest.min_ts,
@@ -82,6 +91,7 @@ async fn insert_rows(
     store: &Arc<dyn ObjectStore>,
     transaction: &mut Transaction<'static, Postgres>,
     file: &Path,
+    table: &'static str,
 ) -> Result<u64, ArchiveError> {
     let object = store
         .get(file)
@@ -89,7 +99,7 @@ async fn insert_rows(
         .map_err(|e| ArchiveError::from_storage(e, file))?;
     let mut chunks = object.into_stream();
     let mut decoder = zstd::stream::write::Decoder::new(Vec::new())?;
-    let mut chunk = Chunk::new(file);
+    let mut chunk = Chunk::new(file, table);
     let mut rows = 0;
     while let Some(compressed) = chunks.try_next().await? {
         decoder.write_all(&compressed)?;
@@ -107,14 +117,17 @@ async fn insert_rows(
 /// Rows gathered for one `INSERT`, as a JSON array.
 struct Chunk {
     file: String,
+    /// The restored table (`logs_restored`, `spans_restored`).
+    table: &'static str,
     json: String,
     rows: usize,
 }
 
 impl Chunk {
-    fn new(file: &Path) -> Chunk {
+    fn new(file: &Path, table: &'static str) -> Chunk {
         Chunk {
             file: file.to_string(),
+            table,
             json: String::new(),
             rows: 0,
         }
@@ -170,31 +183,34 @@ impl Chunk {
             return Ok(0);
         }
         self.json.push(']');
-        let inserted = sqlx::query(
-            "INSERT INTO logs_restored SELECT * FROM jsonb_populate_recordset(\
-             jsonb_populate_record(NULL::logs_restored, jsonb_build_object('archive_file', $2::text)), \
-             $1::jsonb)",
-        )
-        .bind(std::mem::take(&mut self.json))
-        .bind(&self.file)
-        .persistent(false)
-        .execute(&mut **transaction)
-        .await?
-        .rows_affected();
+        let table = self.table;
+        let sql = format!(
+            "INSERT INTO {table} SELECT * FROM jsonb_populate_recordset(\
+             jsonb_populate_record(NULL::{table}, jsonb_build_object('archive_file', $2::text)), \
+             $1::jsonb)"
+        );
+        let inserted = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(std::mem::take(&mut self.json))
+            .bind(&self.file)
+            .persistent(false)
+            .execute(&mut **transaction)
+            .await?
+            .rows_affected();
         self.rows = 0;
         Ok(inserted)
     }
 }
 
-/// Columns of the archive that `logs_restored` does not have.
+/// Columns of the archive that its restored table does not have.
 async fn dropped_columns(
     transaction: &mut Transaction<'static, Postgres>,
     manifest: &Manifest,
 ) -> Result<Vec<String>, sqlx::Error> {
     let present: Vec<String> = sqlx::query_scalar(
         "SELECT attname::text FROM pg_attribute \
-         WHERE attrelid = 'logs_restored'::regclass AND attnum > 0 AND NOT attisdropped",
+         WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped",
     )
+    .bind(manifest.source.restored_table())
     .fetch_all(&mut **transaction)
     .await?;
     let present: HashSet<String> = present.into_iter().collect();

@@ -55,12 +55,14 @@ pub async fn columns(pool: &PgPool, table: &str) -> Result<Vec<Column>, sqlx::Er
     Ok(columns.collect())
 }
 
-/// Earliest and latest `ts` in `table` (none when it is empty).
+/// Earliest and latest `column` (`ts`, `start_ts`: from the bridge) in `table` (none when it
+/// is empty).
 pub async fn time_range(
     pool: &PgPool,
     table: &str,
+    column: &str,
 ) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>), sqlx::Error> {
-    let sql = format!("SELECT min(ts), max(ts) FROM {}", quoted(table));
+    let sql = format!("SELECT min({column}), max({column}) FROM {}", quoted(table));
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .fetch_one(pool)
         .await

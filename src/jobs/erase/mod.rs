@@ -1,9 +1,11 @@
 //! `logbridge erase`: removes one person's data from the live tables (GDPR erasure), reports what
 //! changed and records the erasure in the audit log.
 //!
-//! Rows attributed to the person (`user_id`) are deleted. In every other row the identifier is
-//! replaced by `[ERASED]` wherever it occurs (see [`Scrubber`]). Each table is one transaction,
-//! so a daily partition is the most a statement touches. Archives are files and are not rewritten.
+//! Rows of logs attributed to the person (`user_id`) are deleted, and so are spans attributed to
+//! them (a `fields.user_id` alias attribute, `enduser.id` ...). In every other row of logs and
+//! spans the identifier is replaced by `[ERASED]` wherever it occurs (see [`Scrubber`]), in
+//! spans' events and links too. Each table is one transaction, so a daily partition is the most
+//! a statement touches. Archives are files and are not rewritten.
 
 mod rows;
 mod scrub;
@@ -15,6 +17,8 @@ use sqlx::PgPool;
 
 pub use scrub::{ERASED, MIN_FREE_TEXT_LEN, Scrubber};
 
+use crate::config::FieldAliases;
+use crate::jobs::rewrite::{LOG_COLUMNS, SPAN_COLUMNS};
 use crate::store::audit::{self, AuditRecord};
 
 /// Whose data to erase.
@@ -69,15 +73,36 @@ impl ErasureReport {
     }
 }
 
-/// Erases the subject from `logs` (every partition), `logs_restored` and `exception_groups`,
-/// then writes one audit row holding a SHA-256 of the identifier, never the identifier itself.
+/// [`erase_with`] the default `fields.user_id` aliases.
 pub async fn erase(pool: &PgPool, subject: &Subject) -> sqlx::Result<ErasureReport> {
+    erase_with(pool, subject, &FieldAliases::default().user_id).await
+}
+
+/// Erases the subject from `logs` and `spans` (every partition), `logs_restored`,
+/// `spans_restored` and `exception_groups`, then writes one audit row holding a SHA-256 of the
+/// identifier, never the identifier itself. Spans are attributed through `user_keys`.
+pub async fn erase_with(
+    pool: &PgPool,
+    subject: &Subject,
+    user_keys: &[String],
+) -> sqlx::Result<ErasureReport> {
     let identifier = subject.identifier();
     let scrubber = Scrubber::new(identifier);
     let mut tables = Vec::new();
     for table in rows::log_tables(pool).await? {
         let deleted = rows::delete_attributed(pool, &table, subject).await?;
-        let redacted = rows::scrub_logs(pool, &table, &scrubber, identifier).await?;
+        let rows = (table.as_str(), LOG_COLUMNS);
+        let redacted = rows::scrub_rows(pool, rows, &scrubber, identifier).await?;
+        tables.push(TableErasure {
+            table,
+            deleted,
+            redacted,
+        });
+    }
+    for table in rows::span_tables(pool).await? {
+        let deleted = rows::delete_attributed_spans(pool, &table, subject, user_keys).await?;
+        let rows = (table.as_str(), SPAN_COLUMNS);
+        let redacted = rows::scrub_rows(pool, rows, &scrubber, identifier).await?;
         tables.push(TableErasure {
             table,
             deleted,

@@ -1,10 +1,10 @@
-//! The statements of an erasure: which tables hold log rows, deleting a person's rows, and
-//! rewriting the rows that mention them.
+//! The statements of an erasure: which tables hold rows of logs and of spans, deleting a
+//! person's rows, and rewriting the rows that mention them.
 
 use sqlx::{AssertSqlSafe, PgPool};
 
 use super::{Scrubber, Subject};
-use crate::jobs::rewrite;
+use crate::jobs::rewrite::{self, Columns};
 use crate::store::read::filter::like_pattern;
 
 /// Every leaf partition of `logs`, and `logs_restored` if archives were restored; the names come
@@ -17,6 +17,41 @@ pub async fn log_tables(pool: &PgPool) -> sqlx::Result<Vec<String>> {
     )
     .fetch_all(pool)
     .await
+}
+
+/// Every day partition of `spans`, and `spans_restored` if archives of spans were restored.
+pub async fn span_tables(pool: &PgPool) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT relid::regclass::text FROM pg_partition_tree('spans') WHERE isleaf \
+         UNION ALL SELECT 'spans_restored' WHERE to_regclass('spans_restored') IS NOT NULL \
+         ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Deletes the spans attributed to the subject: those whose attributes hold it under one of
+/// `user_keys` (the `fields.user_id` aliases, as a flat key or a dotted path).
+pub async fn delete_attributed_spans(
+    pool: &PgPool,
+    table: &str,
+    subject: &Subject,
+    user_keys: &[String],
+) -> sqlx::Result<u64> {
+    let value = "coalesce(attributes ->> k, attributes #>> string_to_array(k, '.'))";
+    let condition = match subject {
+        Subject::UserId(_) => format!("{value} = $1"),
+        Subject::Email(_) => format!("lower({value}) = lower($1)"),
+    };
+    let sql = format!(
+        "DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM unnest($2::text[]) k WHERE {condition})"
+    );
+    let result = sqlx::query(AssertSqlSafe(sql))
+        .bind(subject.identifier())
+        .bind(user_keys)
+        .execute(pool)
+        .await?;
+    Ok(result.rows_affected())
 }
 
 /// Deletes the rows whose `user_id` is the subject.
@@ -33,10 +68,11 @@ pub async fn delete_attributed(pool: &PgPool, table: &str, subject: &Subject) ->
     Ok(result.rows_affected())
 }
 
-/// Rewrites every row of `table` that mentions the identifier; returns how many changed.
-pub async fn scrub_logs(
+/// Rewrites every row of `table` (with `columns`) that mentions the identifier; returns how
+/// many changed.
+pub async fn scrub_rows(
     pool: &PgPool,
-    table: &str,
+    table: (&str, Columns),
     scrubber: &Scrubber,
     identifier: &str,
 ) -> sqlx::Result<u64> {

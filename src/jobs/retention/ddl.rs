@@ -18,7 +18,7 @@ pub(super) fn quoted(name: &str) -> String {
 }
 
 /// `'text'`.
-fn literal(text: &str) -> String {
+pub(super) fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
@@ -105,7 +105,7 @@ pub(super) async fn reattach_leaf(
 }
 
 /// The range bounds of a day partition, as SQL literals.
-fn bounds(day: NaiveDate) -> (String, String) {
+pub(super) fn bounds(day: NaiveDate) -> (String, String) {
     let next = day.succ_opt().unwrap_or(day);
     (
         literal(&format!("{day} 00:00:00+00")),

@@ -1,6 +1,6 @@
 //! The retention job, the last stage of a record's life: partitions of `logs` past their
 //! retention class's days are detached, archived when an archive is configured, and dropped
-//! whole, and so are the day partitions of `spans` ([`spans`]); the smaller tables lose their
+//! whole, and so are the day partitions of `spans` ([`spans`], archived too); the smaller tables lose their
 //! old rows in short batches. One run at a time across
 //! every bridge (a PostgreSQL advisory lock); each run is recorded in `retention_runs`.
 //! [`schedule`] runs it inside `serve`; `cli::retention` is `logbridge retention run`.

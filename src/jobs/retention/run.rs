@@ -36,7 +36,7 @@ enum Step {
     ExpirePartitions,
     /// Drops the day partitions left without any class partition.
     DropEmptyDays,
-    /// Drops the day partitions of `spans` past the default class's days.
+    /// Archives and drops the day partitions of `spans` past their classes' days.
     ExpireSpans,
     /// Deletes the old rows of the tables beside `logs`.
     PruneTables,

@@ -19,7 +19,7 @@ pub use super::rollups::Rollups;
 pub use super::copy_text::COPY_STATEMENT;
 use super::copy_text::timestamp;
 use super::partitions::PartitionKey;
-pub use spans::{SPANS_COPY_STATEMENT, SpanRows, encode_spans};
+pub use spans::{SPANS_COPY_STATEMENT, SpanKey, SpanRows, encode_spans};
 
 mod spans;
 
@@ -35,7 +35,8 @@ pub struct EncodedBatch {
     /// The partitions of the rows (UTC day of `ts`, retention class), so that they exist
     /// before the `COPY`.
     pub partitions: PartitionKeys,
-    /// The records' exceptions, one entry per group, for table `exception_groups`.
+    /// The records' exceptions, one entry per group, for table `exception_groups` (those of
+    /// spans are in `spans`).
     pub exceptions: ExceptionCounts,
     /// The records counted per minute, for tables `log_counts` and `error_counts`.
     pub rollups: Rollups,

@@ -16,14 +16,20 @@ pub const SPANS_COPY_STATEMENT: &str = "COPY spans (trace_id, span_id, parent_sp
     http_method, http_status, db_system, db_operation, db_query_fingerprint, attributes, \
     resource, events, links) FROM STDIN";
 
-/// The rows of `spans` in a batch, and the days they fall on.
+/// The rows of `spans` in a batch, the days they fall on, and their exceptions.
 #[derive(Debug, Default)]
 pub struct SpanRows {
     /// `COPY` text rows, one per span.
     pub data: Vec<u8>,
     /// The distinct UTC days of the spans' starts, whose partitions must exist.
     pub days: Vec<NaiveDate>,
+    /// The `exception` events of each span that has some, for table `exception_groups`: kept
+    /// per span so that a span stored already (sent again) does not count them again.
+    pub exceptions: Vec<(SpanKey, ExceptionCounts)>,
 }
+
+/// What makes a span the same span: trace id, span id, and start in microseconds (as stored).
+pub type SpanKey = (String, String, i64);
 
 /// An event as stored in column `events`.
 #[derive(Serialize)]
@@ -45,31 +51,38 @@ struct LinkJson<'a> {
 pub fn encode_spans(spans: &[SpanRecord]) -> EncodedBatch {
     let mut rows = SpanRows {
         data: Vec::with_capacity(spans.len() * 768),
-        days: Vec::new(),
+        ..SpanRows::default()
     };
     let mut scratch = Vec::new();
-    let mut exceptions = ExceptionCounts::default();
     for span in spans {
         let day = span.start.date_naive();
         if !rows.days.contains(&day) {
             rows.days.push(day);
         }
         encode_row(&mut rows.data, span, &mut scratch);
-        count_exceptions(&mut exceptions, span);
+        if !span.exceptions.is_empty() {
+            rows.exceptions.push((key(span), count_exceptions(span)));
+        }
     }
     EncodedBatch {
         records: spans.len(),
         spans: rows,
-        exceptions,
         ..EncodedBatch::default()
     }
 }
 
-/// Counts the span's `exception` events in their groups, at the time of each event.
-fn count_exceptions(exceptions: &mut ExceptionCounts, span: &SpanRecord) {
+fn key(span: &SpanRecord) -> SpanKey {
+    let start = span.start.timestamp_micros();
+    (span.trace_id.clone(), span.span_id.clone(), start)
+}
+
+/// The span's `exception` events counted in their groups, at the time of each event.
+fn count_exceptions(span: &SpanRecord) -> ExceptionCounts {
+    let mut exceptions = ExceptionCounts::default();
     for found in &span.exceptions {
         exceptions.add_exception(&span.service, found.time, &found.exception);
     }
+    exceptions
 }
 
 /// Appends one span's row, newline included.

@@ -1,5 +1,6 @@
 //! Migration 0008 on a database that already has day partitions: empty ones are made again split
-//! by class, ones holding rows stay plain and keep taking every class.
+//! by class, ones holding rows stay plain and keep taking every class. Migration 0018 on spans
+//! stored twice: one of each stays, and the unique index refuses a third.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -100,6 +101,50 @@ async fn empty_day_partitions_are_split_by_class_and_filled_ones_stay_plain() {
         .map(|(b, c)| (b.to_string(), c.to_string()))
         .collect();
     assert_eq!(classes, expected);
+    pool.close().await;
+    execute(&admin, &format!("DROP DATABASE {name} WITH (FORCE)")).await;
+}
+
+#[tokio::test]
+async fn spans_stored_twice_before_0018_are_kept_once_and_then_refused() {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let name = format!("logbridge_test_m18_{}_{nanos}", std::process::id());
+    let admin = PgPool::connect(ADMIN_URL).await.unwrap();
+    execute(&admin, &format!("CREATE DATABASE {name}")).await;
+    let pool = PgPool::connect(&format!("postgres://postgres@127.0.0.1:5432/{name}"))
+        .await
+        .unwrap();
+    for sql in migrations(1, 18) {
+        execute(&pool, &sql).await;
+    }
+    execute(
+        &pool,
+        "SELECT logbridge_ensure_day_partition('spans', 'start_ts', '2026-01-01')",
+    )
+    .await;
+    let insert = "INSERT INTO spans (trace_id, span_id, name, kind, start_ts, duration_ns, \
+        status_code, service) SELECT 'ab', 'cd' || (i % 3), 'op', 'server', \
+        '2026-01-01 10:00:00+00', i, 0, 'svc' FROM generate_series(1, 7) i";
+    execute(&pool, insert).await;
+    for sql in migrations(18, 10_000) {
+        execute(&pool, &sql).await;
+    }
+    let kept: Vec<(String, i64)> =
+        sqlx::query_as("SELECT span_id, count(*) FROM spans GROUP BY span_id ORDER BY span_id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    let expected = [("cd0", 1), ("cd1", 1), ("cd2", 1)].map(|(id, n)| (id.to_string(), n));
+    assert_eq!(kept, expected);
+    let again = sqlx::raw_sql(sqlx::AssertSqlSafe(insert.to_string()))
+        .execute(&pool)
+        .await
+        .unwrap_err();
+    let code = again.as_database_error().and_then(|e| e.code()).unwrap();
+    assert_eq!(code, "23505", "{again}");
     pool.close().await;
     execute(&admin, &format!("DROP DATABASE {name} WITH (FORCE)")).await;
 }

@@ -4,6 +4,8 @@
 //! Jaeger API.
 
 mod captured;
+mod erasure;
+mod exactly_once;
 mod hostile;
 mod jaeger;
 mod metrics;
