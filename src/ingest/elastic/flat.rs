@@ -4,6 +4,7 @@
 //! and those the alias table names (message, level, time...) are sorted out by role.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
@@ -34,7 +35,19 @@ const SERVICE_NAME: &str = "service.name";
 pub struct FlatDocument {
     pub named: Named,
     pub fields: Map<String, Value>,
-    pub resource: Attributes,
+    /// Shared with the documents before it that gave the same resource fields.
+    pub resource: Arc<Attributes>,
+}
+
+/// Reads the documents of one request: its buffers are reused from one document to the next,
+/// and a document repeating the resource fields of the one before it (as every document of one
+/// emitter does) shares its resource, which is then neither built nor compared again.
+pub struct Reader {
+    roles: Roles,
+    fields: Vec<(String, Value)>,
+    resource: Vec<(String, Value)>,
+    /// The resource fields of the last document, as read and as shared.
+    last: (Vec<(String, Value)>, Arc<Attributes>),
 }
 
 /// The fields as they are read, in document order: sorted into maps once at the end, which
@@ -42,21 +55,11 @@ pub struct FlatDocument {
 struct Fields<'a> {
     roles: &'a Roles,
     named: Candidates,
-    fields: Vec<(String, Value)>,
-    resource: Vec<(String, Value)>,
+    fields: &'a mut Vec<(String, Value)>,
+    resource: &'a mut Vec<(String, Value)>,
 }
 
 impl Fields<'_> {
-    fn new(roles: &Roles) -> Fields<'_> {
-        // Enough for a typical ECS document without growing.
-        Fields {
-            roles,
-            named: Candidates::default(),
-            fields: Vec::with_capacity(32),
-            resource: Vec::with_capacity(8),
-        }
-    }
-
     fn insert(&mut self, key: String, value: Value) {
         if is_resource(&key) {
             self.resource.push((key, value));
@@ -64,17 +67,6 @@ impl Fields<'_> {
             self.named.push(key, value, role);
         } else {
             self.fields.push((key, value));
-        }
-    }
-
-    /// The document; of a key given twice, the later value (a map built from an iterator keeps
-    /// the last of equal keys).
-    fn into_document(mut self) -> FlatDocument {
-        let named = self.named.settle(&mut self.fields);
-        FlatDocument {
-            named,
-            fields: self.fields.into_iter().collect(),
-            resource: self.resource.into_iter().collect(),
         }
     }
 }
@@ -88,22 +80,60 @@ fn is_resource(key: &str) -> bool {
     prefixed && key != SERVICE_NAME
 }
 
-/// Parses a source line, sorting out the fields `roles` name; the reason when it is not UTF-8,
-/// not JSON or not an object. Where a dotted key and a nested path name the same field, the
-/// later wins; arrays and empty objects are values. The line is checked as UTF-8 once, so that
-/// serde_json need not check each string.
-pub fn parse(source: &[u8], roles: &Roles) -> Result<FlatDocument, String> {
-    let source = std::str::from_utf8(source)
-        .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))?;
-    let mut deserializer = serde_json::Deserializer::from_str(source);
-    let mut fields = Fields::new(roles);
-    let parsed = Top(&mut fields).deserialize(&mut deserializer);
-    let kind = parsed
-        .and_then(|kind| deserializer.end().map(|()| kind))
-        .map_err(|e| format!("failed to parse: {e}"))?;
-    match kind {
-        None => Ok(fields.into_document()),
-        Some(kind) => Err(format!("the document is {kind}, not a JSON object")),
+impl Reader {
+    /// A reader sorting out the fields `roles` name.
+    pub fn new(roles: Roles) -> Reader {
+        // Enough for a typical ECS document without growing.
+        Reader {
+            roles,
+            fields: Vec::with_capacity(32),
+            resource: Vec::with_capacity(8),
+            last: (Vec::new(), Arc::default()),
+        }
+    }
+
+    /// Parses a source line; the reason when it is not UTF-8, not JSON or not an object. Where
+    /// a dotted key and a nested path name the same field, the later wins; arrays and empty
+    /// objects are values. The line is checked as UTF-8 once, so that serde_json need not
+    /// check each string.
+    pub fn parse(&mut self, source: &[u8]) -> Result<FlatDocument, String> {
+        let source = std::str::from_utf8(source)
+            .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))?;
+        self.fields.clear();
+        self.resource.clear();
+        let mut fields = Fields {
+            roles: &self.roles,
+            named: Candidates::default(),
+            fields: &mut self.fields,
+            resource: &mut self.resource,
+        };
+        let mut deserializer = serde_json::Deserializer::from_str(source);
+        let parsed = Top(&mut fields).deserialize(&mut deserializer);
+        let kind = parsed
+            .and_then(|kind| deserializer.end().map(|()| kind))
+            .map_err(|e| format!("failed to parse: {e}"))?;
+        if let Some(kind) = kind {
+            return Err(format!("the document is {kind}, not a JSON object"));
+        }
+        let named = fields.named.settle(&mut self.fields);
+        // Of a key given twice, the later value (a map built from an iterator keeps the last of
+        // equal keys).
+        let fields = self.fields.drain(..).collect();
+        Ok(FlatDocument {
+            named,
+            fields,
+            resource: self.resource(),
+        })
+    }
+
+    /// The resource of the document just read: the last one when its fields are the same.
+    fn resource(&mut self) -> Arc<Attributes> {
+        if self.resource != self.last.0 {
+            let resource = self.resource.iter().cloned().collect();
+            std::mem::swap(&mut self.resource, &mut self.last.0);
+            self.last.1 = Arc::new(resource);
+        }
+        Arc::clone(&self.last.1)
     }
 }
 
