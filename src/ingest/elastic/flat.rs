@@ -3,6 +3,7 @@
 //! the nested maps first; on the way, the fields that describe the emitter go to the resource
 //! and those the alias table names (message, level, time...) are sorted out by role.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -214,26 +215,35 @@ impl Members<'_, '_> {
     }
 }
 
-/// A member's name as its dotted key, `prefix.name`, made in one allocation.
+/// A member's name as its dotted key, `prefix.name`, made in one allocation; a top-level name
+/// without escapes is borrowed from the source, and copied only if it is kept (an object's
+/// name is only a prefix).
 struct Key<'a>(Option<&'a str>);
 
 impl<'de> DeserializeSeed<'de> for Key<'_> {
-    type Value = String;
+    type Value = Cow<'de, str>;
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<String, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_str(self)
     }
 }
 
 impl<'de> Visitor<'de> for Key<'_> {
-    type Value = String;
+    type Value = Cow<'de, str>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a member name")
     }
 
-    fn visit_str<E: de::Error>(self, name: &str) -> Result<String, E> {
-        Ok(match self.0 {
+    fn visit_borrowed_str<E: de::Error>(self, name: &'de str) -> Result<Self::Value, E> {
+        match self.0 {
+            Some(_) => self.visit_str(name),
+            None => Ok(Cow::Borrowed(name)),
+        }
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(match self.0 {
             Some(prefix) => {
                 let mut key = String::with_capacity(prefix.len() + 1 + name.len());
                 key.push_str(prefix);
@@ -242,24 +252,24 @@ impl<'de> Visitor<'de> for Key<'_> {
                 key
             }
             None => name.to_string(),
-        })
+        }))
     }
 
-    fn visit_string<E: de::Error>(self, name: String) -> Result<String, E> {
+    fn visit_string<E: de::Error>(self, name: String) -> Result<Self::Value, E> {
         match self.0 {
             Some(_) => self.visit_str(&name),
-            None => Ok(name),
+            None => Ok(Cow::Owned(name)),
         }
     }
 }
 
 /// One member's value: an object is flattened under its key, anything else is a field.
-struct Member<'a, 'r> {
+struct Member<'a, 'r, 'de> {
     document: &'a mut Fields<'r>,
-    key: String,
+    key: Cow<'de, str>,
 }
 
-impl<'de> DeserializeSeed<'de> for Member<'_, '_> {
+impl<'de> DeserializeSeed<'de> for Member<'_, '_, 'de> {
     /// Fields given.
     type Value = usize;
 
@@ -268,14 +278,14 @@ impl<'de> DeserializeSeed<'de> for Member<'_, '_> {
     }
 }
 
-impl Member<'_, '_> {
+impl Member<'_, '_, '_> {
     fn field<E>(self, value: Value) -> Result<usize, E> {
-        self.document.insert(self.key, value);
+        self.document.insert(self.key.into_owned(), value);
         Ok(1)
     }
 }
 
-impl<'de> Visitor<'de> for Member<'_, '_> {
+impl<'de> Visitor<'de> for Member<'_, '_, 'de> {
     type Value = usize;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -285,7 +295,7 @@ impl<'de> Visitor<'de> for Member<'_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<usize, A::Error> {
         let members = Members {
             document: &mut *self.document,
-            prefix: Some(&self.key),
+            prefix: Some(&*self.key),
         };
         match members.read(map)? {
             0 => self.field(Value::Object(Map::new())),

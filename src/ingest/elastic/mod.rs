@@ -148,10 +148,9 @@ fn generated_id() -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut bytes = [0u8; 20];
     rand::rng().fill_bytes(&mut bytes);
-    bytes
-        .iter()
-        .map(|byte| ALPHABET[usize::from(byte & 63)] as char)
-        .collect()
+    let id = bytes.map(|byte| ALPHABET[usize::from(byte & 63)]);
+    // ASCII from the alphabet, never invalid.
+    String::from_utf8(id.to_vec()).unwrap_or_default()
 }
 
 /// The shared state of the `/es` handlers.
