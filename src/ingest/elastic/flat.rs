@@ -53,21 +53,22 @@ pub struct Reader {
 
 /// The fields as they are read, in document order: sorted into maps once at the end, which
 /// costs less than inserting each into a map.
+/// `'a` is the source's lifetime too, whose member names the alias roles borrow.
 struct Fields<'a> {
     roles: &'a Roles,
-    named: Candidates,
+    named: Candidates<Cow<'a, str>>,
     fields: &'a mut Vec<(String, Value)>,
     resource: &'a mut Vec<(String, Value)>,
 }
 
-impl Fields<'_> {
-    fn insert(&mut self, key: String, value: Value) {
+impl<'a> Fields<'a> {
+    fn insert(&mut self, key: Cow<'a, str>, value: Value) {
         if is_resource(&key) {
-            self.resource.push((key, value));
+            self.resource.push((key.into_owned(), value));
         } else if let Some(role) = self.roles.of(&key) {
             self.named.push(key, value, role);
         } else {
-            self.fields.push((key, value));
+            self.fields.push((key.into_owned(), value));
         }
     }
 }
@@ -116,7 +117,7 @@ impl Reader {
         if let Some(kind) = kind {
             return Err(format!("the document is {kind}, not a JSON object"));
         }
-        let named = fields.named.settle(&mut self.fields);
+        let named = fields.named.settle(fields.fields);
         // Of a key given twice, the later value (a map built from an iterator keeps the last of
         // equal keys).
         let fields = self.fields.drain(..).collect();
@@ -141,7 +142,7 @@ impl Reader {
 /// The document: an object, flattened into its [`Fields`], or the kind of value it is.
 struct Top<'a, 'r>(&'a mut Fields<'r>);
 
-impl<'de> DeserializeSeed<'de> for Top<'_, '_> {
+impl<'de: 'r, 'r> DeserializeSeed<'de> for Top<'_, 'r> {
     type Value = Option<&'static str>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
@@ -149,7 +150,7 @@ impl<'de> DeserializeSeed<'de> for Top<'_, '_> {
     }
 }
 
-impl<'de> Visitor<'de> for Top<'_, '_> {
+impl<'de: 'r, 'r> Visitor<'de> for Top<'_, 'r> {
     type Value = Option<&'static str>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -201,9 +202,9 @@ struct Members<'a, 'r> {
     prefix: Option<&'a str>,
 }
 
-impl Members<'_, '_> {
+impl<'r> Members<'_, 'r> {
     /// Reads the members into the document; how many fields they gave.
-    fn read<'de, A: MapAccess<'de>>(self, mut map: A) -> Result<usize, A::Error> {
+    fn read<'de: 'r, A: MapAccess<'de>>(self, mut map: A) -> Result<usize, A::Error> {
         let mut given = 0;
         while let Some(key) = map.next_key_seed(Key(self.prefix))? {
             given += map.next_value_seed(Member {
@@ -269,7 +270,7 @@ struct Member<'a, 'r, 'de> {
     key: Cow<'de, str>,
 }
 
-impl<'de> DeserializeSeed<'de> for Member<'_, '_, 'de> {
+impl<'de: 'r, 'r> DeserializeSeed<'de> for Member<'_, 'r, 'de> {
     /// Fields given.
     type Value = usize;
 
@@ -278,14 +279,14 @@ impl<'de> DeserializeSeed<'de> for Member<'_, '_, 'de> {
     }
 }
 
-impl Member<'_, '_, '_> {
+impl<'de: 'r, 'r> Member<'_, 'r, 'de> {
     fn field<E>(self, value: Value) -> Result<usize, E> {
-        self.document.insert(self.key.into_owned(), value);
+        self.document.insert(self.key, value);
         Ok(1)
     }
 }
 
-impl<'de> Visitor<'de> for Member<'_, '_, 'de> {
+impl<'de: 'r, 'r> Visitor<'de> for Member<'_, 'r, 'de> {
     type Value = usize;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
