@@ -90,6 +90,13 @@ fn es_bulk_path(c: &mut Criterion<ThreadCpuTime>) {
             elastic::decode(black_box(&body), None, &context).unwrap()
         })
     });
+    // Two parts of the decode alone: the bounds scan before it, and the split into actions.
+    group.bench_function("bounds_scan", |b| {
+        b.iter(|| logbridge::ingest::bounds::json::scan(black_box(&body)))
+    });
+    group.bench_function("entries", |b| {
+        b.iter(|| elastic::bulk::entries(black_box(&body)).len())
+    });
     group.finish();
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::flat::{self, FlatDocument};
+use super::flat::{FlatDocument, Reader};
 use crate::config::FieldAliases;
 use crate::ingest::RequestContext;
 use crate::ingest::json::named::{Role, Roles};
@@ -38,13 +38,13 @@ pub fn record(
     source: &[u8],
     target: Target,
     context: &RequestContext,
-    roles: &Roles,
+    reader: &mut Reader,
 ) -> Result<LogRecord, String> {
     let FlatDocument {
         named,
         mut fields,
         resource,
-    } = flat::parse(source, roles)?;
+    } = reader.parse(source)?;
     let fallback = fallback_service(&fields, target.index, context.service);
     let index = Value::String(target.index.to_string());
     fields.insert(INDEX_ATTRIBUTE.to_string(), index);
@@ -58,12 +58,13 @@ pub fn record(
         observed_ts: context.received,
     };
     let mut record = json::build(named, fields, &context)?;
-    record.resource = Arc::new(resource);
+    record.resource = resource;
     Ok(record)
 }
 
 /// Gives consecutive records of one emitter one shared resource, so that the pipeline redacts
-/// it and the store encodes it once, as for the records of one OTLP resource.
+/// it and the store encodes it once, as for the records of one OTLP resource; the [`Reader`]
+/// shares most of them already, those whose fields came in the same order.
 pub fn share_resources(records: &mut [LogRecord]) {
     for at in 1..records.len() {
         let (before, after) = records.split_at_mut(at);

@@ -3,7 +3,9 @@
 //! the nested maps first; on the way, the fields that describe the emitter go to the resource
 //! and those the alias table names (message, level, time...) are sorted out by role.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
@@ -34,47 +36,39 @@ const SERVICE_NAME: &str = "service.name";
 pub struct FlatDocument {
     pub named: Named,
     pub fields: Map<String, Value>,
-    pub resource: Attributes,
+    /// Shared with the documents before it that gave the same resource fields.
+    pub resource: Arc<Attributes>,
+}
+
+/// Reads the documents of one request: its buffers are reused from one document to the next,
+/// and a document repeating the resource fields of the one before it (as every document of one
+/// emitter does) shares its resource, which is then neither built nor compared again.
+pub struct Reader {
+    roles: Roles,
+    fields: Vec<(String, Value)>,
+    resource: Vec<(String, Value)>,
+    /// The resource fields of the last document, as read and as shared.
+    last: (Vec<(String, Value)>, Arc<Attributes>),
 }
 
 /// The fields as they are read, in document order: sorted into maps once at the end, which
 /// costs less than inserting each into a map.
+/// `'a` is the source's lifetime too, whose member names the alias roles borrow.
 struct Fields<'a> {
     roles: &'a Roles,
-    named: Candidates,
-    fields: Vec<(String, Value)>,
-    resource: Vec<(String, Value)>,
+    named: Candidates<Cow<'a, str>>,
+    fields: &'a mut Vec<(String, Value)>,
+    resource: &'a mut Vec<(String, Value)>,
 }
 
-impl Fields<'_> {
-    fn new(roles: &Roles) -> Fields<'_> {
-        // Enough for a typical ECS document without growing.
-        Fields {
-            roles,
-            named: Candidates::default(),
-            fields: Vec::with_capacity(32),
-            resource: Vec::with_capacity(8),
-        }
-    }
-
-    fn insert(&mut self, key: String, value: Value) {
+impl<'a> Fields<'a> {
+    fn insert(&mut self, key: Cow<'a, str>, value: Value) {
         if is_resource(&key) {
-            self.resource.push((key, value));
+            self.resource.push((key.into_owned(), value));
         } else if let Some(role) = self.roles.of(&key) {
             self.named.push(key, value, role);
         } else {
-            self.fields.push((key, value));
-        }
-    }
-
-    /// The document; of a key given twice, the later value (a map built from an iterator keeps
-    /// the last of equal keys).
-    fn into_document(mut self) -> FlatDocument {
-        let named = self.named.settle(&mut self.fields);
-        FlatDocument {
-            named,
-            fields: self.fields.into_iter().collect(),
-            resource: self.resource.into_iter().collect(),
+            self.fields.push((key.into_owned(), value));
         }
     }
 }
@@ -88,29 +82,67 @@ fn is_resource(key: &str) -> bool {
     prefixed && key != SERVICE_NAME
 }
 
-/// Parses a source line, sorting out the fields `roles` name; the reason when it is not UTF-8,
-/// not JSON or not an object. Where a dotted key and a nested path name the same field, the
-/// later wins; arrays and empty objects are values. The line is checked as UTF-8 once, so that
-/// serde_json need not check each string.
-pub fn parse(source: &[u8], roles: &Roles) -> Result<FlatDocument, String> {
-    let source = std::str::from_utf8(source)
-        .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))?;
-    let mut deserializer = serde_json::Deserializer::from_str(source);
-    let mut fields = Fields::new(roles);
-    let parsed = Top(&mut fields).deserialize(&mut deserializer);
-    let kind = parsed
-        .and_then(|kind| deserializer.end().map(|()| kind))
-        .map_err(|e| format!("failed to parse: {e}"))?;
-    match kind {
-        None => Ok(fields.into_document()),
-        Some(kind) => Err(format!("the document is {kind}, not a JSON object")),
+impl Reader {
+    /// A reader sorting out the fields `roles` name.
+    pub fn new(roles: Roles) -> Reader {
+        // Enough for a typical ECS document without growing.
+        Reader {
+            roles,
+            fields: Vec::with_capacity(32),
+            resource: Vec::with_capacity(8),
+            last: (Vec::new(), Arc::default()),
+        }
+    }
+
+    /// Parses a source line; the reason when it is not UTF-8, not JSON or not an object. Where
+    /// a dotted key and a nested path name the same field, the later wins; arrays and empty
+    /// objects are values. The line is checked as UTF-8 once, so that serde_json need not
+    /// check each string.
+    pub fn parse(&mut self, source: &[u8]) -> Result<FlatDocument, String> {
+        let source = std::str::from_utf8(source)
+            .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))?;
+        self.fields.clear();
+        self.resource.clear();
+        let mut fields = Fields {
+            roles: &self.roles,
+            named: Candidates::default(),
+            fields: &mut self.fields,
+            resource: &mut self.resource,
+        };
+        let mut deserializer = serde_json::Deserializer::from_str(source);
+        let parsed = Top(&mut fields).deserialize(&mut deserializer);
+        let kind = parsed
+            .and_then(|kind| deserializer.end().map(|()| kind))
+            .map_err(|e| format!("failed to parse: {e}"))?;
+        if let Some(kind) = kind {
+            return Err(format!("the document is {kind}, not a JSON object"));
+        }
+        let named = fields.named.settle(fields.fields);
+        // Of a key given twice, the later value (a map built from an iterator keeps the last of
+        // equal keys).
+        let fields = self.fields.drain(..).collect();
+        Ok(FlatDocument {
+            named,
+            fields,
+            resource: self.resource(),
+        })
+    }
+
+    /// The resource of the document just read: the last one when its fields are the same.
+    fn resource(&mut self) -> Arc<Attributes> {
+        if self.resource != self.last.0 {
+            let resource = self.resource.iter().cloned().collect();
+            std::mem::swap(&mut self.resource, &mut self.last.0);
+            self.last.1 = Arc::new(resource);
+        }
+        Arc::clone(&self.last.1)
     }
 }
 
 /// The document: an object, flattened into its [`Fields`], or the kind of value it is.
 struct Top<'a, 'r>(&'a mut Fields<'r>);
 
-impl<'de> DeserializeSeed<'de> for Top<'_, '_> {
+impl<'de: 'r, 'r> DeserializeSeed<'de> for Top<'_, 'r> {
     type Value = Option<&'static str>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
@@ -118,7 +150,7 @@ impl<'de> DeserializeSeed<'de> for Top<'_, '_> {
     }
 }
 
-impl<'de> Visitor<'de> for Top<'_, '_> {
+impl<'de: 'r, 'r> Visitor<'de> for Top<'_, 'r> {
     type Value = Option<&'static str>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -170,9 +202,9 @@ struct Members<'a, 'r> {
     prefix: Option<&'a str>,
 }
 
-impl Members<'_, '_> {
+impl<'r> Members<'_, 'r> {
     /// Reads the members into the document; how many fields they gave.
-    fn read<'de, A: MapAccess<'de>>(self, mut map: A) -> Result<usize, A::Error> {
+    fn read<'de: 'r, A: MapAccess<'de>>(self, mut map: A) -> Result<usize, A::Error> {
         let mut given = 0;
         while let Some(key) = map.next_key_seed(Key(self.prefix))? {
             given += map.next_value_seed(Member {
@@ -184,26 +216,35 @@ impl Members<'_, '_> {
     }
 }
 
-/// A member's name as its dotted key, `prefix.name`, made in one allocation.
+/// A member's name as its dotted key, `prefix.name`, made in one allocation; a top-level name
+/// without escapes is borrowed from the source, and copied only if it is kept (an object's
+/// name is only a prefix).
 struct Key<'a>(Option<&'a str>);
 
 impl<'de> DeserializeSeed<'de> for Key<'_> {
-    type Value = String;
+    type Value = Cow<'de, str>;
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<String, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_str(self)
     }
 }
 
 impl<'de> Visitor<'de> for Key<'_> {
-    type Value = String;
+    type Value = Cow<'de, str>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a member name")
     }
 
-    fn visit_str<E: de::Error>(self, name: &str) -> Result<String, E> {
-        Ok(match self.0 {
+    fn visit_borrowed_str<E: de::Error>(self, name: &'de str) -> Result<Self::Value, E> {
+        match self.0 {
+            Some(_) => self.visit_str(name),
+            None => Ok(Cow::Borrowed(name)),
+        }
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(match self.0 {
             Some(prefix) => {
                 let mut key = String::with_capacity(prefix.len() + 1 + name.len());
                 key.push_str(prefix);
@@ -212,24 +253,24 @@ impl<'de> Visitor<'de> for Key<'_> {
                 key
             }
             None => name.to_string(),
-        })
+        }))
     }
 
-    fn visit_string<E: de::Error>(self, name: String) -> Result<String, E> {
+    fn visit_string<E: de::Error>(self, name: String) -> Result<Self::Value, E> {
         match self.0 {
             Some(_) => self.visit_str(&name),
-            None => Ok(name),
+            None => Ok(Cow::Owned(name)),
         }
     }
 }
 
 /// One member's value: an object is flattened under its key, anything else is a field.
-struct Member<'a, 'r> {
+struct Member<'a, 'r, 'de> {
     document: &'a mut Fields<'r>,
-    key: String,
+    key: Cow<'de, str>,
 }
 
-impl<'de> DeserializeSeed<'de> for Member<'_, '_> {
+impl<'de: 'r, 'r> DeserializeSeed<'de> for Member<'_, 'r, 'de> {
     /// Fields given.
     type Value = usize;
 
@@ -238,14 +279,14 @@ impl<'de> DeserializeSeed<'de> for Member<'_, '_> {
     }
 }
 
-impl Member<'_, '_> {
+impl<'de: 'r, 'r> Member<'_, 'r, 'de> {
     fn field<E>(self, value: Value) -> Result<usize, E> {
         self.document.insert(self.key, value);
         Ok(1)
     }
 }
 
-impl<'de> Visitor<'de> for Member<'_, '_> {
+impl<'de: 'r, 'r> Visitor<'de> for Member<'_, 'r, 'de> {
     type Value = usize;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -255,7 +296,7 @@ impl<'de> Visitor<'de> for Member<'_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<usize, A::Error> {
         let members = Members {
             document: &mut *self.document,
-            prefix: Some(&self.key),
+            prefix: Some(&*self.key),
         };
         match members.read(map)? {
             0 => self.field(Value::Object(Map::new())),

@@ -19,10 +19,10 @@ use super::bounds;
 use super::error::IngestError;
 use super::{Decoded, Ingest, RequestContext};
 use crate::config::ElasticsearchConfig;
-use crate::ingest::json::named::Roles;
 use answer::{ErrorType, Item, ItemError};
 use bulk::{Entry, Meta, Op};
 use document::Target;
+use flat::Reader;
 
 /// A decoded bulk request: the records to store, and one answer per action in request order.
 #[derive(Debug, Default)]
@@ -47,10 +47,10 @@ pub fn decode(
             "the bulk body holds no action".to_string(),
         ));
     }
-    let documents = Documents {
+    let mut documents = Documents {
         url_index,
         context,
-        roles: document::roles(context.aliases),
+        reader: Reader::new(document::roles(context.aliases)),
     };
     let mut bulk = Bulk::default();
     bulk.items.reserve(entries.len());
@@ -79,14 +79,14 @@ struct Documents<'a> {
     /// The index of `/{index}/_bulk`, which an action's `_index` overrides.
     url_index: Option<&'a str>,
     context: &'a RequestContext<'a>,
-    roles: Roles,
+    reader: Reader,
 }
 
 impl Documents<'_> {
     /// Decodes one document (its source line and its number) into `decoded`, answering its
     /// item.
     fn read(
-        &self,
+        &mut self,
         decoded: &mut Decoded,
         op: Op,
         meta: Meta,
@@ -103,7 +103,7 @@ impl Documents<'_> {
             index: &index,
             id: id.as_deref(),
         };
-        let record = document::record(source, target, self.context, &self.roles)
+        let record = document::record(source, target, self.context, &mut self.reader)
             .map_err(|reason| format!("document on line [{line}]: {reason}"));
         match record {
             Ok(record) => {
@@ -148,10 +148,9 @@ fn generated_id() -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut bytes = [0u8; 20];
     rand::rng().fill_bytes(&mut bytes);
-    bytes
-        .iter()
-        .map(|byte| ALPHABET[usize::from(byte & 63)] as char)
-        .collect()
+    let id = bytes.map(|byte| ALPHABET[usize::from(byte & 63)]);
+    // ASCII from the alphabet, never invalid.
+    String::from_utf8(id.to_vec()).unwrap_or_default()
 }
 
 /// The shared state of the `/es` handlers.

@@ -374,7 +374,7 @@ fn filter_path_globs_and_misses() {
 
 fn parse(source: &[u8]) -> Result<super::flat::FlatDocument, String> {
     let roles = super::document::roles(&FieldAliases::default());
-    super::flat::parse(source, &roles)
+    super::flat::Reader::new(roles).parse(source)
 }
 
 #[test]
@@ -386,7 +386,7 @@ fn documents_flatten_while_parsed_and_the_emitter_goes_to_the_resource() {
     assert_eq!(flat.named.remove(Role::Service), Some(json!("s")));
     let resource = json!({"service.version": "2", "host.name": "h",
         "kubernetes.pod.name": "p", "k8s.namespace.name": "ns"});
-    assert_eq!(Value::Object(flat.resource), resource);
+    assert_eq!(Value::Object((*flat.resource).clone()), resource);
     let kind = |source: &[u8]| parse(source).unwrap_err();
     assert!(kind(b"[1, {\"a\": 2}]").contains("an array"));
     assert!(kind(b"\"text\"").contains("a string"));
@@ -399,7 +399,10 @@ fn of_a_field_given_twice_the_later_wins_and_bad_utf8_is_named() {
     let source = br#"{"a":{"b":1},"a.b":2,"host":{"name":"x"},"host.name":"y","a.b":3}"#;
     let flat = parse(source).unwrap();
     assert_eq!(Value::Object(flat.fields), json!({"a.b": 3}));
-    assert_eq!(Value::Object(flat.resource), json!({"host.name": "y"}));
+    assert_eq!(
+        Value::Object((*flat.resource).clone()),
+        json!({"host.name": "y"})
+    );
     let source = br#"{"log":{"level":"info"},"message":"a","log.level":"warn","msg":"b"}"#;
     let mut flat = parse(source).unwrap();
     assert_eq!(flat.named.remove(Role::Level), Some(json!("warn")));
@@ -415,4 +418,21 @@ fn ecs_service_name_wins_over_the_other_service_aliases() {
     let mut flat = parse(source).unwrap();
     assert_eq!(flat.named.remove(Role::Service), Some(json!("ecs")));
     assert_eq!(Value::Object(flat.fields), json!({"app": "other"}));
+}
+
+#[test]
+fn a_document_repeating_the_resource_fields_before_it_shares_their_resource() {
+    let mut reader = super::flat::Reader::new(super::document::roles(&FieldAliases::default()));
+    let mut read = |source: &[u8]| reader.parse(source).map(|flat| flat.resource);
+    let first = read(br#"{"host":{"name":"h"},"a":1}"#).unwrap();
+    let same = read(br#"{"host.name":"h","a":2}"#).unwrap();
+    let other = read(br#"{"host.name":"i"}"#).unwrap();
+    assert!(read(b"[1]").is_err());
+    let again = read(br#"{"host":{"name":"i"},"b":{}}"#).unwrap();
+    assert!(std::sync::Arc::ptr_eq(&first, &same));
+    assert!(!std::sync::Arc::ptr_eq(&same, &other));
+    assert!(std::sync::Arc::ptr_eq(&other, &again));
+    assert_eq!(Value::Object((*other).clone()), json!({"host.name": "i"}));
+    let none = read(br#"{"a":1}"#).unwrap();
+    assert!(none.is_empty());
 }

@@ -142,12 +142,13 @@ impl Roles {
 }
 
 /// A document's fields that an alias names, as they are read; [`Candidates::settle`] picks
-/// each role's value as [`Named::take`] would in the finished object.
+/// each role's value as [`Named::take`] would in the finished object. Keys may be borrowed
+/// from the document: only those of values no role takes are made into `String`s.
 #[derive(Debug, Default)]
-pub struct Candidates(Vec<(String, Value, Role, usize)>);
+pub struct Candidates<K = String>(Vec<(K, Value, Role, usize)>);
 
-impl Candidates {
-    pub fn push(&mut self, key: String, value: Value, (role, rank): (Role, usize)) {
+impl<K: PartialEq + Into<String>> Candidates<K> {
+    pub fn push(&mut self, key: K, value: Value, (role, rank): (Role, usize)) {
         // Of a key given twice, the later value.
         self.0.retain(|(known, ..)| *known != key);
         self.0.push((key, value, role, rank));
@@ -167,7 +168,7 @@ impl Candidates {
         for (at, (key, value, role, _)) in self.0.into_iter().enumerate() {
             match best[role as usize] == Some(at) && role.takes(&value) {
                 true => named.0[role as usize] = Some(value),
-                false => rest.push((key, value)),
+                false => rest.push((key.into(), value)),
             }
         }
         named
