@@ -22,7 +22,8 @@ pub(super) fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
-async fn execute(connection: &mut PgConnection, sql: String) -> Result<(), sqlx::Error> {
+/// Runs DDL the bridge built from names it made (quoted with [`quoted`]) and [`literal`]s.
+pub(super) async fn execute(connection: &mut PgConnection, sql: String) -> Result<(), sqlx::Error> {
     sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
         .execute(connection)
         .await?;
@@ -171,17 +172,24 @@ pub(super) async fn drop_detached_day(
         transaction.commit().await?;
         return Ok(true);
     }
-    let (from, to) = bounds(day);
-    execute(
-        &mut transaction,
-        format!("COMMENT ON TABLE {table} IS NULL"),
-    )
-    .await?;
-    let attach =
-        format!("ALTER TABLE logs ATTACH PARTITION {table} FOR VALUES FROM ({from}) TO ({to})");
-    execute(&mut transaction, attach).await?;
+    attach_day(&mut transaction, "logs", &table, day).await?;
     transaction.commit().await?;
     Ok(false)
+}
+
+/// Clears the retention mark of a detached day table (`table`, quoted) and attaches it again to
+/// `parent` (`logs` or `spans`) for its day.
+pub(super) async fn attach_day(
+    connection: &mut PgConnection,
+    parent: &'static str,
+    table: &str,
+    day: NaiveDate,
+) -> Result<(), sqlx::Error> {
+    let (from, to) = bounds(day);
+    execute(connection, format!("COMMENT ON TABLE {table} IS NULL")).await?;
+    let attach =
+        format!("ALTER TABLE {parent} ATTACH PARTITION {table} FOR VALUES FROM ({from}) TO ({to})");
+    execute(connection, attach).await
 }
 
 /// Completes the interrupted `DETACH ... CONCURRENTLY` of a partition of `logs`.

@@ -13,7 +13,7 @@ mod classes;
 use chrono::NaiveDate;
 use sqlx::{PgConnection, Row};
 
-use super::ddl::{bounds, count_rows, drop_table, literal, quoted};
+use super::ddl::{attach_day, count_rows, drop_table, execute, literal, quoted};
 use super::run::Run;
 use super::{Archived, Dropped};
 use crate::model::DEFAULT_RETENTION_CLASS;
@@ -58,13 +58,6 @@ fn class_of_mark(description: &str) -> String {
     let rest = description.strip_prefix(MARK).unwrap_or_default().trim();
     let class = rest.split_once(' ').map(|(_, class)| class);
     class.unwrap_or(DEFAULT_RETENTION_CLASS).to_string()
-}
-
-async fn execute(connection: &mut PgConnection, sql: String) -> Result<(), sqlx::Error> {
-    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-        .execute(connection)
-        .await?;
-    Ok(())
 }
 
 impl Run<'_> {
@@ -280,18 +273,10 @@ async fn reattach(
         return Ok(false);
     }
     let table = quoted(&leaving.name);
-    let (from, to) = bounds(leaving.day);
     let mut transaction = sqlx::Acquire::begin(&mut *connection).await?;
     let rename = format!("ALTER TABLE {} RENAME TO {table}", quoted(detached));
     execute(&mut transaction, rename).await?;
-    execute(
-        &mut transaction,
-        format!("COMMENT ON TABLE {table} IS NULL"),
-    )
-    .await?;
-    let attach =
-        format!("ALTER TABLE spans ATTACH PARTITION {table} FOR VALUES FROM ({from}) TO ({to})");
-    execute(&mut transaction, attach).await?;
+    attach_day(&mut transaction, "spans", &table, leaving.day).await?;
     transaction.commit().await?;
     Ok(true)
 }
