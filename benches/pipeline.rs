@@ -1,10 +1,14 @@
 //! CPU per record with the store left out: everything the bridge does to an OTLP/HTTP protobuf
 //! request of 500 records (decode, convert, limits, pipeline, COPY encoding, derived metrics), each
 //! step alone, the same records as a Loki push (snappy protobuf, JSON lines), the same as an Elasticsearch bulk body, and micro-benchmarks of the JSON decoders, redaction, exception fingerprinting, SQL fingerprinting and route templating.
+//! The span path beside them: an OTLP/HTTP protobuf trace request of 500 spans, decoded, bounded,
+//! redacted, encoded as rows of `spans` and counted (RED, span and service-graph metrics).
 //! Throughput is in records (elements), so criterion reports time per record. See bench/README.md.
 
 #[path = "../bench/cpu_time.rs"]
 mod cpu_time;
+#[path = "../bench/span_workload.rs"]
+mod span_workload;
 #[path = "../bench/workload.rs"]
 mod workload;
 
@@ -73,6 +77,36 @@ fn bulk_full_path(body: &[u8], preparer: &Preparer) -> usize {
     preparer.observe(prepared.samples, &prepared.tallies);
     let answer = elastic::answer::BulkAnswer::new(1, bulk.items).encode(None);
     prepared.batch.data.len() + answer.len()
+}
+
+/// The span path: the OTLP trace receiver's decode function, the one prepare step for spans and
+/// the counting that follows a commit.
+fn spans_full_path(body: &[u8], preparer: &Preparer) -> usize {
+    let context = request_context(preparer.pipeline().aliases());
+    let decoded = otlp::traces::decode_protobuf(body, &context).expect("the spans decode");
+    assert_eq!(decoded.rejected, 0, "{:?}", decoded.first_error);
+    let prepared = preparer.prepare_spans(decoded.spans);
+    preparer.observe(prepared.samples, &prepared.tallies);
+    prepared.batch.data.len()
+}
+
+fn otlp_spans_path(c: &mut Criterion<ThreadCpuTime>) {
+    let config = Config::default();
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    let body = span_workload::spans_request(RECORDS, 42, now.as_nanos() as u64).encode_to_vec();
+    let mut group = c.benchmark_group("otlp_spans_500");
+    group.throughput(Throughput::Elements(RECORDS as u64));
+    let full = preparer(&config);
+    group.bench_function("full_path", |b| {
+        b.iter(|| spans_full_path(black_box(&body), &full))
+    });
+    group.bench_function("decode_protobuf", |b| {
+        b.iter(|| {
+            let context = request_context(&config.fields);
+            otlp::traces::decode_protobuf(black_box(&body), &context).unwrap()
+        })
+    });
+    group.finish();
 }
 
 fn es_bulk_path(c: &mut Criterion<ThreadCpuTime>) {
@@ -312,6 +346,6 @@ fn config() -> Criterion<ThreadCpuTime> {
 criterion_group! {
     name = benches;
     config = config();
-    targets = otlp_path, loki_path, es_bulk_path, micro
+    targets = otlp_path, otlp_spans_path, loki_path, es_bulk_path, micro
 }
 criterion_main!(benches);
