@@ -44,10 +44,13 @@ static COPY_TO_STAGING: LazyLock<String> =
 
 /// Rows of the staging table into `spans`, but those whose key is there already; gives the
 /// keys of the spans stored (of those with `exception` events: the only ones asked about).
+/// Inserted in key order, so that two groups merging the same spans take their locks in the
+/// same order and one waits for the other instead of both deadlocking.
 static INSERT_NEW: LazyLock<String> = LazyLock::new(|| {
     let columns = columns();
     format!(
         "INSERT INTO spans ({columns}) SELECT {columns} FROM {STAGING} \
+         ORDER BY trace_id, span_id, start_ts \
          ON CONFLICT (trace_id, span_id, start_ts) DO NOTHING \
          RETURNING CASE WHEN events <> '[]' THEN trace_id END, span_id, start_ts"
     )

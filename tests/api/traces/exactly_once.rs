@@ -193,11 +193,7 @@ async fn check_case(app: &TestApp, case: usize, batches: &[Batch]) {
             let body = request(&service, spans.clone()).encode_to_vec();
             let (client, url) = (app.client.clone(), format!("{}/v1/traces", app.http));
             sends.push(tokio::spawn(async move {
-                let sent = client
-                    .post(url)
-                    .header("content-type", "application/x-protobuf");
-                let response = sent.body(body).send().await.unwrap();
-                assert_eq!(response.status(), 200);
+                let response = send_until_accepted(&client, &url, body).await;
                 let answer = ExportTraceServiceResponse::decode(response.bytes().await.unwrap());
                 answer
                     .unwrap()
@@ -254,4 +250,27 @@ fn every_accepted_span_is_stored_exactly_once() {
             check_case(&app, case, &batches).await;
         }
     });
+}
+
+/// Posts the body as an OTLP exporter does: again after a 503 (identical batches sent at once
+/// may deadlock in PostgreSQL, and the bridge answers 503 with Retry-After for the client to
+/// retry), until it is accepted.
+async fn send_until_accepted(
+    client: &reqwest::Client,
+    url: &str,
+    body: Vec<u8>,
+) -> reqwest::Response {
+    for _ in 0..20 {
+        let sent = client
+            .post(url)
+            .header("content-type", "application/x-protobuf");
+        let response = sent.body(body.clone()).send().await.unwrap();
+        if response.status() != 503 {
+            assert_eq!(response.status(), 200);
+            return response;
+        }
+        assert!(response.headers().contains_key("retry-after"));
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("still 503 after 20 tries");
 }
