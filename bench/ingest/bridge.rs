@@ -1,5 +1,6 @@
 //! The bridge phase: the bridge runs in-process on port 0 and `clients` concurrent clients push
-//! pre-encoded requests; rows/s is rows counted in `logs` over the time until the last ack.
+//! pre-encoded requests; rows/s is rows counted in `logs` (or `spans`) over the time until the
+//! last ack.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,12 +11,14 @@ use bytes::Bytes;
 use logbridge::app::{self, Running};
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::logs::v1::logs_service_client::LogsServiceClient;
-use prost::Message as _;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
 use tonic::transport::Channel;
 
 use crate::cpu::Cpu;
 use crate::database::BenchDatabase;
 use crate::report::PhaseResult;
+use crate::requests::Requests;
 use crate::{Args, Protocol, workload};
 
 /// What the clients send, prepared before any timing.
@@ -28,6 +31,10 @@ enum Payloads {
     Grpc {
         channel: Channel,
         requests: Vec<ExportLogsServiceRequest>,
+    },
+    GrpcTraces {
+        channel: Channel,
+        requests: Vec<ExportTraceServiceRequest>,
     },
 }
 
@@ -46,7 +53,7 @@ impl Bridge {
     pub async fn start(
         args: &Args,
         db: &BenchDatabase,
-        requests: &[ExportLogsServiceRequest],
+        requests: &Requests,
     ) -> anyhow::Result<Bridge> {
         let mut config = db.config();
         config.ingest.writers = args.writers;
@@ -54,38 +61,9 @@ impl Bridge {
         config.redaction.enabled = !args.no_redaction;
         let running = app::start(config).await.context("starting the bridge")?;
         let base = format!("http://{}", running.http_addr);
-        let payloads = match args.protocol {
-            Protocol::Otlp => Payloads::Http {
-                url: format!("{base}/v1/logs"),
-                content_type: "application/x-protobuf",
-                bodies: requests.iter().map(|r| r.encode_to_vec().into()).collect(),
-            },
-            Protocol::Json => Payloads::Http {
-                url: format!("{base}/api/v1/logs"),
-                content_type: "application/x-ndjson",
-                bodies: requests
-                    .iter()
-                    .map(|r| workload::ndjson(r).into())
-                    .collect(),
-            },
-            Protocol::Loki => Payloads::Http {
-                url: format!("{base}/loki/api/v1/push"),
-                content_type: "application/x-protobuf",
-                bodies: (requests.iter())
-                    .map(|r| workload::loki_push(r, chrono::Utc::now().timestamp()).into())
-                    .collect(),
-            },
-            Protocol::Es => Payloads::Http {
-                url: format!("{base}/es/_bulk"),
-                content_type: "application/x-ndjson",
-                bodies: requests.iter().map(|r| workload::bulk(r).into()).collect(),
-            },
-            Protocol::Grpc => Payloads::Grpc {
-                channel: Channel::from_shared(format!("http://{}", running.grpc_addr))?
-                    .connect()
-                    .await?,
-                requests: requests.to_vec(),
-            },
+        let payloads = match requests {
+            Requests::Traces(spans) => traces_payloads(args.protocol, &running, spans).await?,
+            Requests::Logs(logs) => logs_payloads(args.protocol, &running, logs).await?,
         };
         Ok(Bridge {
             running,
@@ -157,11 +135,82 @@ impl Bridge {
     }
 }
 
+/// The log requests as `protocol` sends them.
+async fn logs_payloads(
+    protocol: Protocol,
+    running: &Running,
+    requests: &[ExportLogsServiceRequest],
+) -> anyhow::Result<Payloads> {
+    let base = format!("http://{}", running.http_addr);
+    let http = |path: &str, content_type, bodies| Payloads::Http {
+        url: format!("{base}{path}"),
+        content_type,
+        bodies,
+    };
+    Ok(match protocol {
+        Protocol::Otlp => http("/v1/logs", "application/x-protobuf", encode(requests)),
+        Protocol::Json => http(
+            "/api/v1/logs",
+            "application/x-ndjson",
+            requests
+                .iter()
+                .map(|r| workload::ndjson(r).into())
+                .collect(),
+        ),
+        Protocol::Loki => http(
+            "/loki/api/v1/push",
+            "application/x-protobuf",
+            (requests.iter())
+                .map(|r| workload::loki_push(r, chrono::Utc::now().timestamp()).into())
+                .collect(),
+        ),
+        Protocol::Es => http(
+            "/es/_bulk",
+            "application/x-ndjson",
+            requests.iter().map(|r| workload::bulk(r).into()).collect(),
+        ),
+        Protocol::Grpc => Payloads::Grpc {
+            channel: channel(running).await?,
+            requests: requests.to_vec(),
+        },
+    })
+}
+
+/// The trace requests as `protocol` sends them: OTLP/HTTP protobuf or OTLP/gRPC.
+async fn traces_payloads(
+    protocol: Protocol,
+    running: &Running,
+    requests: &[ExportTraceServiceRequest],
+) -> anyhow::Result<Payloads> {
+    Ok(match protocol {
+        Protocol::Otlp => Payloads::Http {
+            url: format!("http://{}/v1/traces", running.http_addr),
+            content_type: "application/x-protobuf",
+            bodies: encode(requests),
+        },
+        Protocol::Grpc => Payloads::GrpcTraces {
+            channel: channel(running).await?,
+            requests: requests.to_vec(),
+        },
+        other => bail!("--signal traces is sent as OTLP only, not {other:?}"),
+    })
+}
+
+fn encode<M: prost::Message>(requests: &[M]) -> Vec<Bytes> {
+    requests.iter().map(|r| r.encode_to_vec().into()).collect()
+}
+
+async fn channel(running: &Running) -> anyhow::Result<Channel> {
+    let url = format!("http://{}", running.grpc_addr);
+    Ok(Channel::from_shared(url)?.connect().await?)
+}
+
 impl Payloads {
     fn len(&self) -> usize {
         match self {
             Payloads::Http { bodies, .. } => bodies.len(),
             Payloads::Grpc { requests, .. } => requests.len(),
+            Payloads::GrpcTraces { requests, .. } => requests.len(),
         }
     }
 }
@@ -194,10 +243,7 @@ async fn client(
     next: Arc<AtomicUsize>,
     count: usize,
 ) -> anyhow::Result<Vec<f64>> {
-    let mut grpc = match payloads.as_ref() {
-        Payloads::Grpc { channel, .. } => Some(LogsServiceClient::new(channel.clone())),
-        Payloads::Http { .. } => None,
-    };
+    let mut sender = Sender::new(http, &payloads);
     let mut latencies = Vec::new();
     loop {
         let index = next.fetch_add(1, Ordering::Relaxed);
@@ -205,20 +251,47 @@ async fn client(
             return Ok(latencies);
         }
         let started = Instant::now();
-        match (payloads.as_ref(), grpc.as_mut()) {
-            (Payloads::Grpc { requests, .. }, Some(grpc)) => {
+        sender.send(&payloads, index).await?;
+        latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+}
+
+/// One client's connection: HTTP, or a gRPC client of the payloads' service.
+enum Sender {
+    Http(reqwest::Client),
+    Logs(LogsServiceClient<Channel>),
+    Traces(TraceServiceClient<Channel>),
+}
+
+impl Sender {
+    fn new(http: reqwest::Client, payloads: &Payloads) -> Sender {
+        match payloads {
+            Payloads::Http { .. } => Sender::Http(http),
+            Payloads::Grpc { channel, .. } => Sender::Logs(LogsServiceClient::new(channel.clone())),
+            Payloads::GrpcTraces { channel, .. } => {
+                Sender::Traces(TraceServiceClient::new(channel.clone()))
+            }
+        }
+    }
+
+    /// Sends payload `index` and waits for its ack; any non-success answer is an error.
+    async fn send(&mut self, payloads: &Payloads, index: usize) -> anyhow::Result<()> {
+        match (self, payloads) {
+            (Sender::Logs(grpc), Payloads::Grpc { requests, .. }) => {
+                grpc.export(requests[index].clone()).await?;
+            }
+            (Sender::Traces(grpc), Payloads::GrpcTraces { requests, .. }) => {
                 grpc.export(requests[index].clone()).await?;
             }
             (
+                Sender::Http(http),
                 Payloads::Http {
                     url,
                     content_type,
                     bodies,
                 },
-                _,
             ) => {
-                let response = http
-                    .post(url)
+                let response = (http.post(url))
                     .header("content-type", *content_type)
                     .body(bodies[index].clone())
                     .send()
@@ -228,8 +301,8 @@ async fn client(
                     bail!("request {index}: {status}: {}", response.text().await?);
                 }
             }
-            (Payloads::Grpc { .. }, None) => unreachable!("gRPC payloads come with a client"),
+            _ => unreachable!("a sender is made for its payloads"),
         }
-        latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+        Ok(())
     }
 }

@@ -1,6 +1,6 @@
-//! The raw COPY phase: the same rows the bridge writes (its own pipeline and `copy::encode`),
-//! one `COPY` per request batch (or per `group` of them), spread over a few connections, into the
-//! same `logs` table.
+//! The raw COPY phase: the same rows the bridge writes (its own pipeline and `copy::encode` or
+//! `copy::encode_spans`), one `COPY` per request batch (or per `group` of them), spread over a
+//! few connections, into the same table (`logs` or `spans`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,35 +10,56 @@ use chrono::Utc;
 use logbridge::config::Config;
 use logbridge::ingest::otlp;
 use logbridge::pipeline::{Pipeline, limits::Limits};
-use logbridge::store::copy::{self, COPY_STATEMENT, EncodedBatch};
-use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+use logbridge::store::copy::{self, COPY_STATEMENT, EncodedBatch, SPANS_COPY_STATEMENT};
 
+use crate::Signal;
 use crate::cpu::Cpu;
 use crate::database::BenchDatabase;
 use crate::report::PhaseResult;
+use crate::requests::Requests;
 
 /// One request's rows, encoded as the bridge encodes them.
 pub type Batch = EncodedBatch;
 
 /// Runs every request through what the bridge runs before its store: convert, limits, pipeline,
 /// encode.
-pub fn prepare(requests: &[ExportLogsServiceRequest]) -> Arc<Vec<Batch>> {
+pub fn prepare(requests: &Requests) -> Arc<Vec<Batch>> {
     let config = Config::default();
     let limits = Limits::from_config(&config);
     let pipeline = Pipeline::from_config(&config).expect("the default pipeline");
-    let batches = requests
-        .iter()
-        .map(|request| {
-            let mut records = otlp::convert(request.clone(), Utc::now()).records;
-            let mut redactions = pipeline.redactions();
-            for record in &mut records {
-                limits.bound(record);
-                pipeline.process(record, &mut redactions);
-            }
-            copy::encode(&records)
-        })
-        .collect();
+    let batches = match requests {
+        Requests::Logs(requests) => (requests.iter())
+            .map(|request| {
+                let mut records = otlp::convert(request.clone(), Utc::now()).records;
+                let mut redactions = pipeline.redactions();
+                for record in &mut records {
+                    limits.bound(record);
+                    pipeline.process(record, &mut redactions);
+                }
+                copy::encode(&records)
+            })
+            .collect(),
+        Requests::Traces(requests) => (requests.iter())
+            .map(|request| {
+                let mut spans = otlp::traces::convert(request.clone()).spans;
+                let mut redactions = pipeline.redactions();
+                for span in &mut spans {
+                    limits.bound_span(span, Utc::now());
+                    pipeline.process_span(span, &mut redactions);
+                }
+                copy::encode_spans(&spans)
+            })
+            .collect(),
+    };
     Arc::new(batches)
+}
+
+/// The `COPY` statement of the signal's table and a batch's rows for it.
+fn rows_of(signal: Signal) -> (&'static str, fn(&Batch) -> &[u8]) {
+    match signal {
+        Signal::Logs => (COPY_STATEMENT, |batch| batch.data.as_slice()),
+        Signal::Traces => (SPANS_COPY_STATEMENT, |batch| batch.spans.data.as_slice()),
+    }
 }
 
 /// How the COPY phase sends its batches.
@@ -48,6 +69,8 @@ pub struct Plan {
     pub connections: usize,
     /// Consecutive request batches sent in one COPY (one transaction).
     pub group: usize,
+    /// The table the rows go to.
+    pub signal: Signal,
 }
 
 /// COPYs the first `count` batches as `plan` says; `db` must be empty.
@@ -60,6 +83,7 @@ pub async fn run(
     let count = count.min(batches.len());
     let group = plan.group.max(1);
     let connections = plan.connections;
+    let (statement, rows) = rows_of(plan.signal);
     let mut held = Vec::with_capacity(connections);
     for _ in 0..connections {
         held.push(db.pool.acquire().await?);
@@ -79,9 +103,9 @@ pub async fn run(
                         return anyhow::Ok(busy);
                     }
                     let copy_started = Instant::now();
-                    let mut copy = connection.copy_in_raw(COPY_STATEMENT).await?;
+                    let mut copy = connection.copy_in_raw(statement).await?;
                     for batch in &batches[start..(start + group).min(count)] {
-                        copy.send(batch.data.as_slice()).await?;
+                        copy.send(rows(batch)).await?;
                     }
                     copy.finish().await?;
                     busy += copy_started.elapsed().as_secs_f64();

@@ -1,5 +1,5 @@
 //! The bench database: created fresh and migrated (as tests/api/helpers.rs does), emptied and
-//! checkpointed before each phase, dropped at the end.
+//! checkpointed before each phase, dropped at the end. It counts the rows of the signal's table.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -7,17 +7,20 @@ use chrono::{Days, Utc};
 use logbridge::config::{Config, Secret};
 use sqlx::{PgPool, Row};
 
+use crate::Signal;
+
 const ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 /// A fresh, migrated database with today's and yesterday's partitions (of every class).
 pub struct BenchDatabase {
     name: String,
     url: String,
+    signal: Signal,
     pub pool: PgPool,
 }
 
 impl BenchDatabase {
-    pub async fn create() -> anyhow::Result<BenchDatabase> {
+    pub async fn create(signal: Signal) -> anyhow::Result<BenchDatabase> {
         let nanos = SystemTime::now().duration_since(UNIX_EPOCH)?.subsec_nanos();
         let name = format!("logbridge_bench_{}_{nanos}", std::process::id());
         let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
@@ -33,9 +36,18 @@ impl BenchDatabase {
                     .execute(&pool)
                     .await?;
             }
+            sqlx::query("SELECT logbridge_ensure_day_partition('spans', 'start_ts', $1)")
+                .bind(day)
+                .execute(&pool)
+                .await?;
         }
         println!("database: {name}");
-        Ok(BenchDatabase { name, url, pool })
+        Ok(BenchDatabase {
+            name,
+            url,
+            signal,
+            pool,
+        })
     }
 
     /// A bridge configuration on this database, listening on free ports of 127.0.0.1.
@@ -47,21 +59,24 @@ impl BenchDatabase {
         config
     }
 
-    /// Empties `logs` (and the dedup heads pointing into it) and checkpoints, so that every
-    /// phase starts from the same state.
+    /// Empties `logs` (and the dedup heads pointing into it) and `spans`, and checkpoints, so
+    /// that every phase starts from the same state.
     pub async fn reset(&self) -> anyhow::Result<()> {
-        sqlx::query("TRUNCATE logs, dedup_heads")
+        sqlx::query("TRUNCATE logs, dedup_heads, spans")
             .execute(&self.pool)
             .await?;
         sqlx::query("CHECKPOINT").execute(&self.pool).await?;
         Ok(())
     }
 
-    /// Records in `logs`: rows, each counting for the records it stands for (deduplication).
+    /// Records in `logs`: rows, each counting for the records it stands for (deduplication);
+    /// or rows of `spans` for `--signal traces`.
     pub async fn count(&self) -> anyhow::Result<i64> {
-        let row = sqlx::query("SELECT coalesce(sum(dedup_count), 0)::bigint FROM logs")
-            .fetch_one(&self.pool)
-            .await?;
+        let sql = match self.signal {
+            Signal::Logs => "SELECT coalesce(sum(dedup_count), 0)::bigint FROM logs",
+            Signal::Traces => "SELECT count(*) FROM spans",
+        };
+        let row = sqlx::query(sql).fetch_one(&self.pool).await?;
         Ok(row.get(0))
     }
 

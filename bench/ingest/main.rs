@@ -8,8 +8,11 @@ mod cpu;
 mod database;
 mod indexes;
 mod report;
+mod requests;
 #[path = "../schema.rs"]
 mod schema;
+#[path = "../span_workload.rs"]
+mod span_workload;
 #[path = "../workload.rs"]
 mod workload;
 
@@ -21,10 +24,20 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{Parser, ValueEnum};
-use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 
 use database::BenchDatabase;
 use report::{Phase, RunReport};
+use requests::Requests;
+
+/// What the records are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Signal {
+    /// Log records, into table `logs`.
+    Logs,
+    /// Spans (traces of five spans of an instrumented web service), into table `spans`; sent
+    /// as OTLP only (`--protocol otlp` or `grpc`).
+    Traces,
+}
 
 /// How the bridge is fed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -44,7 +57,10 @@ pub enum Protocol {
 #[derive(Debug, Parser)]
 #[command(about = "Bridge ingest rate against raw COPY of the same rows")]
 pub struct Args {
-    /// Records per run (per phase).
+    /// Log records or spans.
+    #[arg(long, value_enum, default_value_t = Signal::Logs)]
+    signal: Signal,
+    /// Records (or spans) per run (per phase).
     #[arg(long, default_value_t = 200_000)]
     records: usize,
     /// Concurrent clients pushing to the bridge.
@@ -94,6 +110,7 @@ impl Args {
         copy::Plan {
             connections: self.writers,
             group: self.copy_group,
+            signal: self.signal,
         }
     }
 }
@@ -102,11 +119,15 @@ impl Args {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos() as u64;
-    let requests = workload::requests(args.records, args.seed, now);
+    let requests = Requests::generate(args.signal, args.records, args.seed, now);
     let batches = copy::prepare(&requests);
     report::workload(&requests, &batches);
-    let db = BenchDatabase::create().await?;
-    let result = if args.copy_only {
+    let db = BenchDatabase::create(args.signal).await?;
+    let result = if args.copy_only && args.signal == Signal::Traces {
+        Err(anyhow::anyhow!(
+            "--copy-only measures the indexes of `logs` only"
+        ))
+    } else if args.copy_only {
         indexes::run(&args, &db, &batches).await
     } else {
         compare(&args, &db, &requests, &batches).await
@@ -119,13 +140,14 @@ async fn main() -> anyhow::Result<()> {
 async fn compare(
     args: &Args,
     db: &BenchDatabase,
-    requests: &[ExportLogsServiceRequest],
+    requests: &Requests,
     batches: &Arc<Vec<copy::Batch>>,
 ) -> anyhow::Result<()> {
     let bridge = bridge::Bridge::start(args, db, requests).await?;
     let plan = args.copy_plan();
     println!(
-        "bridge: {:?} via {} clients, {} writers, dedup {}, redaction {}; COPY: {} connections, {} request batch(es) per COPY",
+        "bridge: {:?} {:?} via {} clients, {} writers, dedup {}, redaction {}; COPY: {} connections, {} request batch(es) per COPY",
+        args.signal,
         args.protocol,
         args.clients,
         args.writers,
@@ -135,6 +157,7 @@ async fn compare(
         plan.group
     );
     bridge.warm_up().await?;
+    db.reset().await?; // the same spans again would break `spans`' unique index
     copy::run(db, batches, batches.len().min(20), plan).await?;
     let mut reports = Vec::new();
     for run in 0..args.runs {

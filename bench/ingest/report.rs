@@ -1,10 +1,8 @@
 //! What the ingest benchmark prints: the workload, one line per run, and the medians.
 
-use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
-use prost::Message as _;
-
 use crate::copy::Batch;
 use crate::cpu::Cpu;
+use crate::requests::Requests;
 
 /// The two phases of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,10 +132,13 @@ fn median_summary(results: &[&PhaseResult]) -> String {
 }
 
 /// Describes the generated records, so that runs with other arguments can be compared.
-pub fn workload(requests: &[ExportLogsServiceRequest], batches: &[Batch]) {
+pub fn workload(requests: &Requests, batches: &[Batch]) {
     let records: usize = batches.iter().map(|b| b.records).sum();
-    let protobuf: usize = requests.iter().map(|r| r.encoded_len()).sum();
-    let rows: usize = batches.iter().map(|b| b.data.len()).sum();
+    let protobuf = requests.encoded_len();
+    let rows: usize = batches
+        .iter()
+        .map(|b| b.data.len() + b.spans.data.len())
+        .sum();
     println!(
         "workload: {records} records in {} requests ({:.0} records/request); \
          {:.0} bytes/record as OTLP protobuf, {:.0} bytes/row as COPY text",
