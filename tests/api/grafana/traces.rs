@@ -228,3 +228,54 @@ async fn trace_ids_link_to_the_logs_dashboard_filtered_by_the_trace() {
     assert_eq!(columns[1], ("trace_id".to_string(), "string"));
     assert_eq!(rows.len(), 1, "one root span in range");
 }
+
+#[tokio::test]
+async fn the_slowest_spans_panel_lists_the_longest_spans_of_the_chosen_services_first() {
+    let app = spawn_app().await;
+    seed(&app).await;
+    let grafana = grafana_pool(&app.db_name).await;
+    let (_, dashboard) = dashboards()
+        .into_iter()
+        .find(|(_, d)| d["uid"] == "logbridge-trace")
+        .unwrap();
+    let slowest = panels(&dashboard)
+        .into_iter()
+        .find(|p| p["title"] == "Slowest spans")
+        .expect("a Slowest spans panel")
+        .clone();
+    let sql = slowest["targets"][0]["rawSql"].as_str().unwrap();
+    let shown = |selection| {
+        let sql = expand(sql, &dashboard, selection, &range());
+        let grafana = grafana.clone();
+        async move {
+            let (_, rows) = frame(&grafana, sql).await;
+            (rows.iter())
+                .map(|r| {
+                    (
+                        r.get::<String, _>("service"),
+                        r.get::<f64, _>("duration_ms"),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let every_service = shown(Selection::Defaults).await;
+    assert_eq!(
+        every_service,
+        [
+            ("checkout".to_string(), 50.0),
+            ("payments".to_string(), 30.0)
+        ],
+        "longest first, every service with All"
+    );
+    sqlx::query("UPDATE spans SET service = 'cart' WHERE service = 'payments'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let chosen = shown(Selection::Chosen).await;
+    assert_eq!(
+        chosen,
+        [("checkout".to_string(), 50.0)],
+        "only the chosen services ('checkout','payments')"
+    );
+}
