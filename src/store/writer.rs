@@ -21,6 +21,9 @@ use super::span_load::{self, SpanLoad};
 use super::{Health, StoreError};
 use crate::metrics::BridgeMetrics;
 
+/// Repeats of a commit that PostgreSQL aborted to break a deadlock, before it is answered 503.
+const DEADLOCK_RETRIES: usize = 2;
+
 /// One request's records waiting for their commit.
 pub(super) struct Job {
     pub batch: EncodedBatch,
@@ -187,10 +190,30 @@ async fn attempt_spans_once(
     }
 }
 
-/// One try at committing; gives the records folded into deduplicated rows. Every statement runs
-/// under a `statement_timeout` of the commit timeout, so that PostgreSQL gives up on a commit
-/// the writer has given up on (its backend leaves the lock queue instead of waiting on).
+/// A try at committing, repeated while PostgreSQL picks it as a deadlock's victim (40P01): it
+/// aborted this transaction so that the other could go on, and that one releases its locks when
+/// it commits, so the repeat normally goes through. Gives the records folded into deduplicated
+/// rows.
 async fn attempt(
+    context: &Context,
+    batches: &[&EncodedBatch],
+    spans: SpanLoad,
+) -> Result<u64, Attempted> {
+    for _ in 0..DEADLOCK_RETRIES {
+        match attempt_once(context, batches, spans).await {
+            Err(Attempted::Deadlocked) => {
+                tracing::info!("commit chosen as a deadlock's victim: trying it again");
+            }
+            result => return result,
+        }
+    }
+    attempt_once(context, batches, spans).await
+}
+
+/// One try at committing. Every statement runs under a `statement_timeout` of the commit
+/// timeout, so that PostgreSQL gives up on a commit the writer has given up on (its backend
+/// leaves the lock queue instead of waiting on).
+async fn attempt_once(
     context: &Context,
     batches: &[&EncodedBatch],
     spans: SpanLoad,
@@ -201,6 +224,9 @@ async fn attempt(
             Err(Attempted::PartitionMissing)
         }
         Ok(Err(Failure::Statement(error))) if span_stored(&error) => Err(Attempted::SpanStored),
+        Ok(Err(Failure::Statement(error))) if sqlstate_in(&error, &["40P01"]) => {
+            Err(Attempted::Deadlocked)
+        }
         Ok(result) => result.map_err(|failure| Attempted::Failed(classify(context, failure))),
         Err(_) => Err(Attempted::Failed(StoreError::Unavailable)),
     }
@@ -214,6 +240,9 @@ enum Attempted {
     /// A span of the batches is stored already, or is in them twice (unique violation, 23505,
     /// on a partition of `spans`): an exporter sent it again.
     SpanStored,
+    /// PostgreSQL aborted the commit to break a deadlock (40P01) and every repeat was aborted
+    /// too: answered 503, so that the client sends again.
+    Deadlocked,
     Failed(StoreError),
 }
 
@@ -222,16 +251,25 @@ impl From<Attempted> for StoreError {
         match attempted {
             Attempted::PartitionMissing => StoreError::Refused("no partition for a row".into()),
             Attempted::SpanStored => StoreError::Refused("a span stored twice".into()),
+            Attempted::Deadlocked => {
+                tracing::warn!("commit aborted by deadlocks, every try: batch not committed");
+                StoreError::Unavailable
+            }
             Attempted::Failed(error) => error,
         }
     }
 }
 
 fn partition_missing(error: &sqlx::Error) -> bool {
+    sqlstate_in(error, &["23514", "42P01"])
+}
+
+/// Whether PostgreSQL answered the error with one of the SQLSTATEs.
+fn sqlstate_in(error: &sqlx::Error, codes: &[&str]) -> bool {
     let sqlx::Error::Database(db) = error else {
         return false;
     };
-    matches!(db.code().as_deref(), Some("23514" | "42P01"))
+    db.code().is_some_and(|code| codes.contains(&code.as_ref()))
 }
 
 fn span_stored(error: &sqlx::Error) -> bool {
@@ -325,7 +363,7 @@ pub(super) async fn copy<'a>(
 }
 
 /// Connection trouble makes the store unavailable until the health check sees the database
-/// again; a refusal of the data itself is final (500); anything else (timeouts, deadlocks, a
+/// again; a refusal of the data itself is final (500); anything else (timeouts, repeated deadlocks, a
 /// transaction left aborted by a cancelled commit) answers 503 as a commit timeout does, so that
 /// clients retry.
 fn classify(context: &Context, failure: Failure) -> StoreError {

@@ -4,6 +4,7 @@
 //! and held locks.
 
 mod cluster;
+mod deadlock;
 mod kill;
 mod load;
 mod partition_ddl;
