@@ -1,7 +1,8 @@
 //! Generated OTLP spans for the CPU benchmark, shaped like an instrumented web service's: traces
 //! of five spans (a SERVER span per request with its HTTP attributes, two database CLIENT spans
 //! with their statements, an INTERNAL span and an HTTP CLIENT span to the next service), one
-//! request in twenty failing with an `exception` event. Deterministic for a seed.
+//! request in twenty failing with an `exception` event, durations spread over a long tail.
+//! Deterministic for a seed.
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, InstrumentationScope, KeyValue, any_value};
@@ -21,9 +22,23 @@ const STATEMENTS: [&str; 3] = [
     "INSERT INTO audit (user_id, action, at) VALUES (42, 'view', now())",
 ];
 
+/// An hour in nanoseconds.
+const HOUR_NANOS: u64 = 3_600_000_000_000;
+
 /// One request of `spans` spans (whole traces of five) of service `checkout`, in the hour before
 /// `now_unix_nanos`.
 pub fn spans_request(spans: usize, seed: u64, now_unix_nanos: u64) -> ExportTraceServiceRequest {
+    spans_request_in(spans, seed, "checkout", (now_unix_nanos, HOUR_NANOS))
+}
+
+/// One request of `spans` spans of `service`, starting in the `window` nanoseconds before `end`
+/// (both Unix nanoseconds).
+pub fn spans_request_in(
+    spans: usize,
+    seed: u64,
+    service: &str,
+    (end, window): (u64, u64),
+) -> ExportTraceServiceRequest {
     let mut state = seed.max(1);
     let mut next = move || {
         state ^= state << 13;
@@ -33,7 +48,7 @@ pub fn spans_request(spans: usize, seed: u64, now_unix_nanos: u64) -> ExportTrac
     };
     let mut all = Vec::with_capacity(spans);
     while all.len() < spans {
-        let (trace, start) = (next(), now_unix_nanos - next() % 3_600_000_000_000);
+        let (trace, start) = (next(), end - next() % window.max(1));
         let failed = next() % 20 == 0;
         all.extend(trace_spans(trace, start, failed, next() as usize));
     }
@@ -42,7 +57,7 @@ pub fn spans_request(spans: usize, seed: u64, now_unix_nanos: u64) -> ExportTrac
         resource_spans: vec![ResourceSpans {
             resource: Some(Resource {
                 attributes: vec![
-                    text("service.name", "checkout"),
+                    text("service.name", service),
                     text("service.version", "2.14.3"),
                     text("deployment.environment.name", "production"),
                     text("host.name", "node-7"),
@@ -69,11 +84,17 @@ fn trace_spans(trace: u64, start: u64, failed: bool, pick: usize) -> Vec<Span> {
     let id = |n: u64| (trace.wrapping_add(n)).to_be_bytes().to_vec();
     let route = ROUTES[pick % ROUTES.len()];
     let status = if failed { 500 } else { 200 };
+    // Most requests take their usual time, a few up to twenty times as long, plus up to 1 ms.
+    let (scale, jitter) = (
+        1 + ((pick >> 16) % 1000).pow(2) as u64 / 50_000,
+        (pick >> 8) as u64 % 1_000_000,
+    );
+    let took = |nanos: u64| nanos * scale + jitter;
     let mut server = span(
         &trace_id,
         id(1),
         None,
-        (start, 48_000_000),
+        (start, took(48_000_000)),
         SpanKind::Server,
     );
     server.name = format!("GET {route}");
@@ -101,7 +122,7 @@ fn trace_spans(trace: u64, start: u64, failed: bool, pick: usize) -> Vec<Span> {
             &trace_id,
             id(2 + n as u64),
             Some(id(1)),
-            (start + offset, 7_000_000),
+            (start + offset, took(7_000_000)),
             SpanKind::Client,
         );
         query.name = "SELECT shop".into();
@@ -117,7 +138,7 @@ fn trace_spans(trace: u64, start: u64, failed: bool, pick: usize) -> Vec<Span> {
         &trace_id,
         id(4),
         Some(id(1)),
-        (start + 20_000_000, 3_000_000),
+        (start + 20_000_000, took(3_000_000)),
         SpanKind::Internal,
     );
     internal.name = "render invoice".into();
@@ -126,7 +147,7 @@ fn trace_spans(trace: u64, start: u64, failed: bool, pick: usize) -> Vec<Span> {
         &trace_id,
         id(5),
         Some(id(1)),
-        (start + 25_000_000, 15_000_000),
+        (start + 25_000_000, took(15_000_000)),
         SpanKind::Client,
     );
     client.name = "POST".into();

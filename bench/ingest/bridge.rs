@@ -19,7 +19,7 @@ use crate::cpu::Cpu;
 use crate::database::BenchDatabase;
 use crate::report::PhaseResult;
 use crate::requests::Requests;
-use crate::{Args, Protocol, workload};
+use crate::{Args, Protocol, Signal, workload};
 
 /// What the clients send, prepared before any timing.
 enum Payloads {
@@ -46,6 +46,7 @@ pub struct Bridge {
     payloads: Arc<Payloads>,
     clients: usize,
     dedup: bool,
+    signal: Signal,
 }
 
 impl Bridge {
@@ -72,6 +73,7 @@ impl Bridge {
             payloads: Arc::new(payloads),
             clients: args.clients,
             dedup: args.dedup,
+            signal: args.signal,
         })
     }
 
@@ -100,7 +102,7 @@ impl Bridge {
             );
         }
         Ok(PhaseResult {
-            rows: db.count().await?,
+            rows: self.signal.stored(db).await?,
             seconds,
             latencies_ms: latencies,
             commits: Some(commits),

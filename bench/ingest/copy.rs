@@ -121,7 +121,7 @@ pub async fn run(
     let cpu = Cpu::now().since(cpu);
     let commits = count.div_ceil(group) as f64;
     Ok(PhaseResult {
-        rows: db.count().await?,
+        rows: plan.signal.stored(db).await?,
         seconds,
         latencies_ms: Vec::new(),
         commits: Some(commits),

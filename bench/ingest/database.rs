@@ -1,5 +1,5 @@
 //! The bench database: created fresh and migrated (as tests/api/helpers.rs does), emptied and
-//! checkpointed before each phase, dropped at the end. It counts the rows of the signal's table.
+//! checkpointed before each phase, dropped at the end.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -7,20 +7,17 @@ use chrono::{Days, Utc};
 use logbridge::config::{Config, Secret};
 use sqlx::{PgPool, Row};
 
-use crate::Signal;
-
 const ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 /// A fresh, migrated database with today's and yesterday's partitions (of every class).
 pub struct BenchDatabase {
     name: String,
     url: String,
-    signal: Signal,
     pub pool: PgPool,
 }
 
 impl BenchDatabase {
-    pub async fn create(signal: Signal) -> anyhow::Result<BenchDatabase> {
+    pub async fn create() -> anyhow::Result<BenchDatabase> {
         let nanos = SystemTime::now().duration_since(UNIX_EPOCH)?.subsec_nanos();
         let name = format!("logbridge_bench_{}_{nanos}", std::process::id());
         let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
@@ -42,12 +39,7 @@ impl BenchDatabase {
                 .await?;
         }
         println!("database: {name}");
-        Ok(BenchDatabase {
-            name,
-            url,
-            signal,
-            pool,
-        })
+        Ok(BenchDatabase { name, url, pool })
     }
 
     /// A bridge configuration on this database, listening on free ports of 127.0.0.1.
@@ -69,15 +61,19 @@ impl BenchDatabase {
         Ok(())
     }
 
-    /// Records in `logs`: rows, each counting for the records it stands for (deduplication);
-    /// or rows of `spans` for `--signal traces`.
+    /// Records in `logs`: rows, each counting for the records it stands for (deduplication).
     pub async fn count(&self) -> anyhow::Result<i64> {
-        let sql = match self.signal {
-            Signal::Logs => "SELECT coalesce(sum(dedup_count), 0)::bigint FROM logs",
-            Signal::Traces => "SELECT count(*) FROM spans",
-        };
-        let row = sqlx::query(sql).fetch_one(&self.pool).await?;
+        let row = sqlx::query("SELECT coalesce(sum(dedup_count), 0)::bigint FROM logs")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(row.get(0))
+    }
+
+    /// Rows in `spans`.
+    pub async fn count_spans(&self) -> anyhow::Result<i64> {
+        Ok(sqlx::query_scalar("SELECT count(*) FROM spans")
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     /// Rows in `logs`.

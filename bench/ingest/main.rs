@@ -10,6 +10,10 @@ mod indexes;
 mod report;
 mod requests;
 #[path = "../schema.rs"]
+#[allow(
+    dead_code,
+    reason = "shared with the query benchmark, which also reads the span indexes"
+)]
 mod schema;
 #[path = "../span_workload.rs"]
 mod span_workload;
@@ -104,6 +108,16 @@ pub struct Args {
     indexes: Vec<indexes::IndexSet>,
 }
 
+impl Signal {
+    /// The records stored in the signal's table.
+    async fn stored(self, db: &BenchDatabase) -> anyhow::Result<i64> {
+        match self {
+            Signal::Logs => db.count().await,
+            Signal::Traces => db.count_spans().await,
+        }
+    }
+}
+
 impl Args {
     /// The COPY phase: as many connections as the bridge has writers.
     fn copy_plan(&self) -> copy::Plan {
@@ -122,7 +136,7 @@ async fn main() -> anyhow::Result<()> {
     let requests = Requests::generate(args.signal, args.records, args.seed, now);
     let batches = copy::prepare(&requests);
     report::workload(&requests, &batches);
-    let db = BenchDatabase::create(args.signal).await?;
+    let db = BenchDatabase::create().await?;
     let result = if args.copy_only && args.signal == Signal::Traces {
         Err(anyhow::anyhow!(
             "--copy-only measures the indexes of `logs` only"

@@ -109,7 +109,10 @@ async fn load(args: &Args, pool: &PgPool) -> anyhow::Result<()> {
 }
 
 /// The migrations' index statements, one after the other, with memory for the sorts.
-async fn create_indexes(pool: &PgPool, indexes: &[schema::IndexDefinition]) -> anyhow::Result<()> {
+pub async fn create_indexes(
+    pool: &PgPool,
+    indexes: &[schema::IndexDefinition],
+) -> anyhow::Result<()> {
     let mut connection = pool.acquire().await?;
     sqlx::raw_sql("SET maintenance_work_mem = '1GB'")
         .execute(&mut *connection)
@@ -204,7 +207,7 @@ fn generate(rows: u64, seed: u64, window: Window, chunks: mpsc::Sender<Vec<u8>>)
     }
 }
 
-async fn execute(pool: &PgPool, sql: &str) -> anyhow::Result<()> {
+pub async fn execute(pool: &PgPool, sql: &str) -> anyhow::Result<()> {
     sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
         .execute(pool)
         .await?;

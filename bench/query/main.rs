@@ -11,6 +11,13 @@ mod release_binary;
 mod report;
 #[path = "../schema.rs"]
 mod schema;
+mod span_load;
+#[path = "../span_workload.rs"]
+#[allow(
+    dead_code,
+    reason = "the span workload of the pipeline and ingest benchmarks; this one uses part of it"
+)]
+mod span_workload;
 #[path = "../workload.rs"]
 mod workload;
 
@@ -28,7 +35,11 @@ pub struct Args {
     /// Rows to load; an existing load of exactly this many rows is reused.
     #[arg(long, default_value_t = 10_000_000)]
     rows: u64,
-    /// Days the rows are spread over, uniformly, ending now.
+    /// Spans to load into `spans` (0: none, and no span reads timed); an existing load of
+    /// exactly this many is reused.
+    #[arg(long, default_value_t = 10_000_000)]
+    spans: u64,
+    /// Days the rows (and spans) are spread over, uniformly, ending now.
     #[arg(long, default_value_t = 7)]
     days: u32,
     /// Timed runs of each query, after 2 warm-ups.
@@ -52,12 +63,24 @@ impl Args {
     fn database_url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:5432/{}", self.database)
     }
+
+    /// The database as the read-only role of Grafana's PostgreSQL data source.
+    fn grafana_url(&self) -> String {
+        format!(
+            "postgres://logbridge_grafana@127.0.0.1:5432/{}",
+            self.database
+        )
+    }
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let pool = load::prepare(&args).await?;
+    if args.spans > 0 {
+        span_load::prepare(&args, &pool).await?;
+    }
+    let grafana = sqlx::PgPool::connect(&args.grafana_url()).await?;
     let data = load::Data::describe(&pool).await?;
     let machine = report::Machine::describe(&pool).await?;
     let new = NewToken {
@@ -70,7 +93,7 @@ async fn main() -> anyhow::Result<()> {
         .map_err(|error| anyhow::anyhow!("creating a token: {}", error.message))?
         .token;
     let bridge = bridge::Bridge::start(&args.database_url()).await?;
-    let outcome = queries::run(&args, &pool, &bridge, &token, &data).await;
+    let outcome = queries::run(&args, &pool, &grafana, &bridge, &token, &data).await;
     bridge.stop().await?;
     let (timings, export) = outcome?;
     report::print(&machine, &data, &timings, &export);

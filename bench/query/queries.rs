@@ -14,6 +14,8 @@ use crate::bridge::Bridge;
 use crate::load::Data;
 use crate::report::thousands;
 
+mod spans;
+
 /// Untimed requests before the timed ones.
 const WARM_UPS: usize = 2;
 /// Full-text queries over 24 hours; a rare order number is added from the data.
@@ -81,6 +83,7 @@ struct Reader<'a> {
 pub async fn run(
     args: &Args,
     pool: &PgPool,
+    grafana: &PgPool,
     bridge: &Bridge,
     token: &str,
     data: &Data,
@@ -105,6 +108,9 @@ pub async fn run(
         instant(reader.now)
     );
     let mut timings = vec![reader.trace_lookup(data).await?];
+    if args.spans > 0 {
+        timings.extend(reader.span_reads(grafana).await?);
+    }
     timings.push(reader.service_level().await?);
     let id = reader.order_number().await?;
     for words in id.iter().map(String::as_str).chain(WORDS) {
