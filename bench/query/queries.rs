@@ -379,8 +379,10 @@ fn instant(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-/// Rows in a list or trace answer (`logs`), else 0.
+/// Rows in a list or trace answer (`logs`) plus spans in a trace answer (`spans`, or Jaeger's
+/// `data[0].spans`).
 fn rows_in(body: &[u8]) -> usize {
     let value: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
-    value["logs"].as_array().map_or(0, Vec::len)
+    let rows = [&value["logs"], &value["spans"], &value["data"][0]["spans"]];
+    rows.iter().filter_map(|r| r.as_array()).map(Vec::len).sum()
 }
