@@ -10,11 +10,17 @@
 #   merge  the writer's path for a group holding a span stored already: COPY into a temporary
 #          table, then INSERT ... ON CONFLICT DO NOTHING (all spans new, the worst case);
 #   resent the same path when the whole group was stored already (an exporter's retry).
+# With WAYS="bare identity service_ts 0018" it gives what each index of `spans` costs instead:
+#   bare        COPY into `spans` without any index;
+#   identity    with the unique (trace_id, span_id, start_ts) only;
+#   service_ts  with it and (service, start_ts);
+#   0018        with every index of the migrations (also (service, duration_ns DESC)).
 # Each line gives spans/s and the CPU time per span of the PostgreSQL backend that ran the
 # statements (steadier than spans/s on a shared machine, and blind to other work on it).
-# Usage: bench/traces/exactly_once.sh [runs]   (from the repository root)
+# Usage: [WAYS="..."] bench/traces/exactly_once.sh [runs]   (from the repository root)
 set -euo pipefail
 RUNS=${1:-3}
+WAYS=${WAYS:-0017 0018 merge resent}
 DB=logbridge_bench_h13
 PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -U postgres)
 WORK=$(mktemp -d)
@@ -53,10 +59,37 @@ SH
 chmod +x "$WORK/pgcpu"
 TICKS=$(getconf CLK_TCK)
 
-indexes() {
+# Sets the indexes of `spans` a way runs with: the given ones exist, the others not.
+only() {
+  local all="spans_trace_id_idx spans_identity_idx spans_service_start_ts_idx spans_service_duration_idx"
+  local sql=(-c "SET client_min_messages = warning")
+  for index in $all; do
+    case " $* " in
+      *" $index "*) sql+=(-c "$(create "$index")") ;;
+      *) sql+=(-c "DROP INDEX IF EXISTS $index") ;;
+    esac
+  done
+  "${PSQL[@]}" -d $DB "${sql[@]}" >/dev/null
+}
+
+# The migrations' statement of an index, made only when missing.
+create() {
   case $1 in
-    0017) "${PSQL[@]}" -d $DB -c "SET client_min_messages = warning" -c "DROP INDEX IF EXISTS spans_identity_idx" -c "CREATE INDEX IF NOT EXISTS spans_trace_id_idx ON spans (trace_id)" >/dev/null ;;
-    *) "${PSQL[@]}" -d $DB -c "SET client_min_messages = warning" -c "DROP INDEX IF EXISTS spans_trace_id_idx" -c "CREATE UNIQUE INDEX IF NOT EXISTS spans_identity_idx ON spans (trace_id, span_id, start_ts)" >/dev/null ;;
+    spans_trace_id_idx) echo "CREATE INDEX IF NOT EXISTS spans_trace_id_idx ON spans (trace_id)" ;;
+    spans_identity_idx) echo "CREATE UNIQUE INDEX IF NOT EXISTS spans_identity_idx ON spans (trace_id, span_id, start_ts)" ;;
+    spans_service_start_ts_idx) echo "CREATE INDEX IF NOT EXISTS spans_service_start_ts_idx ON spans (service, start_ts)" ;;
+    spans_service_duration_idx) echo "CREATE INDEX IF NOT EXISTS spans_service_duration_idx ON spans (service, duration_ns DESC)" ;;
+  esac
+}
+
+indexes() {
+  local service="spans_service_start_ts_idx spans_service_duration_idx"
+  case $1 in
+    bare) only ;;
+    identity) only spans_identity_idx ;;
+    service_ts) only spans_identity_idx spans_service_start_ts_idx ;;
+    0017) only spans_trace_id_idx $service ;;
+    *) only spans_identity_idx $service ;;
   esac
 }
 
@@ -65,17 +98,17 @@ script() {
   printf 'SELECT pg_backend_pid() AS pid \\gset\n\\setenv LB_BACKEND :pid\n'
   for batch in "$WORK"/batch.*; do
     case $way in
-      0017|0018) printf 'BEGIN;\n\\copy spans (%s) FROM %s\nCOMMIT;\n' "$COLUMNS" "$batch" ;;
       merge|resent) printf 'BEGIN;\nCREATE TEMP TABLE logbridge_spans_incoming (LIKE spans INCLUDING DEFAULTS) ON COMMIT DROP;\n\\copy logbridge_spans_incoming (%s) FROM %s\nINSERT INTO spans (%s) SELECT %s FROM logbridge_spans_incoming ON CONFLICT (trace_id, span_id, start_ts) DO NOTHING;\nCOMMIT;\n' "$COLUMNS" "$batch" "$COLUMNS" "$COLUMNS" ;;
+      *) printf 'BEGIN;\n\\copy spans (%s) FROM %s\nCOMMIT;\n' "$COLUMNS" "$batch" ;;
     esac
   done
   # Read while this session's backend still runs.
   printf '\\! %s > %s\n' "$WORK/pgcpu" "$WORK/cpu.after"
 }
-for way in 0017 0018 merge resent; do script $way > "$WORK/$way.sql"; done
+for way in $WAYS; do script $way > "$WORK/$way.sql"; done
 
 for run in $(seq 1 "$RUNS"); do
-  for way in 0017 0018 merge resent; do
+  for way in $WAYS; do
     indexes $way
     if [ $way != resent ]; then "${PSQL[@]}" -d $DB -c "TRUNCATE spans" -c "CHECKPOINT" >/dev/null; fi
     start=$(date +%s.%N)
@@ -84,7 +117,7 @@ for run in $(seq 1 "$RUNS"); do
     after=$(cat "$WORK/cpu.after")
     rows=$("${PSQL[@]}" -d $DB -tAc "SELECT count(*) FROM spans")
     cpu=$(echo "scale=1; $after * 1000000 / $TICKS / 200000" | bc)
-    printf 'run %s  %-6s  %6.2f s  %6d spans/s  backend CPU %5s µs/span  (%s rows)\n' \
+    printf 'run %s  %-10s  %6.2f s  %6d spans/s  backend CPU %5s µs/span  (%s rows)\n' \
       "$run" "$way" "$(echo "$end - $start" | bc)" "$(echo "200000 / ($end - $start)" | bc)" "$cpu" "$rows"
   done
 done
