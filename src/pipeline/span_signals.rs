@@ -99,7 +99,8 @@ fn assign_exceptions(span: &mut SpanRecord, aliases: &FieldAliases) {
     for event in events.filter(|event| event.name == EXCEPTION_EVENT) {
         let fields = Fields::new(&event.attributes);
         if let Some(mut exception) = exception_from_attributes(&fields, aliases, "") {
-            grouping::assign_exception(&span.service, &mut exception);
+            let custom = grouping::custom_fingerprint(&event.attributes);
+            grouping::assign_exception(&span.service, &mut exception, custom);
             let time = event.time;
             span.exceptions.push(SpanException { time, exception });
         }

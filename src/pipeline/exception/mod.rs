@@ -25,7 +25,45 @@ pub fn from_body(body: &str) -> Option<ExceptionInfo> {
     if !body.contains('\n') {
         return None;
     }
-    python(body).or_else(|| framed(body))
+    python(body)
+        .or_else(|| framed(body))
+        .or_else(|| go_panic(body))
+        .or_else(|| ruby_report(body))
+}
+
+/// A Go panic: a `panic: message` line with a goroutine dump after it (`[recovered]` and
+/// `goroutine N [running]:` lines), whose frames [`trace::parse`] reads.
+fn go_panic(body: &str) -> Option<ExceptionInfo> {
+    let start = body.find("panic: ")?;
+    if start > 0 && !body[..start].ends_with('\n') {
+        return None;
+    }
+    let rest = &body[start..];
+    rest.contains("\ngoroutine ")
+        .then_some(())
+        .filter(|_| !trace::parse(rest).is_empty())?;
+    let line = rest.lines().next().unwrap_or_default();
+    let message = line["panic: ".len()..].trim_end_matches(" [recovered]");
+    Some(bounded("panic", message, Some(rest.trim_end())))
+}
+
+/// Ruby's report of an exception: `message (ClassName)` (the Logger's default formatter) or
+/// `file:line:in 'method': message (ClassName)` (an uncaught one), then backtrace lines.
+fn ruby_report(body: &str) -> Option<ExceptionInfo> {
+    let first = body.lines().next().unwrap_or_default().trim_end();
+    if !first.ends_with(')') {
+        return None;
+    }
+    let chain = trace::parse(body);
+    let thrown = chain.first().filter(|t| !t.exception_type.is_empty())?;
+    let suffix = format!(" ({})", thrown.exception_type);
+    let head = first.strip_suffix(suffix.as_str())?;
+    let message = head.rsplit_once(": ").map_or(head, |(_, message)| message);
+    Some(bounded(
+        &thrown.exception_type,
+        message,
+        Some(body.trim_end()),
+    ))
 }
 
 /// An [`ExceptionInfo`] with every part cut to its maximum length.
@@ -165,6 +203,15 @@ fn exception_like(name: &str) -> bool {
     let qualified = name.contains('.') && last.starts_with(|c: char| c.is_uppercase());
     suffixed || qualified
 }
+
+mod dotnet;
+mod go;
+mod java;
+mod javascript;
+mod php;
+mod python;
+mod ruby;
+pub mod trace;
 
 #[cfg(test)]
 mod tests;
