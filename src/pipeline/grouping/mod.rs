@@ -93,6 +93,29 @@ fn crashing_frame(chain: &[Thrown]) -> Option<&trace::Frame> {
     in_app.or_else(|| chain.iter().rev().find_map(|thrown| thrown.frames.first()))
 }
 
+/// Application frames kept in a call path.
+const CALL_PATH_FRAMES: usize = 8;
+
+/// The call path of an occurrence: the application frames of the chain link that holds the
+/// crashing frame, nearest the throw first, as `module.function` joined by ` < `; empty when
+/// the trace has no application frames.
+pub fn call_path(stacktrace: &str) -> String {
+    let chain = trace::parse(stacktrace);
+    let link = chain
+        .iter()
+        .rev()
+        .find(|thrown| thrown.crashing_frame().is_some());
+    let frames = link
+        .map(|thrown| thrown.frames.iter())
+        .into_iter()
+        .flatten();
+    let names: Vec<String> = (frames.filter(|frame| frame.in_app))
+        .take(CALL_PATH_FRAMES)
+        .map(|frame| format!("{}.{}", frame.module, frame.function))
+        .collect();
+    names.join(" < ")
+}
+
 /// `KeyError` of `builtins.KeyError`, `IllegalStateException` of `java.lang.IllegalStateException`.
 fn simple_name(name: &str) -> &str {
     name.rsplit(['.', ':', '\\']).next().unwrap_or(name)
