@@ -10,7 +10,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 work=/tmp/logbridge-grouping
 rm -rf "$work" && mkdir -p "$work" && cp -r "$here"/{python,node,java,go,ruby} "$work/"
 out="$here/corpus"
-mkdir -p "$out"
+rm -rf "$out" && mkdir -p "$out"
 (cd "$work/python" && for logger in loguru jsonlogger otel; do
     python3 "run_$logger.py" "$out/$logger.ndjson" "$out/$logger.truth" 40
 done)

@@ -5,6 +5,7 @@ const pino = require('pino');
 const scenarios = require('./shop/scenarios');
 
 async function main([outPath, truthPath, count]) {
+  fs.rmSync(outPath, { force: true });
   const out = pino.destination({ dest: outPath, sync: true });
   const log = pino({ base: { service: 'shop-pino' } }, out);
   const truth = [];

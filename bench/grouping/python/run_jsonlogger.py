@@ -18,13 +18,12 @@ def main(out_path, truth_path, count):
     log.propagate = False
     extra = {"service": "shop-jsonlogger"}
     with open(truth_path, "w") as truth:
-        def emit(group, raise_it):
+        for group, raise_it in scenarios.events(2, count):
             try:
                 raise_it()
             except Exception:
                 log.exception("request failed", extra=extra)
                 truth.write(f"shop-jsonlogger/{group}\n")
-        scenarios.run(2, count, emit)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""loguru with serialize=True: one JSON line per event, the traceback only in `text`."""
+"""loguru with serialize=True and its defaults (backtrace and diagnose on): one JSON line per
+event, the traceback only in `text`."""
 import sys
 
 from loguru import logger
@@ -9,16 +10,15 @@ from shop import scenarios
 def main(out_path, truth_path, count):
     logger.remove()
     out = open(out_path, "w")
-    logger.add(out, serialize=True, backtrace=False, diagnose=False)
+    logger.add(out, serialize=True)
     log = logger.bind(service="shop-loguru")
     with open(truth_path, "w") as truth:
-        def emit(group, raise_it):
+        for group, raise_it in scenarios.events(1, count):
             try:
                 raise_it()
             except Exception:
                 log.exception("request failed")
                 truth.write(f"shop-loguru/{group}\n")
-        scenarios.run(1, count, emit)
     out.close()
 
 

@@ -58,13 +58,12 @@ def main(out_path, truth_path, count):
     log.addHandler(LoggingHandler(logger_provider=provider))
     log.propagate = False
     with open(truth_path, "w") as truth:
-        def emit(group, raise_it):
+        for group, raise_it in scenarios.events(3, count):
             try:
                 raise_it()
             except Exception:
                 log.exception("request failed")
                 truth.write(f"shop-otel/{group}\n")
-        scenarios.run(3, count, emit)
     provider.shutdown()
     out.close()
 

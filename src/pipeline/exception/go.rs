@@ -6,7 +6,7 @@ use super::trace::{Frame, Thrown, without_counter};
 /// The one exception of a Go stack (Go has no chains); its type is `panic` for a panic, else
 /// empty. The recovery machinery above a `panic(...)` frame is left out.
 pub fn chain(text: &str) -> Vec<Thrown> {
-    let lines: Vec<&str> = text.lines().collect();
+    let lines = first_goroutine(text);
     let mut frames = Vec::new();
     let mut panicked_at = None;
     for pair in lines.windows(2) {
@@ -36,6 +36,17 @@ pub fn chain(text: &str) -> Vec<Thrown> {
     }]
 }
 
+/// The lines up to the second `goroutine N [...]:` header: the panicking goroutine comes first
+/// in a dump, the others are bystanders.
+fn first_goroutine(text: &str) -> Vec<&str> {
+    let mut seen = 0;
+    let lines = text.lines().take_while(|line| {
+        seen += usize::from(line.starts_with("goroutine ") && line.ends_with("]:"));
+        seen < 2
+    });
+    lines.collect()
+}
+
 /// `\t/app/main.go:28 +0x3d`.
 fn is_file_line(line: &str) -> bool {
     line.starts_with('\t') && line.contains(".go:")
@@ -59,14 +70,66 @@ fn frame(function_line: &str, file_line: &str) -> Option<Frame> {
     })
 }
 
-/// Not the standard library (a package whose first element has no dot, other than `main`, or a
-/// file under GOROOT) and not a module dependency (`/pkg/mod/`, `vendor/`).
+/// The first elements of the standard library's package paths.
+const STANDARD: [&str; 44] = [
+    "archive",
+    "bufio",
+    "bytes",
+    "cmp",
+    "compress",
+    "container",
+    "context",
+    "crypto",
+    "database",
+    "debug",
+    "embed",
+    "encoding",
+    "errors",
+    "expvar",
+    "flag",
+    "fmt",
+    "go",
+    "hash",
+    "html",
+    "image",
+    "index",
+    "internal",
+    "io",
+    "iter",
+    "log",
+    "maps",
+    "math",
+    "mime",
+    "net",
+    "os",
+    "path",
+    "plugin",
+    "reflect",
+    "regexp",
+    "runtime",
+    "slices",
+    "sort",
+    "strconv",
+    "strings",
+    "sync",
+    "syscall",
+    "testing",
+    "text",
+    "time",
+];
+
+/// Not the standard library (by its package, or a file under GOROOT) and not a module
+/// dependency (`/pkg/mod/`, `vendor/`).
 fn in_app(package: &str, path: &str) -> bool {
     let first = package.split('/').next().unwrap_or(package);
-    let standard = package != "main" && !first.contains('.') && !path.contains("/app/");
-    let goroot = ["/go/src/", "/usr/lib/go", "/usr/local/go/"]
-        .iter()
-        .any(|m| path.contains(m));
+    let standard = STANDARD.contains(&first) || matches!(first, "unicode" | "unsafe");
+    let goroot = [
+        "/usr/local/go/src/",
+        "/usr/lib/go",
+        "/sdk/go",
+        "/libexec/src/",
+    ];
+    let goroot = goroot.iter().any(|m| path.contains(m));
     let dependency = ["/pkg/mod/", "/vendor/", "/gocode/"]
         .iter()
         .any(|m| path.contains(m));
@@ -96,6 +159,13 @@ mod tests {
         assert_eq!(chain[0].exception_type, "panic");
         assert_eq!(chain[0].frames[1].module, "github.com/acme/shop/cart");
         assert_eq!(chain[0].frames[1].function, "(*Cart).Total");
+        let two =
+            format!("{dump}\ngoroutine 7 [chan receive]:\nmain.worker()\n\t/src/main.go:50 +0x1");
+        assert_eq!(
+            chain_frames(&two).len(),
+            2,
+            "the second goroutine is left out"
+        );
         let zap = "main.event\n\t/src/main.go:70\nruntime.main\n\t/usr/lib/go-1.19/src/runtime/proc.go:250";
         let frames = &chain_frames(zap);
         assert!(frames[0].in_app && !frames[1].in_app);

@@ -85,6 +85,8 @@ fn frame(line: &str) -> Option<Frame> {
         None => (None, qualified),
     };
     let (class, method) = qualified.rsplit_once('.')?;
+    // Generated classes (`Service$$SpringCGLIB$$0`, `$$Lambda$12/0x...`) vary between builds.
+    let class = class.split("$$").next().unwrap_or(class);
     let jdk_module = module_prefix.is_some_and(|m| m.starts_with("java.") || m.starts_with("jdk."));
     Some(Frame {
         module: class.to_string(),

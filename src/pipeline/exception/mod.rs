@@ -58,7 +58,8 @@ fn ruby_report(body: &str) -> Option<ExceptionInfo> {
     let thrown = chain.first().filter(|t| !t.exception_type.is_empty())?;
     let suffix = format!(" ({})", thrown.exception_type);
     let head = first.strip_suffix(suffix.as_str())?;
-    let message = head.rsplit_once(": ").map_or(head, |(_, message)| message);
+    let after_location = head.split_once(":in ").and_then(|(_, rest)| rest.split_once("': "));
+    let message = after_location.map_or(head, |(_, message)| message);
     Some(bounded(
         &thrown.exception_type,
         message,
@@ -77,14 +78,15 @@ pub fn bounded(exception_type: &str, message: &str, stacktrace: Option<&str>) ->
 }
 
 /// A Python traceback: the first unindented line after the last `Traceback` header names the
-/// exception that was finally raised (chained exceptions print the original first).
+/// exception that was finally raised (chained exceptions print the original first); loguru's
+/// `> File` frame marker is no such line.
 fn python(body: &str) -> Option<ExceptionInfo> {
     let first = body.find(PYTHON_HEADER)?;
     let last = body.rfind(PYTHON_HEADER)?;
     let exception_line = body[last + PYTHON_HEADER.len()..]
         .lines()
         .filter(|line| !line.trim().is_empty())
-        .find(|line| !line.starts_with([' ', '\t']))?;
+        .find(|line| !line.starts_with([' ', '\t', '>']))?;
     let (name, message) = parse_header(exception_line)?;
     Some(bounded(name, message, Some(body[first..].trim_end())))
 }

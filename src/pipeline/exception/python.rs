@@ -29,9 +29,12 @@ pub fn chain(text: &str) -> Vec<Thrown> {
     chain
 }
 
-/// `  File "/app/shop/orders.py", line 5, in load`.
+/// `  File "/app/shop/orders.py", line 5, in load`; loguru's `backtrace=True` marks the frame
+/// where the exception was caught with `> File`.
 fn frame(line: &str) -> Option<Frame> {
-    let rest = line.trim_start().strip_prefix("File \"")?;
+    let line = line.trim_start();
+    let line = line.strip_prefix('>').map_or(line, str::trim_start);
+    let rest = line.strip_prefix("File \"")?;
     let (path, rest) = rest.split_once('"')?;
     let function = rest.split_once(", in ").map_or("", |(_, f)| f.trim());
     Some(Frame {
@@ -110,5 +113,7 @@ shop.payments.PaymentError: charge failed
         let line = "  File \"/venv/lib/site-packages/x/y.py\", line 3, in f";
         assert!(!frame(line).unwrap().in_app);
         assert!(frame("  File \"/app/a.py\", line 1, in f").unwrap().in_app);
+        let loguru = frame("> File \"/app/a.py\", line 1, in f").unwrap();
+        assert_eq!(loguru.function, "f");
     }
 }
