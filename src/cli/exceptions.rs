@@ -4,7 +4,7 @@
 use clap::Subcommand;
 
 use crate::config::Config;
-use crate::pipeline::grouping::FINGERPRINT_VERSION;
+use crate::pipeline::grouping::{FINGERPRINT_VERSION, Rules};
 use crate::store::regroup;
 
 /// The `exceptions` subcommands.
@@ -20,7 +20,8 @@ pub enum ExceptionsCommand {
 pub async fn run(config: &Config, command: ExceptionsCommand) -> anyhow::Result<()> {
     let ExceptionsCommand::Regroup = command;
     let pool = crate::store::migrate_schema(config).await?;
-    let done = regroup::regroup(&pool).await?;
+    let rules = Rules::from_config(&config.grouping).map_err(anyhow::Error::msg)?;
+    let done = regroup::regroup(&pool, &rules).await?;
     println!(
         "exception groups on fingerprint version {FINGERPRINT_VERSION}: {} old group(s) mapped onto {} group(s)",
         done.old_groups, done.new_groups

@@ -31,6 +31,7 @@ use tokio::task::JoinHandle;
 use crate::config::Config;
 use crate::error::ErrorCode;
 use crate::metrics::BridgeMetrics;
+use crate::pipeline::grouping::Rules;
 pub use copy::EncodedBatch;
 pub use health::{Health, is_connection_error, is_data_refusal, is_query_canceled};
 use partitions::{DdlTimeouts, Partitions};
@@ -86,7 +87,8 @@ pub struct StoreTasks {
 /// of older fingerprint versions onto the current one ([`regroup`]).
 pub async fn migrate(config: &Config) -> anyhow::Result<PgPool> {
     let pool = migrate_schema(config).await?;
-    let regrouped = regroup::regroup(&pool).await?;
+    let rules = Rules::from_config(&config.grouping).map_err(anyhow::Error::msg)?;
+    let regrouped = regroup::regroup(&pool, &rules).await?;
     if regrouped.old_groups > 0 {
         tracing::info!(
             old_groups = regrouped.old_groups,

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use sqlx::{PgPool, Row};
 
 use crate::model::ExceptionInfo;
-use crate::pipeline::grouping::{self, FINGERPRINT_VERSION};
+use crate::pipeline::grouping::{self, FINGERPRINT_VERSION, Rules};
 
 /// Serializes regroup runs (two `serve`s starting at once).
 const REGROUP_LOCK: i64 = 0x6c62_7267;
@@ -72,8 +72,9 @@ UPDATE logs SET exception_fingerprint = m.new
 FROM unnest($1::text[], $2::text[]) AS m(old, new)
 WHERE logs.exception_fingerprint = m.old";
 
-/// Maps every group of an older fingerprint version onto the current version.
-pub async fn regroup(pool: &PgPool) -> sqlx::Result<Regrouped> {
+/// Maps every group of an older fingerprint version onto the current version, with the
+/// configured `grouping.rules`.
+pub async fn regroup(pool: &PgPool, rules: &Rules) -> sqlx::Result<Regrouped> {
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(REGROUP_LOCK)
@@ -83,7 +84,8 @@ pub async fn regroup(pool: &PgPool) -> sqlx::Result<Regrouped> {
         .bind(FINGERPRINT_VERSION)
         .fetch_all(&mut *tx)
         .await?;
-    let mapping: BTreeMap<String, String> = rows.iter().map(new_fingerprint).collect();
+    let mapping: BTreeMap<String, String> =
+        rows.iter().map(|row| new_fingerprint(row, rules)).collect();
     if mapping.is_empty() {
         return Ok(Regrouped::default());
     }
@@ -115,7 +117,7 @@ pub async fn regroup(pool: &PgPool) -> sqlx::Result<Regrouped> {
 }
 
 /// The old fingerprint of a group row and the current version's for the same exception.
-fn new_fingerprint(row: &sqlx::postgres::PgRow) -> (String, String) {
+fn new_fingerprint(row: &sqlx::postgres::PgRow, rules: &Rules) -> (String, String) {
     let service: String = row.get("service");
     let mut exception = ExceptionInfo {
         exception_type: row.get("exception_type"),
@@ -123,6 +125,6 @@ fn new_fingerprint(row: &sqlx::postgres::PgRow) -> (String, String) {
         stacktrace: row.get("sample_stacktrace"),
         fingerprint: String::new(),
     };
-    grouping::assign_exception(&service, &mut exception, None);
+    grouping::assign_exception(&service, &mut exception, None, rules);
     (row.get("fingerprint"), exception.fingerprint)
 }

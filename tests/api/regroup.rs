@@ -2,6 +2,7 @@
 //! mapped onto version 2, merging those that are one bug, keeping resolution state, and their
 //! log rows follow.
 
+use logbridge::pipeline::grouping::Rules;
 use logbridge::store::regroup;
 use sqlx::Row;
 
@@ -68,7 +69,7 @@ async fn old_groups_of_one_bug_become_one_group_that_keeps_its_resolution() {
     .execute(&app.db)
     .await
     .unwrap();
-    let done = regroup::regroup(&app.db).await.unwrap();
+    let done = regroup::regroup(&app.db, &Rules::default()).await.unwrap();
     assert_eq!((done.old_groups, done.new_groups), (3, 2));
     let rows = sqlx::query(
         "SELECT fingerprint, service, occurrences, resolved, resolved_by, fingerprint_version
@@ -97,7 +98,7 @@ async fn old_groups_of_one_bug_become_one_group_that_keeps_its_resolution() {
             .unwrap();
     assert_eq!(linked, 2, "the log rows of both old groups follow");
     assert_eq!(
-        regroup::regroup(&app.db).await.unwrap(),
+        regroup::regroup(&app.db, &Rules::default()).await.unwrap(),
         regroup::Regrouped::default()
     );
 }

@@ -58,7 +58,9 @@ fn ruby_report(body: &str) -> Option<ExceptionInfo> {
     let thrown = chain.first().filter(|t| !t.exception_type.is_empty())?;
     let suffix = format!(" ({})", thrown.exception_type);
     let head = first.strip_suffix(suffix.as_str())?;
-    let after_location = head.split_once(":in ").and_then(|(_, rest)| rest.split_once("': "));
+    let after_location = head
+        .split_once(":in ")
+        .and_then(|(_, rest)| rest.split_once("': "));
     let message = after_location.map_or(head, |(_, message)| message);
     Some(bounded(
         &thrown.exception_type,

@@ -5,12 +5,14 @@
 //! group (the exception's, else their service and normalized message).
 
 mod normalize;
+mod rules;
 
 use sha2::{Digest, Sha256};
 
 use super::exception::trace::{self, Thrown};
 use crate::model::{ExceptionInfo, Level, LogRecord};
 pub use normalize::normalize;
+pub use rules::Rules;
 
 /// The version of the fingerprint rules; `logbridge exceptions regroup` maps groups of older
 /// versions onto it.
@@ -21,11 +23,16 @@ pub const CUSTOM_FINGERPRINT: &str = "exception.fingerprint";
 const FINGERPRINT_HEX: usize = 16;
 
 /// Sets the fingerprint of the record's exception, if it has one, and the error group of an
-/// error or fatal record.
+/// error or fatal record, with no configured rules.
 pub fn assign(record: &mut LogRecord) {
+    assign_with(record, &Rules::default());
+}
+
+/// [`assign`] with the configured `grouping.rules`.
+pub fn assign_with(record: &mut LogRecord, rules: &Rules) {
     if let Some(exception) = &mut record.exception {
         let custom = custom_fingerprint(&record.attributes);
-        assign_exception(&record.service, exception, custom);
+        assign_exception(&record.service, exception, custom, rules);
     }
     if matches!(record.level, Level::Error | Level::Fatal) {
         record.error_fingerprint = Some(match &record.exception {
@@ -42,30 +49,43 @@ pub fn custom_fingerprint(attributes: &crate::model::Attributes) -> Option<&str>
 }
 
 /// Sets the fingerprint of an exception of `service`, whether a log record or a span event
-/// carried it, from [`parts`].
-pub fn assign_exception(service: &str, exception: &mut ExceptionInfo, custom: Option<&str>) {
-    let parts = parts(service, exception, custom);
+/// carried it, from [`parts`]; `custom` is its `exception.fingerprint` attribute.
+pub fn assign_exception(
+    service: &str,
+    exception: &mut ExceptionInfo,
+    custom: Option<&str>,
+    rules: &Rules,
+) {
+    let parts = parts(service, exception, custom, rules);
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
     exception.fingerprint = fingerprint(&parts);
 }
 
-/// What identifies the bug: a custom fingerprint as it is; else the type (without its
-/// package), the root cause's type and the crashing application frame (the root cause's,
-/// else that of the nearest link with one; a library frame when no frame is the
-/// application's); the normalized message only when the trace has no frames.
-fn parts(service: &str, exception: &ExceptionInfo, custom: Option<&str>) -> Vec<String> {
+/// What identifies the bug: a custom fingerprint (the attribute, else the first matching
+/// rule) as it is; else the type (without its package), the root cause's type and the crashing
+/// application frame (the root cause's, else that of the nearest link with one; a library
+/// frame when no frame is the application's); the normalized message only without frames.
+fn parts(
+    service: &str,
+    exception: &ExceptionInfo,
+    custom: Option<&str>,
+    rules: &Rules,
+) -> Vec<String> {
     let version = format!("v{FINGERPRINT_VERSION}");
-    if let Some(custom) = custom {
-        return vec![
-            version,
-            service.to_string(),
-            "custom".into(),
-            custom.to_string(),
-        ];
-    }
     let chain = trace::parse(exception.stacktrace.as_deref().unwrap_or_default());
+    let crashing = crashing_frame(&chain);
+    let subject = rules::Subject {
+        service,
+        exception_type: &exception.exception_type,
+        module: crashing.map_or("", |frame| frame.module.as_str()),
+        message: &exception.message,
+    };
+    if let Some(custom) = custom.or_else(|| rules.matching(&subject)) {
+        let custom = custom.to_string();
+        return vec![version, service.to_string(), "custom".into(), custom];
+    }
     let kind = simple_name(&exception.exception_type).to_string();
-    let Some(frame) = crashing_frame(&chain) else {
+    let Some(frame) = crashing else {
         return vec![
             version,
             service.to_string(),

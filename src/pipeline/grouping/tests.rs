@@ -209,3 +209,42 @@ fn error_records_get_an_error_group_and_others_none() {
     assign(&mut with_exception);
     assert_eq!(with_exception.error_fingerprint, Some(exception));
 }
+
+#[test]
+fn a_configured_rule_groups_what_it_matches_and_the_attribute_wins() {
+    let config: crate::config::grouping::GroupingConfig = serde_yaml_ng::from_str(
+        "rules:\n- {fingerprint: db-outage, type: 'Timeout|Reset', module: '^db'}",
+    )
+    .unwrap();
+    let rules = Rules::from_config(&config).unwrap();
+    let grouped = |kind: &str, stack: &str, custom: Option<&str>| {
+        let mut record = LogRecord::new(String::new(), Utc::now());
+        if let Some(custom) = custom {
+            record
+                .attributes
+                .insert(CUSTOM_FINGERPRINT.into(), custom.into());
+        }
+        record.exception = Some(ExceptionInfo {
+            exception_type: kind.into(),
+            message: String::new(),
+            stacktrace: Some(stack.into()),
+            fingerprint: String::new(),
+        });
+        assign_with(&mut record, &rules);
+        record.exception.unwrap().fingerprint
+    };
+    let db = |function: &str| format!("E: x\n    at {function} (/app/db.js:1:2)");
+    assert_eq!(
+        grouped("Timeout", &db("query"), None),
+        grouped("ConnectionReset", &db("connect"), None)
+    );
+    let elsewhere = "E: x\n    at query (/app/cache.js:1:2)";
+    assert_ne!(
+        grouped("Timeout", &db("query"), None),
+        grouped("Timeout", elsewhere, None)
+    );
+    assert_ne!(
+        grouped("Timeout", &db("query"), None),
+        grouped("Timeout", &db("query"), Some("x"))
+    );
+}
