@@ -68,7 +68,9 @@ const DELETE_OLD_COUNTS: &str = "DELETE FROM error_counts WHERE fingerprint = AN
 const DELETE_OLD_GROUPS: &str =
     "DELETE FROM exception_groups WHERE fingerprint = ANY($1) AND fingerprint_version < $2";
 const RELINK_LOGS: &str = "
-UPDATE logs SET exception_fingerprint = m.new
+UPDATE logs SET exception_fingerprint = m.new,
+    error_fingerprint = CASE WHEN logs.error_fingerprint = m.old THEN m.new
+                             ELSE logs.error_fingerprint END
 FROM unnest($1::text[], $2::text[]) AS m(old, new)
 WHERE logs.exception_fingerprint = m.old";
 

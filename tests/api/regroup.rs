@@ -29,8 +29,9 @@ async fn old_group(db: &sqlx::PgPool, fingerprint: &str, message: &str, resolved
     .unwrap();
     sqlx::query(
         "INSERT INTO logs (ts, observed_ts, service, level, severity_number, body,
-             exception_type, exception_message, exception_fingerprint)
-         VALUES (now() - interval '1 hour', now(), 'shop', 'error', 17, 'failed', 'ValueError', $1, $2)",
+             exception_type, exception_message, exception_fingerprint, error_fingerprint)
+         VALUES (now() - interval '1 hour', now(), 'shop', 'error', 17, 'failed', 'ValueError',
+                 $1, $2, $2)",
     )
     .bind(message)
     .bind(fingerprint)

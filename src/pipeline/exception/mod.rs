@@ -1,6 +1,8 @@
 //! Exception detection in message text, for records without structured exception fields:
-//! Python tracebacks, and `Name: message` headers followed by `at ...` frames (JVM, JavaScript,
-//! .NET). Needs stack evidence, so `Error: disk full` alone is no exception. Linear time.
+//! Python tracebacks, `Name: message` headers followed by `at ...` frames (JVM, JavaScript,
+//! .NET), Go panics with their goroutine dump and Ruby's `message (Class)` reports. Needs stack
+//! evidence, so `Error: disk full` alone is no exception. Linear time. [`trace`] parses a stack
+//! trace into its chain and frames, with a parser per language, for the grouping step.
 
 use crate::model::ExceptionInfo;
 

@@ -18,13 +18,15 @@ pub fn chain(text: &str) -> Vec<Thrown> {
             continue;
         };
         if let Some(frame) = frame(line) {
-            thrown.frames.insert(0, frame);
+            thrown.frames.push(frame);
         } else if thrown.exception_type.is_empty() && !line.starts_with([' ', '\t']) {
             thrown.exception_type = exception_type(line);
         }
     }
     chain.extend(current);
     chain.retain(|thrown| !thrown.frames.is_empty() || !thrown.exception_type.is_empty());
+    // Python prints the oldest call first and the root cause first.
+    chain.iter_mut().for_each(|thrown| thrown.frames.reverse());
     chain.reverse();
     chain
 }
