@@ -131,7 +131,8 @@ const TRACE_TEXT_FIELDS: [&str; 1] = ["text"];
 /// Fields holding an error's message beside a stack trace alias (zap's `error`).
 const ERROR_MESSAGE_FIELDS: [&str; 1] = ["error"];
 
-/// An exception from the exception aliases: a type, message or stack trace must be present; a
+/// An exception from the exception aliases: a type, message or stack trace (one that parses as
+/// one, when it is all there is) must be present; a
 /// missing type or message is read from the stack trace (the attribute's, else the body's or a
 /// [`TRACE_TEXT_FIELDS`] field's), and the type defaults to `Error`. A stack trace may be a
 /// string or an array of lines (Ruby's `backtrace`).
@@ -150,6 +151,16 @@ pub(crate) fn exception_from_attributes(
         Some(stack) => exception::from_body(stack),
         None => exception::from_body(body).or_else(|| trace_text(fields)),
     };
+    // A lone `stack` or `backtrace` field must read as a stack trace (`stack: production` is
+    // a deployment, not an exception).
+    let only_stack = exception_type.is_none() && message.is_none() && parsed.is_none();
+    if only_stack
+        && stack
+            .as_deref()
+            .is_some_and(|s| exception::trace::parse(s).is_empty())
+    {
+        return None;
+    }
     let parsed_type = parsed
         .as_ref()
         .map(|p| Cow::Borrowed(p.exception_type.as_str()));
