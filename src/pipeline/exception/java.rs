@@ -71,12 +71,19 @@ fn thrown(header: &str) -> Thrown {
 fn frame(line: &str) -> Option<Frame> {
     let rest = line.trim_start().strip_prefix("at ")?;
     let (qualified, location) = rest.split_once('(')?;
-    let jvm = [".java:", ".kt:", ".scala:"]
-        .iter()
-        .any(|ext| location.contains(ext))
-        || ["Native Method", "Unknown Source"]
-            .iter()
-            .any(|l| location.starts_with(l));
+    // `File.java:12)`, `File.java)` (no line table), ProGuard's `SourceFile:12)`, natives.
+    let sources = [
+        ".java:",
+        ".java)",
+        ".kt:",
+        ".kt)",
+        ".scala:",
+        ".groovy:",
+        "SourceFile",
+    ];
+    let natives = ["Native Method", "Unknown Source"];
+    let jvm = sources.iter().any(|source| location.contains(source))
+        || natives.iter().any(|native| location.starts_with(native));
     if !jvm {
         return None;
     }
@@ -115,6 +122,15 @@ mod tests {
             (crash.module.as_str(), crash.function.as_str()),
             ("shop.Inventory", "sync")
         );
+    }
+
+    #[test]
+    fn frames_without_line_numbers_and_from_obfuscated_builds() {
+        let text =
+            "a.B: x\n\tat a.B.f(B.java)\n\tat a.C.g(SourceFile:3)\n\tat Object.h (/app/x.js:1:2)";
+        let frames = &chain(text)[0].frames;
+        let functions: Vec<&str> = frames.iter().map(|f| f.function.as_str()).collect();
+        assert_eq!(functions, ["f", "g"]);
     }
 
     #[test]
