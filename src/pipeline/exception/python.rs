@@ -62,6 +62,8 @@ fn module(path: &str) -> String {
 fn in_app(path: &str) -> bool {
     let library = [
         "/lib/python",
+        "/lib64/python",
+        "\\Lib\\",
         "site-packages",
         "dist-packages",
         "<frozen",
@@ -115,6 +117,8 @@ shop.payments.PaymentError: charge failed
         let line = "  File \"/venv/lib/site-packages/x/y.py\", line 3, in f";
         assert!(!frame(line).unwrap().in_app);
         assert!(frame("  File \"/app/a.py\", line 1, in f").unwrap().in_app);
+        let windows = "  File \"C:\\Python311\\Lib\\json\\decoder.py\", line 3, in decode";
+        assert!(!frame(windows).unwrap().in_app);
         let loguru = frame("> File \"/app/a.py\", line 1, in f").unwrap();
         assert_eq!(loguru.function, "f");
     }
