@@ -3,6 +3,7 @@
 
 mod archive;
 mod erase;
+mod exceptions;
 mod grafana;
 mod retention;
 mod rules;
@@ -53,6 +54,11 @@ enum Command {
         #[command(subcommand)]
         command: retention::RetentionCommand,
     },
+    /// Exception groups: map groups of older fingerprint versions onto the current one.
+    Exceptions {
+        #[command(subcommand)]
+        command: exceptions::ExceptionsCommand,
+    },
     /// Archived partitions: list them, restore one into the table `logs_restored`.
     Archive {
         #[command(subcommand)]
@@ -84,6 +90,7 @@ async fn run(config: Config, command: Command) -> anyhow::Result<ExitCode> {
         Command::Erase(args) => erase::run(&config, args).await?,
         Command::Retention { command } => return retention::run(&config, command).await,
         Command::Archive { command } => archive::run(&config, command).await?,
+        Command::Exceptions { command } => exceptions::run(&config, command).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

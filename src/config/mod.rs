@@ -12,6 +12,7 @@ pub mod archive;
 pub mod dedup;
 pub mod elasticsearch;
 mod env;
+pub mod grouping;
 pub mod listen;
 pub mod log_metrics;
 pub mod read_bounds;
@@ -80,6 +81,8 @@ pub struct Config {
     pub archive: ArchiveConfig,
     /// Deduplication of identical records within a time window; off by default.
     pub dedup: DedupConfig,
+    /// Custom exception grouping rules; none by default.
+    pub grouping: grouping::GroupingConfig,
     /// Browser origins, the `/metrics` token and the pace of unknown-token lookups.
     pub access: AccessConfig,
     /// What the Elasticsearch-compatible root under `/es` reports to shippers.

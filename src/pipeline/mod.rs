@@ -35,6 +35,7 @@ pub struct Pipeline {
     retention: RetentionClasses,
     dedup: dedup::Dedup,
     redactor: Redactor,
+    grouping: grouping::Rules,
 }
 
 impl Pipeline {
@@ -52,6 +53,7 @@ impl Pipeline {
             retention,
             dedup: dedup::Dedup::from_config(&config.dedup).map_err(|error| invalid(&error))?,
             redactor,
+            grouping: grouping::Rules::from_config(&config.grouping).map_err(|e| invalid(&e))?,
         })
     }
 
@@ -61,7 +63,7 @@ impl Pipeline {
         sanitize::record(record, &mut redactions.sanitized);
         self.redactor.redact(record, redactions);
         enrich::enrich(record, &self.aliases);
-        grouping::assign(record);
+        grouping::assign_with(record, &self.grouping);
         let class = self.retention.classify(record, &self.aliases.category);
         record.retention_class = Some(class.clone());
         record.dedup_key = self.dedup.key(record);
@@ -72,7 +74,7 @@ impl Pipeline {
     pub fn process_span(&self, span: &mut SpanRecord, redactions: &mut Redactions) {
         self.redactor.redact_span(span, redactions);
         promote::promote(span);
-        span_signals::assign(span, &self.aliases);
+        span_signals::assign(span, &self.aliases, &self.grouping);
     }
 
     /// An empty tally of redactions for one batch of records (one request).
@@ -83,6 +85,11 @@ impl Pipeline {
     /// The names of the redaction rules, the `rule` label values of `logbridge_redactions_total`.
     pub fn redaction_rules(&self) -> &[String] {
         self.redactor.rule_names()
+    }
+
+    /// The compiled `grouping.rules`, which `logbridge exceptions regroup` applies too.
+    pub fn grouping_rules(&self) -> &grouping::Rules {
+        &self.grouping
     }
 
     /// The alias table, which the JSON decoder reads too.

@@ -23,7 +23,7 @@ const MAX_OPERATION_BYTES: usize = 64;
 
 /// Sets the span's request, query and exceptions; reads the promoted fields, so runs after
 /// [`super::promote::promote`].
-pub fn assign(span: &mut SpanRecord, aliases: &FieldAliases) {
+pub fn assign(span: &mut SpanRecord, aliases: &FieldAliases, rules: &grouping::Rules) {
     span.request = match span.kind {
         SpanKind::Server => request(span),
         _ => None,
@@ -32,7 +32,7 @@ pub fn assign(span: &mut SpanRecord, aliases: &FieldAliases) {
         SpanKind::Client => query(span),
         _ => None,
     };
-    assign_exceptions(span, aliases);
+    assign_exceptions(span, aliases, rules);
 }
 
 /// The request of a server span naming a method or a status code; the route is `http.route`,
@@ -93,13 +93,14 @@ fn query(span: &SpanRecord) -> Option<DbQuery> {
 
 /// The exceptions of the span's `exception` events, read as a log record's exception
 /// attributes are, each fingerprinted with the span's service.
-fn assign_exceptions(span: &mut SpanRecord, aliases: &FieldAliases) {
+fn assign_exceptions(span: &mut SpanRecord, aliases: &FieldAliases, rules: &grouping::Rules) {
     span.exceptions.clear();
     let events = span.events.iter();
     for event in events.filter(|event| event.name == EXCEPTION_EVENT) {
         let fields = Fields::new(&event.attributes);
         if let Some(mut exception) = exception_from_attributes(&fields, aliases, "") {
-            grouping::assign_exception(&span.service, &mut exception);
+            let custom = grouping::custom_fingerprint(&event.attributes);
+            grouping::assign_exception(&span.service, &mut exception, custom, rules);
             let time = event.time;
             span.exceptions.push(SpanException { time, exception });
         }

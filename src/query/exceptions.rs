@@ -16,7 +16,7 @@ use super::params::{
 use super::{Caller, QueryState, filters, mask, with_rows};
 use crate::auth::Principal;
 use crate::store::read::exceptions::{
-    self as groups, ExceptionGroup, GroupFilter, GroupOrder, Occurrence, PatternCount,
+    self as groups, CallPath, ExceptionGroup, GroupFilter, GroupOrder, Occurrence, PatternCount,
     PatternFilter,
 };
 
@@ -24,6 +24,8 @@ use crate::store::read::exceptions::{
 pub type Offset = Bounded<0, 100_000>;
 /// Occurrences shown with one group.
 const RECENT_OCCURRENCES: i64 = 20;
+/// Call paths shown with one group.
+const CALL_PATHS: i64 = 20;
 /// Longest resolution note, in bytes.
 const MAX_NOTES_BYTES: usize = 4096;
 
@@ -41,6 +43,8 @@ pub struct ExceptionDetail {
     pub sample_stacktrace: Option<String>,
     /// The newest logs of the group (at most 20), newest first.
     pub recent_occurrences: Vec<LinkedOccurrence>,
+    /// The group's distinct call paths with their occurrences (at most 20), most first.
+    pub call_paths: Vec<CallPath>,
 }
 
 /// An occurrence with the read API path of its whole log.
@@ -132,10 +136,12 @@ pub async fn by_id(
         RECENT_OCCURRENCES,
     )
     .await?;
+    let call_paths = groups::call_paths(&state.pool, fingerprint, CALL_PATHS).await?;
     let mut detail = ExceptionDetail {
         group: found.group,
         sample_stacktrace: found.sample_stacktrace,
         recent_occurrences: occurrences.into_iter().map(linked).collect(),
+        call_paths,
     };
     if caller.masks_personal_data() {
         mask_detail(&mut detail);

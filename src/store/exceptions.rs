@@ -8,12 +8,15 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
 use crate::model::{ExceptionInfo, LogRecord};
+use crate::pipeline::grouping;
 
 /// Occurrences per exception group, ordered by fingerprint so that concurrent writers lock
 /// group rows in the same order (no deadlocks).
 #[derive(Debug, Default)]
 pub struct ExceptionCounts {
     groups: BTreeMap<String, Occurrences>,
+    /// Occurrences and last time per group and call path (see [`grouping::call_path`]).
+    paths: BTreeMap<(String, String), (i64, DateTime<Utc>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -47,6 +50,8 @@ impl ExceptionCounts {
     /// Counts one exception of `service` that occurred at `ts`: a log record's or a span
     /// event's, into the same group when their fingerprints agree.
     pub fn add_exception(&mut self, service: &str, ts: DateTime<Utc>, exception: &ExceptionInfo) {
+        let path = grouping::call_path(exception.stacktrace.as_deref().unwrap_or_default());
+        self.add_path((exception.fingerprint.clone(), path), 1, ts);
         if let Some(known) = self.groups.get_mut(&exception.fingerprint) {
             known.first_seen = known.first_seen.min(ts);
             known.last_seen = known.last_seen.max(ts);
@@ -63,6 +68,12 @@ impl ExceptionCounts {
             count: 1,
         };
         self.insert(&exception.fingerprint, occurrence);
+    }
+
+    fn add_path(&mut self, key: (String, String), count: i64, ts: DateTime<Utc>) {
+        let entry = self.paths.entry(key).or_insert((0, ts));
+        entry.0 += count;
+        entry.1 = entry.1.max(ts);
     }
 
     /// Whether no record had an exception.
@@ -85,6 +96,9 @@ impl ExceptionCounts {
         for counts in all {
             for (fingerprint, occurrence) in &counts.groups {
                 merged.insert(fingerprint, occurrence.clone());
+            }
+            for (key, (count, ts)) in &counts.paths {
+                merged.add_path(key.clone(), *count, *ts);
             }
         }
         merged
@@ -109,8 +123,10 @@ ON CONFLICT (fingerprint) DO UPDATE SET
                        THEN now() ELSE g.reopened_at END,
     resolved = g.resolved AND excluded.last_seen <= g.resolved_at";
 
-/// Writes the counts into `exception_groups` on the connection's open transaction.
+/// Writes the counts into `exception_groups` and `exception_group_paths` on the connection's
+/// open transaction.
 pub async fn upsert(connection: &mut PgConnection, counts: &ExceptionCounts) -> sqlx::Result<()> {
+    let counts_ref = counts;
     let groups = counts.groups.iter();
     let column = |f: fn(&Occurrences) -> String| groups.clone().map(|(_, o)| f(o)).collect();
     let fingerprints: Vec<String> = groups.clone().map(|(f, _)| f.clone()).collect();
@@ -130,6 +146,40 @@ pub async fn upsert(connection: &mut PgConnection, counts: &ExceptionCounts) -> 
         .bind(first)
         .bind(last)
         .bind(counts)
+        .execute(&mut *connection)
+        .await?;
+    upsert_paths(connection, &counts_paths(counts_ref)).await
+}
+
+/// Adds the occurrences of each call path to its group's (after the groups exist).
+const UPSERT_PATHS: &str = "
+INSERT INTO exception_group_paths AS p (fingerprint, path, occurrences, last_seen)
+SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[])
+ON CONFLICT (fingerprint, path) DO UPDATE SET
+    occurrences = p.occurrences + excluded.occurrences,
+    last_seen = greatest(p.last_seen, excluded.last_seen)";
+
+type PathColumns = (Vec<String>, Vec<String>, Vec<i64>, Vec<DateTime<Utc>>);
+
+/// The call path counts as columns, in key order (so writers lock rows in one order).
+fn counts_paths(counts: &ExceptionCounts) -> PathColumns {
+    let mut columns = PathColumns::default();
+    for ((fingerprint, path), (count, ts)) in &counts.paths {
+        columns.0.push(fingerprint.clone());
+        columns.1.push(path.clone());
+        columns.2.push(*count);
+        columns.3.push(*ts);
+    }
+    columns
+}
+
+async fn upsert_paths(connection: &mut PgConnection, columns: &PathColumns) -> sqlx::Result<()> {
+    let (fingerprints, paths, counts, last_seen) = columns;
+    sqlx::query(UPSERT_PATHS)
+        .bind(fingerprints)
+        .bind(paths)
+        .bind(counts)
+        .bind(last_seen)
         .execute(connection)
         .await?;
     Ok(())

@@ -13,6 +13,7 @@ mod health;
 mod partitions;
 mod queue;
 pub mod read;
+pub mod regroup;
 mod rollups;
 mod span_load;
 pub mod tokens;
@@ -30,6 +31,7 @@ use tokio::task::JoinHandle;
 use crate::config::Config;
 use crate::error::ErrorCode;
 use crate::metrics::BridgeMetrics;
+use crate::pipeline::grouping::Rules;
 pub use copy::EncodedBatch;
 pub use health::{Health, is_connection_error, is_data_refusal, is_query_canceled};
 use partitions::{DdlTimeouts, Partitions};
@@ -81,8 +83,24 @@ pub struct StoreTasks {
     dedup_expiry: JoinHandle<()>,
 }
 
-/// Creates the database if missing and applies the embedded migrations.
+/// Creates the database if missing, applies the embedded migrations and maps exception groups
+/// of older fingerprint versions onto the current one ([`regroup`]).
 pub async fn migrate(config: &Config) -> anyhow::Result<PgPool> {
+    let pool = migrate_schema(config).await?;
+    let rules = Rules::from_config(&config.grouping).map_err(anyhow::Error::msg)?;
+    let regrouped = regroup::regroup(&pool, &rules).await?;
+    if regrouped.old_groups > 0 {
+        tracing::info!(
+            old_groups = regrouped.old_groups,
+            new_groups = regrouped.new_groups,
+            "exception groups mapped onto the current fingerprint version"
+        );
+    }
+    Ok(pool)
+}
+
+/// Creates the database if missing and applies the embedded migrations.
+pub async fn migrate_schema(config: &Config) -> anyhow::Result<PgPool> {
     let url = config.database.url.expose();
     if !Postgres::database_exists(url).await? {
         tracing::info!("creating database");

@@ -55,6 +55,9 @@ async fn captured_logger_output_is_stored_with_derived_fields() {
     );
     // exceptions from pino err, winston stack, loguru record.exception, ECS error.*.
     assert!(app.count("exception_type IS NOT NULL").await >= 4);
+    let winston = "service = 'user-service' AND exception_type = 'TypeError' \
+                   AND exception_stacktrace LIKE 'TypeError: email must be a string%'";
+    assert_eq!(app.count(winston).await, 1, "winston's top-level stack");
     assert!(
         app.count("service = 'billing'").await >= 1,
         "loguru bind(service=...)"

@@ -4,6 +4,8 @@
 
 use std::borrow::Cow;
 
+use serde_json::Value;
+
 use crate::config::FieldAliases;
 use crate::model::{DbQuery, ExceptionInfo, HttpRequest, LogRecord};
 
@@ -123,9 +125,17 @@ fn duration(fields: &Fields, aliases: &FieldAliases) -> Option<f64> {
         .or_else(|| first_number(&aliases.duration_ns).map(|ns| ns / 1e9))
 }
 
-/// An exception from the exception aliases: a type, message or stack trace must be present; a
-/// missing type or message is read from the stack trace (the attribute's, else the body's),
-/// and the type defaults to `Error`.
+/// Fields whose text may hold a whole formatted record with its traceback (loguru's `text`),
+/// read for a stack trace when no stack trace alias holds one.
+const TRACE_TEXT_FIELDS: [&str; 1] = ["text"];
+/// Fields holding an error's message beside a stack trace alias (zap's `error`).
+const ERROR_MESSAGE_FIELDS: [&str; 1] = ["error"];
+
+/// An exception from the exception aliases: a type, message or stack trace (one that parses as
+/// one, when it is all there is) must be present; a
+/// missing type or message is read from the stack trace (the attribute's, else the body's or a
+/// [`TRACE_TEXT_FIELDS`] field's), and the type defaults to `Error`. A stack trace may be a
+/// string or an array of lines (Ruby's `backtrace`).
 pub(crate) fn exception_from_attributes(
     fields: &Fields,
     aliases: &FieldAliases,
@@ -133,26 +143,72 @@ pub(crate) fn exception_from_attributes(
 ) -> Option<ExceptionInfo> {
     let exception_type = fields.first_text(&aliases.exception_type);
     let message = fields.first_text(&aliases.exception_message);
-    let stack = fields.first_text(&aliases.exception_stacktrace);
+    let mut stack = stack_text(fields, &aliases.exception_stacktrace);
     if exception_type.is_none() && message.is_none() && stack.is_none() {
         return None;
     }
     let parsed = match &stack {
         Some(stack) => exception::from_body(stack),
-        None => exception::from_body(body),
+        None => exception::from_body(body).or_else(|| trace_text(fields)),
     };
+    // A lone `stack` or `backtrace` field must read as a stack trace (`stack: production` is
+    // a deployment, not an exception).
+    let only_stack = exception_type.is_none() && message.is_none() && parsed.is_none();
+    if only_stack
+        && stack
+            .as_deref()
+            .is_some_and(|s| exception::trace::parse(s).is_empty())
+    {
+        return None;
+    }
     let parsed_type = parsed
         .as_ref()
         .map(|p| Cow::Borrowed(p.exception_type.as_str()));
     let parsed_message = parsed.as_ref().map(|p| Cow::Borrowed(p.message.as_str()));
-    let stack = stack.or_else(|| parsed.as_ref()?.stacktrace.as_deref().map(Cow::Borrowed));
+    let error_message = || stack.as_ref().and_then(|_| error_message(fields));
+    let message = message.or(parsed_message).or_else(error_message);
+    if stack.is_none() {
+        let parsed_stack = parsed.as_ref().and_then(|p| p.stacktrace.as_deref());
+        stack = parsed_stack.map(|s| Cow::Owned(s.to_string()));
+    }
     Some(exception::bounded(
         &exception_type
             .or(parsed_type)
             .unwrap_or(Cow::Borrowed("Error")),
-        &message.or(parsed_message).unwrap_or_default(),
+        &message.unwrap_or_default(),
         stack.as_deref(),
     ))
+}
+
+/// The first non-empty stack trace alias: a string, or an array of strings joined by newlines.
+fn stack_text<'a>(fields: &Fields<'a>, keys: &[String]) -> Option<Cow<'a, str>> {
+    keys.iter()
+        .filter_map(|key| fields.lookup(key))
+        .find_map(|value| match value {
+            Value::String(text) if !text.trim().is_empty() => Some(Cow::Borrowed(text.trim())),
+            Value::Array(lines) if !lines.is_empty() => {
+                let lines: Option<Vec<&str>> = lines.iter().map(Value::as_str).collect();
+                Some(Cow::Owned(lines?.join("\n")))
+            }
+            _ => None,
+        })
+}
+
+/// The exception of the first [`TRACE_TEXT_FIELDS`] field that holds a traceback.
+fn trace_text(fields: &Fields) -> Option<ExceptionInfo> {
+    TRACE_TEXT_FIELDS
+        .iter()
+        .filter_map(|key| fields.lookup(key)?.as_str())
+        .find_map(exception::from_body)
+}
+
+/// The first [`ERROR_MESSAGE_FIELDS`] field that is a string.
+fn error_message<'a>(fields: &Fields<'a>) -> Option<Cow<'a, str>> {
+    ERROR_MESSAGE_FIELDS
+        .iter()
+        .filter_map(|key| fields.lookup(key)?.as_str())
+        .find(|text| !text.trim().is_empty())
+        .map(Cow::Borrowed)
 }
 
 #[cfg(test)]

@@ -200,3 +200,18 @@ fn decoder_values_are_kept() {
     enrich(&mut record, &FieldAliases::default());
     assert_eq!(record.request, Some(preset));
 }
+
+#[test]
+fn a_lone_stack_field_is_an_exception_only_when_it_reads_as_a_stack_trace() {
+    let record = enriched(r#"{"message": "deployed", "stack": "production"}"#);
+    assert_eq!(record.exception, None);
+    let zap = enriched(
+        r#"{"msg": "add item failed", "error": "strconv.Atoi: parsing \"x\": invalid syntax",
+            "stacktrace": "main.event\n\t/src/main.go:70\nruntime.main\n\t/usr/lib/go-1.19/src/runtime/proc.go:250"}"#,
+    );
+    let exception = zap.exception.expect("zap's stacktrace");
+    assert_eq!(
+        exception.message,
+        "strconv.Atoi: parsing \"x\": invalid syntax"
+    );
+}

@@ -1,6 +1,8 @@
 //! Exception detection in message text, for records without structured exception fields:
-//! Python tracebacks, and `Name: message` headers followed by `at ...` frames (JVM, JavaScript,
-//! .NET). Needs stack evidence, so `Error: disk full` alone is no exception. Linear time.
+//! Python tracebacks, `Name: message` headers followed by `at ...` frames (JVM, JavaScript,
+//! .NET), Go panics with their goroutine dump and Ruby's `message (Class)` reports. Needs stack
+//! evidence, so `Error: disk full` alone is no exception. Linear time. [`trace`] parses a stack
+//! trace into its chain and frames, with a parser per language, for the grouping step.
 
 use crate::model::ExceptionInfo;
 
@@ -25,7 +27,48 @@ pub fn from_body(body: &str) -> Option<ExceptionInfo> {
     if !body.contains('\n') {
         return None;
     }
-    python(body).or_else(|| framed(body))
+    python(body)
+        .or_else(|| framed(body))
+        .or_else(|| go_panic(body))
+        .or_else(|| ruby_report(body))
+}
+
+/// A Go panic: a `panic: message` line with a goroutine dump after it (`[recovered]` and
+/// `goroutine N [running]:` lines), whose frames [`trace::parse`] reads.
+fn go_panic(body: &str) -> Option<ExceptionInfo> {
+    let start = body.find("panic: ")?;
+    if start > 0 && !body[..start].ends_with('\n') {
+        return None;
+    }
+    let rest = &body[start..];
+    rest.contains("\ngoroutine ")
+        .then_some(())
+        .filter(|_| !trace::parse(rest).is_empty())?;
+    let line = rest.lines().next().unwrap_or_default();
+    let message = line["panic: ".len()..].trim_end_matches(" [recovered]");
+    Some(bounded("panic", message, Some(rest.trim_end())))
+}
+
+/// Ruby's report of an exception: `message (ClassName)` (the Logger's default formatter) or
+/// `file:line:in 'method': message (ClassName)` (an uncaught one), then backtrace lines.
+fn ruby_report(body: &str) -> Option<ExceptionInfo> {
+    let first = body.lines().next().unwrap_or_default().trim_end();
+    if !first.ends_with(')') {
+        return None;
+    }
+    let chain = trace::parse(body);
+    let thrown = chain.first().filter(|t| !t.exception_type.is_empty())?;
+    let suffix = format!(" ({})", thrown.exception_type);
+    let head = first.strip_suffix(suffix.as_str())?;
+    let after_location = head
+        .split_once(":in ")
+        .and_then(|(_, rest)| rest.split_once("': "));
+    let message = after_location.map_or(head, |(_, message)| message);
+    Some(bounded(
+        &thrown.exception_type,
+        message,
+        Some(body.trim_end()),
+    ))
 }
 
 /// An [`ExceptionInfo`] with every part cut to its maximum length.
@@ -39,14 +82,15 @@ pub fn bounded(exception_type: &str, message: &str, stacktrace: Option<&str>) ->
 }
 
 /// A Python traceback: the first unindented line after the last `Traceback` header names the
-/// exception that was finally raised (chained exceptions print the original first).
+/// exception that was finally raised (chained exceptions print the original first); loguru's
+/// `> File` frame marker is no such line.
 fn python(body: &str) -> Option<ExceptionInfo> {
     let first = body.find(PYTHON_HEADER)?;
     let last = body.rfind(PYTHON_HEADER)?;
     let exception_line = body[last + PYTHON_HEADER.len()..]
         .lines()
         .filter(|line| !line.trim().is_empty())
-        .find(|line| !line.starts_with([' ', '\t']))?;
+        .find(|line| !line.starts_with([' ', '\t', '>']))?;
     let (name, message) = parse_header(exception_line)?;
     Some(bounded(name, message, Some(body[first..].trim_end())))
 }
@@ -165,6 +209,15 @@ fn exception_like(name: &str) -> bool {
     let qualified = name.contains('.') && last.starts_with(|c: char| c.is_uppercase());
     suffixed || qualified
 }
+
+mod dotnet;
+mod go;
+mod java;
+mod javascript;
+mod php;
+mod python;
+mod ruby;
+pub mod trace;
 
 #[cfg(test)]
 mod tests;

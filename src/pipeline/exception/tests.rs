@@ -144,3 +144,48 @@ proptest! {
         }
     }
 }
+
+/// loguru's default `backtrace=True`: a `> File` marker and variable dumps under the frames.
+const LOGURU_BACKTRACE: &str =
+    "2026-12-04 17:16:53.498 | ERROR    | __main__:main:20 - request failed
+Traceback (most recent call last):
+
+> File \"/srv/run_loguru.py\", line 18, in main
+    raise_it()
+    └ <function _scenarios.<locals>.<lambda> at 0x7f14>
+
+  File \"/srv/shop/stats.py\", line 5, in average
+    return sum(samples) / len(samples)
+               │           └ []
+               └ []
+
+ZeroDivisionError: division by zero
+";
+
+#[test]
+fn loguru_backtrace_with_variable_dumps() {
+    let found = from_body(LOGURU_BACKTRACE).expect("a traceback");
+    assert_eq!(found.exception_type, "ZeroDivisionError");
+    assert_eq!(found.message, "division by zero");
+}
+
+#[test]
+fn go_panic_with_its_goroutine_dump() {
+    let body = "panic: runtime error: index out of range [15] with length 1\n\ngoroutine 1 [running]:\nmain.slot(...)\n\t/src/corpus/main.go:31\nmain.main()\n\t/src/corpus/main.go:48 +0xa5\nexit status 2";
+    let found = from_body(body).expect("a panic");
+    assert_eq!(found.exception_type, "panic");
+    assert_eq!(
+        found.message,
+        "runtime error: index out of range [15] with length 1"
+    );
+    assert!(from_body("panic: none here\nbut no goroutines").is_none());
+}
+
+#[test]
+fn ruby_report_of_an_uncaught_exception() {
+    let body = "shop.rb:10:in `fetch': key not found: :quantity (KeyError)\n\tfrom shop.rb:10:in `price'\n\tfrom shop.rb:14:in `reorder'";
+    let found = from_body(body).expect("a Ruby report");
+    assert_eq!(found.exception_type, "KeyError");
+    assert_eq!(found.message, "key not found: :quantity");
+    assert!(from_body("total (estimated)\nmore text").is_none());
+}

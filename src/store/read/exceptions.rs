@@ -63,6 +63,16 @@ pub struct Occurrence {
     pub user_id: Option<String>,
 }
 
+/// One call path of a group: the application frames of the throwing exception, nearest the
+/// throw first (`shop/orders.load < shop/orders.checkout`), with its occurrences.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct CallPath {
+    /// Empty when the traces had no application frames.
+    pub path: String,
+    pub occurrences: i64,
+    pub last_seen: DateTime<Utc>,
+}
+
 /// The order of the group list; newest or most frequent first.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum GroupOrder {
@@ -176,6 +186,21 @@ pub async fn recent_occurrences(
     sql.push(" ORDER BY ts DESC, id DESC LIMIT ")
         .push_bind(limit);
     super::counted(sql.build_query_as().fetch_all(pool).await)
+}
+
+/// The `limit` most frequent call paths of a group, most first (the group was found within the
+/// caller's scope).
+#[tracing::instrument(name = "read.exceptions.call_paths", skip_all,
+    fields(limit = limit, rows = tracing::field::Empty))]
+pub async fn call_paths(
+    pool: &PgPool,
+    fingerprint: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<CallPath>> {
+    let sql = "SELECT left(path, 4096) AS path, occurrences, last_seen FROM exception_group_paths
+               WHERE fingerprint = $1 ORDER BY occurrences DESC, path LIMIT $2";
+    let query = sqlx::query_as(sql).bind(fingerprint).bind(limit);
+    super::counted(query.fetch_all(pool).await)
 }
 
 /// Marks a group within `scope` resolved now by `resolved_by` and clears its regression flag;

@@ -1,0 +1,1 @@
+"""A small shop whose modules hold the bugs the grouping corpus raises."""
