@@ -46,7 +46,7 @@ enum Command {
     /// Provision Grafana: datasources and dashboards over its HTTP API.
     Grafana {
         #[command(subcommand)]
-        command: grafana::GrafanaCommand,
+        command: Box<grafana::GrafanaCommand>,
     },
     /// Retention: expire old partitions (archiving them when configured) and old rows.
     Retention {
@@ -80,7 +80,7 @@ async fn run(config: Config, command: Command) -> anyhow::Result<ExitCode> {
         Command::Migrate => drop(store::migrate(&config).await?),
         Command::Tokens { command } => tokens::run(&config, command).await?,
         Command::Rules { command } => return Ok(rules::run(&config, command)),
-        Command::Grafana { command } => grafana::run(command).await?,
+        Command::Grafana { command } => grafana::run(*command).await?,
         Command::Erase(args) => erase::run(&config, args).await?,
         Command::Retention { command } => return retention::run(&config, command).await,
         Command::Archive { command } => archive::run(&config, command).await?,

@@ -6,6 +6,14 @@ use super::Config;
 
 const PREFIX: &str = "LOGBRIDGE_";
 
+/// Variables that once carried the config prefix but are not config keys (Grafana's datasource
+/// file reads them), with their new names: config parsing skips them, and the commands that
+/// use them read the old name, with a deprecation warning, when the new one is unset.
+pub const MOVED_VARIABLES: [(&str, &str); 2] = [
+    ("LOGBRIDGE_GRAFANA_DB_PASSWORD", "GRAFANA_DB_PASSWORD"),
+    ("LOGBRIDGE_GRAFANA_READ_TOKEN", "GRAFANA_READ_TOKEN"),
+];
+
 /// Parses YAML text into a tree; empty text is an empty mapping.
 pub(super) fn parse_tree(yaml: &str) -> Result<Value, String> {
     if yaml.trim().is_empty() {
@@ -27,6 +35,9 @@ pub(super) fn apply(
 ) -> Result<(Value, bool), String> {
     let mut applied = false;
     for (name, raw) in vars {
+        if MOVED_VARIABLES.iter().any(|(old, _)| *old == name) {
+            continue;
+        }
         let path: Vec<String> = if name == "DATABASE_URL" {
             vec!["database".into(), "url".into()]
         } else if let Some(rest) = name.strip_prefix(PREFIX) {

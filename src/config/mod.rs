@@ -28,6 +28,7 @@ pub use aliases::FieldAliases;
 pub use archive::ArchiveConfig;
 pub use dedup::DedupConfig;
 pub use elasticsearch::ElasticsearchConfig;
+pub use env::MOVED_VARIABLES;
 pub use listen::ListenLimits;
 pub use log_metrics::LogMetricConfig;
 pub use read_bounds::ReadBoundsConfig;

@@ -338,3 +338,13 @@ fn dedup_services_can_be_set_from_the_environment() {
     assert_eq!(shop.attributes, Some(vec!["tenant.id".to_string()]));
     assert!(dedup.any_enabled() && !dedup.enabled);
 }
+
+#[test]
+fn the_grafana_variables_that_once_had_the_prefix_do_not_break_loading() {
+    let vars = [
+        ("LOGBRIDGE_GRAFANA_DB_PASSWORD", "s3cret"),
+        ("LOGBRIDGE_GRAFANA_READ_TOKEN", "lb_x"),
+        ("GRAFANA_DB_PASSWORD", "s3cret"),
+    ];
+    load("", &vars).expect("not config keys");
+}
