@@ -1,7 +1,8 @@
-//! The `logbridge` command line: `serve`, `migrate`, `tokens`, `rules`, `grafana`, `retention`,
-//! `archive` and `erase`, one file per subcommand.
+//! The `logbridge` command line: `serve`, `migrate`, `config`, `tokens`, `rules`, `grafana`,
+//! `retention`, `archive` and `erase`, one file per subcommand.
 
 mod archive;
+mod config;
 mod erase;
 mod grafana;
 mod retention;
@@ -13,7 +14,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::Config;
+use crate::config::{Config, MOVED_VARIABLES};
 use crate::{app, settings, store, telemetry};
 
 /// Bridge application logs (OTLP, JSON) into PostgreSQL and Prometheus metrics.
@@ -31,8 +32,13 @@ pub struct Cli {
 enum Command {
     /// Migrate the database, then serve OTLP/gRPC, OTLP/HTTP, JSON logs and /metrics.
     Serve,
-    /// Apply the database migrations and exit.
+    /// Create the database if missing, apply the migrations, print what was done and exit.
     Migrate,
+    /// Validate the configuration and show where each value comes from.
+    Config {
+        #[command(subcommand)]
+        command: config::ConfigCommand,
+    },
     /// Manage API tokens: create, list, revoke.
     Tokens {
         #[command(subcommand)]
@@ -66,18 +72,43 @@ enum Command {
 /// Parses the command line, loads the configuration and runs the subcommand.
 pub fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
-    let config = settings::load(cli.config.as_deref())?;
+    if let Command::Config { command } = cli.command {
+        return Ok(config::run(cli.config.as_deref(), command));
+    }
+    let (config, origin) = settings::load_named(cli.config.as_deref())?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let _telemetry = telemetry::init(&config.telemetry)?;
+        announce(&origin, &config, &cli.command);
         run(config, cli.command).await
     })
+}
+
+/// Logs which configuration and database the command uses, and variables that moved.
+fn announce(origin: &str, config: &Config, command: &Command) {
+    if !matches!(command, Command::Rules { .. } | Command::Grafana { .. }) {
+        tracing::info!(
+            config = origin,
+            database = %config.database.url.url_without_password(),
+            "configuration loaded"
+        );
+    }
+    for (old, new) in MOVED_VARIABLES {
+        if std::env::var_os(old).is_some() && std::env::var_os(new).is_none() {
+            tracing::warn!(
+                variable = old,
+                instead = new,
+                "deprecated variable name: it is not a config key; set the new name"
+            );
+        }
+    }
 }
 
 async fn run(config: Config, command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve => serve(config).await?,
-        Command::Migrate => drop(store::migrate(&config).await?),
+        Command::Migrate => migrate(&config).await?,
+        Command::Config { .. } => unreachable!("handled before the configuration is loaded"),
         Command::Tokens { command } => tokens::run(&config, command).await?,
         Command::Rules { command } => return Ok(rules::run(&config, command)),
         Command::Grafana { command } => grafana::run(*command).await?,
@@ -86,6 +117,24 @@ async fn run(config: Config, command: Command) -> anyhow::Result<ExitCode> {
         Command::Archive { command } => archive::run(&config, command).await?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `migrate`: prepares the database and prints what it did.
+async fn migrate(config: &Config) -> anyhow::Result<()> {
+    let (_pool, prepared) = store::migrate_reporting(config).await?;
+    let target = config.database.url.url_without_password();
+    if prepared.created {
+        println!("created database {target}");
+    }
+    for migration in &prepared.applied {
+        println!("applied migration {migration}");
+    }
+    println!(
+        "database {target}: {} migration(s) applied now, {} in all, schema up to date",
+        prepared.applied.len(),
+        prepared.total
+    );
+    Ok(())
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

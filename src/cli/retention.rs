@@ -23,7 +23,7 @@ pub enum RetentionCommand {
 /// A run skipped because another one holds the lock (a bridge's schedule) exits 0.
 pub async fn run(config: &Config, command: RetentionCommand) -> anyhow::Result<ExitCode> {
     let RetentionCommand::Run = command;
-    let pool = crate::store::migrate(config).await?;
+    let pool = crate::store::open(config).await?;
     let retention = Retention::new(pool, config)?;
     let report = retention
         .run(Trigger::Command, &AtomicBool::new(false))

@@ -28,28 +28,49 @@ pub(super) fn deserialize(tree: &Value) -> Result<Config, String> {
     serde_yaml_ng::from_str(&text).map_err(|e| e.to_string())
 }
 
-/// Applies `LOGBRIDGE_A__B=value` and `DATABASE_URL`; reports whether anything was applied.
+/// The variables that set keys, with the key path each sets.
+pub(super) type Applied = Vec<(Vec<String>, String)>;
+
+/// Applies `LOGBRIDGE_A__B=value` and `DATABASE_URL`; answers which variable set which path.
 pub(super) fn apply(
     mut tree: Value,
-    vars: impl Iterator<Item = (String, String)>,
-) -> Result<(Value, bool), String> {
-    let mut applied = false;
+    vars: &[(String, String)],
+) -> Result<(Value, Applied), String> {
+    let mut applied = Vec::new();
     for (name, raw) in vars {
-        if MOVED_VARIABLES.iter().any(|(old, _)| *old == name) {
-            continue;
-        }
-        let path: Vec<String> = if name == "DATABASE_URL" {
-            vec!["database".into(), "url".into()]
-        } else if let Some(rest) = name.strip_prefix(PREFIX) {
-            rest.split("__").map(str::to_ascii_lowercase).collect()
-        } else {
+        let Some(path) = key_path(name) else {
             continue;
         };
-        let value = scalar(&name, &raw)?;
+        let value = scalar(name, raw)?;
         set(&mut tree, &path, value).map_err(|e| format!("{name}: {e}"))?;
-        applied = true;
+        applied.push((path, name.clone()));
     }
     Ok((tree, applied))
+}
+
+/// The key path a variable sets; none for variables that are not overrides.
+fn key_path(name: &str) -> Option<Vec<String>> {
+    if name == "DATABASE_URL" {
+        return Some(vec!["database".into(), "url".into()]);
+    }
+    if MOVED_VARIABLES.iter().any(|(old, _)| *old == name) {
+        return None;
+    }
+    let rest = name.strip_prefix(PREFIX)?;
+    Some(rest.split("__").map(str::to_ascii_lowercase).collect())
+}
+
+/// The first variable that alone makes `file_tree` fail to deserialize, with its error: the
+/// variable an environment error is about.
+pub(super) fn culprit(file_tree: &Value, vars: &[(String, String)]) -> Option<String> {
+    vars.iter().find_map(|var| {
+        let (tree, applied) = apply(file_tree.clone(), std::slice::from_ref(var)).ok()?;
+        if applied.is_empty() {
+            return None;
+        }
+        let error = deserialize(&tree).err()?;
+        Some(format!("{}: {}", var.0, without_location(&error)))
+    })
 }
 
 /// Reads a variable's value as YAML, so numbers, booleans and lists work; URLs stay strings.

@@ -85,6 +85,15 @@ fn environment_overrides_file() {
 fn unknown_environment_key_is_an_error() {
     let err = load("", &[("LOGBRIDGE_INGEST__NOPE", "1")]).unwrap_err();
     assert!(err.to_string().contains("nope"), "{err}");
+    let vars = [
+        ("LOGBRIDGE_INGEST__WRITERS", "3"),
+        ("LOGBRIDGE_LISTEN__HTTP", "not-an-address"),
+    ];
+    let err = load("", &vars).unwrap_err().to_string();
+    assert!(
+        err.contains("LOGBRIDGE_LISTEN__HTTP:"),
+        "the variable, not only the key: {err}"
+    );
 }
 
 #[test]

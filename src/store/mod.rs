@@ -14,6 +14,7 @@ mod partitions;
 mod queue;
 pub mod read;
 mod rollups;
+mod setup;
 mod span_load;
 pub mod tokens;
 mod writer;
@@ -21,9 +22,7 @@ mod writer;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::migrate::MigrateDatabase;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres};
+use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -34,6 +33,7 @@ pub use copy::EncodedBatch;
 pub use health::{Health, is_connection_error, is_data_refusal, is_query_canceled};
 use partitions::{DdlTimeouts, Partitions};
 use queue::Queue;
+pub use setup::{Prepared, migrate, migrate_reporting, open};
 use writer::Job;
 
 /// Why a batch was not committed; each names its code in the one error table ([`crate::error`]).
@@ -79,28 +79,6 @@ pub struct StoreTasks {
     writers: Vec<JoinHandle<()>>,
     maintenance: JoinHandle<()>,
     dedup_expiry: JoinHandle<()>,
-}
-
-/// Creates the database if missing and applies the embedded migrations.
-pub async fn migrate(config: &Config) -> anyhow::Result<PgPool> {
-    let url = config.database.url.expose();
-    if !Postgres::database_exists(url).await? {
-        tracing::info!("creating database");
-        if let Err(error) = Postgres::create_database(url).await {
-            // Another process may have created it meanwhile.
-            if !Postgres::database_exists(url).await? {
-                return Err(error.into());
-            }
-        }
-    }
-    let options: PgConnectOptions = url.parse()?;
-    let pool = PgPoolOptions::new()
-        .max_connections(config.database.max_connections)
-        .acquire_timeout(Duration::from_secs(config.database.connect_timeout_seconds))
-        .connect_with(options.application_name("logbridge"))
-        .await?;
-    sqlx::migrate!("./migrations").run(&pool).await?;
-    Ok(pool)
 }
 
 impl Store {
