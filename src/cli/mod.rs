@@ -3,6 +3,7 @@
 
 mod archive;
 mod config;
+mod demo;
 mod erase;
 mod grafana;
 mod retention;
@@ -39,6 +40,8 @@ enum Command {
         #[command(subcommand)]
         command: config::ConfigCommand,
     },
+    /// Send realistic traffic from five services over OTLP, JSON, Loki and Elasticsearch bulk.
+    Demo(demo::DemoArgs),
     /// Manage API tokens: create, list, revoke.
     Tokens {
         #[command(subcommand)]
@@ -86,7 +89,10 @@ pub fn main() -> anyhow::Result<ExitCode> {
 
 /// Logs which configuration and database the command uses, and variables that moved.
 fn announce(origin: &str, config: &Config, command: &Command) {
-    if !matches!(command, Command::Rules { .. } | Command::Grafana { .. }) {
+    if !matches!(
+        command,
+        Command::Rules { .. } | Command::Grafana { .. } | Command::Demo(_)
+    ) {
         tracing::info!(
             config = origin,
             database = %config.database.url.url_without_password(),
@@ -109,6 +115,7 @@ async fn run(config: Config, command: Command) -> anyhow::Result<ExitCode> {
         Command::Serve => serve(config).await?,
         Command::Migrate => migrate(&config).await?,
         Command::Config { .. } => unreachable!("handled before the configuration is loaded"),
+        Command::Demo(args) => demo::run(args).await?,
         Command::Tokens { command } => tokens::run(&config, command).await?,
         Command::Rules { command } => return Ok(rules::run(&config, command)),
         Command::Grafana { command } => grafana::run(*command).await?,

@@ -3,6 +3,7 @@
 
 mod config_check;
 mod database;
+mod demo;
 mod startup;
 
 use std::process::Output;
