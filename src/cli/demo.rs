@@ -14,7 +14,7 @@ pub struct DemoArgs {
     #[arg(long, default_value = "http://127.0.0.1:4318")]
     url: String,
     /// An ingest token, when the bridge requires one.
-    #[arg(long, env = "LOGBRIDGE_INGEST_TOKEN", hide_env_values = true)]
+    #[arg(long)]
     token: Option<String>,
     /// Events per second, spread over five services.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=10_000))]

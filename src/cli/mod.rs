@@ -6,6 +6,7 @@ mod config;
 mod demo;
 mod erase;
 mod grafana;
+mod logs;
 mod retention;
 mod rules;
 mod tokens;
@@ -42,6 +43,8 @@ enum Command {
     },
     /// Send realistic traffic from five services over OTLP, JSON, Loki and Elasticsearch bulk.
     Demo(demo::DemoArgs),
+    /// Read logs through a bridge's read API (token from LOGBRIDGE_TOKEN); --follow tails them.
+    Logs(logs::LogsArgs),
     /// Manage API tokens: create, list, revoke.
     Tokens {
         #[command(subcommand)]
@@ -91,7 +94,7 @@ pub fn main() -> anyhow::Result<ExitCode> {
 fn announce(origin: &str, config: &Config, command: &Command) {
     if !matches!(
         command,
-        Command::Rules { .. } | Command::Grafana { .. } | Command::Demo(_)
+        Command::Rules { .. } | Command::Grafana { .. } | Command::Demo(_) | Command::Logs(_)
     ) {
         tracing::info!(
             config = origin,
@@ -116,6 +119,7 @@ async fn run(config: Config, command: Command) -> anyhow::Result<ExitCode> {
         Command::Migrate => migrate(&config).await?,
         Command::Config { .. } => unreachable!("handled before the configuration is loaded"),
         Command::Demo(args) => demo::run(args).await?,
+        Command::Logs(args) => logs::run(args).await?,
         Command::Tokens { command } => tokens::run(&config, command).await?,
         Command::Rules { command } => return Ok(rules::run(&config, command)),
         Command::Grafana { command } => grafana::run(*command).await?,

@@ -53,7 +53,7 @@ fn key_path(name: &str) -> Option<Vec<String>> {
     if name == "DATABASE_URL" {
         return Some(vec!["database".into(), "url".into()]);
     }
-    if MOVED_VARIABLES.iter().any(|(old, _)| *old == name) {
+    if MOVED_VARIABLES.iter().any(|(old, _)| *old == name) || COMMAND_VARIABLES.contains(&name) {
         return None;
     }
     let rest = name.strip_prefix(PREFIX)?;
@@ -72,6 +72,10 @@ pub(super) fn culprit(file_tree: &Value, vars: &[(String, String)]) -> Option<St
         Some(format!("{}: {}", var.0, without_location(&error)))
     })
 }
+
+/// Variables with the prefix that commands read, not the configuration: `logbridge logs` takes
+/// its read token from `LOGBRIDGE_TOKEN`.
+pub const COMMAND_VARIABLES: [&str; 1] = ["LOGBRIDGE_TOKEN"];
 
 /// Reads a variable's value as YAML, so numbers, booleans and lists work; URLs stay strings.
 fn scalar(name: &str, raw: &str) -> Result<Value, String> {

@@ -354,6 +354,7 @@ fn the_grafana_variables_that_once_had_the_prefix_do_not_break_loading() {
         ("LOGBRIDGE_GRAFANA_DB_PASSWORD", "s3cret"),
         ("LOGBRIDGE_GRAFANA_READ_TOKEN", "lb_x"),
         ("GRAFANA_DB_PASSWORD", "s3cret"),
+        ("LOGBRIDGE_TOKEN", "lb_reader"),
     ];
     load("", &vars).expect("not config keys");
 }

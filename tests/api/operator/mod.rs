@@ -4,6 +4,7 @@
 mod config_check;
 mod database;
 mod demo;
+mod logs;
 mod startup;
 
 use std::process::Output;
