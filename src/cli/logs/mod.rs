@@ -68,13 +68,15 @@ pub async fn run(args: LogsArgs) -> anyhow::Result<()> {
     let mut seen = Seen::default();
     let first = fetch(&client, &args, &args.since).await?;
     print(&first, &args, colour, &mut seen)?;
-    while args.follow {
+    if !args.follow {
+        return Ok(());
+    }
+    loop {
         tokio::time::sleep(Duration::from_secs(args.interval.max(1))).await;
         let from = seen.newest.clone().unwrap_or_else(|| args.since.clone());
         let newer = fetch(&client, &args, &from).await?;
         print(&newer, &args, colour, &mut seen)?;
     }
-    Ok(())
 }
 
 /// What was printed: the newest time and the ids at it, so a poll from that time (inclusive)
