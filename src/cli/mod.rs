@@ -16,6 +16,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub use rules::known as rules_known;
+
 use crate::config::{Config, MOVED_VARIABLES};
 use crate::{app, settings, store, telemetry};
 

@@ -98,6 +98,23 @@ pub enum Field {
     Attribute(String),
 }
 
+/// The default `log_metrics:`: failed logins by service, which the shipped AuthFailureBurst
+/// alert (alert-rules/alerts.yml) counts.
+const DEFAULT_LOG_METRICS: &str = r#"
+- name: log_auth_failures_total
+  help: Failed logins, by service
+  type: counter
+  filter:
+    body_regex: "(?i)(authentication failed|invalid password|login failed)"
+  labels:
+    - { name: service, from: service }
+"#;
+
+/// The log metrics of the default configuration.
+pub fn defaults() -> Vec<LogMetricConfig> {
+    serde_yaml_ng::from_str(DEFAULT_LOG_METRICS).expect("the default log metrics parse")
+}
+
 impl From<Field> for String {
     fn from(field: Field) -> String {
         let name = match field {

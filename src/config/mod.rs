@@ -53,7 +53,7 @@ pub enum ConfigError {
 }
 
 /// The whole configuration tree.
-#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// PostgreSQL connection and pool.
@@ -70,7 +70,8 @@ pub struct Config {
     pub storage: StorageConfig,
     /// Derived metrics: slow thresholds and cardinality caps.
     pub metrics: MetricsConfig,
-    /// Extra counters and histograms computed from logs (log-based metrics); none by default.
+    /// Extra counters and histograms computed from logs (log-based metrics); by default the one
+    /// the shipped AuthFailureBurst alert needs, `log_auth_failures_total`.
     pub log_metrics: Vec<LogMetricConfig>,
     /// The read API: its connection pool, statement timeout and per-token rate limits.
     pub query: QueryConfig,
@@ -262,6 +263,29 @@ pub enum LogFormat {
     Json,
 }
 
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database: DatabaseConfig::default(),
+            listen: ListenConfig::default(),
+            ingest: IngestConfig::default(),
+            fields: FieldAliases::default(),
+            redaction: RedactionConfig::default(),
+            storage: StorageConfig::default(),
+            metrics: MetricsConfig::default(),
+            log_metrics: log_metrics::defaults(),
+            query: QueryConfig::default(),
+            telemetry: TelemetryConfig::default(),
+            rules: RulesConfig::default(),
+            retention: RetentionConfig::default(),
+            archive: ArchiveConfig::default(),
+            dedup: DedupConfig::default(),
+            access: AccessConfig::default(),
+            elasticsearch: ElasticsearchConfig::default(),
+        }
+    }
+}
+
 impl Default for DatabaseConfig {
     fn default() -> Self {
         DatabaseConfig {
@@ -361,7 +385,6 @@ impl Default for RulesConfig {
             "scrape_samples_scraped",
             "ALERTS",
             "ALERTS_FOR_STATE",
-            "log_auth_failures_total",
         ];
         RulesConfig {
             external_metrics: external.map(String::from).to_vec(),

@@ -21,7 +21,13 @@ fn empty_file_gives_contract_defaults() {
     assert_eq!(config.metrics.slow_query_seconds, 0.5);
     let external = &config.rules.external_metrics;
     assert!(external.iter().any(|m| m == "up"), "{external:?}");
-    assert!(external.iter().any(|m| m == "log_auth_failures_total"));
+    assert!(!external.iter().any(|m| m == "log_auth_failures_total"));
+    let log_metrics: Vec<&str> = config.log_metrics.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(
+        log_metrics,
+        ["log_auth_failures_total"],
+        "AuthFailureBurst's metric"
+    );
 }
 
 #[test]
@@ -125,7 +131,7 @@ fn the_documented_log_metrics_example_loads() {
     let config = load(&documented_log_metrics(), &[]).expect("the example loads");
     let names: Vec<&str> = config.log_metrics.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(names, ["log_auth_failures_total", "checkout_amount"]);
-    assert!(Config::default().log_metrics.is_empty());
+    assert_eq!(Config::default().log_metrics[..], config.log_metrics[..1]);
 }
 
 const COUNTER: &str =
