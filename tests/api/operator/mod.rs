@@ -5,6 +5,7 @@ mod config_check;
 mod database;
 mod demo;
 mod logs;
+mod quickstart;
 mod startup;
 
 use std::process::Output;
