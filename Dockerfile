@@ -15,6 +15,9 @@ RUN apt-get update \
     && useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin logbridge
 COPY --from=build /src/target/release/logbridge /usr/local/bin/logbridge
 COPY alert-rules /etc/logbridge/alert-rules
+# `grafana provision` finds these next to the binary (../share/logbridge).
+COPY dashboards /usr/local/share/logbridge/dashboards
+COPY grafana /usr/local/share/logbridge/grafana
 USER 10001
 EXPOSE 4317 4318
 HEALTHCHECK --interval=10s --timeout=3s CMD curl -fsS http://127.0.0.1:4318/readyz || exit 1

@@ -51,6 +51,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         .with_scrape_token(config.access.metrics_token.as_ref());
     let metrics = Arc::new(metrics);
     let pipeline = Arc::new(Pipeline::from_config(&config)?);
+    let redaction_rules = pipeline.redaction_rules().len();
     let rules = pipeline
         .redaction_rules()
         .iter()
@@ -123,7 +124,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         grpc_result.context("gRPC server")?;
         Ok(())
     });
-    tracing::info!(%http_addr, %grpc_addr, "logbridge listening");
+    listen::exposure::announce(&config, http_addr, grpc_addr, redaction_rules);
     Ok(Running {
         http_addr,
         grpc_addr,

@@ -17,13 +17,15 @@
 //! each component check its own section at startup; [`error`] is the one table from error
 //! code to HTTP status, gRPC code and metric label; [`auth`] checks the tokens of both sides;
 //! [`rules`] checks the Prometheus rule files in `alert-rules/` against the metrics exported;
-//! [`grafana`] provisions the dashboards that read both sinks. `fuzzing` (tests and `fuzz/`
+//! [`grafana`] provisions the dashboards that read both sinks; [`demo`] sends sample traffic to
+//! a running bridge. `fuzzing` (tests and `fuzz/`
 //! only) runs the pure part of the flow on arbitrary bytes and checks its invariants.
 
 pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod error;
 #[cfg(any(test, fuzzing))]
 pub mod fuzzing;

@@ -20,8 +20,14 @@ use crate::pipeline::retention::{self, InvalidRetentionClass};
 /// Loads `path`, else `./logbridge.yaml` if present, else defaults; applies the environment of
 /// this process; then every component checks its section.
 pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+    Ok(load_named(path)?.0)
+}
+
+/// [`load`], with the name of where it came from: the file's path or `defaults`.
+pub fn load_named(path: Option<&Path>) -> Result<(Config, String), ConfigError> {
     let (yaml, origin) = Config::read(path)?;
-    from_yaml_and_env(&yaml, &origin, std::env::vars())
+    let config = from_yaml_and_env(&yaml, &origin, std::env::vars())?;
+    Ok((config, origin))
 }
 
 /// Parses `yaml` (naming `origin` in errors), applies `vars` as overrides, then every

@@ -1,5 +1,7 @@
-//! The bridge's own telemetry: `tracing` logs (text or JSON) and, when configured, its traces
-//! exported over OTLP/gRPC.
+//! The bridge's own telemetry: `tracing` logs (text or JSON, on stderr, coloured only on a
+//! terminal) and, when configured, its traces exported over OTLP/gRPC.
+
+use std::io::IsTerminal as _;
 
 use anyhow::Context as _;
 use opentelemetry::trace::TracerProvider as _;
@@ -30,9 +32,12 @@ pub fn init(config: &TelemetryConfig) -> anyhow::Result<TelemetryGuard> {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&config.log_filter))
         .context("telemetry.log_filter: invalid filter")?;
+    let text = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(colour(std::io::stderr().is_terminal()));
     let format = match config.log_format {
-        LogFormat::Json => tracing_subscriber::fmt::layer().json().boxed(),
-        LogFormat::Text => tracing_subscriber::fmt::layer().boxed(),
+        LogFormat::Json => text.json().boxed(),
+        LogFormat::Text => text.boxed(),
     };
     let provider = config
         .otlp_endpoint
@@ -49,6 +54,11 @@ pub fn init(config: &TelemetryConfig) -> anyhow::Result<TelemetryGuard> {
         .try_init()
         .context("installing the tracing subscriber")?;
     Ok(TelemetryGuard { provider })
+}
+
+/// Colours only on a terminal, and never when `NO_COLOR` is set (no-color.org).
+pub fn colour(is_terminal: bool) -> bool {
+    is_terminal && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
 }
 
 fn tracer_provider(endpoint: &str) -> anyhow::Result<SdkTracerProvider> {

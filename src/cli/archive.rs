@@ -31,7 +31,7 @@ pub async fn run(config: &Config, command: ArchiveCommand) -> anyhow::Result<()>
             print!("{}", list_text(archive.location(), &manifests));
         }
         ArchiveCommand::Restore { file } => {
-            let pool = crate::store::migrate(config).await?;
+            let pool = crate::store::open(config).await?;
             let report = archive.restore(&pool, &file).await?;
             print!("{}", restore_text(&report));
         }

@@ -24,7 +24,7 @@ pub async fn run(config: &Config, args: EraseArgs) -> anyhow::Result<()> {
         (None, Some(email)) => Subject::Email(email),
         (None, None) => unreachable!("clap requires one of --user-id and --email"),
     };
-    let pool = store::migrate(config).await?;
+    let pool = store::open(config).await?;
     let report = erase::erase_with(&pool, &subject, &config.fields.user_id).await?;
     for table in &report.tables {
         println!(

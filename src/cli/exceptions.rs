@@ -19,7 +19,7 @@ pub enum ExceptionsCommand {
 /// Applies the migrations, regroups and prints what was mapped.
 pub async fn run(config: &Config, command: ExceptionsCommand) -> anyhow::Result<()> {
     let ExceptionsCommand::Regroup = command;
-    let pool = crate::store::migrate_schema(config).await?;
+    let pool = crate::store::open_schema(config).await?;
     let rules = Rules::from_config(&config.grouping).map_err(anyhow::Error::msg)?;
     let done = regroup::regroup(&pool, &rules).await?;
     println!(

@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicBool;
 use clap::Subcommand;
 
 use crate::config::Config;
-use crate::jobs::retention::{Retention, RunReport, RunStatus, Trigger};
+use crate::jobs::retention::{Planned, Retention, RunReport, RunStatus, Trigger};
 
 /// The `retention` subcommands.
 #[derive(Debug, Subcommand)]
@@ -16,15 +16,27 @@ pub enum RetentionCommand {
     /// Run the retention/archival pass once and exit: drop the partitions of `logs` past their
     /// class's days (archiving them first when archive.location is set) and delete old rows of
     /// the other tables. Exit status 1 when anything failed (it was left in place).
-    Run,
+    Run {
+        /// Print the partitions of `logs` a run would expire now, with their estimated rows,
+        /// and change nothing (the pruning of the other tables is not previewed).
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// Migrates, runs the job once and prints what it did; exit status 1 when something failed.
 /// A run skipped because another one holds the lock (a bridge's schedule) exits 0.
 pub async fn run(config: &Config, command: RetentionCommand) -> anyhow::Result<ExitCode> {
-    let RetentionCommand::Run = command;
-    let pool = crate::store::migrate(config).await?;
+    let RetentionCommand::Run { dry_run } = command;
+    let pool = crate::store::open(config).await?;
     let retention = Retention::new(pool, config)?;
+    if dry_run {
+        print!(
+            "{}",
+            plan_summary(&retention.plan().await?, retention.archives())
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let report = retention
         .run(Trigger::Command, &AtomicBool::new(false))
         .await?;
@@ -33,6 +45,31 @@ pub async fn run(config: &Config, command: RetentionCommand) -> anyhow::Result<E
         RunStatus::Ok | RunStatus::Skipped => ExitCode::SUCCESS,
         RunStatus::Partial | RunStatus::Failed => ExitCode::FAILURE,
     })
+}
+
+/// What a run would do, for people.
+pub fn plan_summary(planned: &[Planned], archives: bool) -> String {
+    let action = match archives {
+        true => "archive and drop",
+        false => "drop (no archive configured)",
+    };
+    let mut text = format!(
+        "dry run: would {action} {} partition(s) of logs; nothing changed\n",
+        planned.len()
+    );
+    for plan in planned {
+        let _ = writeln!(
+            text,
+            "    {} ({} {}, kept {} days, about {} rows)",
+            plan.partition,
+            plan.day,
+            plan.class,
+            plan.days,
+            plan.estimated_rows.max(0)
+        );
+    }
+    text.push_str("  the spans partitions and the other tables' old rows are not previewed\n");
+    text
 }
 
 /// What a run did, for people.

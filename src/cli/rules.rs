@@ -68,4 +68,24 @@ mod tests {
         let with = crate::rules::check_sources(&[source()], &known(&config));
         assert!(with.problems.is_empty(), "{:?}", with.problems);
     }
+
+    #[test]
+    fn the_shipped_alerts_need_the_default_log_metric() {
+        let rules = [PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("alert-rules")];
+        let with_defaults = check(&rules, &known(&Config::default()));
+        assert!(
+            with_defaults.problems.is_empty(),
+            "{:?}",
+            with_defaults.problems
+        );
+        let config =
+            Config::from_yaml_and_env("log_metrics: []\n", "t", std::iter::empty()).unwrap();
+        let without = check(&rules, &known(&config));
+        let problems: Vec<String> = without.problems.iter().map(ToString::to_string).collect();
+        let problems = problems.join("\n");
+        assert!(
+            problems.contains("alert `AuthFailureBurst`: unknown metric `log_auth_failures_total`"),
+            "{problems}"
+        );
+    }
 }

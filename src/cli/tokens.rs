@@ -37,7 +37,7 @@ fn parse_role(text: &str) -> Result<Role, String> {
 
 /// Runs one `tokens` subcommand against the configured database.
 pub async fn run(config: &Config, command: TokensCommand) -> anyhow::Result<()> {
-    let pool = store::migrate(config).await?;
+    let pool = store::open(config).await?;
     match command {
         TokensCommand::Create {
             role,

@@ -1,13 +1,13 @@
 //! `access:`: what may reach the bridge besides bearer tokens: the browser origins the receivers
 //! accept, the bearer token `/metrics` asks for, and how often unknown tokens are looked up.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::Secret;
 
 /// Access settings; the defaults refuse every browser origin, leave `/metrics` open (as
 /// Prometheus expects) and look up at most 50 unseen tokens a second.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AccessConfig {
     /// Browser origins (`https://app.example.com`, compared without a trailing `/` and

@@ -1,6 +1,6 @@
 //! The alias table: where each record field is found in JSON logs and in attributes.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 fn keys(list: &[&str]) -> Vec<String> {
     list.iter().map(|k| k.to_string()).collect()
@@ -9,7 +9,7 @@ fn keys(list: &[&str]) -> Vec<String> {
 /// Where each field is found in a JSON log record or in a record's attributes: candidate keys,
 /// first match wins. A key is looked up as a literal key first (`db.statement`), then as a dotted
 /// path into nested objects (`req.method`).
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct FieldAliases {
     /// Event time: RFC 3339 string or epoch number (s, ms, µs or ns by magnitude).

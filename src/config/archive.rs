@@ -3,12 +3,12 @@
 
 use std::path::PathBuf;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::Secret;
 
 /// Archival of expired partitions; off while `location` is empty.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ArchiveConfig {
     /// Where archives go: a local directory (`/var/lib/logbridge/archive` or
@@ -23,7 +23,7 @@ pub struct ArchiveConfig {
 }
 
 /// S3 (or S3-compatible: MinIO, Ceph, moto) connection settings.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct S3Config {
     /// Endpoint URL of an S3-compatible store (e.g. `http://127.0.0.1:9000`); AWS when unset.

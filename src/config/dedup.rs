@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Longest window: one day.
 pub const MAX_WINDOW_SECONDS: u32 = 86_400;
@@ -11,7 +11,7 @@ pub const MAX_WINDOW_SECONDS: u32 = 86_400;
 /// Deduplication of repeated records: records of one service with the same level, body and
 /// configured attribute values whose event times fall in the same window are stored as one row
 /// with `dedup_count`, `first_seen` and `last_seen`. Metrics still count every record.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DedupConfig {
     /// Whether records of every service are deduplicated; `services` may override it per service.
@@ -30,7 +30,7 @@ pub struct DedupConfig {
 }
 
 /// How one service's records are deduplicated, where it differs from the global settings.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServiceDedup {
     /// Whether this service's records are deduplicated; unset: the global `enabled`.

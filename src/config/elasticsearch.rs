@@ -1,10 +1,10 @@
 //! `elasticsearch:`: how the Elasticsearch-compatible root under `/es` presents itself to the
 //! shippers that check it before sending (`ingest::elastic`).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// What the `/es` root tells clients about the "cluster".
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ElasticsearchConfig {
     /// The Elasticsearch version `GET /es/` reports (`version.number`): Filebeat refuses a

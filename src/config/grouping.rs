@@ -1,10 +1,10 @@
 //! `grouping:`: exception groups set by rule, as Sentry's fingerprint rules allow. The grouping
 //! step compiles the rules when the pipeline is built (`pipeline::grouping::Rules`).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Custom exception grouping; no rules by default.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct GroupingConfig {
     /// Rules tried in order: the first whose every pattern matches puts the exception in the
@@ -15,7 +15,7 @@ pub struct GroupingConfig {
 
 /// One rule: at least one of `type`, `module` and `message`, each a regular expression that
 /// must match somewhere in its field (anchor it with `^...$` for a whole match).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FingerprintRule {
     /// The name of the group the matching exceptions share.

@@ -1,11 +1,11 @@
 //! `listen.limits:`: how long a client may take to send a request, how many connections and how
 //! many body bytes the listeners ([`crate::listen`]) hold at once; checked at load time.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Bounds on what clients may hold of the HTTP listener (and, where tonic offers them, of the
 /// gRPC one): slow or idle clients are cut off, and connections and body bytes are capped.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ListenLimits {
     /// Seconds a client has to send a request's headers, counted from when the connection is

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use regex::Regex;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Prometheus' default histogram buckets, used when `buckets` is not given.
 pub const DEFAULT_BUCKETS: [f64; 11] = [
@@ -12,7 +12,7 @@ pub const DEFAULT_BUCKETS: [f64; 11] = [
 ];
 
 /// One metric computed from committed records.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct LogMetricConfig {
     /// The metric's name as exposed; counters end in `_total`.
@@ -37,7 +37,7 @@ pub struct LogMetricConfig {
 }
 
 /// The type of a log metric.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum LogMetricKind {
     /// Counts matching records.
@@ -47,7 +47,7 @@ pub enum LogMetricKind {
 }
 
 /// Which records a log metric counts: every non-empty condition must hold.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct LogMetricFilter {
     /// Services, any of them; empty: any service.
@@ -61,7 +61,7 @@ pub struct LogMetricFilter {
 }
 
 /// A label of a log metric.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct LogMetricLabel {
     /// The label name.
@@ -71,8 +71,8 @@ pub struct LogMetricLabel {
 }
 
 /// A record field a label or histogram value is read from.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
-#[serde(try_from = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(try_from = "String", into = "String")]
 pub enum Field {
     /// The service name.
     Service,
@@ -96,6 +96,42 @@ pub enum Field {
     DbDurationSeconds,
     /// `attributes.<key>`: a record (else resource) attribute, literal key or dotted path.
     Attribute(String),
+}
+
+/// The default `log_metrics:`: failed logins by service, which the shipped AuthFailureBurst
+/// alert (alert-rules/alerts.yml) counts.
+const DEFAULT_LOG_METRICS: &str = r#"
+- name: log_auth_failures_total
+  help: Failed logins, by service
+  type: counter
+  filter:
+    body_regex: "(?i)(authentication failed|invalid password|login failed)"
+  labels:
+    - { name: service, from: service }
+"#;
+
+/// The log metrics of the default configuration.
+pub fn defaults() -> Vec<LogMetricConfig> {
+    serde_yaml_ng::from_str(DEFAULT_LOG_METRICS).expect("the default log metrics parse")
+}
+
+impl From<Field> for String {
+    fn from(field: Field) -> String {
+        let name = match field {
+            Field::Service => "service",
+            Field::Level => "level",
+            Field::Route => "route",
+            Field::Method => "method",
+            Field::StatusCode => "status_code",
+            Field::DbSystem => "db_system",
+            Field::Operation => "operation",
+            Field::ExceptionType => "exception_type",
+            Field::DurationSeconds => "duration_seconds",
+            Field::DbDurationSeconds => "db_duration_seconds",
+            Field::Attribute(key) => return format!("attributes.{key}"),
+        };
+        name.to_string()
+    }
 }
 
 impl TryFrom<String> for Field {

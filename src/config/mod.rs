@@ -12,28 +12,32 @@ pub mod archive;
 pub mod dedup;
 pub mod elasticsearch;
 mod env;
+pub mod explain;
 pub mod grouping;
 pub mod listen;
 pub mod log_metrics;
 pub mod read_bounds;
 pub mod redaction;
 pub mod retention;
+mod secret;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub use access::AccessConfig;
 pub use aliases::FieldAliases;
 pub use archive::ArchiveConfig;
 pub use dedup::DedupConfig;
 pub use elasticsearch::ElasticsearchConfig;
+pub use env::MOVED_VARIABLES;
 pub use listen::ListenLimits;
 pub use log_metrics::LogMetricConfig;
 pub use read_bounds::ReadBoundsConfig;
 pub use redaction::{IpMode, PatternConfig, RedactionConfig, ServiceRedaction};
 pub use retention::{RetentionClassConfig, RetentionConfig};
+pub use secret::Secret;
 
 /// A configuration that could not be loaded; the message names the file, key and reason.
 #[derive(Debug, thiserror::Error)]
@@ -50,7 +54,7 @@ pub enum ConfigError {
 }
 
 /// The whole configuration tree.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// PostgreSQL connection and pool.
@@ -67,7 +71,8 @@ pub struct Config {
     pub storage: StorageConfig,
     /// Derived metrics: slow thresholds and cardinality caps.
     pub metrics: MetricsConfig,
-    /// Extra counters and histograms computed from logs (log-based metrics); none by default.
+    /// Extra counters and histograms computed from logs (log-based metrics); by default the one
+    /// the shipped AuthFailureBurst alert needs, `log_auth_failures_total`.
     pub log_metrics: Vec<LogMetricConfig>,
     /// The read API: its connection pool, statement timeout and per-token rate limits.
     pub query: QueryConfig,
@@ -90,7 +95,7 @@ pub struct Config {
 }
 
 /// PostgreSQL settings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseConfig {
     /// Connection URL; the database is created if missing. `DATABASE_URL` overrides it.
@@ -102,7 +107,7 @@ pub struct DatabaseConfig {
 }
 
 /// Listen addresses; port 0 picks a free port.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ListenConfig {
     /// HTTP: OTLP/HTTP, JSON logs, /metrics, health.
@@ -114,7 +119,7 @@ pub struct ListenConfig {
 }
 
 /// Ingest limits, queue and batching.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct IngestConfig {
     /// Largest request body, after decompression; larger answers 413.
@@ -160,7 +165,7 @@ pub struct IngestConfig {
 
 /// The read API (`/api/v1/...` reads): it has its own connection pool, so slow reads never
 /// take the writers' connections.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct QueryConfig {
     /// Connections in the read pool.
@@ -176,7 +181,7 @@ pub struct QueryConfig {
 }
 
 /// Table layout and timestamp acceptance.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StorageConfig {
     /// Daily partitions created ahead of today.
@@ -192,7 +197,7 @@ pub struct StorageConfig {
 }
 
 /// Derived metrics settings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MetricsConfig {
     /// Requests at least this slow count in `http_server_slow_requests_total`.
@@ -218,7 +223,7 @@ pub struct MetricsConfig {
 }
 
 /// Which signal a service's request or query metrics are derived from.
-#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum MetricSource {
     /// Spans once the service sends them (within `metrics.span_window_seconds`), else logs.
@@ -231,7 +236,7 @@ pub enum MetricSource {
 }
 
 /// The bridge's own telemetry.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TelemetryConfig {
     /// Log filter in `RUST_LOG` syntax; `RUST_LOG` overrides it.
@@ -243,7 +248,7 @@ pub struct TelemetryConfig {
 }
 
 /// What `logbridge rules check` accepts besides the metrics the bridge exports.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RulesConfig {
     /// Metrics of other exporters (or of Prometheus itself) that rules may name; their labels
@@ -252,7 +257,7 @@ pub struct RulesConfig {
 }
 
 /// Format of the bridge's own logs.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     /// Human-readable lines.
@@ -261,27 +266,27 @@ pub enum LogFormat {
     Json,
 }
 
-/// A string that never prints: database URLs carry passwords.
-#[derive(Clone, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    /// The secret value, for the one place that needs it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-impl From<&str> for Secret {
-    fn from(value: &str) -> Self {
-        Secret(value.to_string())
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database: DatabaseConfig::default(),
+            listen: ListenConfig::default(),
+            ingest: IngestConfig::default(),
+            fields: FieldAliases::default(),
+            redaction: RedactionConfig::default(),
+            storage: StorageConfig::default(),
+            metrics: MetricsConfig::default(),
+            log_metrics: log_metrics::defaults(),
+            query: QueryConfig::default(),
+            telemetry: TelemetryConfig::default(),
+            rules: RulesConfig::default(),
+            retention: RetentionConfig::default(),
+            archive: ArchiveConfig::default(),
+            dedup: DedupConfig::default(),
+            access: AccessConfig::default(),
+            elasticsearch: ElasticsearchConfig::default(),
+            grouping: grouping::GroupingConfig::default(),
+        }
     }
 }
 
@@ -384,7 +389,6 @@ impl Default for RulesConfig {
             "scrape_samples_scraped",
             "ALERTS",
             "ALERTS_FOR_STATE",
-            "log_auth_failures_total",
         ];
         RulesConfig {
             external_metrics: external.map(String::from).to_vec(),
@@ -428,16 +432,21 @@ impl Config {
             origin: origin.to_string(),
             message,
         };
+        let vars: Vec<(String, String)> = vars.collect();
         // Parse the file on its own first so that its errors carry its line numbers.
         let file_tree = env::parse_tree(yaml).map_err(|e| invalid(origin, e))?;
         let from_file: Config = env::deserialize(&file_tree).map_err(|e| invalid(origin, e))?;
-        let (tree, applied) = env::apply(file_tree, vars).map_err(|e| invalid("environment", e))?;
-        let config = if applied {
-            // Line numbers would point into the merged tree, not at anything the user wrote.
-            env::deserialize(&tree)
-                .map_err(|e| invalid("environment", env::without_location(&e)))?
-        } else {
+        let (tree, applied) =
+            env::apply(file_tree.clone(), &vars).map_err(|e| invalid("environment", e))?;
+        let config = if applied.is_empty() {
             from_file
+        } else {
+            // Name the variable, not a line of the merged tree the user never wrote.
+            env::deserialize(&tree).map_err(|e| {
+                let message =
+                    env::culprit(&file_tree, &vars).unwrap_or_else(|| env::without_location(&e));
+                invalid("environment", message)
+            })?
         };
         config.validate().map_err(|e| invalid(origin, e))?;
         Ok(config)

@@ -2,10 +2,10 @@
 //! bytes, reads and exports in flight per token, exports bounded in time and idleness, and the
 //! audit trail's own connections.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Bounds on what readers hold: memory, connections and time.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReadBoundsConfig {
     /// Reads and exports one token may have in flight at once; beyond it 429 + Retry-After.

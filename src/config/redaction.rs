@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The redaction step's settings; the defaults redact the built-in keys and patterns.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RedactionConfig {
     /// Whether records are redacted at all; `services.<name>.enabled` overrides it per service.
@@ -34,7 +34,7 @@ pub struct RedactionConfig {
 }
 
 /// What becomes of IP addresses found in text.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum IpMode {
     /// Left as they are.
@@ -46,7 +46,7 @@ pub enum IpMode {
 }
 
 /// A configured value pattern.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct PatternConfig {
     /// The rule's name: lower case letters, digits and `_`, not a built-in rule's.
@@ -56,7 +56,7 @@ pub struct PatternConfig {
 }
 
 /// Redaction settings of one service.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServiceRedaction {
     /// Whether the service's records are redacted; unset: as `redaction.enabled`.

@@ -21,7 +21,13 @@ fn empty_file_gives_contract_defaults() {
     assert_eq!(config.metrics.slow_query_seconds, 0.5);
     let external = &config.rules.external_metrics;
     assert!(external.iter().any(|m| m == "up"), "{external:?}");
-    assert!(external.iter().any(|m| m == "log_auth_failures_total"));
+    assert!(!external.iter().any(|m| m == "log_auth_failures_total"));
+    let log_metrics: Vec<&str> = config.log_metrics.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(
+        log_metrics,
+        ["log_auth_failures_total"],
+        "AuthFailureBurst's metric"
+    );
 }
 
 #[test]
@@ -85,6 +91,15 @@ fn environment_overrides_file() {
 fn unknown_environment_key_is_an_error() {
     let err = load("", &[("LOGBRIDGE_INGEST__NOPE", "1")]).unwrap_err();
     assert!(err.to_string().contains("nope"), "{err}");
+    let vars = [
+        ("LOGBRIDGE_INGEST__WRITERS", "3"),
+        ("LOGBRIDGE_LISTEN__HTTP", "not-an-address"),
+    ];
+    let err = load("", &vars).unwrap_err().to_string();
+    assert!(
+        err.contains("LOGBRIDGE_LISTEN__HTTP:"),
+        "the variable, not only the key: {err}"
+    );
 }
 
 #[test]
@@ -116,7 +131,7 @@ fn the_documented_log_metrics_example_loads() {
     let config = load(&documented_log_metrics(), &[]).expect("the example loads");
     let names: Vec<&str> = config.log_metrics.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(names, ["log_auth_failures_total", "checkout_amount"]);
-    assert!(Config::default().log_metrics.is_empty());
+    assert_eq!(Config::default().log_metrics[..], config.log_metrics[..1]);
 }
 
 const COUNTER: &str =
@@ -337,4 +352,15 @@ fn dedup_services_can_be_set_from_the_environment() {
     assert_eq!(shop.enabled, Some(true));
     assert_eq!(shop.attributes, Some(vec!["tenant.id".to_string()]));
     assert!(dedup.any_enabled() && !dedup.enabled);
+}
+
+#[test]
+fn the_grafana_variables_that_once_had_the_prefix_do_not_break_loading() {
+    let vars = [
+        ("LOGBRIDGE_GRAFANA_DB_PASSWORD", "s3cret"),
+        ("LOGBRIDGE_GRAFANA_READ_TOKEN", "lb_x"),
+        ("GRAFANA_DB_PASSWORD", "s3cret"),
+        ("LOGBRIDGE_TOKEN", "lb_reader"),
+    ];
+    load("", &vars).expect("not config keys");
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use super::Targets;
 use super::files::{Dashboard, Datasource, load_dashboards, load_datasources};
 use crate::config::Secret;
 
@@ -24,6 +25,8 @@ pub struct Options {
     pub dashboards: PathBuf,
     /// The folder the dashboards go to; Grafana's General folder when absent.
     pub folder_uid: Option<String>,
+    /// Where the datasources point (Prometheus, PostgreSQL, the bridge), over the file's values.
+    pub targets: Targets,
 }
 
 /// What a run did, one line per object.
@@ -55,6 +58,10 @@ impl Summary {
 pub enum ProvisionError {
     #[error("{}: {reason}", path.display())]
     File { path: PathBuf, reason: String },
+    #[error(
+        "the Grafana role's PostgreSQL password is empty ({source_name}); refusing to provision a datasource that cannot log in: set GRAFANA_DB_PASSWORD or pass --postgres-password-file"
+    )]
+    EmptyPassword { source_name: String },
     #[error("{object}: cannot reach Grafana: {reason}")]
     Unreachable { object: String, reason: String },
     #[error(
@@ -83,7 +90,8 @@ pub async fn provision(
     options: &Options,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<Summary, ProvisionError> {
-    let datasources = load_datasources(&options.datasources, &env)?;
+    let mut datasources = load_datasources(&options.datasources, &env)?;
+    options.targets.apply(&mut datasources)?;
     let dashboards = load_dashboards(&options.dashboards)?;
     let grafana = Grafana::new(options)?;
     let mut summary = Summary::default();
@@ -117,12 +125,10 @@ struct Grafana {
 
 impl Grafana {
     fn new(options: &Options) -> Result<Self, ProvisionError> {
-        if !options.url.starts_with("http://") {
-            // The crate's reqwest is built without TLS (a TLS stack would change every test
-            // client too): reach Grafana over plain HTTP, as inside the compose network.
+        if !options.url.starts_with("http://") && !options.url.starts_with("https://") {
             return Err(ProvisionError::Unreachable {
                 object: options.url.clone(),
-                reason: "only http:// URLs are supported (no TLS in this build)".into(),
+                reason: "the URL must start with http:// or https://".into(),
             });
         }
         let client = reqwest::Client::builder()

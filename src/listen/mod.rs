@@ -7,6 +7,7 @@
 mod activity;
 mod body;
 mod connection;
+pub mod exposure;
 pub mod grpc;
 
 pub use body::{BodyAdmission, BodyRefused, admit_bodies};

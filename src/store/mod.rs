@@ -15,6 +15,7 @@ mod queue;
 pub mod read;
 pub mod regroup;
 mod rollups;
+mod setup;
 mod span_load;
 pub mod tokens;
 mod writer;
@@ -22,20 +23,18 @@ mod writer;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::migrate::MigrateDatabase;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres};
+use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
 use crate::error::ErrorCode;
 use crate::metrics::BridgeMetrics;
-use crate::pipeline::grouping::Rules;
 pub use copy::EncodedBatch;
 pub use health::{Health, is_connection_error, is_data_refusal, is_query_canceled};
 use partitions::{DdlTimeouts, Partitions};
 use queue::Queue;
+pub use setup::{Prepared, migrate, migrate_reporting, open, open_schema};
 use writer::Job;
 
 /// Why a batch was not committed; each names its code in the one error table ([`crate::error`]).
@@ -81,44 +80,6 @@ pub struct StoreTasks {
     writers: Vec<JoinHandle<()>>,
     maintenance: JoinHandle<()>,
     dedup_expiry: JoinHandle<()>,
-}
-
-/// Creates the database if missing, applies the embedded migrations and maps exception groups
-/// of older fingerprint versions onto the current one ([`regroup`]).
-pub async fn migrate(config: &Config) -> anyhow::Result<PgPool> {
-    let pool = migrate_schema(config).await?;
-    let rules = Rules::from_config(&config.grouping).map_err(anyhow::Error::msg)?;
-    let regrouped = regroup::regroup(&pool, &rules).await?;
-    if regrouped.old_groups > 0 {
-        tracing::info!(
-            old_groups = regrouped.old_groups,
-            new_groups = regrouped.new_groups,
-            "exception groups mapped onto the current fingerprint version"
-        );
-    }
-    Ok(pool)
-}
-
-/// Creates the database if missing and applies the embedded migrations.
-pub async fn migrate_schema(config: &Config) -> anyhow::Result<PgPool> {
-    let url = config.database.url.expose();
-    if !Postgres::database_exists(url).await? {
-        tracing::info!("creating database");
-        if let Err(error) = Postgres::create_database(url).await {
-            // Another process may have created it meanwhile.
-            if !Postgres::database_exists(url).await? {
-                return Err(error.into());
-            }
-        }
-    }
-    let options: PgConnectOptions = url.parse()?;
-    let pool = PgPoolOptions::new()
-        .max_connections(config.database.max_connections)
-        .acquire_timeout(Duration::from_secs(config.database.connect_timeout_seconds))
-        .connect_with(options.application_name("logbridge"))
-        .await?;
-    sqlx::migrate!("./migrations").run(&pool).await?;
-    Ok(pool)
 }
 
 impl Store {

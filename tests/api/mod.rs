@@ -18,6 +18,7 @@ mod listen_limits;
 mod log_metrics;
 mod loki;
 mod metrics;
+mod operator;
 mod otlp_grpc;
 mod otlp_http;
 mod read_access;

@@ -3,7 +3,7 @@
 //! checks the classes (`pipeline::retention::check`), the retention job the rest
 //! (`jobs::retention::check`).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::DEFAULT_RETENTION_CLASS;
 
@@ -12,7 +12,7 @@ use crate::model::DEFAULT_RETENTION_CLASS;
 pub const LEGACY_CLASS: &str = "all";
 
 /// The retention job and the classes it keeps logs by.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RetentionConfig {
     /// Whether `serve` runs the retention job on a schedule (`logbridge retention run` always can).
@@ -44,7 +44,7 @@ pub struct RetentionConfig {
 }
 
 /// One retention class: which records it takes and how many days they are kept.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RetentionClassConfig {
     /// The class name (`[a-z][a-z0-9_]{0,30}`), stored in column `logs.retention_class`.

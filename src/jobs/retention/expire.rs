@@ -5,18 +5,24 @@
 use super::catalog::{self, Leaf};
 use super::run::Run;
 use super::{Archived, Dropped, ddl};
+use crate::config::RetentionConfig;
 use crate::config::retention::LEGACY_CLASS;
+
+/// The days a leaf's rows are kept under `config`: its class's, or the longest class's for a
+/// partition of no configured class.
+pub(super) fn days_of(config: &RetentionConfig, leaf: &Leaf) -> u32 {
+    let class = config.classes.iter().find(|c| c.name == leaf.class);
+    match class {
+        Some(class) if leaf.class != LEGACY_CLASS => class.days,
+        _ => config.longest_class_days(),
+    }
+}
 
 impl Run<'_> {
     /// The days a leaf's rows are kept: its class's, or the longest class's for a partition
     /// of no configured class (made before retention classes, or of a class since removed).
     fn days_of(&self, leaf: &Leaf) -> u32 {
-        let config = &self.retention.config;
-        let class = config.classes.iter().find(|c| c.name == leaf.class);
-        match class {
-            Some(class) if leaf.class != LEGACY_CLASS => class.days,
-            _ => config.longest_class_days(),
-        }
+        days_of(&self.retention.config, leaf)
     }
 
     pub(super) async fn expire_partitions(&mut self) -> Result<(), sqlx::Error> {

@@ -9,11 +9,14 @@ mod catalog;
 pub mod check;
 mod ddl;
 mod expire;
+mod plan;
 mod record;
 mod run;
 pub mod schedule;
 mod spans;
 mod tables;
+
+pub use plan::Planned;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;

@@ -121,6 +121,13 @@ fn record_outcome(report: &RunReport) {
     span.record("deleted_rows", report.deleted.values().sum::<u64>());
 }
 
+/// Whether a day's rows kept `days` are past keeping on `today`: the day ended `days` ago or
+/// more.
+pub(super) fn expired(day: NaiveDate, days: u32, today: NaiveDate) -> bool {
+    day.checked_add_days(Days::new(u64::from(days) + 1))
+        .is_some_and(|end| end <= today)
+}
+
 /// The run's own connection (its session holds the advisory lock), with its lock timeout.
 async fn connect(retention: &Retention) -> Result<PgConnection, sqlx::Error> {
     let options = retention.pool.connect_options();
@@ -195,8 +202,7 @@ impl Run<'_> {
 
     /// Whether a day's rows kept `days` are past keeping: the day ended `days` ago or more.
     pub fn expired(&self, day: NaiveDate, days: u32) -> bool {
-        day.checked_add_days(Days::new(u64::from(days) + 1))
-            .is_some_and(|end| end <= self.today)
+        expired(day, days, self.today)
     }
 
     async fn anonymize_ips(&mut self) -> Result<(), sqlx::Error> {

@@ -5,6 +5,7 @@
 mod dashboards;
 mod promql;
 mod provision;
+mod provision_cli;
 mod sql;
 mod traces;
 

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use logbridge::config::Secret;
-use logbridge::grafana::{Options, ProvisionError, provision};
+use logbridge::grafana::{Options, ProvisionError, Targets, provision};
 use serde_json::{Value, json};
 
 use super::{datasources_file, repo_path};
@@ -19,23 +19,23 @@ const DASHBOARDS: usize = 7;
 
 /// One request as the fake Grafana received it.
 #[derive(Debug, Clone)]
-struct Recorded {
-    method: Method,
-    path: String,
-    authorization: Option<String>,
-    body: Value,
+pub struct Recorded {
+    pub method: Method,
+    pub path: String,
+    pub authorization: Option<String>,
+    pub body: Value,
 }
 
 /// The fake's state: what it received, which datasources exist, and an optional forced failure
 /// `(method, path prefix, status, message)`.
 #[derive(Default)]
-struct Fake {
+pub struct Fake {
     received: Vec<Recorded>,
     datasources: HashSet<String>,
     fail: Option<(Method, &'static str, StatusCode, &'static str)>,
 }
 
-type Shared = Arc<Mutex<Fake>>;
+pub type Shared = Arc<Mutex<Fake>>;
 
 fn answer(status: StatusCode, body: Value) -> Response {
     (status, axum::Json(body)).into_response()
@@ -95,7 +95,7 @@ async fn grafana(
 }
 
 /// Starts a fake Grafana; answers its URL and state.
-async fn fake_grafana() -> (String, Shared) {
+pub async fn fake_grafana() -> (String, Shared) {
     let fake = Shared::default();
     let app = Router::new().fallback(grafana).with_state(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -111,18 +111,19 @@ fn options(url: &str, token: Option<&str>) -> Options {
         datasources: datasources_file(),
         dashboards: repo_path("dashboards"),
         folder_uid: Some("logbridge".into()),
+        targets: Targets::compose(Secret::from("s3cret"), "the test"),
     }
 }
 
 fn env(name: &str) -> Option<String> {
     match name {
-        "LOGBRIDGE_GRAFANA_DB_PASSWORD" => Some("s3cret".to_string()),
-        "LOGBRIDGE_GRAFANA_READ_TOKEN" => Some("lb_reader".to_string()),
+        "GRAFANA_DB_PASSWORD" => Some("s3cret".to_string()),
+        "GRAFANA_READ_TOKEN" => Some("lb_reader".to_string()),
         _ => None,
     }
 }
 
-fn taken(fake: &Shared) -> Vec<Recorded> {
+pub fn taken(fake: &Shared) -> Vec<Recorded> {
     std::mem::take(&mut fake.lock().unwrap().received)
 }
 
@@ -177,7 +178,7 @@ async fn a_first_run_creates_the_datasources_and_saves_every_dashboard() {
     assert_eq!(postgres["jsonData"]["sslmode"], "disable");
     assert_eq!(
         postgres["secureJsonData"]["password"], "s3cret",
-        "interpolated from the environment"
+        "the targets' password"
     );
     let prometheus = &received[1].body;
     assert_eq!(prometheus["url"], "http://prometheus:9090");

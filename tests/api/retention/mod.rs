@@ -6,6 +6,7 @@ mod anonymize;
 mod expiry;
 mod migration;
 mod runs;
+mod shortened;
 mod tables;
 
 use std::sync::atomic::AtomicBool;
