@@ -158,7 +158,8 @@ mod tests {
     use super::*;
     use crate::config::MetricsConfig;
     use crate::metrics::{
-        BodyRefusal, CloseReason, Format, Listener, Metrics, Outcome, Protocol, RejectReason,
+        BodyRefusal, BrowserReceiver, CloseReason, Format, Listener, Metrics, OriginStage, Outcome,
+        Protocol, RejectReason,
     };
     use crate::model::{
         DbQuery, ExceptionInfo, HttpRequest, LogRecord, SpanKind, SpanRecord, SpanStatus,
@@ -230,6 +231,8 @@ mod tests {
         listener.refused(Listener::http);
         listener.timed_out(CloseReason::header_timeout);
         listener.body_refused(BodyRefusal::busy);
+        let browser = &metrics.browser;
+        browser.observe_origin_refused(BrowserReceiver::faro, OriginStage::preflight);
         metrics.render(Format::PrometheusText)
     }
 

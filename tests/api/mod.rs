@@ -3,6 +3,7 @@
 mod alerts;
 mod alerts_e2e;
 mod archive;
+mod browser;
 mod dedup;
 mod elastic;
 mod erase;
