@@ -21,7 +21,7 @@ use crate::config::Config;
 use crate::ingest::alerts::http::{self as alert_http, AlertReceiver};
 use crate::ingest::otlp::traces::OtlpTraces;
 use crate::ingest::otlp::{self, OtlpLogs};
-use crate::ingest::{Ingest, browser, elastic, json, loki};
+use crate::ingest::{Ingest, browser, elastic, faro, json, loki};
 use crate::jobs::retention::{Retention, schedule};
 use crate::listen::{self, BodyAdmission};
 use crate::metrics::{BrowserReceiver, Format, Metrics, content_type};
@@ -165,6 +165,17 @@ fn router(
         )
         .with_state(OtlpTraces::new(ingest.clone()))
         .layer(cors(BrowserReceiver::otlp_traces));
+    let faro_http = Router::new()
+        .route(
+            "/faro/collect",
+            post(faro::http::collect).options(preflight),
+        )
+        .route(
+            "/collect/{app_key}",
+            post(faro::http::collect_with_key).options(preflight),
+        )
+        .with_state(ingest.clone())
+        .layer(cors(BrowserReceiver::faro));
     let json_http = Router::new()
         .route("/api/v1/logs", post(json::http::ingest))
         .with_state(ingest.clone());
@@ -184,6 +195,7 @@ fn router(
         .with_state(state)
         .merge(otlp_http)
         .merge(otlp_traces_http)
+        .merge(faro_http)
         .merge(json_http)
         .merge(loki_http)
         .merge(elastic)

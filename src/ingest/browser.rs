@@ -55,10 +55,9 @@ impl Ingest {
             (Ok(Some(principal)), _) if principal.browser_service().is_some() => {
                 Ok(principal.browser_service().map(str::to_owned))
             }
-            (Err(error @ AuthError::OriginRefused(_)), _) => Err(refused(error.into())),
-            (_, Err(cross_origin)) => Err(refused(cross_origin)),
+            (Err(error), _) => Err(refused(error.into())),
+            (Ok(_), Err(cross_origin)) => Err(refused(cross_origin)),
             (Ok(_), Ok(())) => Ok(None),
-            (Err(error), Ok(())) => Err(refused(error.into())),
         }
     }
 

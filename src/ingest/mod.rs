@@ -11,6 +11,7 @@ pub mod cpu;
 pub mod cross_site;
 pub mod elastic;
 pub mod error;
+pub mod faro;
 pub mod json;
 pub mod loki;
 pub mod otlp;

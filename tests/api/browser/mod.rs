@@ -2,6 +2,7 @@
 //! receivers a page uses, and the Faro receiver.
 
 mod cors;
+mod faro;
 mod keys;
 
 use crate::api::helpers::TestApp;
