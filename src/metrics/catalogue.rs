@@ -215,7 +215,12 @@ mod tests {
             stacktrace: None,
             fingerprint: String::new(),
         });
-        metrics.observe_accepted(&[record]);
+        let mut vitals = LogRecord::new("measurement web-vitals".into(), Utc::now());
+        vitals.scope = Some("faro".into());
+        let values = serde_json::json!({"measurement.type": "web-vitals", "measurement.lcp": 900.0,
+            "measurement.cls": 0.1});
+        vitals.attributes = values.as_object().cloned().unwrap_or_default();
+        metrics.observe_accepted(&[record, vitals]);
         let bridge = &metrics.bridge;
         bridge.observe_request(Protocol::json, Outcome::accepted, 1);
         bridge.observe_rejected(RejectReason::decode_error, 1);

@@ -21,6 +21,7 @@ mod registrar;
 mod retention;
 pub mod scrape;
 pub mod spans;
+mod web_vitals;
 
 use std::sync::Arc;
 use std::time::Instant;

@@ -61,6 +61,20 @@ async fn the_sdk_payload_is_stored_with_its_exception_grouped() {
     );
     let labels = [("service", "shop"), ("exception_type", "TypeError")];
     assert_eq!(app.metric_sum("exceptions_total", &labels).await, 2.0);
+    let lcp = [
+        ("service", "shop"),
+        ("route", "/cart/{id}"),
+        ("vital", "lcp"),
+    ];
+    let vitals = "browser_web_vitals_duration_seconds_count";
+    assert_eq!(app.metric_sum(vitals, &lcp).await, 2.0);
+    let good = "browser_web_vitals_duration_seconds_bucket";
+    let under_two_seconds = [lcp[0], lcp[1], lcp[2], ("le", "2.5")];
+    assert_eq!(
+        app.metric_sum(good, &under_two_seconds).await,
+        2.0,
+        "LCP 1.874 s"
+    );
     let accepted = [("protocol", "faro"), ("outcome", "accepted")];
     assert_eq!(
         app.metric_sum("logbridge_ingest_requests_total", &accepted)
