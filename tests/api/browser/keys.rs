@@ -120,3 +120,44 @@ async fn browser_keys_are_created_with_one_service_and_valid_origins() {
     assert_eq!(created["role"], "browser");
     assert_eq!(created["origins"], json!(["https://*.example.com"]));
 }
+
+#[tokio::test]
+async fn the_cli_creates_a_browser_key_that_sends_from_its_origin() {
+    let app = spawn_app().await;
+    let create = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_logbridge"))
+            .args(["tokens", "create", "--role", "browser"])
+            .args(args)
+            .env("DATABASE_URL", app.database_url())
+            .output()
+            .expect("logbridge runs")
+    };
+    let refused = create(&["--service", "shop"]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("origin"), "{stderr}");
+    let output = create(&[
+        "--service",
+        "shop",
+        "--origin",
+        SHOP,
+        "--origin",
+        "*.example.org",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let key = String::from_utf8(output.stdout).unwrap().trim().to_string();
+    let answer = send(
+        &app,
+        "/v1/logs",
+        Some(&key),
+        Some("https://a.example.org"),
+        otlp_logs("shop", "cli"),
+    )
+    .await;
+    assert_eq!(answer.status(), 200);
+    assert_eq!(app.count("body = 'cli'").await, 1);
+}
