@@ -23,7 +23,7 @@ use logbridge::config::{Config, FieldAliases};
 use logbridge::ingest::bounds::RequestBounds;
 use logbridge::ingest::loki;
 use logbridge::ingest::prepare::Preparer;
-use logbridge::ingest::{RequestContext, elastic, json, otlp};
+use logbridge::ingest::{RequestContext, elastic, faro, json, otlp};
 use logbridge::metrics::Metrics;
 use logbridge::model::LogRecord;
 use logbridge::pipeline::redact::Redactor;
@@ -104,6 +104,65 @@ fn otlp_spans_path(c: &mut Criterion<ThreadCpuTime>) {
         b.iter(|| {
             let context = request_context(&config.fields);
             otlp::traces::decode_protobuf(black_box(&body), &context).unwrap()
+        })
+    });
+    group.finish();
+}
+
+/// The Faro path: the receiver's decode function, the one prepare step and the counting.
+fn faro_full_path(body: &[u8], preparer: &Preparer) -> usize {
+    let context = request_context(preparer.pipeline().aliases());
+    let decoded = faro::decode(body, &context).expect("the payload decodes");
+    let prepared = preparer.prepare(decoded.records);
+    preparer.observe(prepared.samples, &prepared.tallies);
+    prepared.batch.data.len()
+}
+
+/// A Faro payload of `RECORDS` items as the Web SDK batches them: the SDK's `meta`, nine logs
+/// in ten (with context and a trace), one exception with eight frames in ten.
+fn faro_body() -> Vec<u8> {
+    let meta: serde_json::Value =
+        serde_json::from_slice(include_bytes!("../tests/fixtures/faro/web-sdk.json")).unwrap();
+    let frames: Vec<_> = (0..8)
+        .map(|i| {
+            serde_json::json!({"filename": "https://shop.example.com/assets/index-B3k1.js",
+            "function": format!("f{i}"), "lineno": 1, "colno": 1000 + i})
+        })
+        .collect();
+    let trace = serde_json::json!({"trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+        "span_id": "00f067aa0ba902b7"});
+    let (mut logs, mut exceptions) = (Vec::new(), Vec::new());
+    for i in 0..RECORDS {
+        let timestamp = "2026-12-04T17:50:01.123Z";
+        if i % 10 == 9 {
+            exceptions.push(serde_json::json!({"type": "TypeError",
+                "value": format!("Cannot read properties of undefined (reading 'p{}')", i % 7),
+                "timestamp": timestamp, "stacktrace": {"frames": frames}, "trace": trace}));
+        } else {
+            logs.push(
+                serde_json::json!({"message": format!("cart {i} loaded in {} ms", i * 3),
+                "level": "info", "context": {"items": "3", "step": "checkout"},
+                "timestamp": timestamp, "trace": trace}),
+            );
+        }
+    }
+    let body = serde_json::json!({"meta": meta["meta"], "logs": logs, "exceptions": exceptions});
+    body.to_string().into_bytes()
+}
+
+fn faro_path(c: &mut Criterion<ThreadCpuTime>) {
+    let config = Config::default();
+    let body = faro_body();
+    let mut group = c.benchmark_group("faro_500");
+    group.throughput(Throughput::Elements(RECORDS as u64));
+    let full = preparer(&config);
+    group.bench_function("full_path", |b| {
+        b.iter(|| faro_full_path(black_box(&body), &full))
+    });
+    group.bench_function("decode", |b| {
+        b.iter(|| {
+            let context = request_context(&config.fields);
+            faro::decode(black_box(&body), &context).unwrap()
         })
     });
     group.finish();
@@ -346,6 +405,6 @@ fn config() -> Criterion<ThreadCpuTime> {
 criterion_group! {
     name = benches;
     config = config();
-    targets = otlp_path, otlp_spans_path, loki_path, es_bulk_path, micro
+    targets = otlp_path, otlp_spans_path, loki_path, es_bulk_path, faro_path, micro
 }
 criterion_main!(benches);

@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
@@ -20,10 +21,10 @@ use crate::config::Config;
 use crate::ingest::alerts::http::{self as alert_http, AlertReceiver};
 use crate::ingest::otlp::traces::OtlpTraces;
 use crate::ingest::otlp::{self, OtlpLogs};
-use crate::ingest::{Ingest, elastic, json, loki};
+use crate::ingest::{Ingest, browser, elastic, faro, json, loki};
 use crate::jobs::retention::{Retention, schedule};
 use crate::listen::{self, BodyAdmission};
-use crate::metrics::{Format, Metrics, content_type};
+use crate::metrics::{BrowserReceiver, Format, Metrics, content_type};
 use crate::pipeline::Pipeline;
 use crate::query::{self, QueryState};
 use crate::store::{self, Store};
@@ -153,12 +154,29 @@ fn router(
     elastic: Router,
 ) -> Router {
     let max_body = ingest.max_body_bytes();
+    let cors = |receiver| from_fn_with_state((ingest.clone(), receiver), browser::cors);
     let otlp_http = Router::new()
-        .route("/v1/logs", post(otlp::http::export))
-        .with_state(OtlpLogs::new(ingest.clone()));
+        .route("/v1/logs", post(otlp::http::export).options(preflight))
+        .with_state(OtlpLogs::new(ingest.clone()))
+        .layer(cors(BrowserReceiver::otlp_logs));
     let otlp_traces_http = Router::new()
-        .route("/v1/traces", post(otlp::traces::http::export))
-        .with_state(OtlpTraces::new(ingest.clone()));
+        .route(
+            "/v1/traces",
+            post(otlp::traces::http::export).options(preflight),
+        )
+        .with_state(OtlpTraces::new(ingest.clone()))
+        .layer(cors(BrowserReceiver::otlp_traces));
+    let faro_http = Router::new()
+        .route(
+            "/faro/collect",
+            post(faro::http::collect).options(preflight),
+        )
+        .route(
+            "/collect/{app_key}",
+            post(faro::http::collect_with_key).options(preflight),
+        )
+        .with_state(ingest.clone())
+        .layer(cors(BrowserReceiver::faro));
     let json_http = Router::new()
         .route("/api/v1/logs", post(json::http::ingest))
         .with_state(ingest.clone());
@@ -178,6 +196,7 @@ fn router(
         .with_state(state)
         .merge(otlp_http)
         .merge(otlp_traces_http)
+        .merge(faro_http)
         .merge(json_http)
         .merge(loki_http)
         .merge(elastic)
@@ -186,6 +205,11 @@ fn router(
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::new())
+}
+
+/// A preflight without an `Origin` (a browser always sends one; [`browser::cors`] answers those).
+async fn preflight() -> StatusCode {
+    StatusCode::NO_CONTENT
 }
 
 async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {

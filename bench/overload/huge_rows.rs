@@ -78,6 +78,7 @@ async fn token(db: &BenchDatabase) -> anyhow::Result<String> {
     let new = logbridge::query::NewToken {
         role: serde_json::from_value(serde_json::json!("reader"))?,
         services: None,
+        origins: None,
         name: Some("bench-huge-rows".into()),
     };
     let created = logbridge::query::create_token(&db.pool, &new).await;

@@ -86,6 +86,7 @@ async fn main() -> anyhow::Result<()> {
     let new = NewToken {
         role: Role::Admin,
         services: None,
+        origins: None,
         name: Some("bench".into()),
     };
     let token = create_token(&pool, &new)

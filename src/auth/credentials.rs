@@ -26,6 +26,15 @@ impl Credentials {
         Credentials(value.and_then(|v| v.to_str().ok()).map(str::to_owned))
     }
 
+    /// These credentials, or when they hold none a bearer `key` (the Faro SDK's `x-api-key`
+    /// header, or the app key of `/collect/{app_key}`).
+    pub fn or_key(self, key: Option<&str>) -> Credentials {
+        match (self.0, key) {
+            (None, Some(key)) => Credentials(Some(format!("Bearer {key}"))),
+            (authorization, _) => Credentials(authorization),
+        }
+    }
+
     /// The header value as sent.
     pub fn authorization(&self) -> Option<&str> {
         self.0.as_deref()

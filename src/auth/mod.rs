@@ -5,6 +5,7 @@
 mod credentials;
 mod limits;
 mod lookups;
+pub mod origins;
 mod principal;
 pub mod token;
 
@@ -30,6 +31,9 @@ const CACHE_TTL: Duration = Duration::from_secs(5);
 /// Recently looked-up principals by token hash, with the time of the lookup.
 type TokenCache = HashMap<Vec<u8>, (Principal, Instant)>;
 
+/// The origins of every live browser key, with the time of the lookup.
+type OriginsCache = Option<(Arc<[String]>, Instant)>;
+
 /// Why a request was refused; the read API and the receivers map these to their statuses.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
@@ -41,6 +45,16 @@ pub enum AuthError {
     Invalid,
     #[error("the token's role {role} may not {action}")]
     Forbidden { role: &'static str, action: String },
+    #[error(
+        "this browser key may not be used from the origin {0:?}; \
+         a browser key is used from a page on one of its origins"
+    )]
+    OriginRefused(String),
+    #[error(
+        "a browser key sends only to /v1/logs, /v1/traces and /faro/collect, \
+         records of its service {0:?}"
+    )]
+    BrowserOnly(String),
     #[error("too many requests for this token; retry in {retry_after_seconds} s")]
     RateLimited { retry_after_seconds: u64 },
     #[error("tokens cannot be checked: the database is unavailable")]
@@ -52,7 +66,9 @@ impl AuthError {
     pub fn code(&self) -> ErrorCode {
         match self {
             AuthError::Missing | AuthError::Invalid => ErrorCode::Unauthorized,
-            AuthError::Forbidden { .. } => ErrorCode::Forbidden,
+            AuthError::Forbidden { .. }
+            | AuthError::OriginRefused(_)
+            | AuthError::BrowserOnly(_) => ErrorCode::Forbidden,
             AuthError::RateLimited { .. } => ErrorCode::RateLimited,
             AuthError::Unavailable => ErrorCode::Unavailable,
         }
@@ -78,6 +94,7 @@ pub struct Authenticator {
     limits: Arc<RateLimits>,
     lookups: Arc<Lookups>,
     require_ingest_token: bool,
+    browser_origins: Arc<Mutex<OriginsCache>>,
 }
 
 impl Authenticator {
@@ -89,6 +106,7 @@ impl Authenticator {
             limits: Arc::new(RateLimits::new(config)),
             lookups: Arc::new(Lookups::new(config.access.token_lookups_per_second)),
             require_ingest_token: config.ingest.require_token,
+            browser_origins: Arc::default(),
         }
     }
 
@@ -120,13 +138,65 @@ impl Authenticator {
             return Ok(None);
         }
         let principal = self.authenticate(authorization, Direction::Ingest).await?;
+        if let Some(service) = principal.browser_service() {
+            return Err(AuthError::BrowserOnly(service.to_string()));
+        }
         principal.require(Role::can_ingest, "send logs")?;
         Ok(Some(principal))
+    }
+
+    /// Checks a request to a receiver web pages use: as [`Self::authorize_ingest`], and a
+    /// browser key is accepted too when the request's `Origin` is one of the key's.
+    pub async fn authorize_browser_ingest(
+        &self,
+        authorization: Option<&str>,
+        origin: Option<&str>,
+    ) -> Result<Option<Principal>, AuthError> {
+        if authorization.is_none() && !self.require_ingest_token {
+            return Ok(None);
+        }
+        let principal = self.authenticate(authorization, Direction::Ingest).await?;
+        principal.require(Role::can_ingest_from_browser, "send logs")?;
+        let Some(allowed) = principal.origins.as_deref() else {
+            return Ok(Some(principal));
+        };
+        match origin {
+            Some(origin) if origins::allows(allowed, origin) => Ok(Some(principal)),
+            _ => Err(AuthError::OriginRefused(origin.unwrap_or("").to_string())),
+        }
+    }
+
+    /// Whether some live browser key allows `origin`: what a CORS preflight, which carries no
+    /// key, is answered by. Looked up at most once per cache period.
+    pub async fn browser_key_allows(&self, origin: &str) -> Result<bool, AuthError> {
+        let cached = self
+            .browser_origins
+            .lock()
+            .expect("origins cache lock")
+            .clone();
+        let fresh = cached.filter(|(_, at)| at.elapsed() < CACHE_TTL);
+        let allowed = match fresh {
+            Some((allowed, _)) => allowed,
+            None => {
+                let looked_up = store::tokens::browser_origins(&self.pool).await;
+                let allowed: Arc<[String]> = looked_up
+                    .map_err(|error| {
+                        tracing::warn!(%error, "browser key origins lookup failed");
+                        AuthError::Unavailable
+                    })?
+                    .into();
+                let entry = (Arc::clone(&allowed), Instant::now());
+                *self.browser_origins.lock().expect("origins cache lock") = Some(entry);
+                allowed
+            }
+        };
+        Ok(origins::allows(&allowed, origin))
     }
 
     /// Forgets cached tokens, so that a revocation takes effect at once in this process.
     pub fn forget_cached(&self) {
         self.cache.lock().expect("token cache lock").clear();
+        *self.browser_origins.lock().expect("origins cache lock") = None;
         self.lookups.forget();
     }
 

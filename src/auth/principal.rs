@@ -18,6 +18,9 @@ pub enum Role {
     Support,
     /// Everything, including token management and the audit log.
     Admin,
+    /// A public key a web page carries: sends records of its one service from its listed
+    /// origins, to the browser receivers only; never reads.
+    Browser,
 }
 
 impl Role {
@@ -28,14 +31,21 @@ impl Role {
             Role::Reader => "reader",
             Role::Support => "support",
             Role::Admin => "admin",
+            Role::Browser => "browser",
         }
     }
 
     /// The role of a stored name.
     pub fn parse(name: &str) -> Option<Role> {
-        [Role::Ingest, Role::Reader, Role::Support, Role::Admin]
-            .into_iter()
-            .find(|role| role.as_str() == name)
+        [
+            Role::Ingest,
+            Role::Reader,
+            Role::Support,
+            Role::Admin,
+            Role::Browser,
+        ]
+        .into_iter()
+        .find(|role| role.as_str() == name)
     }
 
     /// Whether the role may send logs.
@@ -43,9 +53,15 @@ impl Role {
         matches!(self, Role::Ingest | Role::Admin)
     }
 
+    /// Whether the role may send to the receivers a web page uses (`/v1/logs`, `/v1/traces`,
+    /// the Faro receiver).
+    pub fn can_ingest_from_browser(self) -> bool {
+        self.can_ingest() || self == Role::Browser
+    }
+
     /// Whether the role may read logs and the views over them.
     pub fn can_read(self) -> bool {
-        !matches!(self, Role::Ingest)
+        matches!(self, Role::Reader | Role::Support | Role::Admin)
     }
 
     /// Whether the role may manage tokens and read the audit log.
@@ -60,8 +76,10 @@ pub struct Principal {
     pub token_id: i64,
     pub name: String,
     pub role: Role,
-    /// The services the token may read; `None` means all.
+    /// The services the token may read (a browser key: send); `None` means all.
     pub services: Option<Vec<String>>,
+    /// The origins a browser key may be used from (normalized, see [`super::origins`]).
+    pub origins: Option<Vec<String>>,
 }
 
 impl Principal {
@@ -72,6 +90,7 @@ impl Principal {
             name: row.name,
             role: Role::parse(&row.role)?,
             services: row.services,
+            origins: row.origins,
         })
     }
 
@@ -98,6 +117,15 @@ impl Principal {
     pub fn may_read_service(&self, service: &str) -> bool {
         self.scope()
             .is_none_or(|scope| scope.iter().any(|s| s == service))
+    }
+
+    /// The one service a browser key may send records of; `None` for other roles.
+    pub fn browser_service(&self) -> Option<&str> {
+        let services = self
+            .services
+            .as_deref()
+            .filter(|_| self.role == Role::Browser);
+        services.and_then(<[String]>::first).map(String::as_str)
     }
 
     /// Whether results must have personal data masked.

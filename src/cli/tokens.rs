@@ -12,12 +12,20 @@ use crate::store;
 pub enum TokensCommand {
     /// Create a token and print it (it is shown this once; only its hash is stored).
     Create {
-        /// ingest (send logs), reader, support (reader with personal data masked) or admin.
+        /// ingest (send logs), reader, support (reader with personal data masked), admin, or
+        /// browser (a public key for web pages: one service, its origins, send only).
         #[arg(long, value_parser = parse_role)]
         role: Role,
         /// Services a reader or support token may read, comma-separated (default: all).
         #[arg(long, value_delimiter = ',')]
         services: Option<Vec<String>>,
+        /// The one service a browser key sends records of (same as --services APP).
+        #[arg(long, conflicts_with = "services")]
+        service: Option<String>,
+        /// An origin a browser key may be used from (repeat for more): https://shop.example.com
+        /// or a pattern such as https://*.example.com.
+        #[arg(long = "origin")]
+        origins: Vec<String>,
         /// A name for the audit log (default: the role).
         #[arg(long)]
         name: Option<String>,
@@ -32,7 +40,8 @@ pub enum TokensCommand {
 }
 
 fn parse_role(text: &str) -> Result<Role, String> {
-    Role::parse(text).ok_or_else(|| format!("{text:?} is not ingest, reader, support or admin"))
+    let known = "ingest, reader, support, admin or browser";
+    Role::parse(text).ok_or_else(|| format!("{text:?} is not {known}"))
 }
 
 /// Runs one `tokens` subcommand against the configured database.
@@ -42,11 +51,14 @@ pub async fn run(config: &Config, command: TokensCommand) -> anyhow::Result<()> 
         TokensCommand::Create {
             role,
             services,
+            service,
+            origins,
             name,
         } => {
             let new = NewToken {
                 role,
-                services,
+                services: services.or(service.map(|s| vec![s])),
+                origins: (!origins.is_empty()).then_some(origins),
                 name,
             };
             let created = create_token(&pool, &new)

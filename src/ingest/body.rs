@@ -16,6 +16,8 @@ pub struct Raw {
     bytes: Bytes,
     gzip: bool,
     limit: usize,
+    /// The one service a browser key may send records of.
+    service_scope: Option<String>,
 }
 
 impl Raw {
@@ -25,7 +27,21 @@ impl Raw {
             bytes,
             gzip: false,
             limit: usize::MAX,
+            service_scope: None,
         }
+    }
+
+    /// This body, whose records must all be of `service` (a browser key's) when given.
+    pub fn scoped_to(self, service: Option<String>) -> Raw {
+        Raw {
+            service_scope: service,
+            ..self
+        }
+    }
+
+    /// The service every record must be of, if the body is scoped to one.
+    pub fn service_scope(&self) -> Option<&str> {
+        self.service_scope.as_deref()
     }
 
     /// The body's bytes, decompressing gzip with the body limit on its output (a gzip bomb
@@ -58,7 +74,12 @@ pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Raw, 
             });
         }
     };
-    Ok(Raw { bytes, gzip, limit })
+    Ok(Raw {
+        bytes,
+        gzip,
+        limit,
+        service_scope: None,
+    })
 }
 
 /// The listener's refusal behind a failed body read, if that is what failed it.

@@ -40,6 +40,10 @@ pub enum IngestError {
          allowed origins are listed in access.allowed_origins"
     )]
     CrossOrigin(String),
+    #[error(
+        "this browser key sends records of service {allowed:?} only; the request holds records of {found:?}"
+    )]
+    OtherService { allowed: String, found: String },
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The listener cut the body off (too slow, or the body byte budget taken).
@@ -66,7 +70,7 @@ impl IngestError {
             IngestError::InvalidBatch { .. } => ErrorCode::InvalidBatch,
             IngestError::TooLarge { .. } | IngestError::TooMany { .. } => ErrorCode::TooLarge,
             IngestError::UnsupportedMediaType { .. } => ErrorCode::UnsupportedMediaType,
-            IngestError::CrossOrigin(_) => ErrorCode::Forbidden,
+            IngestError::CrossOrigin(_) | IngestError::OtherService { .. } => ErrorCode::Forbidden,
             IngestError::Store(error) => error.code(),
             IngestError::BodyRefused(_) => ErrorCode::Unavailable,
             IngestError::Auth(error) => error.code(),

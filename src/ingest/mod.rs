@@ -5,11 +5,13 @@
 pub mod alerts;
 pub mod body;
 pub mod bounds;
+pub mod browser;
 mod context;
 pub mod cpu;
 pub mod cross_site;
 pub mod elastic;
 pub mod error;
+pub mod faro;
 pub mod json;
 pub mod loki;
 pub mod otlp;
@@ -164,6 +166,7 @@ impl Ingest {
         D: Preparable,
     {
         let (preparer, bounds, received) = (self.preparer.clone(), self.bounds, Utc::now());
+        let scope = raw.service_scope().map(str::to_owned);
         self.cpu
             .run(move || {
                 let bytes = raw.decompress()?;
@@ -175,6 +178,10 @@ impl Ingest {
                 };
                 let decoded = decode(&bytes, &context)?;
                 drop(bytes);
+                let other = scope.and_then(|s| decoded.other_service(&s).map(|found| (s, found)));
+                if let Some((allowed, found)) = other {
+                    return Err(IngestError::OtherService { allowed, found });
+                }
                 Ok(decoded.prepare(&preparer))
             })
             .await

@@ -19,6 +19,9 @@ use crate::store::copy::{self, EncodedBatch};
 pub trait Preparable: Send + 'static {
     /// Prepares the valid records, and tells what the request held.
     fn prepare(self, preparer: &Preparer) -> (Prepared, Accepted);
+
+    /// The first record's service that is not `service`, if any.
+    fn other_service(&self, service: &str) -> Option<String>;
 }
 
 impl Preparable for Decoded {
@@ -30,6 +33,11 @@ impl Preparable for Decoded {
         };
         (preparer.prepare(self.records), accepted)
     }
+
+    fn other_service(&self, service: &str) -> Option<String> {
+        let mut services = self.records.iter().map(|r| &r.service);
+        services.find(|s| *s != service).cloned()
+    }
 }
 
 impl Preparable for DecodedSpans {
@@ -40,6 +48,11 @@ impl Preparable for DecodedSpans {
             first_error: self.first_error,
         };
         (preparer.prepare_spans(self.spans), accepted)
+    }
+
+    fn other_service(&self, service: &str) -> Option<String> {
+        let mut services = self.spans.iter().map(|s| &s.service);
+        services.find(|s| *s != service).cloned()
     }
 }
 

@@ -32,6 +32,8 @@ pub enum Protocol {
     otlp_http_protobuf_traces,
     /// OTLP traces: `POST /v1/traces` in JSON; records are spans.
     otlp_http_json_traces,
+    /// The Grafana Faro Web SDK: `POST /faro/collect`, `/collect/{app_key}`.
+    faro,
 }
 
 /// What became of a request or of its records.

@@ -158,7 +158,8 @@ mod tests {
     use super::*;
     use crate::config::MetricsConfig;
     use crate::metrics::{
-        BodyRefusal, CloseReason, Format, Listener, Metrics, Outcome, Protocol, RejectReason,
+        BodyRefusal, BrowserReceiver, CloseReason, Format, Listener, Metrics, OriginStage, Outcome,
+        Protocol, RejectReason,
     };
     use crate::model::{
         DbQuery, ExceptionInfo, HttpRequest, LogRecord, SpanKind, SpanRecord, SpanStatus,
@@ -214,7 +215,12 @@ mod tests {
             stacktrace: None,
             fingerprint: String::new(),
         });
-        metrics.observe_accepted(&[record]);
+        let mut vitals = LogRecord::new("measurement web-vitals".into(), Utc::now());
+        vitals.scope = Some("faro".into());
+        let values = serde_json::json!({"measurement.type": "web-vitals", "measurement.lcp": 900.0,
+            "measurement.cls": 0.1});
+        vitals.attributes = values.as_object().cloned().unwrap_or_default();
+        metrics.observe_accepted(&[record, vitals]);
         let bridge = &metrics.bridge;
         bridge.observe_request(Protocol::json, Outcome::accepted, 1);
         bridge.observe_rejected(RejectReason::decode_error, 1);
@@ -230,6 +236,8 @@ mod tests {
         listener.refused(Listener::http);
         listener.timed_out(CloseReason::header_timeout);
         listener.body_refused(BodyRefusal::busy);
+        let browser = &metrics.browser;
+        browser.observe_origin_refused(BrowserReceiver::faro, OriginStage::preflight);
         metrics.render(Format::PrometheusText)
     }
 

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use prometheus_client::encoding::EncodeLabelSet;
 
 use super::guard::{OVERFLOW, Overflow, observable};
+use super::web_vitals::{self, WebVitalLabels};
 use crate::model::{DbQuery, ExceptionInfo, HttpRequest, Level, LogRecord};
 
 /// The longest duration the duration histograms observe: a week. A longer one (`1.7e308` s)
@@ -73,6 +74,10 @@ pub enum Sample {
     QueryDuration(QueryLabels, f64, Option<TraceExemplar>),
     SlowQuery(SlowQueryLabels),
     Exception(ExceptionLabels),
+    /// A duration web vital (seconds) of a page.
+    WebVitalDuration(WebVitalLabels, f64, Option<TraceExemplar>),
+    /// A page's cumulative layout shift score.
+    WebVitalCls(WebVitalLabels, f64),
 }
 
 /// Derives the samples of a batch of accepted records; log counts are summed per label set.
@@ -115,6 +120,7 @@ fn derive_record(record: &LogRecord, thresholds: Thresholds, samples: &mut Vec<S
     if let Some(exception) = &record.exception {
         derive_exception(service, exception, samples);
     }
+    web_vitals::derive(record, samples);
 }
 
 /// The samples of a request with a duration, from a log record or a server span.

@@ -8,6 +8,7 @@
 //! a `register` call in its area's file.
 
 mod bridge;
+mod browser;
 pub mod catalogue;
 pub mod check;
 mod derived;
@@ -20,6 +21,7 @@ mod registrar;
 mod retention;
 pub mod scrape;
 pub mod spans;
+mod web_vitals;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -27,6 +29,7 @@ use std::time::Instant;
 use prometheus_client::registry::Registry;
 
 pub use bridge::{BridgeMetrics, Outcome, Protocol, RejectReason};
+pub use browser::{BrowserMetrics, BrowserReceiver, OriginStage};
 pub use derived::{Sample, Thresholds, derive};
 pub use exposition::{Format, content_type};
 pub use families::DerivedMetrics;
@@ -77,6 +80,8 @@ pub struct Metrics {
     pub retention: Arc<RetentionMetrics>,
     /// The listeners' connections and bodies.
     pub listener: Arc<ListenerMetrics>,
+    /// The browser receivers' refusals.
+    pub browser: Arc<BrowserMetrics>,
 }
 
 impl Metrics {
@@ -100,6 +105,7 @@ impl Metrics {
         let bridge = BridgeMetrics::register(&mut registrar);
         let retention = RetentionMetrics::register(&mut registrar);
         let listener = ListenerMetrics::register(&mut registrar);
+        let browser = BrowserMetrics::register(&mut registrar);
         let cap = config.max_series_per_metric;
         let guards = (&bridge.series_overflow, &bridge.rejected_observations);
         let derived = DerivedMetrics::register(&mut registrar, guards, cap);
@@ -119,6 +125,7 @@ impl Metrics {
             bridge: Arc::new(bridge),
             retention: Arc::new(retention),
             listener: Arc::new(listener),
+            browser: Arc::new(browser),
         })
     }
 

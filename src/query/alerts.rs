@@ -161,6 +161,7 @@ mod tests {
             name: "t".into(),
             role: Role::Reader,
             services: services.map(|s| s.into_iter().map(String::from).collect()),
+            origins: None,
         };
         alert_filter(from_query(query)?, &caller, Utc::now())
     }
@@ -221,6 +222,7 @@ mod tests {
             name: "s".into(),
             role: Role::Support,
             services: None,
+            origins: None,
         };
         let params = from_query("alertname=Down%2010.1.2.3").unwrap();
         let error = alert_filter(params, &support, Utc::now()).unwrap_err();

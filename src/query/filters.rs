@@ -252,6 +252,7 @@ mod tests {
             name: "t".into(),
             role: Role::Reader,
             services: services.map(|s| s.into_iter().map(String::from).collect()),
+            origins: None,
         }
     }
 

@@ -11,16 +11,21 @@ use sqlx::PgPool;
 use super::error::{ApiError, ErrorBody};
 use super::params::{Integer, Path};
 use super::{Caller, QueryState, with_rows};
-use crate::auth::{Role, token};
-use crate::store::tokens::{self, TokenRow};
+use crate::auth::{Role, origins, token};
+use crate::store::tokens::{self, NewRow, TokenRow};
 
 /// A token to create.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
     pub role: Role,
-    /// Services a reader or support token may read; all when absent.
+    /// Services a reader or support token may read (all when absent); a browser key's one
+    /// service.
     pub services: Option<Vec<String>>,
+    /// Origins a browser key may be used from: `https://shop.example.com` or
+    /// `https://*.example.com`; required for a browser key, refused for the other roles.
+    #[serde(default)]
+    pub origins: Option<Vec<String>>,
     pub name: Option<String>,
 }
 
@@ -50,26 +55,56 @@ pub async fn create_token(pool: &PgPool, new: &NewToken) -> Result<CreatedToken,
             "must list at least one non-empty name",
         ));
     }
-    if services.is_some() && !matches!(new.role, Role::Reader | Role::Support) {
+    if services.is_some() && !matches!(new.role, Role::Reader | Role::Support | Role::Browser) {
         return Err(ApiError::invalid(
             "services",
-            "only reader and support tokens are scoped",
+            "only reader, support and browser tokens are scoped",
         ));
     }
+    let origins = browser_scope(new)?;
     let secret = token::generate();
     let name = new
         .name
         .clone()
         .unwrap_or_else(|| new.role.as_str().to_string());
-    let row = tokens::insert(
-        pool,
-        &name,
-        new.role.as_str(),
+    let row = NewRow {
+        name: &name,
+        role: new.role.as_str(),
         services,
-        &token::hash(&secret),
-    )
-    .await?;
+        origins: origins.as_deref(),
+        hash: &token::hash(&secret),
+    };
+    let row = tokens::insert(pool, &row).await?;
     Ok(CreatedToken { token: secret, row })
+}
+
+/// A browser key's normalized origins: one service and at least one origin are required; other
+/// roles take no origins.
+fn browser_scope(new: &NewToken) -> Result<Option<Vec<String>>, ApiError> {
+    let origins = new.origins.as_deref();
+    if new.role != Role::Browser {
+        if origins.is_some() {
+            return Err(ApiError::invalid(
+                "origins",
+                "only browser keys have origins",
+            ));
+        }
+        return Ok(None);
+    }
+    if new.services.as_ref().is_none_or(|s| s.len() != 1) {
+        return Err(ApiError::invalid(
+            "services",
+            "a browser key names exactly one service",
+        ));
+    }
+    let origins = origins
+        .filter(|o| !o.is_empty())
+        .ok_or_else(|| ApiError::invalid("origins", "a browser key lists at least one origin"))?;
+    let normal = origins.iter().map(|o| origins::normalize(o));
+    let normal: Result<Vec<String>, _> = normal.collect();
+    normal
+        .map(Some)
+        .map_err(|error| ApiError::invalid("origins", error.to_string()))
 }
 
 /// Creates a token (admin).

@@ -12,30 +12,36 @@ pub struct TokenRow {
     pub role: String,
     /// Services a `reader` or `support` token may read; null means all.
     pub services: Option<Vec<String>>,
+    /// Origins a `browser` key may be used from; null for other roles.
+    pub origins: Option<Vec<String>>,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
 }
 
-const COLUMNS: &str = "id, name, role, services, created_at, revoked_at, last_used_at";
+const COLUMNS: &str = "id, name, role, services, origins, created_at, revoked_at, last_used_at";
+
+/// A token to store: its hash and what it may do.
+pub struct NewRow<'a> {
+    pub name: &'a str,
+    pub role: &'a str,
+    pub services: Option<&'a [String]>,
+    pub origins: Option<&'a [String]>,
+    pub hash: &'a [u8],
+}
 
 /// Stores a new token's hash and returns its row.
-pub async fn insert(
-    pool: &PgPool,
-    name: &str,
-    role: &str,
-    services: Option<&[String]>,
-    hash: &[u8],
-) -> sqlx::Result<TokenRow> {
+pub async fn insert(pool: &PgPool, new: &NewRow<'_>) -> sqlx::Result<TokenRow> {
     let sql = format!(
-        "INSERT INTO api_tokens (name, role, services, token_hash) VALUES ($1, $2, $3, $4) \
-         RETURNING {COLUMNS}"
+        "INSERT INTO api_tokens (name, role, services, origins, token_hash) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING {COLUMNS}"
     );
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(name)
-        .bind(role)
-        .bind(services)
-        .bind(hash)
+        .bind(new.name)
+        .bind(new.role)
+        .bind(new.services)
+        .bind(new.origins)
+        .bind(new.hash)
         .fetch_one(pool)
         .await
 }
@@ -58,6 +64,16 @@ pub async fn list(pool: &PgPool) -> sqlx::Result<Vec<TokenRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .fetch_all(pool)
         .await
+}
+
+/// The origins of every live browser key, for answering CORS preflights (which carry no key).
+pub async fn browser_origins(pool: &PgPool) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT unnest(origins) FROM api_tokens \
+         WHERE role = 'browser' AND revoked_at IS NULL",
+    )
+    .fetch_all(pool)
+    .await
 }
 
 /// Revokes a token; false when no live token has this id.

@@ -253,11 +253,27 @@ impl TestApp {
         let new = logbridge::query::NewToken {
             role: serde_json::from_value(serde_json::json!(role)).expect("a role name"),
             services: services.map(|s| s.iter().map(|name| name.to_string()).collect()),
+            origins: None,
             name: Some(format!("test-{role}")),
         };
         logbridge::query::create_token(&self.db, &new)
             .await
             .expect("token is created")
+            .token
+    }
+
+    /// A new browser key for `service`, usable from `origins`, created the way `logbridge tokens
+    /// create --role browser` does.
+    pub async fn browser_key(&self, service: &str, origins: &[&str]) -> String {
+        let new = logbridge::query::NewToken {
+            role: logbridge::auth::Role::Browser,
+            services: Some(vec![service.to_string()]),
+            origins: Some(origins.iter().map(|o| o.to_string()).collect()),
+            name: Some(format!("browser-{service}")),
+        };
+        logbridge::query::create_token(&self.db, &new)
+            .await
+            .expect("browser key is created")
             .token
     }
 

@@ -3,6 +3,7 @@
 mod alerts;
 mod alerts_e2e;
 mod archive;
+mod browser;
 mod call_paths;
 mod dedup;
 mod elastic;

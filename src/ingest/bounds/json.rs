@@ -49,6 +49,16 @@ impl Shape {
         }
     }
 
+    /// Bounds for a Faro payload: `{"logs": [...], "exceptions": [...], ...}` puts items at
+    /// depth 2; attribute entries are members and array elements (stack frames among them).
+    pub fn faro(&self) -> Counted {
+        Counted {
+            records: self.elements[2],
+            attributes: self.members + self.elements.iter().sum::<usize>(),
+            estimated: true,
+        }
+    }
+
     /// Bounds for OTLP/JSON. `{"resourceLogs": [{"scopeLogs": [{"logRecords": [{...}]}]}]}`
     /// puts records at depth 6, resource attributes at 5 and every other attribute entry
     /// (scope and record attributes, kvlist entries, array elements) at 7 and deeper.

@@ -17,7 +17,7 @@ use crate::auth::Credentials;
 use crate::ingest::body::Raw;
 use crate::ingest::error::IngestError;
 use crate::ingest::{Ingest, cross_site};
-use crate::metrics::Protocol;
+use crate::metrics::{BrowserReceiver, Protocol};
 
 const PROTOBUF: &str = "application/x-protobuf";
 const JSON: &str = "application/json";
@@ -83,7 +83,8 @@ pub async fn export(
 }
 
 /// The checks of an OTLP/HTTP request, in order: its content type names an encoding, its origin
-/// is allowed, its credentials are, and its body is within the size limit. Gives the encoding
+/// and credentials are allowed (a browser key limits the records to its service, see
+/// [`Ingest::authenticate_browser`]), and its body is within the size limit. Gives the encoding
 /// and the body; a refusal is counted under `protocol` of the encoding.
 pub async fn receive(
     ingest: &Ingest,
@@ -96,14 +97,19 @@ pub async fn receive(
         let error = ingest.refuse(protocol(Encoding::Protobuf), error);
         Rejection::of(ingest, Encoding::Json, error)
     })?;
+    let receiver = match protocol(encoding) {
+        Protocol::otlp_http_protobuf_traces | Protocol::otlp_http_json_traces => {
+            BrowserReceiver::otlp_traces
+        }
+        _ => BrowserReceiver::otlp_logs,
+    };
     let protocol = protocol(encoding);
     let received = async {
-        ingest
-            .origins()
-            .check(headers)
-            .map_err(|error| ingest.refuse(protocol, error))?;
-        ingest.authenticate(protocol, credentials).await?;
-        ingest.read(protocol, headers, body).await
+        let scope = ingest
+            .authenticate_browser(protocol, receiver, credentials, headers)
+            .await?;
+        let raw = ingest.read(protocol, headers, body).await?;
+        Ok(raw.scoped_to(scope))
     };
     let raw = received
         .await

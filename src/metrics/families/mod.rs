@@ -19,6 +19,7 @@ use super::derived::{
     SlowQueryLabels, SlowRequestLabels, TraceExemplar,
 };
 use super::guard::{Capped, Overflow, observable};
+use super::web_vitals::WebVitalLabels;
 
 /// OTel semantic-convention buckets for `http.server.request.duration`.
 const HTTP_BUCKETS: [f64; 14] = [
@@ -26,6 +27,11 @@ const HTTP_BUCKETS: [f64; 14] = [
 ];
 /// OTel semantic-convention buckets for `db.client.operation.duration`.
 const DB_BUCKETS: [f64; 9] = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0];
+/// Web-vitals durations: around the "good" and "poor" thresholds (INP 0.2/0.5 s, FCP 1.8/3 s,
+/// LCP 2.5/4 s, TTFB 0.8/1.8 s).
+const VITAL_BUCKETS: [f64; 12] = [0.05, 0.1, 0.2, 0.5, 0.8, 1.0, 1.8, 2.5, 3.0, 4.0, 6.0, 10.0];
+/// Layout shift scores around the "good" and "poor" thresholds (0.1, 0.25).
+const CLS_BUCKETS: [f64; 7] = [0.01, 0.05, 0.1, 0.15, 0.25, 0.5, 1.0];
 
 pub(super) type Histogram = HistogramWithExemplars<TraceExemplar>;
 pub(super) type Histograms<L> = Capped<L, Histogram, fn() -> Histogram>;
@@ -39,6 +45,14 @@ fn db_histogram() -> Histogram {
     HistogramWithExemplars::new(DB_BUCKETS.into_iter())
 }
 
+fn vital_histogram() -> Histogram {
+    HistogramWithExemplars::new(VITAL_BUCKETS.into_iter())
+}
+
+fn cls_histogram() -> Histogram {
+    HistogramWithExemplars::new(CLS_BUCKETS.into_iter())
+}
+
 /// The contract's derived metric families, each capped.
 pub struct DerivedMetrics {
     logs: Counters<LogLabels>,
@@ -47,11 +61,25 @@ pub struct DerivedMetrics {
     queries: Histograms<QueryLabels>,
     slow_queries: Counters<SlowQueryLabels>,
     exceptions: Counters<ExceptionLabels>,
+    web_vitals: Histograms<WebVitalLabels>,
+    cls: Histograms<WebVitalLabels>,
     /// Durations refused by each histogram.
     rejected_requests: Counter,
     rejected_queries: Counter,
+    rejected_vitals: Counter,
 }
 
+const WEB_VITALS: MetricInfo = MetricInfo::histogram(
+    "browser_web_vitals_duration_seconds",
+    &["service", "route", "vital"],
+    "Web vitals of browser pages (lcp, fcp, ttfb, inp) from Faro web-vitals measurements",
+)
+.with_unit(Unit::Seconds);
+const CLS: MetricInfo = MetricInfo::histogram(
+    "browser_web_vitals_cls",
+    &["service", "route", "vital"],
+    "Cumulative layout shift score of browser pages from Faro web-vitals measurements",
+);
 const LOGS: MetricInfo = MetricInfo::counter(
     "log_records_total",
     &["service", "level"],
@@ -166,6 +194,9 @@ impl DerivedMetrics {
             queries: r.histogram(&QUERIES, db_histogram),
             slow_queries: r.counter(&SLOW_QUERIES),
             exceptions: r.counter(&EXCEPTIONS),
+            web_vitals: r.histogram(&WEB_VITALS, vital_histogram),
+            cls: r.histogram(&CLS, cls_histogram),
+            rejected_vitals: rejected_of(&WEB_VITALS),
         }
     }
 
@@ -199,6 +230,16 @@ impl DerivedMetrics {
                 Sample::Exception(labels) => self.exceptions.with(&labels, |c| {
                     c.inc();
                 }),
+                Sample::WebVitalDuration(labels, seconds, exemplar) => observe(
+                    &self.web_vitals,
+                    &self.rejected_vitals,
+                    &labels,
+                    seconds,
+                    exemplar,
+                ),
+                Sample::WebVitalCls(labels, score) => {
+                    observe(&self.cls, &self.rejected_vitals, &labels, score, None)
+                }
             }
         }
     }

@@ -97,6 +97,7 @@ async fn token(db: &PgPool) -> String {
     let new = logbridge::query::NewToken {
         role: serde_json::from_value(serde_json::json!("reader")).unwrap(),
         services: None,
+        origins: None,
         name: Some("memory-reader".into()),
     };
     logbridge::query::create_token(db, &new)

@@ -110,6 +110,7 @@ async fn reader_token(db: &PgPool) -> String {
     let new = logbridge::query::NewToken {
         role: serde_json::from_value(serde_json::json!("reader")).unwrap(),
         services: None,
+        origins: None,
         name: Some("faults-reader".into()),
     };
     logbridge::query::create_token(db, &new)

@@ -1,0 +1,73 @@
+//! `POST /faro/collect` and `POST /collect/{app_key}` (the path Alloy's `faro.receiver`
+//! serves): the Faro receiver's HTTP shell. The key is the `Authorization` header, else the
+//! SDK's `x-api-key` header, else the path's app key; answers 202 once every record is committed.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde_json::{Value, json};
+
+use super::decode;
+use crate::auth::Credentials;
+use crate::ingest::error::{IngestError, JsonRejection};
+use crate::ingest::{Accepted, Ingest, cross_site};
+use crate::metrics::{BrowserReceiver, Protocol};
+
+const PROTOCOL: Protocol = Protocol::faro;
+/// What the Faro SDK's fetch transport sends.
+const MEDIA_TYPES: &[&str] = &["application/json"];
+
+/// Handles `POST /faro/collect`.
+pub async fn collect(
+    State(ingest): State<Ingest>,
+    credentials: Credentials,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, Json<Value>), JsonRejection> {
+    answer(&ingest, credentials, None, &headers, body).await
+}
+
+/// Handles `POST /collect/{app_key}`.
+pub async fn collect_with_key(
+    State(ingest): State<Ingest>,
+    Path(app_key): Path<String>,
+    credentials: Credentials,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, Json<Value>), JsonRejection> {
+    answer(&ingest, credentials, Some(app_key), &headers, body).await
+}
+
+async fn answer(
+    ingest: &Ingest,
+    credentials: Credentials,
+    app_key: Option<String>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, Json<Value>), JsonRejection> {
+    let api_key = headers.get("x-api-key").and_then(|v| v.to_str().ok());
+    let credentials = credentials.or_key(api_key.or(app_key.as_deref()));
+    let received = receive(ingest, &credentials, headers, body).await;
+    let accepted = received.map_err(|error| ingest.rejection(error))?;
+    let body = json!({"status": "ok", "accepted": accepted.records});
+    Ok((StatusCode::ACCEPTED, Json(body)))
+}
+
+async fn receive(
+    ingest: &Ingest,
+    credentials: &Credentials,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Accepted, IngestError> {
+    cross_site::require_media_type(headers, MEDIA_TYPES)
+        .map_err(|error| ingest.refuse(PROTOCOL, error))?;
+    let receiver = BrowserReceiver::faro;
+    let scope = ingest
+        .authenticate_browser(PROTOCOL, receiver, credentials, headers)
+        .await?;
+    let raw = ingest.read(PROTOCOL, headers, body).await?.scoped_to(scope);
+    // Records whose `meta.app` names no service are the browser key's.
+    let service = raw.service_scope().map(str::to_owned);
+    ingest.accept(PROTOCOL, raw, service, decode).await
+}
