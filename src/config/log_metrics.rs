@@ -117,20 +117,7 @@ pub fn defaults() -> Vec<LogMetricConfig> {
 
 impl From<Field> for String {
     fn from(field: Field) -> String {
-        let name = match field {
-            Field::Service => "service",
-            Field::Level => "level",
-            Field::Route => "route",
-            Field::Method => "method",
-            Field::StatusCode => "status_code",
-            Field::DbSystem => "db_system",
-            Field::Operation => "operation",
-            Field::ExceptionType => "exception_type",
-            Field::DurationSeconds => "duration_seconds",
-            Field::DbDurationSeconds => "db_duration_seconds",
-            Field::Attribute(key) => return format!("attributes.{key}"),
-        };
-        name.to_string()
+        field.to_string()
     }
 }
 
