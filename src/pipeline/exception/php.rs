@@ -52,7 +52,13 @@ pub fn line_report(body: &str) -> Option<ExceptionInfo> {
         return None;
     }
     let stack = rest.trim_end().trim_end_matches(['"', '}', ']', ' ', '[']);
-    Some(bounded(name, message, Some(stack.trim_end())))
+    let (name, message) = (unescape(name), unescape(message));
+    Some(bounded(&name, &message, Some(stack.trim_end())))
+}
+
+/// The LineFormatter prints the exception inside its JSON-encoded context: `Shop\\Cart`, `\"`.
+fn unescape(text: &str) -> String {
+    text.replace("\\\\", "\\").replace("\\\"", "\"")
 }
 
 /// `#3 /app/src/Cart.php(12): App\Cart->total(Array)`, `/app/src/Cart.php:12`, or `#4 {main}`
@@ -159,6 +165,6 @@ mod tests {
             (crash.module.as_str(), crash.function.as_str()),
             ("Payments.php", "")
         );
-        assert!(chain("/app/notes.txt:3\nkey: value").is_empty());
+        assert!(super::chain("/app/notes.txt:3\nkey: value").is_empty());
     }
 }
