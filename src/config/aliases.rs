@@ -131,12 +131,14 @@ impl Default for FieldAliases {
                 "error.class",
                 "exception.name",
                 "error.kind",
+                "context.exception.class",
             ]),
             exception_message: keys(&[
                 "exception.message",
                 "err.message",
                 "error.message",
                 "record.exception.value",
+                "context.exception.message",
             ]),
             exception_stacktrace: keys(&[
                 "exception.stacktrace",
@@ -150,6 +152,7 @@ impl Default for FieldAliases {
                 "error.backtrace",
                 "exception.stack_trace",
                 "backtrace",
+                "context.exception.trace",
             ]),
             user_id: keys(&["enduser.id", "user.id", "user_id", "userId", "usr.id"]),
             category: keys(&["event.category", "log.category", "category"]),

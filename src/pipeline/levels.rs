@@ -23,15 +23,20 @@ pub fn from_name(name: &str) -> Option<Level> {
 }
 
 /// The level and severity number of a JSON level field: a name, a pino number (10 trace ... 60
-/// fatal, values in between by range, 0..=100 accepted), a numeric string, or a loguru object
+/// fatal, values in between by range, 0..=100 accepted), a Monolog level (100 debug, 200 info,
+/// 250 notice, 300 warning, 400 error, 500 critical, 550 alert, 600 emergency), a numeric
+/// string, or a loguru object
 /// `{"name": "INFO", "no": 20}` (its name, else its Python-scale number).
 pub fn from_json(value: &Value) -> Option<(Level, u8)> {
     match value {
         Value::String(text) => match text.trim().parse::<f64>() {
-            Ok(number) => from_pino(number),
+            Ok(number) => from_pino(number).or_else(|| from_monolog(number)),
             Err(_) => parse_name(text),
         },
-        Value::Number(number) => from_pino(number.as_f64()?),
+        Value::Number(number) => {
+            let number = number.as_f64()?;
+            from_pino(number).or_else(|| from_monolog(number))
+        }
         Value::Object(object) => match object.get("name") {
             Some(Value::String(name)) => parse_name(name),
             _ => from_python(object.get("no")?.as_f64()?),
@@ -87,6 +92,22 @@ fn from_pino(number: f64) -> Option<(Level, u8)> {
         n if n >= 30.0 => Level::Info,
         n if n >= 20.0 => Level::Debug,
         _ => Level::Trace,
+    };
+    Some((level, level.base_severity_number()))
+}
+
+/// Monolog's (PHP) levels, which are exact values: 101 or 450 is no level.
+fn from_monolog(number: f64) -> Option<(Level, u8)> {
+    if !(100.0..=600.0).contains(&number) || number.fract() != 0.0 {
+        return None;
+    }
+    let level = match number as u16 {
+        100 => Level::Debug,
+        200 | 250 => Level::Info,
+        300 => Level::Warn,
+        400 => Level::Error,
+        500 | 550 | 600 => Level::Fatal,
+        _ => return None,
     };
     Some((level, level.base_severity_number()))
 }
@@ -171,6 +192,10 @@ mod tests {
         assert_eq!(from_json(&json!("40")), Some((Level::Warn, 13)));
         assert_eq!(from_json(&json!("ERROR3")), Some((Level::Error, 19)));
         assert_eq!(from_json(&json!(101)), None);
+        assert_eq!(from_json(&json!(400)), Some((Level::Error, 17)));
+        assert_eq!(from_json(&json!(250)), Some((Level::Info, 9)));
+        assert_eq!(from_json(&json!("550")), Some((Level::Fatal, 21)));
+        assert_eq!(from_json(&json!(450)), None);
         assert_eq!(from_json(&json!(-1)), None);
         assert_eq!(from_json(&json!(true)), None);
         let loguru = json!({"icon": "✅", "name": "SUCCESS", "no": 25});

@@ -150,6 +150,26 @@ fn ruby_logger_backtrace_arrays() {
 }
 
 #[test]
+fn monolog_json_formatter_context_exception() {
+    let groups = assert_grouped_by_the_bug("monolog");
+    assert_eq!(
+        exception_type("shop-monolog/stats-average-empty"),
+        "DivisionByZeroError"
+    );
+    let vendor = &groups["shop-monolog/money-parse-invalid"];
+    assert_ne!(vendor, &groups["shop-monolog/cart-total-null"]);
+}
+
+#[test]
+fn monolog_line_formatter_in_a_json_message() {
+    assert_grouped_by_the_bug("monolog-line");
+    assert_eq!(
+        exception_type("shop-monolog-line/payments-charge-declined"),
+        "Shop\\PaymentFailed"
+    );
+}
+
+#[test]
 fn the_whole_corpus_scores_above_the_target() {
     let truth: Vec<String> = EVENTS.iter().map(|e| e.truth.clone()).collect();
     let predicted: Vec<Option<String>> = EVENTS.iter().map(Event::group).collect();

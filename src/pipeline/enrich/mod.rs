@@ -180,18 +180,30 @@ pub(crate) fn exception_from_attributes(
     ))
 }
 
-/// The first non-empty stack trace alias: a string, or an array of strings joined by newlines.
+/// The first non-empty stack trace alias: a string, or an array of strings joined by newlines
+/// (with the [`throw_site`] first).
 fn stack_text<'a>(fields: &Fields<'a>, keys: &[String]) -> Option<Cow<'a, str>> {
     keys.iter()
-        .filter_map(|key| fields.lookup(key))
-        .find_map(|value| match value {
+        .filter_map(|key| Some((key, fields.lookup(key)?)))
+        .find_map(|(key, value)| match value {
             Value::String(text) if !text.trim().is_empty() => Some(Cow::Borrowed(text.trim())),
             Value::Array(lines) if !lines.is_empty() => {
-                let lines: Option<Vec<&str>> = lines.iter().map(Value::as_str).collect();
-                Some(Cow::Owned(lines?.join("\n")))
+                let mut lines: Vec<&str> =
+                    lines.iter().map(Value::as_str).collect::<Option<_>>()?;
+                lines.splice(0..0, throw_site(fields, key));
+                Some(Cow::Owned(lines.join("\n")))
             }
             _ => None,
         })
+}
+
+/// The `file` beside an array `trace` (Monolog's exception object: `file` is where the exception
+/// was thrown, `path:line`, and `trace` the `path:line` of each caller), the frame nearest the
+/// throw, which the trace does not hold.
+fn throw_site<'a>(fields: &Fields<'a>, trace_key: &str) -> Option<&'a str> {
+    let object = trace_key.strip_suffix("trace")?;
+    let file = fields.lookup(&format!("{object}file"))?.as_str()?;
+    (!file.trim().is_empty()).then_some(file)
 }
 
 /// The exception of the first [`TRACE_TEXT_FIELDS`] field that holds a traceback.

@@ -35,6 +35,9 @@ const PINO_ERROR: &str = r#"{"level":50,"time":1714645867600,"pid":7,"hostname":
 
 const LOGURU: &str = r#"{"text": "2024-05-02 10:31:07.512 | ERROR    | __main__:main:9 - division failed\nTraceback (most recent call last):\n\n  File \"/app/main.py\", line 7, in main\n    1 / 0\n\nZeroDivisionError: division by zero\n", "record": {"elapsed": {"repr": "0:00:00.012", "seconds": 0.012}, "exception": {"type": "ZeroDivisionError", "value": "division by zero", "traceback": true}, "extra": {}, "file": {"name": "main.py", "path": "/app/main.py"}, "function": "main", "level": {"icon": "\u274c", "name": "ERROR", "no": 40}, "line": 9, "message": "division failed", "module": "main", "name": "__main__", "process": {"id": 1, "name": "MainProcess"}, "thread": {"id": 140, "name": "MainThread"}, "time": {"repr": "2024-05-02 10:31:07.512345+00:00", "timestamp": 1714645867.512345}}}"#;
 
+/// Monolog's JsonFormatter with `includeStacktraces` (bench/grouping/corpus/monolog.ndjson).
+const MONOLOG: &str = r#"{"message":"request failed","context":{"exception":{"class":"Shop\\PaymentFailed","message":"charge of -1819 cents failed","code":402,"file":"/tmp/logbridge-grouping/php/src/Payments.php:22","trace":["/tmp/logbridge-grouping/php/src/Payments.php:28","/tmp/logbridge-grouping/php/shop.php:34","/tmp/logbridge-grouping/php/shop.php:70"],"previous":{"class":"RuntimeException","message":"gateway timeout after -1819ms","code":0,"file":"/tmp/logbridge-grouping/php/src/Payments.php:14","trace":["/tmp/logbridge-grouping/php/src/Payments.php:20","/tmp/logbridge-grouping/php/src/Payments.php:28","/tmp/logbridge-grouping/php/shop.php:34","/tmp/logbridge-grouping/php/shop.php:70"]}}},"level":400,"level_name":"ERROR","channel":"shop-monolog","datetime":"2026-12-04T18:12:20.529099+00:00","extra":{}}"#;
+
 #[test]
 fn pino_http_request() {
     let record = enriched(PINO_HTTP);
@@ -66,6 +69,26 @@ fn loguru_record_exception() {
     assert_eq!(exception.exception_type, "ZeroDivisionError");
     assert_eq!(exception.message, "division by zero");
     assert_eq!(record.request, None);
+}
+
+/// Monolog's `context.exception`: its class and message, and its `file` (the throw site) put
+/// before the `trace` of callers.
+#[test]
+fn monolog_context_exception() {
+    let exception = enriched(MONOLOG).exception.expect("exception");
+    assert_eq!(exception.exception_type, "Shop\\PaymentFailed");
+    assert!(
+        exception.message.starts_with("charge of "),
+        "{}",
+        exception.message
+    );
+    let stack = exception.stacktrace.expect("stack");
+    let lines: Vec<&str> = stack.lines().collect();
+    assert!(lines[0].ends_with("/src/Payments.php:22"), "{stack}");
+    assert!(
+        lines[1].ends_with(".php:28") || lines[1].ends_with("shop.php:33"),
+        "{stack}"
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Exception detection in message text, for records without structured exception fields:
 //! Python tracebacks, `Name: message` headers followed by `at ...` frames (JVM, JavaScript,
-//! .NET), Go panics with their goroutine dump and Ruby's `message (Class)` reports. Needs stack
+//! .NET), Go panics with their goroutine dump, Ruby's `message (Class)` reports and Monolog's
+//! `[object] (Class(code: 0): ...)` ones with a `[stacktrace]`. Needs stack
 //! evidence, so `Error: disk full` alone is no exception. Linear time. [`trace`] parses a stack
 //! trace into its chain and frames, with a parser per language, for the grouping step.
 
@@ -31,6 +32,7 @@ pub fn from_body(body: &str) -> Option<ExceptionInfo> {
         .or_else(|| framed(body))
         .or_else(|| go_panic(body))
         .or_else(|| ruby_report(body))
+        .or_else(|| php::line_report(body))
 }
 
 /// A Go panic: a `panic: message` line with a goroutine dump after it (`[recovered]` and
