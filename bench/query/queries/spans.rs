@@ -72,9 +72,11 @@ impl Reader<'_> {
             .bind(from)
             .fetch_one(self.pool)
             .await?;
+        let panel = slowest_panel_sql(from, newest)?;
         let mut samples = Samples::default();
         for i in 0..self.runs + WARM_UPS {
-            let sql = slowest_sql(SERVICES[i % SERVICES.len()], from, newest)?;
+            let service = format!("'{}'", SERVICES[i % SERVICES.len()]);
+            let sql = panel.replace("$service", &service);
             let started = Instant::now();
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .fetch_all(grafana)
@@ -98,9 +100,9 @@ impl Reader<'_> {
     }
 }
 
-/// The panel's SQL with its macros and variable expanded as Grafana's PostgreSQL data source
-/// does for one service and the range `from`..`to`.
-fn slowest_sql(service: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> anyhow::Result<String> {
+/// The panel's SQL with its time macro expanded as Grafana's PostgreSQL data source does for the
+/// range `from`..`to`; `$service` is left for each run.
+fn slowest_panel_sql(from: DateTime<Utc>, to: DateTime<Utc>) -> anyhow::Result<String> {
     let dashboard: Value = serde_json::from_str(TRACE_DASHBOARD)?;
     let panel = (dashboard["panels"].as_array().into_iter().flatten())
         .find(|panel| panel["title"] == "Slowest spans")
@@ -108,7 +110,5 @@ fn slowest_sql(service: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> anyhow:
     let sql = panel["targets"][0]["rawSql"].as_str().unwrap_or_default();
     let time = |at: DateTime<Utc>| at.format("'%Y-%m-%dT%H:%M:%S%.6fZ'").to_string();
     let filter = format!("start_ts BETWEEN {} AND {}", time(from), time(to));
-    Ok(sql
-        .replace("$__timeFilter(start_ts)", &filter)
-        .replace("$service", &format!("'{service}'")))
+    Ok(sql.replace("$__timeFilter(start_ts)", &filter))
 }
