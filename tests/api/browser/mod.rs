@@ -1,6 +1,7 @@
 //! From the browser: browser keys (write only, one service, listed origins), CORS on the
 //! receivers a page uses, and the Faro receiver.
 
+mod chromium;
 mod cors;
 mod faro;
 mod keys;
