@@ -5,6 +5,7 @@ mod chromium;
 mod cors;
 mod faro;
 mod keys;
+mod url_keys;
 
 use crate::api::helpers::TestApp;
 
