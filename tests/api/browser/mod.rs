@@ -1,6 +1,7 @@
 //! From the browser: browser keys (write only, one service, listed origins), CORS on the
 //! receivers a page uses, and the Faro receiver.
 
+mod captured;
 mod chromium;
 mod cors;
 mod faro;

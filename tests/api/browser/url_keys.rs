@@ -54,7 +54,10 @@ async fn a_beacon_with_a_browser_key_in_its_url_is_taken_from_the_keys_origins()
     assert_eq!(no_origin.send().await.unwrap().status(), 403);
 
     let ingest = app.token("ingest", None).await;
-    for path in [format!("/v1/logs?key={ingest}"), format!("/collect/{ingest}")] {
+    for path in [
+        format!("/v1/logs?key={ingest}"),
+        format!("/collect/{ingest}"),
+    ] {
         let json = beacon(&app, &path, SHOP, "application/json", logs("ingest")).await;
         assert_eq!(json.status(), 403, "{path}");
         let text = json.text().await.unwrap();
@@ -67,7 +70,11 @@ async fn a_beacon_with_a_browser_key_in_its_url_is_taken_from_the_keys_origins()
         .header("content-type", BEACON)
         .body(logs("header"));
     let answer = with_header.send().await.unwrap();
-    assert_eq!(answer.status(), 415, "text/plain only with the key in the URL");
+    assert_eq!(
+        answer.status(),
+        415,
+        "text/plain only with the key in the URL"
+    );
     assert_eq!(app.count("body <> 'beacon' AND scope <> 'faro'").await, 0);
 }
 
@@ -83,7 +90,11 @@ async fn a_preflight_naming_a_key_is_answered_for_that_keys_origins_only() {
         assert_eq!(preflight(&app, path, BLOG).await, 403, "{path}");
     }
     for path in ["/v1/logs", "/faro/collect"] {
-        assert_eq!(preflight(&app, path, BLOG).await, 204, "{path}: some key lists it");
+        assert_eq!(
+            preflight(&app, path, BLOG).await,
+            204,
+            "{path}: some key lists it"
+        );
     }
     let unknown = "/collect/lb_not_a_key";
     assert_eq!(preflight(&app, unknown, "https://evil.example").await, 403);
@@ -130,7 +141,11 @@ async fn browser_keys_are_limited_per_client_address() {
     assert_eq!(bob.status(), 200, "another address has its own bucket");
     for _ in 0..3 {
         let answer = send(&ingest, None, ann).await.unwrap();
-        assert_eq!(answer.status(), 200, "an ingest token is not limited per address");
+        assert_eq!(
+            answer.status(),
+            200,
+            "an ingest token is not limited per address"
+        );
     }
     assert_eq!(app.count("body = 'x'").await, 6);
 }
