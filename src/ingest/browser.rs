@@ -82,10 +82,10 @@ impl Ingest {
     /// Whether a browser on `origin` may send here at all: the origins of the browser key the
     /// URL names, else `access.allowed_origins` or some live browser key allows it.
     async fn origin_allowed(&self, origin: &str, url_key: Option<&str>) -> Result<bool, AuthError> {
-        if let Some(key) = url_key {
-            if let Some(allowed) = self.auth.browser_key_origins(key).await? {
-                return Ok(origins::allows(&allowed, origin));
-            }
+        if let Some(key) = url_key
+            && let Some(allowed) = self.auth.browser_key_origins(key).await?
+        {
+            return Ok(origins::allows(&allowed, origin));
         }
         let mut headers = HeaderMap::new();
         let Ok(value) = HeaderValue::from_str(origin) else {

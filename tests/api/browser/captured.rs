@@ -46,10 +46,17 @@ async fn the_requests_the_sdks_sent_from_chromium_are_stored() {
     .unwrap();
     assert!(stack.contains("at cartTotal ("), "{stack}");
     for vital in ["lcp", "fcp", "ttfb"] {
-        let labels = [("service", "shop"), ("route", "/cart/{id}"), ("vital", vital)];
+        let labels = [
+            ("service", "shop"),
+            ("route", "/cart/{id}"),
+            ("vital", vital),
+        ];
         let count = app.metric_sum("browser_web_vitals_duration_seconds_count", &labels);
         assert_eq!(count.await, 1.0, "{vital}");
     }
     let cls = [("service", "shop"), ("route", "/cart/{id}")];
-    assert_eq!(app.metric_sum("browser_web_vitals_cls_count", &cls).await, 1.0);
+    assert_eq!(
+        app.metric_sum("browser_web_vitals_cls_count", &cls).await,
+        1.0
+    );
 }
