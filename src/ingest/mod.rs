@@ -12,6 +12,7 @@ pub mod cross_site;
 pub mod elastic;
 pub mod error;
 pub mod faro;
+pub mod idempotency;
 pub mod json;
 pub mod loki;
 pub mod otlp;
@@ -34,6 +35,7 @@ pub use context::{Decoded, DecodedSpans, RequestContext};
 use cpu::CpuPool;
 use cross_site::Origins;
 use error::{IngestError, JsonRejection};
+use idempotency::Idempotency;
 use prepare::{Preparable, Prepared, Preparer};
 
 /// The path from a request's body to committed rows and counted metrics; cheap to clone.
@@ -48,6 +50,7 @@ pub struct Ingest {
     retry_after_seconds: u64,
     auth: Authenticator,
     origins: Origins,
+    idempotency: Idempotency,
 }
 
 /// What an accepted request held.
@@ -80,6 +83,7 @@ impl Ingest {
             retry_after_seconds: config.ingest.retry_after_seconds,
             auth,
             origins: Origins::from_config(&config.access),
+            idempotency: Idempotency::default(),
         }
     }
 
@@ -94,6 +98,11 @@ impl Ingest {
         let checked = cross_site::require_media_type(headers, media_types)
             .and_then(|found| self.origins.check(headers).map(|()| found));
         checked.map_err(|error| self.refuse(protocol, error))
+    }
+
+    /// The `Idempotency-Key`s of recent requests (the Faro receiver's).
+    pub fn idempotency(&self) -> &Idempotency {
+        &self.idempotency
     }
 
     /// The browser origins the receivers accept.

@@ -1,7 +1,10 @@
 //! `POST /faro/collect` and `POST /collect/{app_key}` (the path Alloy's `faro.receiver`
 //! serves): the Faro receiver's HTTP shell. The key is the `Authorization` header, else the
 //! SDK's `x-api-key` header, else the path's app key (a browser key, which may then come in a
-//! beacon's `text/plain`); answers 202 once every record is committed.
+//! beacon's `text/plain`); answers 202 once every record is committed, and a request whose
+//! `Idempotency-Key` was committed lately 202 without storing it again ([`idempotency`]).
+//!
+//! [`idempotency`]: crate::ingest::idempotency
 
 use axum::Json;
 use axum::body::Body;
@@ -12,6 +15,7 @@ use serde_json::{Value, json};
 use super::decode;
 use crate::auth::Credentials;
 use crate::ingest::error::{IngestError, JsonRejection};
+use crate::ingest::idempotency::Claim;
 use crate::ingest::{Accepted, Ingest, cross_site};
 use crate::metrics::{BrowserReceiver, Protocol};
 
@@ -51,7 +55,16 @@ async fn answer(
 ) -> Result<(StatusCode, Json<Value>), JsonRejection> {
     let api_key = headers.get("x-api-key").and_then(|v| v.to_str().ok());
     let credentials = credentials.or_key(api_key).or_url_key(app_key.as_deref());
+    let idempotency_key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
+    let claim = ingest
+        .idempotency()
+        .claim(credentials.authorization(), idempotency_key);
+    let Claim::Fresh(claimed) = claim.await else {
+        let body = json!({"status": "ok", "accepted": 0, "duplicate": true});
+        return Ok((StatusCode::ACCEPTED, Json(body)));
+    };
     let received = receive(ingest, &credentials, headers, body).await;
+    claimed.finish(received.is_ok());
     let accepted = received.map_err(|error| ingest.rejection(error))?;
     let body = json!({"status": "ok", "accepted": accepted.records});
     Ok((StatusCode::ACCEPTED, Json(body)))
