@@ -20,6 +20,7 @@ pub mod read_bounds;
 pub mod redaction;
 pub mod retention;
 mod secret;
+pub mod tail;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -38,6 +39,7 @@ pub use read_bounds::ReadBoundsConfig;
 pub use redaction::{IpMode, PatternConfig, RedactionConfig, ServiceRedaction};
 pub use retention::{RetentionClassConfig, RetentionConfig};
 pub use secret::Secret;
+pub use tail::TailConfig;
 
 /// A configuration that could not be loaded; the message names the file, key and reason.
 #[derive(Debug, thiserror::Error)]
@@ -178,6 +180,8 @@ pub struct QueryConfig {
     pub token_burst: u32,
     /// What one reader may hold: bytes per answer, reads in flight, export time and idleness.
     pub bounds: ReadBoundsConfig,
+    /// The live tail: streams at once, rows buffered per stream, heartbeat.
+    pub tail: TailConfig,
 }
 
 /// Table layout and timestamp acceptance.
@@ -341,6 +345,7 @@ impl Default for QueryConfig {
             token_requests_per_second: 20,
             token_burst: 40,
             bounds: ReadBoundsConfig::default(),
+            tail: TailConfig::default(),
         }
     }
 }
@@ -510,6 +515,7 @@ impl Config {
             return Err("database.max_connections: must exceed ingest.writers".to_string());
         }
         self.query.bounds.validate()?;
+        self.query.tail.validate()?;
         self.listen.limits.validate()?;
         if self.listen.limits.max_body_bytes_in_flight < self.ingest.max_body_bytes {
             let key = "listen.limits.max_body_bytes_in_flight";

@@ -1,6 +1,6 @@
 //! The read API under `/api/v1`: logs, traces, exports, stats, exceptions, monitoring views
 //! (with the alert history), tokens and the audit log; and the Jaeger query API under
-//! `/jaeger`. Every request is authenticated, rate-limited and capped per token and audited by
+//! `/jaeger`; and the live tail (`tail`), Server-Sent Events of rows as they are committed. Every request is authenticated, rate-limited and capped per token and audited by
 //! `guard`; handlers take their typed parameters (`params`), call
 //! `store::read` and shape the answer. Routes and the OpenAPI document come from one
 //! declaration (`routes`).
@@ -19,6 +19,7 @@ mod monitoring;
 mod params;
 mod routes;
 mod stats;
+pub mod tail;
 mod tokens;
 mod traces;
 
@@ -51,6 +52,10 @@ pub struct QueryState {
     pub slow_query_ms: f64,
     /// What one reader may hold (`query.bounds`).
     pub bounds: ReadBoundsConfig,
+    /// The open live tails of this bridge.
+    pub tails: Arc<tail::TailHub>,
+    /// Seconds between heartbeats on a quiet tail (`query.tail.heartbeat_seconds`).
+    pub tail_heartbeat_seconds: u64,
     in_flight: Arc<InFlight>,
     refusals: Arc<RefusalBudget>,
     /// Exports running at once, at most half the read pool: exports left unread can never
@@ -72,6 +77,8 @@ impl QueryState {
             refusals: Arc::default(),
             exports: Arc::new(tokio::sync::Semaphore::new(export_slots(config))),
             bounds,
+            tails: tail::TailHub::new(&config.query.tail),
+            tail_heartbeat_seconds: config.query.tail.heartbeat_seconds,
         })
     }
 }

@@ -8,7 +8,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{
-    QueryState, alerts, audit, error, exceptions, export, logs, monitoring, stats, tokens, traces,
+    QueryState, alerts, audit, error, exceptions, export, logs, monitoring, stats, tail, tokens,
+    traces,
 };
 
 /// What the document holds besides the routes.
@@ -36,6 +37,7 @@ pub fn declared() -> OpenApiRouter<QueryState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(logs::list))
         .routes(routes!(export::export))
+        .routes(routes!(tail::tail))
         .routes(routes!(stats::stats))
         .routes(routes!(logs::by_id))
         .routes(routes!(logs::trace))

@@ -31,6 +31,7 @@ mod read_filters;
 mod read_logs;
 mod read_plans;
 mod read_stats;
+mod read_tail;
 mod read_views;
 mod read_windows;
 mod redaction;

@@ -11,6 +11,7 @@ pub mod page;
 mod row;
 pub mod spans;
 pub mod stats;
+pub mod tail;
 mod windows;
 
 use std::time::Duration;
