@@ -13,6 +13,7 @@ mod export;
 mod filters;
 mod guard;
 mod jaeger;
+mod listings;
 mod logs;
 mod mask;
 mod monitoring;

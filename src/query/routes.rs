@@ -8,8 +8,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{
-    QueryState, alerts, audit, error, exceptions, export, logs, monitoring, stats, tail, tokens,
-    traces,
+    QueryState, alerts, audit, error, exceptions, export, listings, logs, monitoring, stats, tail,
+    tokens, traces,
 };
 
 /// What the document holds besides the routes.
@@ -38,6 +38,9 @@ pub fn declared() -> OpenApiRouter<QueryState> {
         .routes(routes!(logs::list))
         .routes(routes!(export::export))
         .routes(routes!(tail::tail))
+        .routes(routes!(listings::services))
+        .routes(routes!(listings::scopes))
+        .routes(routes!(listings::levels))
         .routes(routes!(stats::stats))
         .routes(routes!(logs::by_id))
         .routes(routes!(logs::trace))

@@ -28,6 +28,7 @@ mod read_bounds;
 mod read_exceptions;
 mod read_export;
 mod read_filters;
+mod read_listings;
 mod read_logs;
 mod read_plans;
 mod read_stats;

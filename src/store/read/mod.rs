@@ -5,6 +5,7 @@ pub mod days;
 pub mod exceptions;
 pub mod export;
 pub mod filter;
+pub mod listings;
 pub mod logs;
 pub mod monitoring;
 pub mod page;
