@@ -73,7 +73,9 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         &config,
     );
     let alerts = AlertReceiver::new(pool.clone(), auth.clone(), &config, ingest.cpu());
-    let reads = QueryState::new(&config, auth)?;
+    let on_demand = Retention::new(pool.clone(), &config)?;
+    let operations = query::operations::Operations::new(store.clone(), on_demand, &config)?;
+    let reads = QueryState::new(&config, auth, operations)?;
     let tails = reads.tails.clone();
     let tail_listener = query::tail::start(&reads, &config)?;
     let elastic = elastic::router(ingest.clone(), &config.elasticsearch);

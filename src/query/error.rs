@@ -76,6 +76,11 @@ impl ApiError {
         )
     }
 
+    /// 503 with Retry-After: the database is unavailable.
+    pub fn unavailable() -> ApiError {
+        ApiError::new(ErrorCode::Unavailable, "the database is unavailable")
+    }
+
     /// 503 with Retry-After: the bridge is stopping.
     pub fn shutting_down() -> ApiError {
         ApiError::new(ErrorCode::ShuttingDown, "the bridge is shutting down")

@@ -17,6 +17,7 @@ mod listings;
 mod logs;
 mod mask;
 mod monitoring;
+pub mod operations;
 mod params;
 mod routes;
 mod stats;
@@ -57,6 +58,8 @@ pub struct QueryState {
     pub tails: Arc<tail::TailHub>,
     /// Seconds between heartbeats on a quiet tail (`query.tail.heartbeat_seconds`).
     pub tail_heartbeat_seconds: u64,
+    /// The store, retention job and archive, for the admins' health view and retention runs.
+    pub operations: Arc<operations::Operations>,
     in_flight: Arc<InFlight>,
     refusals: Arc<RefusalBudget>,
     /// Exports running at once, at most half the read pool: exports left unread can never
@@ -66,7 +69,11 @@ pub struct QueryState {
 
 impl QueryState {
     /// The read side's pools (connected lazily) and bounds from the configuration.
-    pub fn new(config: &Config, auth: Authenticator) -> anyhow::Result<QueryState> {
+    pub fn new(
+        config: &Config,
+        auth: Authenticator,
+        operations: Arc<operations::Operations>,
+    ) -> anyhow::Result<QueryState> {
         let bounds = config.query.bounds.clone();
         Ok(QueryState {
             pool: crate::store::read::pool(config)?,
@@ -80,6 +87,7 @@ impl QueryState {
             bounds,
             tails: tail::TailHub::new(&config.query.tail),
             tail_heartbeat_seconds: config.query.tail.heartbeat_seconds,
+            operations,
         })
     }
 }

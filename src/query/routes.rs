@@ -8,8 +8,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{
-    QueryState, alerts, audit, error, exceptions, export, listings, logs, monitoring, stats, tail,
-    tokens, traces,
+    QueryState, alerts, audit, error, exceptions, export, listings, logs, monitoring, operations,
+    stats, tail, tokens, traces,
 };
 
 /// What the document holds besides the routes.
@@ -41,6 +41,8 @@ pub fn declared() -> OpenApiRouter<QueryState> {
         .routes(routes!(listings::services))
         .routes(routes!(listings::scopes))
         .routes(routes!(listings::levels))
+        .routes(routes!(operations::health))
+        .routes(routes!(operations::run_retention))
         .routes(routes!(stats::stats))
         .routes(routes!(logs::by_id))
         .routes(routes!(logs::trace))

@@ -171,7 +171,7 @@ async fn commit(context: &Context, batches: &[&EncodedBatch]) -> Result<(), Stor
         result => result.map_err(StoreError::from),
     }?;
     context.metrics.observe_dedup_merged(merged);
-    context.health.record_progress();
+    context.health.record_commit();
     Ok(())
 }
 

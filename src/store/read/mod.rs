@@ -8,6 +8,7 @@ pub mod filter;
 pub mod listings;
 pub mod logs;
 pub mod monitoring;
+pub mod operations;
 pub mod page;
 mod row;
 pub mod spans;

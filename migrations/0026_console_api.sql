@@ -16,3 +16,8 @@ SELECT date_trunc('hour', ts), service, coalesce(scope, ''), sum(dedup_count), m
 FROM logs GROUP BY 1, 2, 3;
 
 GRANT SELECT ON scope_counts TO logbridge_grafana;
+
+-- Runs started through the read API (POST /api/v1/retention/run) are recorded as `api`.
+ALTER TABLE retention_runs DROP CONSTRAINT retention_runs_trigger_check;
+ALTER TABLE retention_runs ADD CONSTRAINT retention_runs_trigger_check
+    CHECK (trigger IN ('schedule', 'command', 'api'));
