@@ -5,6 +5,7 @@
 //! `store::read` and shape the answer. Routes and the OpenAPI document come from one
 //! declaration (`routes`).
 
+mod alert_rules;
 mod alerts;
 mod audit;
 mod error;
@@ -58,6 +59,8 @@ pub struct QueryState {
     pub tails: Arc<tail::TailHub>,
     /// Seconds between heartbeats on a quiet tail (`query.tail.heartbeat_seconds`).
     pub tail_heartbeat_seconds: u64,
+    /// The rule files and Prometheus of the alert-rules view.
+    pub rule_sources: alert_rules::RuleSources,
     /// The store, retention job and archive, for the admins' health view and retention runs.
     pub operations: Arc<operations::Operations>,
     in_flight: Arc<InFlight>,
@@ -88,6 +91,7 @@ impl QueryState {
             tails: tail::TailHub::new(&config.query.tail),
             tail_heartbeat_seconds: config.query.tail.heartbeat_seconds,
             operations,
+            rule_sources: alert_rules::RuleSources::new(config),
         })
     }
 }

@@ -8,8 +8,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{
-    QueryState, alerts, audit, error, exceptions, export, listings, logs, monitoring, operations,
-    stats, tail, tokens, traces,
+    QueryState, alert_rules, alerts, audit, error, exceptions, export, listings, logs, monitoring,
+    operations, stats, tail, tokens, traces,
 };
 
 /// What the document holds besides the routes.
@@ -52,6 +52,7 @@ pub fn declared() -> OpenApiRouter<QueryState> {
         .routes(routes!(monitoring::slow_queries))
         .routes(routes!(monitoring::error_rates))
         .routes(routes!(alerts::history))
+        .routes(routes!(alert_rules::rules))
         .routes(routes!(exceptions::list))
         .routes(routes!(exceptions::patterns))
         .routes(routes!(exceptions::by_id))

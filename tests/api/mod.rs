@@ -23,6 +23,7 @@ mod operator;
 mod otlp_grpc;
 mod otlp_http;
 mod read_access;
+mod read_alert_rules;
 mod read_audit;
 mod read_bounds;
 mod read_exceptions;
