@@ -27,6 +27,7 @@ use crate::listen::{self, BodyAdmission};
 use crate::metrics::{BrowserReceiver, Format, Metrics, content_type};
 use crate::pipeline::Pipeline;
 use crate::query::{self, QueryState};
+use crate::sourcemaps::{self, SourceMaps, http::MapsApi};
 use crate::store::{self, Store};
 
 /// State of the health and metrics endpoints.
@@ -65,13 +66,28 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let retention = Retention::new(pool.clone(), &config)?;
     let retention = schedule::spawn(retention, &config.retention, metrics.retention.clone());
     let auth = Authenticator::new(pool.clone(), &config);
+    let maps = SourceMaps::new(pool.clone(), &config.sourcemaps);
+    let loaded = sourcemaps::directory::load(&maps)
+        .await
+        .context("loading sourcemaps.directory")?;
+    if loaded > 0 {
+        tracing::info!(
+            maps = loaded,
+            "source maps loaded from sourcemaps.directory"
+        );
+    }
     let ingest = Ingest::new(
         store.clone(),
         metrics.clone(),
         auth.clone(),
         pipeline,
         &config,
-    );
+    )
+    .with_source_maps(maps.clone());
+    let maps_api = MapsApi {
+        maps,
+        auth: auth.clone(),
+    };
     let alerts = AlertReceiver::new(pool.clone(), auth.clone(), &config, ingest.cpu());
     let reads = QueryState::new(&config, auth)?;
     let elastic = elastic::router(ingest.clone(), &config.elasticsearch);
@@ -92,6 +108,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     );
     let state = AppState { store, metrics };
     let router = router(state, ingest.clone(), alerts, reads, elastic)
+        .merge(sourcemaps::http::router(maps_api))
         .layer(axum::middleware::from_fn_with_state(
             admission,
             listen::admit_bodies,

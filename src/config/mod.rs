@@ -20,6 +20,7 @@ pub mod read_bounds;
 pub mod redaction;
 pub mod retention;
 mod secret;
+pub mod sourcemaps;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -38,6 +39,7 @@ pub use read_bounds::ReadBoundsConfig;
 pub use redaction::{IpMode, PatternConfig, RedactionConfig, ServiceRedaction};
 pub use retention::{RetentionClassConfig, RetentionConfig};
 pub use secret::Secret;
+pub use sourcemaps::SourceMapsConfig;
 
 /// A configuration that could not be loaded; the message names the file, key and reason.
 #[derive(Debug, thiserror::Error)]
@@ -92,6 +94,8 @@ pub struct Config {
     pub access: AccessConfig,
     /// What the Elasticsearch-compatible root under `/es` reports to shippers.
     pub elasticsearch: ElasticsearchConfig,
+    /// JavaScript source maps: a directory loaded at start, size and memory bounds.
+    pub sourcemaps: SourceMapsConfig,
 }
 
 /// PostgreSQL settings.
@@ -286,6 +290,7 @@ impl Default for Config {
             access: AccessConfig::default(),
             elasticsearch: ElasticsearchConfig::default(),
             grouping: grouping::GroupingConfig::default(),
+            sourcemaps: SourceMapsConfig::default(),
         }
     }
 }
@@ -511,6 +516,7 @@ impl Config {
         }
         self.query.bounds.validate()?;
         self.listen.limits.validate()?;
+        self.sourcemaps.validate()?;
         if self.listen.limits.max_body_bytes_in_flight < self.ingest.max_body_bytes {
             let key = "listen.limits.max_body_bytes_in_flight";
             return Err(format!("{key}: must be at least ingest.max_body_bytes"));

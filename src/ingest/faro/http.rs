@@ -8,10 +8,10 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
-use super::decode;
+use super::{ahead::ahead, decode_symbolicated};
 use crate::auth::Credentials;
 use crate::ingest::error::{IngestError, JsonRejection};
-use crate::ingest::{Accepted, Ingest, cross_site};
+use crate::ingest::{Ingest, RequestContext, cross_site};
 use crate::metrics::{BrowserReceiver, Protocol};
 
 const PROTOCOL: Protocol = Protocol::faro;
@@ -50,7 +50,7 @@ async fn answer(
     let credentials = credentials.or_key(api_key.or(app_key.as_deref()));
     let received = receive(ingest, &credentials, headers, body).await;
     let accepted = received.map_err(|error| ingest.rejection(error))?;
-    let body = json!({"status": "ok", "accepted": accepted.records});
+    let body = json!({"status": "ok", "accepted": accepted});
     Ok((StatusCode::ACCEPTED, Json(body)))
 }
 
@@ -59,7 +59,7 @@ async fn receive(
     credentials: &Credentials,
     headers: &HeaderMap,
     body: Body,
-) -> Result<Accepted, IngestError> {
+) -> Result<usize, IngestError> {
     cross_site::require_media_type(headers, MEDIA_TYPES)
         .map_err(|error| ingest.refuse(PROTOCOL, error))?;
     let receiver = BrowserReceiver::faro;
@@ -69,5 +69,9 @@ async fn receive(
     let raw = ingest.read(PROTOCOL, headers, body).await?.scoped_to(scope);
     // Records whose `meta.app` names no service are the browser key's.
     let service = raw.service_scope().map(str::to_owned);
-    ingest.accept(PROTOCOL, raw, service, decode).await
+    let (maps, spans) = ahead(ingest, PROTOCOL, &raw).await?;
+    let decode =
+        move |body: &[u8], context: &RequestContext<'_>| decode_symbolicated(body, context, &maps);
+    let accepted = ingest.accept(PROTOCOL, raw, service, decode).await?;
+    Ok(accepted.records + spans)
 }
