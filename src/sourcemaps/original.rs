@@ -125,8 +125,10 @@ mod tests {
 
     #[test]
     fn two_esbuild_builds_map_their_frames_to_the_same_original() {
-        let first = include_bytes!("../../tests/fixtures/sourcemaps/dist/shop/1.0.0/assets/app.js.map");
-        let next = include_bytes!("../../tests/fixtures/sourcemaps/dist/shop/1.0.1/assets/app.js.map");
+        let first =
+            include_bytes!("../../tests/fixtures/sourcemaps/dist/shop/1.0.0/assets/app.js.map");
+        let next =
+            include_bytes!("../../tests/fixtures/sourcemaps/dist/shop/1.0.1/assets/app.js.map");
         let (first, next) = (parse(first).unwrap(), parse(next).unwrap());
         let thrown = Original {
             file: "../../../../src/cart.js".into(),
@@ -137,8 +139,14 @@ mod tests {
         assert_eq!(first.original(1, 71), Some(thrown.clone()));
         assert_eq!(next.original(1, 245), Some(thrown));
         let caller = first.original(1, 174).unwrap();
-        assert_eq!((caller.line, caller.function.as_deref()), (5, Some("checkout")));
-        assert_eq!(next.original(1, 350).unwrap().function.as_deref(), Some("checkout"));
+        assert_eq!(
+            (caller.line, caller.function.as_deref()),
+            (5, Some("checkout"))
+        );
+        assert_eq!(
+            next.original(1, 350).unwrap().function.as_deref(),
+            Some("checkout")
+        );
     }
 
     #[test]

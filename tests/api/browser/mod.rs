@@ -4,6 +4,8 @@
 mod cors;
 mod faro;
 mod keys;
+mod sourcemaps;
+mod traces;
 
 use crate::api::helpers::TestApp;
 
