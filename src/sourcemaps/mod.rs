@@ -57,6 +57,12 @@ impl Resolved {
         Resolved::default()
     }
 
+    /// These maps and `map` for the frames of file `url` (the benches' cached maps).
+    pub fn with(mut self, url: &str, map: Arc<ParsedMap>) -> Resolved {
+        self.maps.insert(url.to_string(), map);
+        self
+    }
+
     /// The original of a frame of file `url` at 1-based `line` and `column`, if mapped.
     pub fn original(&self, url: &str, line: u64, column: u64) -> Option<Original> {
         self.maps.get(url)?.original(line, column)
