@@ -142,7 +142,9 @@ fn bundle_map() -> (Arc<ParsedMap>, Vec<serde_json::Value>) {
         "../tests/fixtures/sourcemaps/dist/shop/1.0.1/faro.json"
     ))
     .unwrap();
-    let frames = payload["exceptions"][0]["stacktrace"]["frames"].as_array().unwrap();
+    let frames = payload["exceptions"][0]["stacktrace"]["frames"]
+        .as_array()
+        .unwrap();
     let app_frames = frames.iter().filter(|f| f["filename"] == BUNDLE);
     let eight = app_frames.cycle().take(8).cloned().collect();
     (Arc::new(sourcemaps::parse::parse(map).unwrap()), eight)
@@ -215,9 +217,9 @@ fn faro_path(c: &mut Criterion<ThreadCpuTime>) {
         .collect();
     group.bench_function("symbolicate_exception_8_frames", |b| {
         b.iter(|| {
-            let originals = positions.iter().map(|(line, column)| {
-                maps.original(BUNDLE, black_box(*line), black_box(*column))
-            });
+            let originals = positions
+                .iter()
+                .map(|(line, column)| maps.original(BUNDLE, black_box(*line), black_box(*column)));
             originals.flatten().count()
         })
     });

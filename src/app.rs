@@ -107,8 +107,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         listener_metrics.clone(),
     );
     let state = AppState { store, metrics };
-    let router = router(state, ingest.clone(), alerts, reads, elastic)
-        .merge(sourcemaps::http::router(maps_api))
+    let router = router(state, ingest.clone(), alerts, reads, elastic, maps_api)
         .layer(axum::middleware::from_fn_with_state(
             admission,
             listen::admit_bodies,
@@ -169,6 +168,7 @@ fn router(
     alerts: AlertReceiver,
     reads: QueryState,
     elastic: Router,
+    maps: MapsApi,
 ) -> Router {
     let max_body = ingest.max_body_bytes();
     let cors = |receiver| from_fn_with_state((ingest.clone(), receiver), browser::cors);
@@ -219,6 +219,7 @@ fn router(
         .merge(elastic)
         .merge(alert_webhook)
         .merge(query::router(reads))
+        .merge(sourcemaps::http::router(maps))
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::new())

@@ -101,13 +101,10 @@ impl SourceMaps {
         if let Some((any, _)) = known.filter(|(_, at)| at.elapsed() < ANY_TTL) {
             return any;
         }
-        let any = match table::any(&self.inner.pool).await {
-            Ok(any) => any,
-            Err(error) => {
-                tracing::warn!(%error, "source maps: cannot tell whether any is stored");
-                return false;
-            }
-        };
+        let any = table::any(&self.inner.pool).await.unwrap_or_else(|error| {
+            tracing::warn!(%error, "source maps: cannot tell whether any is stored");
+            false
+        });
         *self.inner.any.lock().expect("maps flag lock") = Some((any, Instant::now()));
         any
     }
