@@ -118,15 +118,15 @@ impl SourceMaps {
             let keys = keys.map(|file| (app.to_string(), version.to_string(), file));
             wanted.push((url, keys.collect()));
         }
-        let (resolved, unknown) = self.from_cache(&wanted);
+        let (resolved, unknown) = self.cached(&wanted);
         if !unknown || self.load_missing(app, version, &wanted).await.is_err() {
             return resolved;
         }
-        self.from_cache(&wanted).0
+        self.cached(&wanted).0
     }
 
     /// What the cache resolves now, and whether some name needs looking up first.
-    fn from_cache(&self, wanted: &[(&String, Vec<Key>)]) -> (Resolved, bool) {
+    fn cached(&self, wanted: &[(&String, Vec<Key>)]) -> (Resolved, bool) {
         let mut cache = self.inner.cache.lock().expect("maps cache lock");
         let (mut resolved, mut unknown) = (Resolved::none(), false);
         for (url, keys) in wanted {
