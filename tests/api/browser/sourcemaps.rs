@@ -241,3 +241,20 @@ async fn maps_of_the_configured_directory_symbolicate_from_the_start() {
     let stack = stacks(&app).await.remove(0);
     assert_eq!(stack.lines().nth(1), Some(THROWN), "{stack}");
 }
+
+#[tokio::test]
+async fn a_map_of_100_mb_is_413_at_the_default_limit_and_the_bridge_goes_on() {
+    let app = spawn_app().await;
+    let ingest = app.token("ingest", None).await;
+    let query = "app=shop&version=1.0.0&file=/assets/app.js";
+    let huge = vec![b' '; 100 << 20];
+    let answer = upload(&app, Some(&ingest), query, huge).await;
+    assert_eq!(answer.status(), 413);
+    let text = answer.text().await.unwrap();
+    assert!(
+        text.contains("sourcemaps.max_map_bytes (52428800 bytes)"),
+        "{text}"
+    );
+    let fine = upload(&app, Some(&ingest), query, map("1.0.0")).await;
+    assert_eq!(fine.status(), 201);
+}
