@@ -109,7 +109,8 @@ pub async fn page_in_one_statement(
 /// it (or there are none). Rows end before now when ingest paused or a database was restored:
 /// windows growing back from now would then read hours of nothing before the first row.
 /// Asked of one group of days at a time, newest first: one index probe per partition of the
-/// newest group that holds rows.
+/// newest group that holds rows. Not asked when the filter's rows are read a group at a time
+/// ([`days::reads`]): windows need no anchor then.
 async fn anchor(
     connection: &mut PgConnection,
     days: &[Day],
@@ -118,6 +119,9 @@ async fn anchor(
 ) -> sqlx::Result<DateTime<Utc>> {
     const NEWEST: &str = "SELECT max(ts) FROM logs WHERE ts >= $1 AND ts < $2";
     let now = Utc::now();
+    if filter.read_in_order_by_an_index() {
+        return Ok(now);
+    }
     for group in days::groups(days, filter, after, now) {
         let Some((start, end)) = days::bounds(&group, filter, after) else {
             continue;
@@ -183,9 +187,12 @@ fn some_days(
 /// row, which it chooses when it takes a rare word for a common one (a word missing from a
 /// partition's statistics: 1.1 s for an order number at 30 M rows, bench/RESULTS.md). The sort
 /// stays small: a common word fills the page in the first, short windows, and a longer window
-/// is read only after the shorter ones found fewer matches than the page holds.
+/// is read only after the shorter ones found fewer matches than the page holds. A substring
+/// (`contains`) is ordered so too: the window's rows are then read in heap order, each page of
+/// the table once (a bitmap of the `ts` index), instead of in `ts` order, a page per row when
+/// rows were not written in time order.
 fn branch_order(filter: &LogFilter) -> &'static str {
-    if filter.text.is_some() {
+    if filter.text.is_some() || filter.contains.is_some() {
         " ORDER BY ts + interval '0 seconds' DESC, id DESC LIMIT "
     } else {
         " ORDER BY ts DESC, id DESC LIMIT "
