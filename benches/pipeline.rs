@@ -28,6 +28,7 @@ use logbridge::metrics::Metrics;
 use logbridge::model::LogRecord;
 use logbridge::pipeline::redact::Redactor;
 use logbridge::pipeline::{Pipeline, enrich, grouping, limits::Limits, route, sql};
+use logbridge::sourcemaps::{self, ParsedMap, Resolved};
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value;
 use prost::Message as _;
@@ -118,17 +119,52 @@ fn faro_full_path(body: &[u8], preparer: &Preparer) -> usize {
     prepared.batch.data.len()
 }
 
-/// A Faro payload of `RECORDS` items as the Web SDK batches them: the SDK's `meta`, nine logs
-/// in ten (with context and a trace), one exception with eight frames in ten.
-fn faro_body() -> Vec<u8> {
-    let meta: serde_json::Value =
-        serde_json::from_slice(include_bytes!("../tests/fixtures/faro/web-sdk.json")).unwrap();
-    let frames: Vec<_> = (0..8)
+/// The Faro path of an app with source maps: the outline (which files the frames are of), the
+/// decode with every frame symbolicated through `maps` (cached), the prepare step and the
+/// counting.
+fn faro_symbolicated_path(body: &[u8], preparer: &Preparer, maps: &Resolved) -> usize {
+    black_box(faro::outline::outline(body, true));
+    let context = request_context(preparer.pipeline().aliases());
+    let decoded = faro::decode_symbolicated(body, &context, maps).expect("the payload decodes");
+    let prepared = preparer.prepare(decoded.records);
+    preparer.observe(prepared.samples, &prepared.tallies);
+    prepared.batch.data.len()
+}
+
+/// The URL of the source map fixture's bundle.
+const BUNDLE: &str = "https://shop.example.com/assets/app.js";
+
+/// The map of the 1.0.1 esbuild build of tests/fixtures/sourcemaps, parsed (cached), and eight
+/// frames of its bundle (its two application frames, four times).
+fn bundle_map() -> (Arc<ParsedMap>, Vec<serde_json::Value>) {
+    let map = include_bytes!("../tests/fixtures/sourcemaps/dist/shop/1.0.1/assets/app.js.map");
+    let payload: serde_json::Value = serde_json::from_slice(include_bytes!(
+        "../tests/fixtures/sourcemaps/dist/shop/1.0.1/faro.json"
+    ))
+    .unwrap();
+    let frames = payload["exceptions"][0]["stacktrace"]["frames"]
+        .as_array()
+        .unwrap();
+    let app_frames = frames.iter().filter(|f| f["filename"] == BUNDLE);
+    let eight = app_frames.cycle().take(8).cloned().collect();
+    (Arc::new(sourcemaps::parse::parse(map).unwrap()), eight)
+}
+
+/// Eight frames of the minified bundle `index-B3k1.js`, which has no map.
+fn unmapped_frames() -> Vec<serde_json::Value> {
+    (0..8)
         .map(|i| {
             serde_json::json!({"filename": "https://shop.example.com/assets/index-B3k1.js",
             "function": format!("f{i}"), "lineno": 1, "colno": 1000 + i})
         })
-        .collect();
+        .collect()
+}
+
+/// A Faro payload of `RECORDS` items as the Web SDK batches them: the SDK's `meta`, nine logs
+/// in ten (with context and a trace), one exception with `frames` in ten.
+fn faro_body(frames: &[serde_json::Value]) -> Vec<u8> {
+    let meta: serde_json::Value =
+        serde_json::from_slice(include_bytes!("../tests/fixtures/faro/web-sdk.json")).unwrap();
     let trace = serde_json::json!({"trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
         "span_id": "00f067aa0ba902b7"});
     let (mut logs, mut exceptions) = (Vec::new(), Vec::new());
@@ -152,7 +188,7 @@ fn faro_body() -> Vec<u8> {
 
 fn faro_path(c: &mut Criterion<ThreadCpuTime>) {
     let config = Config::default();
-    let body = faro_body();
+    let body = faro_body(&unmapped_frames());
     let mut group = c.benchmark_group("faro_500");
     group.throughput(Throughput::Elements(RECORDS as u64));
     let full = preparer(&config);
@@ -163,6 +199,28 @@ fn faro_path(c: &mut Criterion<ThreadCpuTime>) {
         b.iter(|| {
             let context = request_context(&config.fields);
             faro::decode(black_box(&body), &context).unwrap()
+        })
+    });
+    let (map, frames) = bundle_map();
+    let maps = Resolved::none().with(BUNDLE, Arc::clone(&map));
+    let mapped = faro_body(&frames);
+    group.bench_function("full_path_symbolicated", |b| {
+        b.iter(|| faro_symbolicated_path(black_box(&mapped), &full, &maps))
+    });
+    group.finish();
+    // One exception's eight frames through a cached map: the symbolication alone.
+    let mut group = c.benchmark_group("sourcemaps");
+    group.throughput(Throughput::Elements(1));
+    let positions: Vec<(u64, u64)> = frames
+        .iter()
+        .map(|f| (f["lineno"].as_u64().unwrap(), f["colno"].as_u64().unwrap()))
+        .collect();
+    group.bench_function("symbolicate_exception_8_frames", |b| {
+        b.iter(|| {
+            let originals = positions
+                .iter()
+                .map(|(line, column)| maps.original(BUNDLE, black_box(*line), black_box(*column)));
+            originals.flatten().count()
         })
     });
     group.finish();

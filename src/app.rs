@@ -27,6 +27,7 @@ use crate::listen::{self, BodyAdmission};
 use crate::metrics::{BrowserReceiver, Format, Metrics, content_type};
 use crate::pipeline::Pipeline;
 use crate::query::{self, QueryState};
+use crate::sourcemaps::{self, SourceMaps, http::MapsApi};
 use crate::store::{self, Store};
 
 /// State of the health and metrics endpoints.
@@ -65,13 +66,28 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let retention = Retention::new(pool.clone(), &config)?;
     let retention = schedule::spawn(retention, &config.retention, metrics.retention.clone());
     let auth = Authenticator::new(pool.clone(), &config);
+    let maps = SourceMaps::new(pool.clone(), &config.sourcemaps);
+    let loaded = sourcemaps::directory::load(&maps)
+        .await
+        .context("loading sourcemaps.directory")?;
+    if loaded > 0 {
+        tracing::info!(
+            maps = loaded,
+            "source maps loaded from sourcemaps.directory"
+        );
+    }
     let ingest = Ingest::new(
         store.clone(),
         metrics.clone(),
         auth.clone(),
         pipeline,
         &config,
-    );
+    )
+    .with_source_maps(maps.clone());
+    let maps_api = MapsApi {
+        maps,
+        auth: auth.clone(),
+    };
     let alerts = AlertReceiver::new(pool.clone(), auth.clone(), &config, ingest.cpu());
     let on_demand = Retention::new(pool.clone(), &config)?;
     let operations = query::operations::Operations::new(store.clone(), on_demand, &config)?;
@@ -102,7 +118,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         listener_metrics.clone(),
     );
     let state = AppState { store, metrics };
-    let router = router(state, ingest.clone(), alerts, reads, elastic)
+    let router = router(state, ingest.clone(), alerts, reads, elastic, maps_api)
         .layer(axum::middleware::from_fn_with_state(
             admission,
             listen::admit_bodies,
@@ -164,6 +180,7 @@ fn router(
     alerts: AlertReceiver,
     reads: QueryState,
     elastic: Router,
+    maps: MapsApi,
 ) -> Router {
     let max_body = ingest.max_body_bytes();
     let cors = |receiver| from_fn_with_state((ingest.clone(), receiver), browser::cors);
@@ -214,6 +231,7 @@ fn router(
         .merge(elastic)
         .merge(alert_webhook)
         .merge(query::router(reads))
+        .merge(sourcemaps::http::router(maps))
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::new())

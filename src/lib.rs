@@ -39,5 +39,6 @@ pub mod pipeline;
 pub mod query;
 pub mod rules;
 pub mod settings;
+pub mod sourcemaps;
 pub mod store;
 pub mod telemetry;

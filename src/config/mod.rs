@@ -21,6 +21,7 @@ pub mod read_bounds;
 pub mod redaction;
 pub mod retention;
 mod secret;
+pub mod sourcemaps;
 pub mod tail;
 
 use std::net::SocketAddr;
@@ -41,6 +42,7 @@ pub use read_bounds::ReadBoundsConfig;
 pub use redaction::{IpMode, PatternConfig, RedactionConfig, ServiceRedaction};
 pub use retention::{RetentionClassConfig, RetentionConfig};
 pub use secret::Secret;
+pub use sourcemaps::SourceMapsConfig;
 pub use tail::TailConfig;
 
 /// A configuration that could not be loaded; the message names the file, key and reason.
@@ -99,6 +101,8 @@ pub struct Config {
     pub access: AccessConfig,
     /// What the Elasticsearch-compatible root under `/es` reports to shippers.
     pub elasticsearch: ElasticsearchConfig,
+    /// JavaScript source maps: a directory loaded at start, size and memory bounds.
+    pub sourcemaps: SourceMapsConfig,
 }
 
 /// PostgreSQL settings.
@@ -299,6 +303,7 @@ impl Default for Config {
             access: AccessConfig::default(),
             elasticsearch: ElasticsearchConfig::default(),
             grouping: grouping::GroupingConfig::default(),
+            sourcemaps: SourceMapsConfig::default(),
         }
     }
 }
@@ -528,6 +533,7 @@ impl Config {
         self.query.tail.validate()?;
         self.prometheus.validate()?;
         self.listen.limits.validate()?;
+        self.sourcemaps.validate()?;
         if self.listen.limits.max_body_bytes_in_flight < self.ingest.max_body_bytes {
             let key = "listen.limits.max_body_bytes_in_flight";
             return Err(format!("{key}: must be at least ingest.max_body_bytes"));

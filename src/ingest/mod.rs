@@ -28,6 +28,7 @@ use crate::auth::{Authenticator, Credentials};
 use crate::config::Config;
 use crate::metrics::{Metrics, Outcome, Protocol, RejectReason};
 use crate::pipeline::{Pipeline, limits::Limits};
+use crate::sourcemaps::SourceMaps;
 use crate::store::Store;
 use body::Raw;
 use bounds::RequestBounds;
@@ -51,6 +52,7 @@ pub struct Ingest {
     auth: Authenticator,
     origins: Origins,
     idempotency: Idempotency,
+    source_maps: Option<SourceMaps>,
 }
 
 /// What an accepted request held.
@@ -84,7 +86,21 @@ impl Ingest {
             auth,
             origins: Origins::from_config(&config.access),
             idempotency: Idempotency::default(),
+            source_maps: None,
         }
+    }
+
+    /// This path, symbolicating browser stack frames through `maps`.
+    pub fn with_source_maps(self, maps: SourceMaps) -> Ingest {
+        Ingest {
+            source_maps: Some(maps),
+            ..self
+        }
+    }
+
+    /// The source maps of browser stack frames, if any are used.
+    pub fn source_maps(&self) -> Option<&SourceMaps> {
+        self.source_maps.as_ref()
     }
 
     /// Refuses a cross-site request: one whose content type is not among `media_types` (415)

@@ -38,6 +38,11 @@ impl ApiError {
         error
     }
 
+    /// An answer of `code` saying `message` (the source map API's refusals).
+    pub fn coded(code: ErrorCode, message: impl Into<String>) -> ApiError {
+        ApiError::new(code, message)
+    }
+
     /// 404: nothing with this id, or nothing the caller may see.
     pub fn not_found(what: &str) -> ApiError {
         ApiError::new(ErrorCode::NotFound, format!("{what} not found"))

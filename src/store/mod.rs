@@ -16,6 +16,7 @@ pub mod read;
 pub mod regroup;
 mod rollups;
 mod setup;
+pub mod sourcemaps;
 mod span_load;
 pub mod tail;
 pub mod tokens;

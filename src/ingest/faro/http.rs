@@ -12,11 +12,11 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
-use super::decode;
+use super::{ahead::ahead, decode_symbolicated};
 use crate::auth::Credentials;
 use crate::ingest::error::{IngestError, JsonRejection};
 use crate::ingest::idempotency::Claim;
-use crate::ingest::{Accepted, Ingest, cross_site};
+use crate::ingest::{Ingest, RequestContext, cross_site};
 use crate::metrics::{BrowserReceiver, Protocol};
 
 const PROTOCOL: Protocol = Protocol::faro;
@@ -66,7 +66,7 @@ async fn answer(
     let received = receive(ingest, &credentials, headers, body).await;
     claimed.finish(received.is_ok());
     let accepted = received.map_err(|error| ingest.rejection(error))?;
-    let body = json!({"status": "ok", "accepted": accepted.records});
+    let body = json!({"status": "ok", "accepted": accepted});
     Ok((StatusCode::ACCEPTED, Json(body)))
 }
 
@@ -75,7 +75,7 @@ async fn receive(
     credentials: &Credentials,
     headers: &HeaderMap,
     body: Body,
-) -> Result<Accepted, IngestError> {
+) -> Result<usize, IngestError> {
     let media_types = match credentials.key_in_url() {
         true => BEACON_MEDIA_TYPES,
         false => MEDIA_TYPES,
@@ -89,5 +89,9 @@ async fn receive(
     let raw = ingest.read(PROTOCOL, headers, body).await?.scoped_to(scope);
     // Records whose `meta.app` names no service are the browser key's.
     let service = raw.service_scope().map(str::to_owned);
-    ingest.accept(PROTOCOL, raw, service, decode).await
+    let (maps, spans) = ahead(ingest, PROTOCOL, &raw).await?;
+    let decode =
+        move |body: &[u8], context: &RequestContext<'_>| decode_symbolicated(body, context, &maps);
+    let accepted = ingest.accept(PROTOCOL, raw, service, decode).await?;
+    Ok(accepted.records + spans)
 }

@@ -2,11 +2,15 @@
 //! payload decoded into records. Logs stay logs; exceptions become `error` records carrying
 //! `exception.type|message|stacktrace` (frames rendered as a stack), which the pipeline groups;
 //! measurements and events become `info` records; `meta` gives the service and the session,
-//! user, page and browser attributes of every record ([`meta`]).
+//! user, page and browser attributes of every record ([`meta`]). Exception frames are
+//! symbolicated through the app version's source maps ([`outline`] finds which ones first);
+//! `traces` go to the span path ([`outline::decode_traces`]).
 
+mod ahead;
 mod frames;
 pub mod http;
 mod meta;
+pub mod outline;
 mod payload;
 
 use chrono::{DateTime, Utc};
@@ -16,12 +20,22 @@ use super::bounds;
 use super::error::IngestError;
 use super::{Decoded, RequestContext};
 use crate::model::{Level, LogRecord};
+use crate::sourcemaps::Resolved;
 use meta::Shared;
 use payload::{Event, Exception, Log, Measurement, Payload, Trace};
 
 /// Decodes a Faro payload: refused whole (400 naming the field) when it is not JSON of the
 /// SDK's shape, an exception has too many frames or a frame an absurd position.
 pub fn decode(body: &[u8], context: &RequestContext) -> Result<Decoded, IngestError> {
+    decode_symbolicated(body, context, &Resolved::none())
+}
+
+/// [`decode`], exception frames symbolicated through `maps`.
+pub fn decode_symbolicated(
+    body: &[u8],
+    context: &RequestContext,
+    maps: &Resolved,
+) -> Result<Decoded, IngestError> {
     (context.bounds).check(bounds::json::scan(body).faro())?;
     let mut json = serde_json::Deserializer::from_slice(body);
     let payload: Payload = serde_path_to_error::deserialize(&mut json).map_err(|error| {
@@ -34,7 +48,7 @@ pub fn decode(body: &[u8], context: &RequestContext) -> Result<Decoded, IngestEr
         records.push(from_log(log, index, &shared, context)?);
     }
     for (index, exception) in payload.exceptions.into_iter().enumerate() {
-        records.push(from_exception(exception, index, &shared, context)?);
+        records.push(from_exception(exception, index, &shared, context, maps)?);
     }
     for (index, measurement) in payload.measurements.into_iter().enumerate() {
         records.push(from_measurement(measurement, index, &shared, context)?);
@@ -110,12 +124,13 @@ fn from_exception(
     index: usize,
     shared: &Shared,
     context: &RequestContext,
+    maps: &Resolved,
 ) -> Result<LogRecord, IngestError> {
     let kind = exception.kind.unwrap_or_else(|| "Error".to_string());
     let message = exception.value.unwrap_or_default();
     let header = format!("{kind}: {message}");
     let frames = exception.stacktrace.map(|s| s.frames).unwrap_or_default();
-    let stack = frames::render(index, &header, &frames)?;
+    let stack = frames::render(index, &header, &frames, maps)?;
     let path = format!("exceptions[{index}]");
     let item = Item {
         path: &path,

@@ -7,6 +7,8 @@ mod cors;
 mod faro;
 mod keys;
 mod url_keys;
+mod sourcemaps;
+mod traces;
 
 use crate::api::helpers::TestApp;
 
