@@ -14,6 +14,7 @@ pub mod error;
 pub mod faro;
 pub mod json;
 pub mod loki;
+pub mod openapi;
 pub mod otlp;
 pub mod prepare;
 
