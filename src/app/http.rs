@@ -3,6 +3,7 @@
 //! OpenAPI document (`GET /api/v1/openapi.json`) are built from the same declarations.
 
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
@@ -10,7 +11,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::classify::ServerErrorsFailureClass;
+use tower_http::trace::{OnFailure, TraceLayer};
+use tracing::Span;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -23,6 +26,7 @@ use crate::ingest::otlp::{self, OtlpLogs};
 use crate::ingest::{Ingest, browser, faro, json, loki};
 use crate::metrics::{BrowserReceiver, Format, content_type};
 use crate::query::{self, QueryState};
+use crate::telemetry::repeats::{Occurrence, Repeats};
 
 /// The document's title, description and security schemes; the operations come from the routes.
 #[derive(OpenApi)]
@@ -49,6 +53,22 @@ impl Modify for SecuritySchemes {
         components.add_security_scheme("basic", SecurityScheme::Http(basic));
         let faro = ApiKeyValue::with_description("x-api-key", "A browser key (Faro SDK)");
         components.add_security_scheme("faro_key", SecurityScheme::ApiKey(ApiKey::Header(faro)));
+    }
+}
+
+/// Logs a failed answer (5xx) once, middleware-wide; the same failure repeated is counted and
+/// summarized, not logged per request.
+#[derive(Clone)]
+struct FailureLog(Arc<Repeats>);
+
+impl OnFailure<ServerErrorsFailureClass> for FailureLog {
+    fn on_failure(&mut self, class: ServerErrorsFailureClass, latency: Duration, _: &Span) {
+        let occurred = self.0.occur(&class.to_string());
+        if occurred == Occurrence::Suppressed {
+            return;
+        }
+        let latency_ms = latency.as_millis() as u64;
+        tracing::error!(classification = %class, latency_ms, "response failed{}", occurred.suffix());
     }
 }
 
@@ -89,11 +109,12 @@ pub(super) fn surface(parts: Parts) -> (Router, utoipa::openapi::OpenApi) {
         .split_for_parts();
     let spec = with_openapi_templates(spec);
     let _ = document.set(spec.to_json().unwrap_or_default());
+    let failures = FailureLog(Arc::default());
     let router = router
         .layer(axum::extract::DefaultBodyLimit::max(
             ingest.max_body_bytes(),
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().on_failure(failures))
         .layer(CatchPanicLayer::new());
     (router, spec)
 }

@@ -6,6 +6,7 @@ mod database;
 mod demo;
 mod logs;
 mod quickstart;
+mod repeats;
 mod startup;
 
 use std::process::Output;
