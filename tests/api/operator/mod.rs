@@ -5,6 +5,7 @@ mod config_check;
 mod database;
 mod demo;
 mod logs;
+mod pino_recipe;
 mod quickstart;
 mod repeats;
 mod startup;
