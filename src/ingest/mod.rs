@@ -193,15 +193,18 @@ impl Ingest {
     async fn commit(&self, protocol: Protocol, prepared: Prepared) -> Result<(), IngestError> {
         let Prepared {
             batch,
-            samples,
+            mut samples,
             tallies,
         } = prepared;
         // While the commit waits, only the encoded rows (bounded by the queue) and the samples
         // are held.
-        if let Err(error) = self.store.commit(batch).await {
-            let error = IngestError::from(error);
-            self.observe_failure(protocol, &error, tallies.records);
-            return Err(error);
+        match self.store.commit(batch).await {
+            Ok(skipped) => samples.forget_spans(&skipped),
+            Err(error) => {
+                let error = IngestError::from(error);
+                self.observe_failure(protocol, &error, tallies.records);
+                return Err(error);
+            }
         }
         let bridge = &self.metrics.bridge;
         bridge.observe_request(protocol, Outcome::accepted, tallies.records);

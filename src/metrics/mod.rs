@@ -63,6 +63,16 @@ pub struct AcceptedSamples {
     spans: Option<SpanSamples>,
 }
 
+impl AcceptedSamples {
+    /// Leaves out the samples of the spans the store skipped, at these places in their batch
+    /// (ascending): stored already, they were counted when first stored.
+    pub fn forget_spans(&mut self, skipped: &[u32]) {
+        if let Some(spans) = &mut self.spans {
+            spans.forget(skipped);
+        }
+    }
+}
+
 /// The registry and every metric in it.
 pub struct Metrics {
     registry: Registry,

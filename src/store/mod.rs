@@ -37,6 +37,10 @@ use queue::Queue;
 pub use setup::{Prepared, migrate, migrate_reporting, open, open_schema};
 use writer::Job;
 
+/// The spans of a committed batch that were not stored because they were stored already (an
+/// exporter sent them again), by place in the batch, ascending.
+pub type SkippedSpans = Vec<u32>;
+
 /// Why a batch was not committed; each names its code in the one error table ([`crate::error`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
@@ -128,8 +132,9 @@ impl Store {
         ))
     }
 
-    /// Queues an encoded batch and waits until it is committed.
-    pub async fn commit(&self, batch: EncodedBatch) -> Result<(), StoreError> {
+    /// Queues an encoded batch and waits until it is committed; gives the spans of the batch
+    /// that were not stored because they were stored already (by place in the batch).
+    pub async fn commit(&self, batch: EncodedBatch) -> Result<SkippedSpans, StoreError> {
         if !self.health.is_ready() {
             return Err(StoreError::Unavailable);
         }

@@ -18,7 +18,7 @@ use super::partitions::{PartitionKey, Partitions};
 use super::queue::Permit;
 use super::rollups::{self, Rollups};
 use super::span_load::{self, SpanLoad};
-use super::{Health, StoreError};
+use super::{Health, SkippedSpans, StoreError};
 use crate::metrics::BridgeMetrics;
 use crate::telemetry::repeats::{Occurrence, Repeats, chain};
 
@@ -30,7 +30,7 @@ pub(super) struct Job {
     pub batch: EncodedBatch,
     /// Holds the job's room in the queue until the job is answered.
     pub _permit: Permit,
-    pub done: oneshot::Sender<Result<(), StoreError>>,
+    pub done: oneshot::Sender<Result<SkippedSpans, StoreError>>,
 }
 
 /// What every writer shares.
@@ -97,7 +97,7 @@ async fn next_group(context: &Context) -> Option<Vec<Job>> {
         records = jobs.iter().map(|job| job.batch.records).sum::<usize>(),
     )
 )]
-async fn commit_group(context: &Context, jobs: &[Job]) -> Vec<Result<(), StoreError>> {
+async fn commit_group(context: &Context, jobs: &[Job]) -> Vec<Result<SkippedSpans, StoreError>> {
     let busy = match make_partitions(context, jobs.iter().map(|job| &job.batch)).await {
         Ok(busy) => busy,
         Err(error) => return vec![Err(error); jobs.len()],
@@ -121,12 +121,15 @@ async fn commit_group(context: &Context, jobs: &[Job]) -> Vec<Result<(), StoreEr
 /// each committed on its own, and only a refused half is split again: one bad batch among N
 /// costs about 1 + 2·log2(N) commits instead of N + 1, and the good halves are answered as
 /// soon as they commit.
-async fn commit_ready(context: &Context, batches: &[&EncodedBatch]) -> Vec<Result<(), StoreError>> {
+async fn commit_ready(
+    context: &Context,
+    batches: &[&EncodedBatch],
+) -> Vec<Result<SkippedSpans, StoreError>> {
     if batches.is_empty() {
         return Vec::new();
     }
     match commit(context, batches).await {
-        Ok(()) => vec![Ok(()); batches.len()],
+        Ok(skipped) => skipped.into_iter().map(Ok).collect(),
         Err(StoreError::Refused(reason)) if batches.len() > 1 => {
             tracing::warn!(%reason, jobs = batches.len(), "group refused, committing its halves apart");
             let (older, newer) = batches.split_at(batches.len() / 2);
@@ -157,9 +160,13 @@ async fn make_partitions<'a>(
 
 /// Commits batches in one transaction. A missing partition (dropped behind the writer's back by
 /// retention) is made again and the commit retried once; a span already stored makes the
-/// spans load again without it ([`SpanLoad::Merge`]); any other refusal is final.
-async fn commit(context: &Context, batches: &[&EncodedBatch]) -> Result<(), StoreError> {
-    let merged = match attempt_spans_once(context, batches).await {
+/// spans load again without it ([`SpanLoad::Merge`]); any other refusal is final. Gives each
+/// batch's spans skipped as stored already.
+async fn commit(
+    context: &Context,
+    batches: &[&EncodedBatch],
+) -> Result<Vec<SkippedSpans>, StoreError> {
+    let stored = match attempt_spans_once(context, batches).await {
         Err(Attempted::PartitionMissing) => {
             context.partitions.forget();
             let busy = make_partitions(context, batches.iter().copied()).await?;
@@ -172,18 +179,17 @@ async fn commit(context: &Context, batches: &[&EncodedBatch]) -> Result<(), Stor
         }
         result => result.map_err(StoreError::from),
     }?;
-    context.metrics.observe_dedup_merged(merged);
+    context.metrics.observe_dedup_merged(stored.merged);
     context.health.record_progress();
-    Ok(())
+    Ok(stored.skipped_spans)
 }
 
 /// A try at committing with the spans sent by `COPY`, then, when one of them is stored
-/// already, a second through [`SpanLoad::Merge`]; gives the records folded into deduplicated
-/// rows.
+/// already, a second through [`SpanLoad::Merge`].
 async fn attempt_spans_once(
     context: &Context,
     batches: &[&EncodedBatch],
-) -> Result<u64, Attempted> {
+) -> Result<Stored, Attempted> {
     match attempt(context, batches, SpanLoad::Copy).await {
         Err(Attempted::SpanStored) => {
             tracing::debug!("a span stored already: loading the group's spans without it");
@@ -195,13 +201,12 @@ async fn attempt_spans_once(
 
 /// A try at committing, repeated while PostgreSQL picks it as a deadlock's victim (40P01): it
 /// aborted this transaction so that the other could go on, and that one releases its locks when
-/// it commits, so the repeat normally goes through. Gives the records folded into deduplicated
-/// rows.
+/// it commits, so the repeat normally goes through.
 async fn attempt(
     context: &Context,
     batches: &[&EncodedBatch],
     spans: SpanLoad,
-) -> Result<u64, Attempted> {
+) -> Result<Stored, Attempted> {
     for _ in 0..DEADLOCK_RETRIES {
         match attempt_once(context, batches, spans).await {
             Err(Attempted::Deadlocked) => {
@@ -220,7 +225,7 @@ async fn attempt_once(
     context: &Context,
     batches: &[&EncodedBatch],
     spans: SpanLoad,
-) -> Result<u64, Attempted> {
+) -> Result<Stored, Attempted> {
     let work = copy_rows(&context.pool, batches, spans, context.commit_timeout);
     match tokio::time::timeout(context.commit_timeout, work).await {
         Ok(Err(Failure::Statement(error))) if partition_missing(&error) => {
@@ -233,6 +238,14 @@ async fn attempt_once(
         Ok(result) => result.map_err(|failure| Attempted::Failed(classify(context, failure))),
         Err(_) => Err(Attempted::Failed(StoreError::Unavailable)),
     }
+}
+
+/// What a commit stored.
+struct Stored {
+    /// The records folded into deduplicated rows.
+    merged: u64,
+    /// Per batch, its spans skipped as stored already.
+    skipped_spans: Vec<SkippedSpans>,
 }
 
 /// Why an attempt did not commit.
@@ -300,13 +313,13 @@ impl From<sqlx::Error> for Failure {
 /// Sends the plain rows and the rows of `spans` in one `COPY` per table (spans as `spans`
 /// says), stores the deduplicated rows, and updates the exception groups and per-minute
 /// rollups, all in one transaction (each step locks shared rows in key order, so that
-/// concurrent writers cannot deadlock). Gives the records folded into deduplicated rows.
+/// concurrent writers cannot deadlock).
 async fn copy_rows(
     pool: &PgPool,
     batches: &[&EncodedBatch],
     spans: SpanLoad,
     timeout: Duration,
-) -> Result<u64, Failure> {
+) -> Result<Stored, Failure> {
     let mut connection = pool.acquire().await.map_err(Failure::Connect)?;
     let rollups = Rollups::merged(batches.iter().map(|b| &b.rollups));
     let deduplicated = Group::merged(batches.iter().map(|b| &b.dedup));
@@ -333,7 +346,8 @@ async fn copy_rows(
         };
     }
     // The exceptions of the records, and of the spans stored (not of those stored before).
-    let spans_exceptions = span_load::stored_exceptions(batches, stored.as_ref());
+    let skipped_spans = span_load::skipped(batches, stored.as_ref());
+    let spans_exceptions = span_load::stored_exceptions(batches, &skipped_spans);
     let records_exceptions = batches.iter().map(|b| &b.exceptions);
     let exceptions = ExceptionCounts::merged(records_exceptions.chain(spans_exceptions));
     let mut merged = 0;
@@ -345,7 +359,10 @@ async fn copy_rows(
     }
     rollups::upsert(&mut transaction, &rollups).await?;
     transaction.commit().await?;
-    Ok(merged)
+    Ok(Stored {
+        merged,
+        skipped_spans,
+    })
 }
 
 /// Sends the rows of every batch through one `COPY` statement.

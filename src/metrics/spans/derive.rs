@@ -47,21 +47,50 @@ pub struct SpanCalls {
     pub labels: SpanLabels,
     /// Each span's duration.
     pub seconds: Vec<f64>,
+    /// Each duration's span: its place in the batch.
+    spans: Vec<u32>,
     /// The trace of the slowest span, the one worth jumping to.
     pub exemplar: Option<TraceExemplar>,
     slowest: f64,
 }
 
-/// What a batch of spans adds to the metrics once committed.
+/// What a batch of spans adds to the metrics once committed. Each sample remembers its span's
+/// place in the batch, so that the spans the store skipped (stored already: sent again) can be
+/// left out ([`SpanSamples::forget`]).
 #[derive(Debug, Default)]
 pub struct SpanSamples {
     /// Request, query and exception samples, as logs derive them.
     pub derived: Vec<Sample>,
+    derived_spans: Vec<u32>,
     /// Services of the HTTP server spans (database client spans) in the batch.
     pub request_services: Vec<String>,
     pub query_services: Vec<String>,
     pub calls: Vec<SpanCalls>,
     pub graph: Vec<GraphSpan>,
+    graph_spans: Vec<u32>,
+}
+
+impl SpanSamples {
+    /// Leaves out the samples of the spans at `skipped` (places in the batch, ascending).
+    pub fn forget(&mut self, skipped: &[u32]) {
+        if skipped.is_empty() {
+            return;
+        }
+        let kept = |span: &u32| skipped.binary_search(span).is_err();
+        retain_by_span(&mut self.derived, &mut self.derived_spans, kept);
+        retain_by_span(&mut self.graph, &mut self.graph_spans, kept);
+        for calls in &mut self.calls {
+            retain_by_span(&mut calls.seconds, &mut calls.spans, kept);
+        }
+        self.calls.retain(|calls| !calls.seconds.is_empty());
+    }
+}
+
+/// Keeps the items whose span (at the same place in `spans`) is `kept`.
+fn retain_by_span<T>(items: &mut Vec<T>, spans: &mut Vec<u32>, kept: impl Fn(&u32) -> bool) {
+    let mut keep = spans.iter().map(&kept);
+    items.retain(|_| keep.next().unwrap_or(true));
+    spans.retain(kept);
 }
 
 /// `SPAN_KIND_*` of the OTLP enum.
@@ -90,7 +119,7 @@ pub fn derive(spans: &[SpanRecord], thresholds: Thresholds) -> SpanSamples {
     let mut samples = SpanSamples::default();
     let mut calls: HashMap<(&str, &str, SpanKind, i16), usize> = HashMap::new();
     let mut services: Vec<Arc<str>> = Vec::new();
-    for span in spans {
+    for (place, span) in (0u32..).zip(spans) {
         let seconds = span.duration_ns as f64 / 1e9;
         let key = (
             span.service.as_str(),
@@ -99,22 +128,27 @@ pub fn derive(spans: &[SpanRecord], thresholds: Thresholds) -> SpanSamples {
             span.status.code,
         );
         match calls.entry(key) {
-            Entry::Occupied(at) => samples.calls[*at.get()].add(span, seconds),
+            Entry::Occupied(at) => samples.calls[*at.get()].add(span, (place, seconds)),
             Entry::Vacant(at) => {
                 at.insert(samples.calls.len());
-                samples.calls.push(SpanCalls::first(span, seconds));
+                samples.calls.push(SpanCalls::first(span, (place, seconds)));
             }
         }
         derive_signals(span, thresholds, &mut samples);
+        let derived = samples.derived.len() - samples.derived_spans.len();
+        samples
+            .derived_spans
+            .extend(std::iter::repeat_n(place, derived));
         if let Some(graph) = graph_span(span, seconds, &mut services) {
             samples.graph.push(graph);
+            samples.graph_spans.push(place);
         }
     }
     samples
 }
 
 impl SpanCalls {
-    fn first(span: &SpanRecord, seconds: f64) -> SpanCalls {
+    fn first(span: &SpanRecord, (place, seconds): (u32, f64)) -> SpanCalls {
         SpanCalls {
             labels: SpanLabels {
                 service_name: span.service.clone(),
@@ -123,13 +157,15 @@ impl SpanCalls {
                 status_code: status_label(&span.status),
             },
             seconds: vec![seconds],
+            spans: vec![place],
             exemplar: Some(exemplar(span)),
             slowest: seconds,
         }
     }
 
-    fn add(&mut self, span: &SpanRecord, seconds: f64) {
+    fn add(&mut self, span: &SpanRecord, (place, seconds): (u32, f64)) {
         self.seconds.push(seconds);
+        self.spans.push(place);
         if seconds > self.slowest {
             self.slowest = seconds;
             self.exemplar = Some(exemplar(span));

@@ -193,6 +193,7 @@ impl SpanMetrics {
             query_services,
             calls,
             graph,
+            ..
         } = samples;
         let requests = &self.sources.requests;
         let queries = &self.sources.queries;

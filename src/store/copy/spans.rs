@@ -23,9 +23,12 @@ pub struct SpanRows {
     pub data: Vec<u8>,
     /// The distinct UTC days of the spans' starts, whose partitions must exist.
     pub days: Vec<NaiveDate>,
-    /// The `exception` events of each span that has some, for table `exception_groups`: kept
-    /// per span so that a span stored already (sent again) does not count them again.
-    pub exceptions: Vec<(SpanKey, ExceptionCounts)>,
+    /// Each span's key, in the batch's order: a span's place here is its place in the batch.
+    pub keys: Vec<SpanKey>,
+    /// The `exception` events of each span that has some (by its place), for table
+    /// `exception_groups`: kept per span so that a span stored already (sent again) does not
+    /// count them again.
+    pub exceptions: Vec<(u32, ExceptionCounts)>,
 }
 
 /// What makes a span the same span: trace id, span id, and start in microseconds (as stored).
@@ -54,14 +57,15 @@ pub fn encode_spans(spans: &[SpanRecord]) -> EncodedBatch {
         ..SpanRows::default()
     };
     let mut scratch = Vec::new();
-    for span in spans {
+    for (place, span) in (0u32..).zip(spans) {
         let day = span.start.date_naive();
         if !rows.days.contains(&day) {
             rows.days.push(day);
         }
         encode_row(&mut rows.data, span, &mut scratch);
+        rows.keys.push(key(span));
         if !span.exceptions.is_empty() {
-            rows.exceptions.push((key(span), count_exceptions(span)));
+            rows.exceptions.push((place, count_exceptions(span)));
         }
     }
     EncodedBatch {

@@ -1,6 +1,7 @@
 //! Every accepted span is stored exactly once: a batch re-sent after a timeout, a span sent
 //! twice in one request, concurrent requests holding the same span, and batches mixing valid and
-//! invalid spans (the property test); the exceptions of a span sent again count once.
+//! invalid spans (the property test); the exceptions and the metrics of a span sent again count
+//! once.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -87,6 +88,40 @@ async fn the_exceptions_of_a_re_sent_span_are_counted_once() {
             .await
             .unwrap();
     assert_eq!(occurrences, [2], "one occurrence per stored span");
+}
+
+/// A server span of request `GET /orders/{id}`.
+fn request_span(id: u8) -> Span {
+    let mut request = span(id);
+    request.attributes = vec![
+        string("http.request.method", "GET"),
+        string("http.route", "/orders/{id}"),
+        string("http.response.status_code", "200"),
+    ];
+    request
+}
+
+#[tokio::test]
+async fn the_metrics_of_a_re_sent_span_are_counted_once() {
+    let app = spawn_app().await;
+    let batch: Vec<Span> = (1..=3).map(request_span).collect();
+    assert_eq!(post(&app, "resent", batch.clone()).await, 0);
+    assert_eq!(post(&app, "resent", batch.clone()).await, 0);
+    // Two sent before beside two new ones, one of them twice.
+    let mut mixed = batch[1..].to_vec();
+    let twice = request_span(5);
+    mixed.extend([request_span(4), twice.clone(), twice]);
+    assert_eq!(post(&app, "resent", mixed).await, 0);
+    assert_eq!(count_spans(&app, "service = 'resent'").await, 5);
+
+    let calls = "traces_span_metrics_calls_total";
+    let service = [("service_name", "resent")];
+    assert_eq!(app.metric_sum(calls, &service).await, 5.0, "not 11");
+    let durations = "traces_span_metrics_duration_seconds_count";
+    assert_eq!(app.metric_sum(durations, &service).await, 5.0);
+    let requests = "http_server_request_duration_seconds_count";
+    let service = [("service", "resent")];
+    assert_eq!(app.metric_sum(requests, &service).await, 5.0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -119,3 +119,24 @@ fn client_and_server_spans_become_graph_sides_with_their_virtual_nodes() {
         ]
     );
 }
+
+#[test]
+fn forgotten_spans_leave_no_sample_behind() {
+    let request = json!({"http.request.method": "GET", "http.route": "/orders/{id}"});
+    let spans = [
+        span(1, SpanKind::Server, 10, request.clone()),
+        span(2, SpanKind::Server, 20, request.clone()),
+        span(3, SpanKind::Internal, 5, json!({})),
+    ];
+    let mut samples = derive(&spans, THRESHOLDS);
+    let derived = samples.derived.len();
+    samples.forget(&[0, 2]);
+    assert_eq!(samples.calls.len(), 1, "the internal span's entry is gone");
+    assert_eq!(samples.calls[0].seconds, [0.02]);
+    assert_eq!(
+        samples.derived.len(),
+        derived / 2,
+        "one request of two left"
+    );
+    assert_eq!(samples.graph.len(), 1);
+}
