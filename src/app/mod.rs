@@ -53,9 +53,14 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         .iter()
         .map(|rule| (rule.as_str(), 0));
     metrics.bridge.observe_redactions(rules);
-    let pool = store::migrate(&config)
+    let (pool, prepared) = store::migrate_reporting(&config)
         .await
         .context("preparing the database")?;
+    let migrations = format!(
+        "{} applied now, {} in all",
+        prepared.applied.len(),
+        prepared.total
+    );
     let (store, store_tasks) = Store::start(pool.clone(), &config, metrics.bridge.clone()).await?;
     let retention = Retention::new(pool.clone(), &config)?;
     let retention = schedule::spawn(retention, &config.retention, metrics.retention.clone());
@@ -128,7 +133,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         grpc_result.context("gRPC server")?;
         Ok(())
     });
-    listen::exposure::announce(&config, http_addr, grpc_addr, redaction_rules);
+    let listeners = (http_addr, grpc_addr);
+    listen::exposure::announce(&config, listeners, &migrations, redaction_rules);
     Ok(Running {
         http_addr,
         grpc_addr,
