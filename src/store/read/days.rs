@@ -90,7 +90,10 @@ pub async fn list(connection: &mut PgConnection) -> sqlx::Result<Option<Vec<Day>
 }
 
 /// What a page reads, newest first: the days of a group and a window of `ts` within them, in
-/// windows growing back from `anchor` ([`windows`]) through every group.
+/// windows growing back from `anchor` ([`windows`]) through every group; a group in one
+/// window when an index gives the filter's rows newest first
+/// ([`LogFilter::read_in_order_by_an_index`]): its walk stops at the page's last row, so
+/// shorter windows would only add statements.
 pub fn reads<'a>(
     days: &'a [Day],
     filter: &'a LogFilter,
@@ -103,7 +106,13 @@ pub fn reads<'a>(
         let Some((start, end)) = bounds(&group, filter, after) else {
             continue;
         };
-        let windows = growth.windows(start, end);
+        let windows = match filter.read_in_order_by_an_index() {
+            true => vec![Window {
+                from: start,
+                to: end,
+            }],
+            false => growth.windows(start, end),
+        };
         reads.extend(windows.into_iter().map(|window| (group.clone(), window)));
     }
     reads
@@ -229,6 +238,28 @@ mod tests {
         };
         let ranged = groups(&days, &yesterday, None, at(3, 12));
         assert_eq!(ranged.len(), 2, "a range before today: a day per group");
+    }
+
+    #[test]
+    fn errors_of_one_service_are_read_a_group_at_a_time() {
+        let days = [day(5), day(4), day(3)];
+        let at = |d: u32, h: u32| Utc.with_ymd_and_hms(2026, 12, d, h, 0, 0).unwrap();
+        let errors = LogFilter {
+            services: vec!["shop".into()],
+            levels: vec![crate::model::Level::Error],
+            ..LogFilter::default()
+        };
+        let read = reads(&days, &errors, None, at(4, 12));
+        let windows: Vec<_> = read.iter().map(|(_, w)| (w.from, w.to)).collect();
+        assert_eq!(windows, [(at(4, 0), at(6, 0)), (at(3, 0), at(4, 0))]);
+        let warnings = LogFilter {
+            levels: vec![crate::model::Level::Warn],
+            ..errors
+        };
+        assert!(
+            reads(&days, &warnings, None, at(4, 12)).len() > 2,
+            "no index: windows"
+        );
     }
 
     #[test]

@@ -85,6 +85,28 @@ impl LogFilter {
         parts.join(",")
     }
 
+    /// Whether an index of `logs` gives exactly the filter's rows, newest first, so that a walk
+    /// of it reads no row the page does not return: one service (`logs_service_ts_idx`), its
+    /// errors (`logs_service_errors_ts_idx`), or a trace (`logs_trace_id_idx`, a few rows).
+    pub fn read_in_order_by_an_index(&self) -> bool {
+        if self.trace_id.is_some() {
+            return true;
+        }
+        let errors = [Level::Error, Level::Fatal];
+        let others = [
+            self.span_id.is_some(),
+            self.user_id.is_some(),
+            self.route.is_some(),
+            self.status.is_some(),
+            self.text.is_some(),
+            self.contains.is_some(),
+            !self.attributes.is_empty(),
+        ];
+        self.services.len() == 1
+            && self.levels.iter().all(|level| errors.contains(level))
+            && !others.contains(&true)
+    }
+
     /// Appends ` WHERE ...` (always: at least `true`) with every condition of the filter.
     pub fn push_where(&self, sql: &mut QueryBuilder<Postgres>) {
         sql.push(" WHERE true");

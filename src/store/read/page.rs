@@ -109,7 +109,8 @@ pub async fn page_in_one_statement(
 /// it (or there are none). Rows end before now when ingest paused or a database was restored:
 /// windows growing back from now would then read hours of nothing before the first row.
 /// Asked of one group of days at a time, newest first: one index probe per partition of the
-/// newest group that holds rows.
+/// newest group that holds rows. Not asked when the filter's rows are read a group at a time
+/// ([`days::reads`]): windows need no anchor then.
 async fn anchor(
     connection: &mut PgConnection,
     days: &[Day],
@@ -118,6 +119,9 @@ async fn anchor(
 ) -> sqlx::Result<DateTime<Utc>> {
     const NEWEST: &str = "SELECT max(ts) FROM logs WHERE ts >= $1 AND ts < $2";
     let now = Utc::now();
+    if filter.read_in_order_by_an_index() {
+        return Ok(now);
+    }
     for group in days::groups(days, filter, after, now) {
         let Some((start, end)) = days::bounds(&group, filter, after) else {
             continue;
