@@ -1,12 +1,13 @@
 //! The configuration as the components accept it: `config` reads the plain data, then each
 //! component checks its own section with the check it runs when it is built (the retention
 //! classes, the retention job, the dedup and redact steps, the metrics and the log metrics, the
-//! receivers' allowed origins).
+//! receivers' allowed origins and trusted proxies).
 //! Every command loads its configuration here, so that a bad setting stops it at startup with
 //! an error naming the file and the key.
 
 use std::path::Path;
 
+use crate::auth::clients::{self, InvalidTrustedProxy};
 use crate::config::{Config, ConfigError};
 use crate::ingest::cross_site::{self, InvalidOrigin};
 use crate::jobs;
@@ -62,6 +63,8 @@ pub enum InvalidSection {
     LogMetric(#[from] InvalidLogMetric),
     #[error(transparent)]
     Origin(#[from] InvalidOrigin),
+    #[error(transparent)]
+    TrustedProxy(#[from] InvalidTrustedProxy),
 }
 
 /// Runs each component's check of its own section; the first error, naming the key.
@@ -73,6 +76,7 @@ pub fn check(config: &Config) -> Result<(), InvalidSection> {
     metrics::check::check(&config.metrics)?;
     log_metrics::check::check(&config.log_metrics, catalogue::all())?;
     cross_site::check(&config.access)?;
+    clients::check(&config.access)?;
     Ok(())
 }
 

@@ -73,7 +73,11 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         &config,
     );
     let alerts = AlertReceiver::new(pool.clone(), auth.clone(), &config, ingest.cpu());
-    let reads = QueryState::new(&config, auth)?;
+    let on_demand = Retention::new(pool.clone(), &config)?;
+    let operations = query::operations::Operations::new(store.clone(), on_demand, &config)?;
+    let reads = QueryState::new(&config, auth, operations)?;
+    let tails = reads.tails.clone();
+    let tail_listener = query::tail::start(&reads, &config)?;
     let elastic = elastic::router(ingest.clone(), &config.elasticsearch);
     let http = TcpListener::bind(config.listen.http)
         .await
@@ -83,6 +87,13 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         .with_context(|| format!("binding gRPC on {}", config.listen.grpc))?;
     let (http_addr, grpc_addr) = (http.local_addr()?, grpc.local_addr()?);
     let (shutdown, stopping) = watch::channel(false);
+    // Open tails never end by themselves: they are ended first, so that the HTTP server's
+    // graceful stop does not wait for them.
+    let tails_stopped = stopped(stopping.clone());
+    tokio::spawn(async move {
+        tails_stopped.await;
+        tails.close();
+    });
     let limits = config.listen.limits.clone();
     let listener_metrics = metrics.listener.clone();
     let admission = BodyAdmission::new(
@@ -130,6 +141,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             }
         };
         tokio::join!(store_tasks.drain(), retention_stopped);
+        let _ = tail_listener.await;
         grpc_result.context("gRPC server")?;
         Ok(())
     });

@@ -1,7 +1,9 @@
 //! Access control shared by the receivers and the read API: bearer tokens (stored as SHA-256
-//! hashes), roles with optional service scopes, per-token rate limits, and a bounded pace of
-//! database lookups for tokens not cached ([`lookups`]).
+//! hashes), roles with optional service scopes, per-token rate limits, per-client-address
+//! limits of browser keys ([`clients`]), and a bounded pace of database lookups for tokens not
+//! cached ([`lookups`]).
 
+pub mod clients;
 mod credentials;
 mod limits;
 mod lookups;
@@ -15,13 +17,14 @@ use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
 
-pub use credentials::Credentials;
+pub use credentials::{ClientAddress, Credentials, query_key};
 pub use limits::{Direction, RateLimits};
 pub use principal::{Principal, Role};
 
 use crate::config::Config;
 use crate::error::ErrorCode;
 use crate::store;
+use clients::ClientLimits;
 use lookups::Lookups;
 
 /// How long a looked-up token is trusted before it is looked up again; a token revoked from
@@ -57,6 +60,16 @@ pub enum AuthError {
     BrowserOnly(String),
     #[error("too many requests for this token; retry in {retry_after_seconds} s")]
     RateLimited { retry_after_seconds: u64 },
+    #[error(
+        "too many requests with browser keys from this client address; \
+         retry in {retry_after_seconds} s"
+    )]
+    ClientRateLimited { retry_after_seconds: u64 },
+    #[error(
+        "only a browser key may be given in the URL (?key= or /collect/{{key}}); \
+         send other tokens in the Authorization header"
+    )]
+    UrlKeyNotBrowser,
     #[error("tokens cannot be checked: the database is unavailable")]
     Unavailable,
 }
@@ -68,8 +81,11 @@ impl AuthError {
             AuthError::Missing | AuthError::Invalid => ErrorCode::Unauthorized,
             AuthError::Forbidden { .. }
             | AuthError::OriginRefused(_)
-            | AuthError::BrowserOnly(_) => ErrorCode::Forbidden,
-            AuthError::RateLimited { .. } => ErrorCode::RateLimited,
+            | AuthError::BrowserOnly(_)
+            | AuthError::UrlKeyNotBrowser => ErrorCode::Forbidden,
+            AuthError::RateLimited { .. } | AuthError::ClientRateLimited { .. } => {
+                ErrorCode::RateLimited
+            }
             AuthError::Unavailable => ErrorCode::Unavailable,
         }
     }
@@ -78,6 +94,9 @@ impl AuthError {
     pub fn retry_after_seconds(&self) -> Option<u64> {
         match self {
             AuthError::RateLimited {
+                retry_after_seconds,
+            }
+            | AuthError::ClientRateLimited {
                 retry_after_seconds,
             } => Some(*retry_after_seconds),
             AuthError::Unavailable => Some(1),
@@ -92,6 +111,7 @@ pub struct Authenticator {
     pool: PgPool,
     cache: Arc<Mutex<TokenCache>>,
     limits: Arc<RateLimits>,
+    clients: Arc<ClientLimits>,
     lookups: Arc<Lookups>,
     require_ingest_token: bool,
     browser_origins: Arc<Mutex<OriginsCache>>,
@@ -104,6 +124,7 @@ impl Authenticator {
             pool,
             cache: Arc::default(),
             limits: Arc::new(RateLimits::new(config)),
+            clients: Arc::new(ClientLimits::new(&config.access)),
             lookups: Arc::new(Lookups::new(config.access.token_lookups_per_second)),
             require_ingest_token: config.ingest.require_token,
             browser_origins: Arc::default(),
@@ -191,6 +212,21 @@ impl Authenticator {
             }
         };
         Ok(origins::allows(&allowed, origin))
+    }
+
+    /// The origins of `key` when it is a live browser key, `None` when it is another token or
+    /// no token at all: what a preflight to a URL naming a key is answered by.
+    pub async fn browser_key_origins(&self, key: &str) -> Result<Option<Vec<String>>, AuthError> {
+        match self.lookup(&token::hash(key)).await {
+            Ok(principal) if principal.role == Role::Browser => Ok(principal.origins),
+            Ok(_) | Err(AuthError::Invalid) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Takes one request from the bucket of the client address a browser key is used from.
+    pub fn check_browser_client(&self, address: &ClientAddress) -> Result<(), AuthError> {
+        self.clients.check(address)
     }
 
     /// Forgets cached tokens, so that a revocation takes effect at once in this process.

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use super::Secret;
 
 /// Access settings; the defaults refuse every browser origin, leave `/metrics` open (as
-/// Prometheus expects) and look up at most 50 unseen tokens a second.
+/// Prometheus expects), look up at most 50 unseen tokens a second and let one client address
+/// send 20 requests a second with browser keys (bursts of 100).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AccessConfig {
@@ -22,6 +23,19 @@ pub struct AccessConfig {
     /// requests together (a burst of twice as many is allowed); past it such a request answers
     /// 429 without touching the database. Known tokens are cached and never wait for it.
     pub token_lookups_per_second: u32,
+    /// Requests per second a browser key is used with from one client address (a token bucket,
+    /// over every browser key); beyond it 429 + Retry-After. The client address is the socket's
+    /// peer, or the `X-Forwarded-For` address when the peer is one of `trusted_proxies`.
+    pub browser_client_requests_per_second: u32,
+    /// Requests one client address may send with browser keys in one burst above its rate.
+    pub browser_client_burst: u32,
+    /// Client addresses whose buckets are kept at most; past it idle ones are forgotten, and
+    /// when every one is busy all are (the memory stays bounded; the forgotten start full).
+    pub browser_clients_max: usize,
+    /// Proxies (`10.0.0.1`, `10.0.0.0/8`, `::1`) whose `X-Forwarded-For` header names the
+    /// client: the address right of the last trusted hop counts. Empty by default: the socket's
+    /// peer is the client, and `X-Forwarded-For` is ignored.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for AccessConfig {
@@ -30,6 +44,10 @@ impl Default for AccessConfig {
             allowed_origins: Vec::new(),
             metrics_token: None,
             token_lookups_per_second: 50,
+            browser_client_requests_per_second: 20,
+            browser_client_burst: 100,
+            browser_clients_max: 100_000,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -16,10 +16,12 @@ pub mod explain;
 pub mod grouping;
 pub mod listen;
 pub mod log_metrics;
+pub mod prometheus;
 pub mod read_bounds;
 pub mod redaction;
 pub mod retention;
 mod secret;
+pub mod tail;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -34,10 +36,12 @@ pub use elasticsearch::ElasticsearchConfig;
 pub use env::MOVED_VARIABLES;
 pub use listen::ListenLimits;
 pub use log_metrics::LogMetricConfig;
+pub use prometheus::PrometheusConfig;
 pub use read_bounds::ReadBoundsConfig;
 pub use redaction::{IpMode, PatternConfig, RedactionConfig, ServiceRedaction};
 pub use retention::{RetentionClassConfig, RetentionConfig};
 pub use secret::Secret;
+pub use tail::TailConfig;
 
 /// A configuration that could not be loaded; the message names the file, key and reason.
 #[derive(Debug, thiserror::Error)]
@@ -78,8 +82,11 @@ pub struct Config {
     pub query: QueryConfig,
     /// The bridge's own logs and traces.
     pub telemetry: TelemetryConfig,
-    /// What `logbridge rules check` accepts besides the bridge's own metrics.
+    /// Where the rule files are, and what `logbridge rules check` accepts besides the
+    /// bridge's own metrics.
     pub rules: RulesConfig,
+    /// The Prometheus that evaluates the rules, asked for each alert's state.
+    pub prometheus: PrometheusConfig,
     /// Retention classes and the retention job (partition expiry, pruning of other tables).
     pub retention: RetentionConfig,
     /// Archival of expired partitions before they are dropped; off without a location.
@@ -178,6 +185,8 @@ pub struct QueryConfig {
     pub token_burst: u32,
     /// What one reader may hold: bytes per answer, reads in flight, export time and idleness.
     pub bounds: ReadBoundsConfig,
+    /// The live tail: streams at once, rows buffered per stream, heartbeat.
+    pub tail: TailConfig,
 }
 
 /// Table layout and timestamp acceptance.
@@ -251,6 +260,9 @@ pub struct TelemetryConfig {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RulesConfig {
+    /// The rule files (files, or directories of `*.yml`/`*.yaml`) that
+    /// `GET /api/v1/monitoring/alerts/rules` lists; relative to the working directory.
+    pub paths: Vec<String>,
     /// Metrics of other exporters (or of Prometheus itself) that rules may name; their labels
     /// are not checked.
     pub external_metrics: Vec<String>,
@@ -280,6 +292,7 @@ impl Default for Config {
             query: QueryConfig::default(),
             telemetry: TelemetryConfig::default(),
             rules: RulesConfig::default(),
+            prometheus: PrometheusConfig::default(),
             retention: RetentionConfig::default(),
             archive: ArchiveConfig::default(),
             dedup: DedupConfig::default(),
@@ -341,6 +354,7 @@ impl Default for QueryConfig {
             token_requests_per_second: 20,
             token_burst: 40,
             bounds: ReadBoundsConfig::default(),
+            tail: TailConfig::default(),
         }
     }
 }
@@ -391,6 +405,7 @@ impl Default for RulesConfig {
             "ALERTS_FOR_STATE",
         ];
         RulesConfig {
+            paths: vec!["alert-rules".to_string()],
             external_metrics: external.map(String::from).to_vec(),
         }
     }
@@ -510,6 +525,8 @@ impl Config {
             return Err("database.max_connections: must exceed ingest.writers".to_string());
         }
         self.query.bounds.validate()?;
+        self.query.tail.validate()?;
+        self.prometheus.validate()?;
         self.listen.limits.validate()?;
         if self.listen.limits.max_body_bytes_in_flight < self.ingest.max_body_bytes {
             let key = "listen.limits.max_body_bytes_in_flight";

@@ -1,25 +1,30 @@
 //! What the receivers a web page sends to share (`/v1/logs`, `/v1/traces`, the Faro receiver):
 //! browser keys ([`Ingest::authenticate_browser`]) and CORS ([`cors`]). A preflight carries no
-//! key, so it is answered for an origin that `access.allowed_origins` or some live browser key
-//! allows; the request itself is then held to its own key's origins and service.
+//! header but the URL: when the URL names a browser key (`/collect/{key}`, `?key=`) it is
+//! answered for that key's origins, else for an origin that `access.allowed_origins` or some
+//! live browser key allows; the request itself is then held to its own key's origins, service
+//! and per-client-address rate. A key in the URL must be a browser key: it is how a
+//! `navigator.sendBeacon`, which sets no header, carries one.
 
 use axum::extract::{Request, State};
 use axum::http::header::{self, HeaderValue};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::Ingest;
 use super::error::IngestError;
-use crate::auth::{AuthError, Credentials};
+use crate::auth::{AuthError, Credentials, origins, query_key};
 use crate::metrics::{BrowserReceiver, OriginStage, Protocol};
 
 /// How long a browser may cache a preflight's answer (Chromium caps it at two hours).
 const MAX_AGE_SECONDS: &str = "7200";
 /// The only method a browser sends to the receivers.
 const METHODS: &str = "POST";
-/// The request headers the OTLP exporters and the Faro SDK send.
-const HEADERS: &str = "content-type, content-encoding, authorization, x-api-key, x-faro-session-id";
+/// The request headers the OTLP exporters and the Faro SDK send (Faro 2.x sends an
+/// `Idempotency-Key` with every request).
+const HEADERS: &str =
+    "content-type, content-encoding, authorization, x-api-key, x-faro-session-id, idempotency-key";
 
 impl Ingest {
     /// Checks the credentials and origin of a request to a browser receiver: an origin in
@@ -40,30 +45,48 @@ impl Ingest {
             .auth
             .authorize_browser_ingest(credentials.authorization(), origin)
             .await;
-        let refused = |error: IngestError| {
-            let origin_refused = matches!(
-                error,
-                IngestError::CrossOrigin(_) | IngestError::Auth(AuthError::OriginRefused(_))
-            );
-            if origin_refused {
-                let browser = &self.metrics.browser;
-                browser.observe_origin_refused(receiver, OriginStage::request);
-            }
-            self.refuse(protocol, error)
-        };
+        let refused = |error: IngestError| self.refuse_browser(protocol, receiver, error);
         match (authorized, globally) {
             (Ok(Some(principal)), _) if principal.browser_service().is_some() => {
+                let client = self.auth.check_browser_client(credentials.client());
+                client.map_err(|error| refused(error.into()))?;
                 Ok(principal.browser_service().map(str::to_owned))
             }
             (Err(error), _) => Err(refused(error.into())),
+            (Ok(_), _) if credentials.key_in_url() => {
+                Err(refused(AuthError::UrlKeyNotBrowser.into()))
+            }
             (Ok(_), Err(cross_origin)) => Err(refused(cross_origin)),
             (Ok(_), Ok(())) => Ok(None),
         }
     }
 
-    /// Whether a browser on `origin` may send here at all: `access.allowed_origins` or some
-    /// live browser key allows it.
-    async fn origin_allowed(&self, origin: &str) -> Result<bool, AuthError> {
+    /// Counts a refusal, and an origin refused for the browser receivers besides.
+    fn refuse_browser(
+        &self,
+        protocol: Protocol,
+        receiver: BrowserReceiver,
+        error: IngestError,
+    ) -> IngestError {
+        let origin_refused = matches!(
+            error,
+            IngestError::CrossOrigin(_) | IngestError::Auth(AuthError::OriginRefused(_))
+        );
+        if origin_refused {
+            let browser = &self.metrics.browser;
+            browser.observe_origin_refused(receiver, OriginStage::request);
+        }
+        self.refuse(protocol, error)
+    }
+
+    /// Whether a browser on `origin` may send here at all: the origins of the browser key the
+    /// URL names, else `access.allowed_origins` or some live browser key allows it.
+    async fn origin_allowed(&self, origin: &str, url_key: Option<&str>) -> Result<bool, AuthError> {
+        if let Some(key) = url_key
+            && let Some(allowed) = self.auth.browser_key_origins(key).await?
+        {
+            return Ok(origins::allows(&allowed, origin));
+        }
         let mut headers = HeaderMap::new();
         let Ok(value) = HeaderValue::from_str(origin) else {
             return Ok(false);
@@ -89,7 +112,8 @@ pub async fn cors(
         return next.run(request).await;
     };
     let text = origin.to_str().unwrap_or_default();
-    let allowed = ingest.origin_allowed(text).await;
+    let key = url_key(request.uri());
+    let allowed = ingest.origin_allowed(text, key.as_deref()).await;
     if request.method() == Method::OPTIONS {
         return preflight(&ingest, receiver, origin, allowed);
     }
@@ -106,6 +130,13 @@ pub async fn cors(
         .headers_mut()
         .append(header::VARY, HeaderValue::from_static("origin"));
     response
+}
+
+/// The key a URL names: the app key of `/collect/{key}`, else `?key=`.
+fn url_key(uri: &Uri) -> Option<String> {
+    let in_path = uri.path().strip_prefix("/collect/");
+    let in_path = in_path.filter(|key| !key.is_empty() && !key.contains('/'));
+    in_path.map(str::to_owned).or_else(|| query_key(uri))
 }
 
 fn preflight(
@@ -139,8 +170,9 @@ fn preflight(
             browser.observe_origin_refused(receiver, OriginStage::preflight);
             let text = origin.to_str().unwrap_or_default();
             let message = format!(
-                "the origin {text:?} is not allowed: no browser key lists it and it is not \
-                 in access.allowed_origins"
+                "the origin {text:?} is not allowed: the browser key in the URL does not list \
+                 it, or without one no browser key lists it and it is not in \
+                 access.allowed_origins"
             );
             (StatusCode::FORBIDDEN, message).into_response()
         }

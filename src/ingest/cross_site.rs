@@ -13,6 +13,11 @@ use super::body;
 use super::error::IngestError;
 use crate::config::AccessConfig;
 
+/// What `navigator.sendBeacon` sends a string as (`text/plain;charset=UTF-8`). The receivers a
+/// page uses take it as JSON only from a request whose browser key is in its URL, the only
+/// credentials a beacon can carry (and such a request is held to the key's origins).
+pub const BEACON_MEDIA_TYPE: &str = "text/plain";
+
 /// The browser origins the receivers accept; cheap to clone.
 #[derive(Debug, Clone, Default)]
 pub struct Origins {

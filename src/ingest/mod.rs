@@ -12,6 +12,7 @@ pub mod cross_site;
 pub mod elastic;
 pub mod error;
 pub mod faro;
+pub mod idempotency;
 pub mod json;
 pub mod loki;
 pub mod openapi;
@@ -35,6 +36,7 @@ pub use context::{Decoded, DecodedSpans, RequestContext};
 use cpu::CpuPool;
 use cross_site::Origins;
 use error::{IngestError, JsonRejection};
+use idempotency::Idempotency;
 use prepare::{Preparable, Prepared, Preparer};
 
 /// The path from a request's body to committed rows and counted metrics; cheap to clone.
@@ -49,6 +51,7 @@ pub struct Ingest {
     retry_after_seconds: u64,
     auth: Authenticator,
     origins: Origins,
+    idempotency: Idempotency,
 }
 
 /// What an accepted request held.
@@ -81,6 +84,7 @@ impl Ingest {
             retry_after_seconds: config.ingest.retry_after_seconds,
             auth,
             origins: Origins::from_config(&config.access),
+            idempotency: Idempotency::default(),
         }
     }
 
@@ -95,6 +99,11 @@ impl Ingest {
         let checked = cross_site::require_media_type(headers, media_types)
             .and_then(|found| self.origins.check(headers).map(|()| found));
         checked.map_err(|error| self.refuse(protocol, error))
+    }
+
+    /// The `Idempotency-Key`s of recent requests (the Faro receiver's).
+    pub fn idempotency(&self) -> &Idempotency {
+        &self.idempotency
     }
 
     /// The browser origins the receivers accept.

@@ -66,6 +66,26 @@ impl ApiError {
         )
     }
 
+    /// 429 with Retry-After: the bridge has as many live tails open as it may.
+    pub fn too_many_tails(max: usize) -> ApiError {
+        ApiError::new(
+            ErrorCode::RateLimited,
+            format!(
+                "{max} live tails are open on this bridge (query.tail.max_streams); retry when one ends"
+            ),
+        )
+    }
+
+    /// 503 with Retry-After: the database is unavailable.
+    pub fn unavailable() -> ApiError {
+        ApiError::new(ErrorCode::Unavailable, "the database is unavailable")
+    }
+
+    /// 503 with Retry-After: the bridge is stopping.
+    pub fn shutting_down() -> ApiError {
+        ApiError::new(ErrorCode::ShuttingDown, "the bridge is shutting down")
+    }
+
     /// 500 or 503 for a failed query; the cause is logged, never sent.
     pub fn database(error: sqlx::Error) -> ApiError {
         if matches!(error, sqlx::Error::PoolTimedOut) {

@@ -1,10 +1,11 @@
 //! The read API under `/api/v1`: logs, traces, exports, stats, exceptions, monitoring views
 //! (with the alert history), tokens and the audit log; and the Jaeger query API under
-//! `/jaeger`. Every request is authenticated, rate-limited and capped per token and audited by
+//! `/jaeger`; and the live tail (`tail`), Server-Sent Events of rows as they are committed. Every request is authenticated, rate-limited and capped per token and audited by
 //! `guard`; handlers take their typed parameters (`params`), call
 //! `store::read` and shape the answer. Routes and the OpenAPI document come from one
 //! declaration (`routes`).
 
+mod alert_rules;
 mod alerts;
 mod audit;
 mod error;
@@ -13,12 +14,15 @@ mod export;
 mod filters;
 mod guard;
 mod jaeger;
+mod listings;
 mod logs;
 mod mask;
 mod monitoring;
+pub mod operations;
 mod params;
 mod routes;
 mod stats;
+pub mod tail;
 mod tokens;
 mod traces;
 
@@ -50,6 +54,14 @@ pub struct QueryState {
     pub slow_query_ms: f64,
     /// What one reader may hold (`query.bounds`).
     pub bounds: ReadBoundsConfig,
+    /// The open live tails of this bridge.
+    pub tails: Arc<tail::TailHub>,
+    /// Seconds between heartbeats on a quiet tail (`query.tail.heartbeat_seconds`).
+    pub tail_heartbeat_seconds: u64,
+    /// The rule files and Prometheus of the alert-rules view.
+    pub rule_sources: alert_rules::RuleSources,
+    /// The store, retention job and archive, for the admins' health view and retention runs.
+    pub operations: Arc<operations::Operations>,
     in_flight: Arc<InFlight>,
     refusals: Arc<RefusalBudget>,
     /// Exports running at once, at most half the read pool: exports left unread can never
@@ -59,7 +71,11 @@ pub struct QueryState {
 
 impl QueryState {
     /// The read side's pools (connected lazily) and bounds from the configuration.
-    pub fn new(config: &Config, auth: Authenticator) -> anyhow::Result<QueryState> {
+    pub fn new(
+        config: &Config,
+        auth: Authenticator,
+        operations: Arc<operations::Operations>,
+    ) -> anyhow::Result<QueryState> {
         let bounds = config.query.bounds.clone();
         Ok(QueryState {
             pool: crate::store::read::pool(config)?,
@@ -71,6 +87,10 @@ impl QueryState {
             refusals: Arc::default(),
             exports: Arc::new(tokio::sync::Semaphore::new(export_slots(config))),
             bounds,
+            tails: tail::TailHub::new(&config.query.tail),
+            tail_heartbeat_seconds: config.query.tail.heartbeat_seconds,
+            operations,
+            rule_sources: alert_rules::RuleSources::new(config),
         })
     }
 }

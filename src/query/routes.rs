@@ -7,7 +7,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{
-    QueryState, alerts, audit, error, exceptions, export, logs, monitoring, stats, tokens, traces,
+    QueryState, alert_rules, alerts, audit, error, exceptions, export, listings, logs, monitoring,
+    operations, stats, tail, tokens, traces,
 };
 
 /// What the read API's part of the document holds besides the routes (the document itself,
@@ -21,6 +22,12 @@ pub fn declared() -> OpenApiRouter<QueryState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(logs::list))
         .routes(routes!(export::export))
+        .routes(routes!(tail::tail))
+        .routes(routes!(listings::services))
+        .routes(routes!(listings::scopes))
+        .routes(routes!(listings::levels))
+        .routes(routes!(operations::health))
+        .routes(routes!(operations::run_retention))
         .routes(routes!(stats::stats))
         .routes(routes!(logs::by_id))
         .routes(routes!(logs::trace))
@@ -30,6 +37,7 @@ pub fn declared() -> OpenApiRouter<QueryState> {
         .routes(routes!(monitoring::slow_queries))
         .routes(routes!(monitoring::error_rates))
         .routes(routes!(alerts::history))
+        .routes(routes!(alert_rules::rules))
         .routes(routes!(exceptions::list))
         .routes(routes!(exceptions::patterns))
         .routes(routes!(exceptions::by_id))

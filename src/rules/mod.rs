@@ -3,11 +3,14 @@
 //!
 //! [`parse`] reads the files; [`check`](check()) infers the labels each expression carries and
 //! checks selectors and label clauses against [`Known`] (the catalogue, recording rules, external
-//! metrics); `cli::rules` is the command.
+//! metrics); `cli::rules` is the command. [`listing`] shows the files' groups and rules to the
+//! read API, with each alert's state from Prometheus ([`prometheus`]) when it is configured.
 
 mod check;
 mod known;
+pub mod listing;
 mod parse;
+pub mod prometheus;
 #[cfg(test)]
 mod tests;
 

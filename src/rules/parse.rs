@@ -18,39 +18,39 @@ pub struct Source {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RuleFile {
+pub(super) struct RuleFile {
     #[serde(default)]
-    groups: Vec<Group>,
+    pub groups: Vec<Group>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)] // Prometheus's own fields, accepted and not checked here.
-struct Group {
-    name: String,
-    interval: Option<String>,
+pub(super) struct Group {
+    pub name: String,
+    pub interval: Option<String>,
     query_offset: Option<String>,
     limit: Option<u64>,
     #[serde(default)]
-    labels: BTreeMap<String, String>,
+    pub labels: BTreeMap<String, String>,
     #[serde(default)]
-    rules: Vec<RawRule>,
+    pub rules: Vec<RawRule>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
-struct RawRule {
-    record: Option<String>,
-    alert: Option<String>,
-    expr: String,
+pub(super) struct RawRule {
+    pub record: Option<String>,
+    pub alert: Option<String>,
+    pub expr: String,
     #[serde(rename = "for")]
-    for_duration: Option<String>,
+    pub for_duration: Option<String>,
     keep_firing_for: Option<String>,
     #[serde(default)]
-    labels: BTreeMap<String, String>,
+    pub labels: BTreeMap<String, String>,
     #[serde(default)]
-    annotations: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
 }
 
 /// What a rule produces.
@@ -189,7 +189,7 @@ pub fn parse_file(source: &Source) -> (Vec<Rule>, Vec<Problem>) {
 
 /// The 1-based line and value of every `record:` and `alert:` key, in document order (which is
 /// the order of the rules: serde_yaml_ng keeps no positions of values that parsed).
-fn rule_lines(text: &str) -> Vec<(usize, String)> {
+pub(super) fn rule_lines(text: &str) -> Vec<(usize, String)> {
     let rule_name = |line: &str| {
         let line = line.trim_start();
         let line = line.strip_prefix("- ").map_or(line, str::trim_start);
@@ -205,7 +205,7 @@ fn rule_lines(text: &str) -> Vec<(usize, String)> {
 }
 
 /// A YAML error's message without its trailing ` at line L column C` (the line is given apart).
-fn without_location(error: &serde_yaml_ng::Error) -> String {
+pub(super) fn without_location(error: &serde_yaml_ng::Error) -> String {
     let message = error.to_string();
     match message.rfind(" at line ") {
         Some(at) if message[at..].contains(" column ") => message[..at].to_string(),

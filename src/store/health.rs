@@ -24,6 +24,8 @@ pub struct Health {
     started: Instant,
     /// Last time a commit succeeded or the queue was seen empty, in ms since `started`.
     progress_ms: AtomicU64,
+    /// Last time a commit succeeded, in ms since `started`; `u64::MAX` before the first.
+    committed_ms: AtomicU64,
     /// Waiting records with no progress for this long make the store stalled.
     stall_after: Duration,
     /// The records waiting.
@@ -42,6 +44,7 @@ impl Health {
             metrics,
             started: Instant::now(),
             progress_ms: AtomicU64::new(0),
+            committed_ms: AtomicU64::new(u64::MAX),
             stall_after,
             queue,
         })
@@ -58,6 +61,23 @@ impl Health {
         let progress = Duration::from_millis(self.progress_ms.load(Ordering::Acquire));
         let waiting = self.queue.records() > 0;
         waiting && self.started.elapsed().saturating_sub(progress) > self.stall_after
+    }
+
+    /// How long ago this bridge last committed; `None` before its first commit.
+    pub fn last_commit_age(&self) -> Option<Duration> {
+        let committed = self.committed_ms.load(Ordering::Acquire);
+        (committed != u64::MAX).then(|| {
+            self.started
+                .elapsed()
+                .saturating_sub(Duration::from_millis(committed))
+        })
+    }
+
+    /// A commit succeeded.
+    pub(super) fn record_commit(&self) {
+        let now = self.started.elapsed().as_millis() as u64;
+        self.committed_ms.store(now, Ordering::Release);
+        self.record_progress();
     }
 
     /// A commit succeeded, or nothing is waiting.

@@ -17,6 +17,7 @@ pub mod regroup;
 mod rollups;
 mod setup;
 mod span_load;
+pub mod tail;
 pub mod tokens;
 mod writer;
 

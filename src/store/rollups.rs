@@ -1,5 +1,5 @@
-//! The per-minute rollups `log_counts` and `error_counts`: counted per batch here, upserted by
-//! the writer in the same transaction as the rows.
+//! The per-minute rollups `log_counts` and `error_counts`, and the hourly `scope_counts`:
+//! counted per batch here, upserted by the writer in the same transaction as the rows.
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use sqlx::PgConnection;
@@ -11,6 +11,17 @@ use crate::model::LogRecord;
 pub struct Rollups {
     logs: Vec<LogCount>,
     errors: Vec<ErrorCount>,
+    scopes: Vec<ScopeCount>,
+}
+
+/// Records per (hour, service, scope); `scope` is empty for records without one.
+#[derive(Debug, Clone)]
+struct ScopeCount {
+    hour: DateTime<Utc>,
+    service: String,
+    scope: String,
+    count: i64,
+    last_seen: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone)]
@@ -36,6 +47,10 @@ fn minute_of(ts: DateTime<Utc>) -> DateTime<Utc> {
     ts.duration_trunc(TimeDelta::minutes(1)).unwrap_or(ts)
 }
 
+fn hour_of(ts: DateTime<Utc>) -> DateTime<Utc> {
+    ts.duration_trunc(TimeDelta::hours(1)).unwrap_or(ts)
+}
+
 impl Rollups {
     /// Counts one record. The keys of a batch are few (records of a request share a service
     /// and mostly a minute), so a scan from the most recent key is cheap.
@@ -58,6 +73,28 @@ impl Rollups {
         }
         if let Some(fingerprint) = &record.error_fingerprint {
             self.add_error(record, minute, fingerprint);
+        }
+        self.add_scope(ScopeCount {
+            hour: hour_of(record.ts),
+            service: record.service.clone(),
+            scope: record.scope.clone().unwrap_or_default(),
+            count: 1,
+            last_seen: record.ts,
+        });
+    }
+
+    /// Counts records of one scope, most recent key first (records of a batch share a few).
+    fn add_scope(&mut self, count: ScopeCount) {
+        let found =
+            self.scopes.iter_mut().rev().find(|c| {
+                c.hour == count.hour && c.scope == count.scope && c.service == count.service
+            });
+        match found {
+            Some(known) => {
+                known.count += count.count;
+                known.last_seen = known.last_seen.max(count.last_seen);
+            }
+            None => self.scopes.push(count),
         }
     }
 
@@ -126,6 +163,11 @@ impl Rollups {
                 .iter()
                 .cloned()
                 .for_each(|e| merged.merge_error(e));
+            rollups
+                .scopes
+                .iter()
+                .cloned()
+                .for_each(|c| merged.add_scope(c));
         }
         merged
             .logs
@@ -133,6 +175,9 @@ impl Rollups {
         merged.errors.sort_by(|a, b| {
             (a.minute, &a.service, &a.fingerprint).cmp(&(b.minute, &b.service, &b.fingerprint))
         });
+        merged
+            .scopes
+            .sort_by(|a, b| (a.hour, &a.service, &a.scope).cmp(&(b.hour, &b.service, &b.scope)));
         merged
     }
 }
@@ -154,8 +199,16 @@ ON CONFLICT (minute, service, fingerprint) DO UPDATE SET
                           THEN excluded.exception_type ELSE c.exception_type END,
     last_seen = greatest(c.last_seen, excluded.last_seen)";
 
+const UPSERT_SCOPES: &str = "
+INSERT INTO scope_counts AS c (hour, service, scope, count, last_seen)
+SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::bigint[], $5::timestamptz[])
+ON CONFLICT (hour, service, scope) DO UPDATE SET
+    count = c.count + excluded.count,
+    last_seen = greatest(c.last_seen, excluded.last_seen)";
+
 /// Adds merged rollups to their tables on the connection's open transaction.
 pub async fn upsert(connection: &mut PgConnection, rollups: &Rollups) -> sqlx::Result<()> {
+    upsert_scopes(connection, &rollups.scopes).await?;
     let logs = &rollups.logs;
     sqlx::query(UPSERT_LOGS)
         .bind(logs.iter().map(|c| c.minute).collect::<Vec<_>>())
@@ -186,6 +239,21 @@ pub async fn upsert(connection: &mut PgConnection, rollups: &Rollups) -> sqlx::R
         .bind(errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>())
         .bind(errors.iter().map(|e| e.count).collect::<Vec<_>>())
         .bind(errors.iter().map(|e| e.last_seen).collect::<Vec<_>>())
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
+async fn upsert_scopes(connection: &mut PgConnection, scopes: &[ScopeCount]) -> sqlx::Result<()> {
+    if scopes.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(UPSERT_SCOPES)
+        .bind(scopes.iter().map(|c| c.hour).collect::<Vec<_>>())
+        .bind(scopes.iter().map(|c| c.service.clone()).collect::<Vec<_>>())
+        .bind(scopes.iter().map(|c| c.scope.clone()).collect::<Vec<_>>())
+        .bind(scopes.iter().map(|c| c.count).collect::<Vec<_>>())
+        .bind(scopes.iter().map(|c| c.last_seen).collect::<Vec<_>>())
         .execute(connection)
         .await?;
     Ok(())

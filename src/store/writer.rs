@@ -11,13 +11,14 @@ use sqlx::{AssertSqlSafe, Connection as _, PgConnection, PgPool};
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use super::copy::{COPY_STATEMENT, EncodedBatch, SPANS_COPY_STATEMENT};
+use super::copy::{COPY_STATEMENT, EncodedBatch, SPANS_COPY_STATEMENT, TimeRange};
 use super::dedup::{self, Group};
 use super::exceptions::{self, ExceptionCounts};
 use super::partitions::{PartitionKey, Partitions};
 use super::queue::Permit;
 use super::rollups::{self, Rollups};
 use super::span_load::{self, SpanLoad};
+use super::tail;
 use super::{Health, SkippedSpans, StoreError};
 use crate::metrics::BridgeMetrics;
 use crate::telemetry::repeats::{Occurrence, Repeats, chain};
@@ -180,7 +181,7 @@ async fn commit(
         result => result.map_err(StoreError::from),
     }?;
     context.metrics.observe_dedup_merged(stored.merged);
-    context.health.record_progress();
+    context.health.record_commit();
     Ok(stored.skipped_spans)
 }
 
@@ -311,9 +312,9 @@ impl From<sqlx::Error> for Failure {
 }
 
 /// Sends the plain rows and the rows of `spans` in one `COPY` per table (spans as `spans`
-/// says), stores the deduplicated rows, and updates the exception groups and per-minute
-/// rollups, all in one transaction (each step locks shared rows in key order, so that
-/// concurrent writers cannot deadlock).
+/// says), stores the deduplicated rows, updates the exception groups and rollups, and sends
+/// the live tail's notice of the rows ([`tail`]), all in one transaction (each step locks
+/// shared rows in key order, so that concurrent writers cannot deadlock).
 async fn copy_rows(
     pool: &PgPool,
     batches: &[&EncodedBatch],
@@ -358,6 +359,9 @@ async fn copy_rows(
         exceptions::upsert(&mut transaction, &exceptions).await?;
     }
     rollups::upsert(&mut transaction, &rollups).await?;
+    if let Some(times) = TimeRange::union(batches.iter().filter_map(|b| b.times)) {
+        tail::notify(&mut transaction, times).await?;
+    }
     transaction.commit().await?;
     Ok(Stored {
         merged,

@@ -59,6 +59,25 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     }
 }
 
+/// Starts a second bridge on `first`'s database (a replica beside it), after `adjust`.
+pub async fn spawn_beside(first: &TestApp, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let url = first.database_url();
+    let mut config = Config::default();
+    config.database.url = Secret::from(url.as_str());
+    config.listen.http = "127.0.0.1:0".parse().unwrap();
+    config.listen.grpc = "127.0.0.1:0".parse().unwrap();
+    adjust(&mut config);
+    let running = app::start(config).await.expect("second bridge starts");
+    TestApp {
+        http: format!("http://{}", running.http_addr),
+        grpc: format!("http://{}", running.grpc_addr),
+        db: first.db.clone(),
+        db_name: first.db_name.clone(),
+        client: reqwest::Client::new(),
+        running: Some(running),
+    }
+}
+
 impl TestApp {
     /// The URL of the test's database, for running the `logbridge` binary against it.
     pub fn database_url(&self) -> String {

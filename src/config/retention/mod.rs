@@ -34,7 +34,7 @@ pub struct RetentionConfig {
     pub audit_days: u32,
     /// Days alert state changes are kept (`alert_history`).
     pub alert_history_days: u32,
-    /// Days the per-minute rollups are kept (`log_counts`, `error_counts`); unset: the
+    /// Days the rollups are kept (`log_counts`, `error_counts`, `scope_counts`); unset: the
     /// longest class's days.
     pub rollup_days: Option<u32>,
     /// Days after which the IP addresses in stored logs and spans are truncated (last IPv4

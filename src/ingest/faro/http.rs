@@ -1,6 +1,10 @@
 //! `POST /faro/collect` and `POST /collect/{app_key}` (the path Alloy's `faro.receiver`
 //! serves): the Faro receiver's HTTP shell. The key is the `Authorization` header, else the
-//! SDK's `x-api-key` header, else the path's app key; answers 202 once every record is committed.
+//! SDK's `x-api-key` header, else the path's app key (a browser key, which may then come in a
+//! beacon's `text/plain`); answers 202 once every record is committed, and a request whose
+//! `Idempotency-Key` was committed lately 202 without storing it again ([`idempotency`]).
+//!
+//! [`idempotency`]: crate::ingest::idempotency
 
 use axum::Json;
 use axum::body::Body;
@@ -11,12 +15,15 @@ use serde_json::{Value, json};
 use super::decode;
 use crate::auth::Credentials;
 use crate::ingest::error::{IngestError, JsonRejection};
+use crate::ingest::idempotency::Claim;
 use crate::ingest::{Accepted, Ingest, cross_site};
 use crate::metrics::{BrowserReceiver, Protocol};
 
 const PROTOCOL: Protocol = Protocol::faro;
 /// What the Faro SDK's fetch transport sends.
 const MEDIA_TYPES: &[&str] = &["application/json"];
+/// With the key in the path, also what `navigator.sendBeacon` sends.
+const BEACON_MEDIA_TYPES: &[&str] = &["application/json", cross_site::BEACON_MEDIA_TYPE];
 
 /// Handles `POST /faro/collect`.
 #[utoipa::path(post, path = "/faro/collect", operation_id = "faro_collect", tag = "ingest",
@@ -62,8 +69,17 @@ async fn answer(
     body: Body,
 ) -> Result<(StatusCode, Json<Value>), JsonRejection> {
     let api_key = headers.get("x-api-key").and_then(|v| v.to_str().ok());
-    let credentials = credentials.or_key(api_key.or(app_key.as_deref()));
+    let credentials = credentials.or_key(api_key).or_url_key(app_key.as_deref());
+    let idempotency_key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
+    let claim = ingest
+        .idempotency()
+        .claim(credentials.authorization(), idempotency_key);
+    let Claim::Fresh(claimed) = claim.await else {
+        let body = json!({"status": "ok", "accepted": 0, "duplicate": true});
+        return Ok((StatusCode::ACCEPTED, Json(body)));
+    };
     let received = receive(ingest, &credentials, headers, body).await;
+    claimed.finish(received.is_ok());
     let accepted = received.map_err(|error| ingest.rejection(error))?;
     let body = json!({"status": "ok", "accepted": accepted.records});
     Ok((StatusCode::ACCEPTED, Json(body)))
@@ -75,7 +91,11 @@ async fn receive(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Accepted, IngestError> {
-    cross_site::require_media_type(headers, MEDIA_TYPES)
+    let media_types = match credentials.key_in_url() {
+        true => BEACON_MEDIA_TYPES,
+        false => MEDIA_TYPES,
+    };
+    cross_site::require_media_type(headers, media_types)
         .map_err(|error| ingest.refuse(PROTOCOL, error))?;
     let receiver = BrowserReceiver::faro;
     let scope = ingest

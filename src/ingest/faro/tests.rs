@@ -134,3 +134,78 @@ fn hostile_bodies_are_refused_naming_what_is_wrong() {
         (None, None)
     );
 }
+
+/// The Faro requests `tests/clients/browser/capture.js` captured from the SDK in Chromium
+/// (`tests/fixtures/browser/faro-*.json`), each decoded whole.
+fn captured_records() -> Vec<LogRecord> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/browser");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("tests/fixtures/browser")
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            path.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("faro-")
+        })
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no captured Faro payloads in {dir}");
+    let decode_file = |path: &std::path::PathBuf| {
+        let body = std::fs::read(path).unwrap();
+        decode_with(&body, None).unwrap_or_else(|error| panic!("{path:?}: {error}"))
+    };
+    files.iter().flat_map(decode_file).collect()
+}
+
+#[test]
+fn what_the_sdk_sent_from_chromium_decodes_into_logs_an_exception_vitals_and_events() {
+    let records = captured_records();
+    let kind = |record: &LogRecord| record.attributes["faro.kind"].as_str().unwrap().to_owned();
+    let logs: Vec<&str> = records
+        .iter()
+        .filter(|r| kind(r) == "log")
+        .map(|r| r.body.as_str())
+        .collect();
+    assert_eq!(logs, ["faro-capture-0", "faro-capture-1"]);
+    let session = &records[0].attributes["session.id"];
+    for record in &records {
+        assert_eq!(record.service, "shop");
+        assert_eq!(record.resource["service.version"], "1.4.2");
+        assert_eq!(&record.attributes["session.id"], session);
+        assert_eq!(record.attributes["sdk.version"], "2.12.1");
+        assert_eq!(record.attributes["os.name"], "Linux");
+    }
+    let exceptions: Vec<&LogRecord> = records.iter().filter(|r| kind(r) == "exception").collect();
+    assert_eq!(exceptions.len(), 1);
+    let attributes = &exceptions[0].attributes;
+    assert_eq!(attributes["exception.type"], "TypeError");
+    let stack = attributes["exception.stacktrace"].as_str().unwrap();
+    assert!(
+        stack.contains("    at cartTotal (http://127.0.0.1:"),
+        "{stack}"
+    );
+    assert!(stack.contains("/bundle.js:30:"), "{stack}");
+    let vitals: Vec<&str> = records
+        .iter()
+        .filter(|r| {
+            r.attributes
+                .get("measurement.type")
+                .is_some_and(|t| t == "web-vitals")
+        })
+        .flat_map(|r| {
+            ["fcp", "ttfb", "lcp", "cls"]
+                .into_iter()
+                .filter(|v| r.attributes.contains_key(&format!("measurement.{v}")))
+        })
+        .collect();
+    for vital in ["fcp", "ttfb", "lcp", "cls"] {
+        assert!(vitals.contains(&vital), "{vital} in {vitals:?}");
+    }
+    let events = records.iter().filter(|r| kind(r) == "event");
+    assert!(
+        events
+            .map(|r| r.body.as_str())
+            .any(|name| name == "session_start")
+    );
+}

@@ -39,9 +39,15 @@ pub enum Encoding {
 }
 
 impl Encoding {
-    /// The encoding the request's content type names, if it names one of the two.
-    fn of(headers: &HeaderMap) -> Result<Encoding, IngestError> {
-        match cross_site::require_media_type(headers, &[PROTOBUF, JSON])?.as_str() {
+    /// The encoding the request's content type names, if it names one of the two; a beacon's
+    /// `text/plain` is JSON when the request's key is in its URL.
+    fn of(headers: &HeaderMap, credentials: &Credentials) -> Result<Encoding, IngestError> {
+        let expected: &'static [&'static str] = if credentials.key_in_url() {
+            &[PROTOBUF, JSON, cross_site::BEACON_MEDIA_TYPE]
+        } else {
+            &[PROTOBUF, JSON]
+        };
+        match cross_site::require_media_type(headers, expected)?.as_str() {
             PROTOBUF => Ok(Encoding::Protobuf),
             _ => Ok(Encoding::Json),
         }
@@ -91,8 +97,9 @@ pub async fn export(
 }
 
 /// The checks of an OTLP/HTTP request, in order: its content type names an encoding, its origin
-/// and credentials are allowed (a browser key limits the records to its service, see
-/// [`Ingest::authenticate_browser`]), and its body is within the size limit. Gives the encoding
+/// and credentials (the `Authorization` header, else a browser key in `?key=`) are allowed (a
+/// browser key limits the records to its service, see [`Ingest::authenticate_browser`]), and
+/// its body is within the size limit. Gives the encoding
 /// and the body; a refusal is counted under `protocol` of the encoding.
 pub async fn receive(
     ingest: &Ingest,
@@ -101,7 +108,8 @@ pub async fn receive(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<(Encoding, Raw), Rejection> {
-    let encoding = Encoding::of(headers).map_err(|error| {
+    let credentials = &credentials.clone().or_query_key();
+    let encoding = Encoding::of(headers, credentials).map_err(|error| {
         let error = ingest.refuse(protocol(Encoding::Protobuf), error);
         Rejection::of(ingest, Encoding::Json, error)
     })?;

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{NaiveDate, Utc};
-use futures_util::TryStreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
 use sqlx::PgPool;
@@ -179,6 +179,15 @@ impl Archive {
                 Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
                 Err(error) => tracing::warn!(%key, %error, "could not remove a failed archive"),
             }
+        }
+    }
+
+    /// Whether the location answers: its first listing page is read (nothing is written).
+    pub async fn reachable(&self) -> Result<(), ArchiveError> {
+        let root = Path::from(location::ROOT);
+        match self.store.list(Some(&root)).next().await {
+            Some(Err(error)) => Err(error.into()),
+            _ => Ok(()),
         }
     }
 

@@ -36,13 +36,17 @@ pub enum Trigger {
     Schedule,
     /// `logbridge retention run`.
     Command,
+    /// `POST /api/v1/retention/run`.
+    Api,
 }
 
 impl Trigger {
-    fn as_str(self) -> &'static str {
+    /// The name in `retention_runs.trigger`.
+    pub fn as_str(self) -> &'static str {
         match self {
             Trigger::Schedule => "schedule",
             Trigger::Command => "command",
+            Trigger::Api => "api",
         }
     }
 }

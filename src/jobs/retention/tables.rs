@@ -19,7 +19,7 @@ pub(super) struct Pruned {
 }
 
 /// The tables pruned, with the days each keeps its rows.
-pub(super) fn pruned(config: &RetentionConfig) -> [Pruned; 5] {
+pub(super) fn pruned(config: &RetentionConfig) -> [Pruned; 6] {
     let table = |table, column, days| Pruned {
         table,
         column,
@@ -31,6 +31,7 @@ pub(super) fn pruned(config: &RetentionConfig) -> [Pruned; 5] {
         table("alert_history", "received_at", config.alert_history_days),
         table("log_counts", "minute", config.rollup_days()),
         table("error_counts", "minute", config.rollup_days()),
+        table("scope_counts", "hour", config.rollup_days()),
     ]
 }
 

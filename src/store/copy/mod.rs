@@ -7,7 +7,7 @@
 use std::io::{self, Write};
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::ser::{CharEscape, Formatter};
 
 use crate::model::{Attributes, DEFAULT_RETENTION_CLASS, LogRecord};
@@ -44,6 +44,39 @@ pub struct EncodedBatch {
     pub dedup: DedupRows,
     /// Rows of table `spans`, for a batch of spans.
     pub spans: SpanRows,
+    /// The earliest and latest `ts` of the rows of `logs`, which the live tail's notice
+    /// names ([`super::tail`]).
+    pub times: Option<TimeRange>,
+}
+
+/// The earliest and latest of some timestamps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeRange {
+    pub first: DateTime<Utc>,
+    pub last: DateTime<Utc>,
+}
+
+impl TimeRange {
+    /// The range holding `ts` as well.
+    pub fn with(range: Option<TimeRange>, ts: DateTime<Utc>) -> TimeRange {
+        match range {
+            None => TimeRange {
+                first: ts,
+                last: ts,
+            },
+            Some(r) => TimeRange {
+                first: r.first.min(ts),
+                last: r.last.max(ts),
+            },
+        }
+    }
+
+    /// The range of several ranges; `None` when none is given.
+    pub fn union(ranges: impl Iterator<Item = TimeRange>) -> Option<TimeRange> {
+        ranges.fold(None, |all, r| {
+            Some(TimeRange::with(Some(TimeRange::with(all, r.first)), r.last))
+        })
+    }
 }
 
 /// The distinct (day, retention class) pairs of a batch's rows: a handful per batch, so a list
@@ -98,6 +131,7 @@ pub fn encode(records: &[LogRecord]) -> EncodedBatch {
     for record in records {
         let class = record.retention_class.as_ref().unwrap_or(&default_class);
         batch.partitions.add(record.ts.date_naive(), class);
+        batch.times = Some(TimeRange::with(batch.times, record.ts));
         batch.exceptions.add(record);
         batch.rollups.add(record);
         match record.dedup_key {

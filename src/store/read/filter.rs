@@ -109,7 +109,14 @@ impl LogFilter {
 
     /// Appends ` WHERE ...` (always: at least `true`) with every condition of the filter.
     pub fn push_where(&self, sql: &mut QueryBuilder<Postgres>) {
-        sql.push(" WHERE true");
+        sql.push(" WHERE ");
+        self.push_conditions(sql);
+    }
+
+    /// Appends every condition of the filter joined by `AND` (at least `true`): a boolean
+    /// expression over one row of `logs`.
+    pub fn push_conditions(&self, sql: &mut QueryBuilder<Postgres>) {
+        sql.push("true");
         if let Some(from) = self.from {
             sql.push(" AND ts >= ").push_bind(from);
         }

@@ -5,12 +5,15 @@ pub mod days;
 pub mod exceptions;
 pub mod export;
 pub mod filter;
+pub mod listings;
 pub mod logs;
 pub mod monitoring;
+pub mod operations;
 pub mod page;
 mod row;
 pub mod spans;
 pub mod stats;
+pub mod tail;
 mod windows;
 
 use std::time::Duration;

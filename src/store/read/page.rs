@@ -187,9 +187,12 @@ fn some_days(
 /// row, which it chooses when it takes a rare word for a common one (a word missing from a
 /// partition's statistics: 1.1 s for an order number at 30 M rows, bench/RESULTS.md). The sort
 /// stays small: a common word fills the page in the first, short windows, and a longer window
-/// is read only after the shorter ones found fewer matches than the page holds.
+/// is read only after the shorter ones found fewer matches than the page holds. A substring
+/// (`contains`) is ordered so too: the window's rows are then read in heap order, each page of
+/// the table once (a bitmap of the `ts` index), instead of in `ts` order, a page per row when
+/// rows were not written in time order.
 fn branch_order(filter: &LogFilter) -> &'static str {
-    if filter.text.is_some() {
+    if filter.text.is_some() || filter.contains.is_some() {
         " ORDER BY ts + interval '0 seconds' DESC, id DESC LIMIT "
     } else {
         " ORDER BY ts DESC, id DESC LIMIT "

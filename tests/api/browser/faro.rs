@@ -158,3 +158,41 @@ async fn hostile_bodies_are_clear_4xx_and_leave_the_rest_alone() {
     assert_eq!(fine.status(), 202);
     assert_eq!(app.count("true").await, 6);
 }
+
+#[tokio::test]
+async fn a_batch_sent_again_with_its_idempotency_key_is_stored_once() {
+    let app = spawn_app().await;
+    let key = app.browser_key("shop", &[SHOP]).await;
+    let send = |idempotency_key: &'static str| {
+        let request = app.client.post(format!("{}/collect/{key}", app.http));
+        request
+            .header("content-type", "application/json")
+            .header("origin", SHOP)
+            .header("idempotency-key", idempotency_key)
+            .body(fixture("faro/web-sdk.json"))
+            .send()
+    };
+    let first: Value = send("aaaaaaaaaaaaaaaaaaaa")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(first["accepted"], 6);
+    let again = send("aaaaaaaaaaaaaaaaaaaa").await.unwrap();
+    assert_eq!(again.status(), 202);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(
+        (&again["accepted"], &again["duplicate"]),
+        (&json!(0), &json!(true))
+    );
+    assert_eq!(app.count("service = 'shop'").await, 6);
+    let other: Value = send("bbbbbbbbbbbbbbbbbbbb")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(other["accepted"], 6);
+    assert_eq!(app.count("service = 'shop'").await, 12);
+}

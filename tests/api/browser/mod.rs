@@ -1,9 +1,12 @@
 //! From the browser: browser keys (write only, one service, listed origins), CORS on the
 //! receivers a page uses, and the Faro receiver.
 
+mod captured;
+mod chromium;
 mod cors;
 mod faro;
 mod keys;
+mod url_keys;
 
 use crate::api::helpers::TestApp;
 

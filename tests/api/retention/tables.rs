@@ -17,6 +17,9 @@ const SEED: &str = "
     INSERT INTO error_counts (minute, service, fingerprint, message, count, last_seen) VALUES
         (date_trunc('minute', now() - interval '400 days'), 's', 'f', 'm', 1, now() - interval '400 days'),
         (date_trunc('minute', now()), 's', 'f', 'm', 1, now());
+    INSERT INTO scope_counts (hour, service, scope, count, last_seen) VALUES
+        (date_trunc('hour', now() - interval '400 days'), 's', 'db', 1, now() - interval '400 days'),
+        (date_trunc('hour', now()), 's', 'db', 1, now());
     INSERT INTO exception_groups (fingerprint, service, exception_type, message, first_seen, last_seen, occurrences) VALUES
         ('old', 's', 'E', 'm', now() - interval '500 days', now() - interval '400 days', 1),
         ('new', 's', 'E', 'm', now() - interval '500 days', now() - interval '1 day', 1);";
@@ -33,6 +36,7 @@ async fn rows_older_than_their_tables_days_are_deleted() {
         "error_counts",
         "exception_groups",
         "log_counts",
+        "scope_counts",
     ];
     for table in tables {
         let left: i64 =
