@@ -21,7 +21,7 @@ use crate::jobs::retention::{Retention, schedule};
 use crate::listen::{self, BodyAdmission};
 use crate::metrics::Metrics;
 use crate::pipeline::Pipeline;
-use crate::query::QueryState;
+use crate::query::{self, QueryState};
 use crate::store::{self, Store};
 
 /// State of the health and metrics endpoints.

@@ -29,7 +29,7 @@ const BEACON_MEDIA_TYPES: &[&str] = &["application/json", cross_site::BEACON_MED
 #[utoipa::path(post, path = "/faro/collect", operation_id = "faro_collect", tag = "ingest",
     description = "Grafana Faro Web SDK payloads from browsers (CORS; browser keys): `meta`, and \
         `logs`, `exceptions`, `measurements`, `events`, `traces`.",
-    request_body(content((serde_json::Value = "application/json"))),
+    request_body(content((serde_json::Value = "application/json"), (String = "text/plain"))),
     responses((status = 202, description = "Committed: `{\"status\": \"ok\", \"accepted\": n}`"),
         crate::ingest::openapi::IngestRefusals),
     security((), ("bearer" = []), ("faro_key" = [])))]
@@ -47,7 +47,7 @@ pub async fn collect(
     tag = "ingest", description = "The path Alloy's `faro.receiver` serves; the app key is the \
         browser key when no `Authorization` or `x-api-key` header names one.",
     params(("app_key" = String, Path, description = "A browser key")),
-    request_body(content((serde_json::Value = "application/json"))),
+    request_body(content((serde_json::Value = "application/json"), (String = "text/plain"))),
     responses((status = 202, description = "Committed: `{\"status\": \"ok\", \"accepted\": n}`"),
         crate::ingest::openapi::IngestRefusals),
     security((), ("bearer" = []), ("faro_key" = [])))]
