@@ -29,7 +29,7 @@ const BEACON_MEDIA_TYPES: &[&str] = &["application/json", cross_site::BEACON_MED
 #[utoipa::path(post, path = "/faro/collect", operation_id = "faro_collect", tag = "ingest",
     description = "Grafana Faro Web SDK payloads from browsers (CORS; browser keys): `meta`, and \
         `logs`, `exceptions`, `measurements`, `events`, `traces`.",
-    request_body(content((serde_json::Value = "application/json"), (String = "text/plain"))),
+    request_body(content((serde_json::Value = "application/json"))),
     responses((status = 202, description = "Committed: `{\"status\": \"ok\", \"accepted\": n}`"),
         crate::ingest::openapi::IngestRefusals),
     security((), ("bearer" = []), ("faro_key" = [])))]
