@@ -7,6 +7,16 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn main() -> anyhow::Result<ExitCode> {
-    logbridge::cli::main()
+/// Runs the command; an error is printed as one line, `error: a: b: c`, each cause once.
+fn main() -> ExitCode {
+    match logbridge::cli::main() {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!(
+                "error: {}",
+                logbridge::telemetry::repeats::chain(error.as_ref())
+            );
+            ExitCode::FAILURE
+        }
+    }
 }

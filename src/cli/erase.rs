@@ -5,16 +5,18 @@ use crate::config::Config;
 use crate::jobs::erase::{self, MIN_FREE_TEXT_LEN, Subject};
 use crate::store;
 
-/// Whom `erase` is about: exactly one of the two.
+/// Whom `erase` is about (exactly one of the two), and whether only to preview it.
 #[derive(clap::Args)]
-#[group(required = true, multiple = false)]
 pub struct EraseArgs {
     /// The user id, as stored in the `user_id` column.
-    #[arg(long)]
+    #[arg(long, required_unless_present = "email", conflicts_with = "email")]
     user_id: Option<String>,
     /// An e-mail address (matched case-insensitively).
     #[arg(long)]
     email: Option<String>,
+    /// Print what would be deleted and redacted, table by table, and change nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 /// Erases the subject and prints what changed.
@@ -25,18 +27,26 @@ pub async fn run(config: &Config, args: EraseArgs) -> anyhow::Result<()> {
         (None, None) => unreachable!("clap requires one of --user-id and --email"),
     };
     let pool = store::open(config).await?;
-    let report = erase::erase_with(&pool, &subject, &config.fields.user_id).await?;
+    let keys = &config.fields.user_id;
+    let (report, would) = match args.dry_run {
+        true => (erase::preview(&pool, &subject, keys).await?, "would be "),
+        false => (erase::erase_with(&pool, &subject, keys).await?, ""),
+    };
     for table in &report.tables {
         println!(
-            "{}: {} rows deleted, {} rows redacted",
+            "{}: {} rows {would}deleted, {} rows {would}redacted",
             table.table, table.deleted, table.redacted
         );
     }
+    let head = if args.dry_run { "dry run" } else { "erased" };
     println!(
-        "erased: {} rows deleted, {} rows redacted",
+        "{head}: {} rows {would}deleted, {} rows {would}redacted",
         report.deleted(),
         report.redacted()
     );
+    if args.dry_run {
+        println!("nothing changed");
+    }
     if !report.free_text_searched {
         println!(
             "note: identifiers shorter than {MIN_FREE_TEXT_LEN} characters are replaced only as whole values, not inside free text"

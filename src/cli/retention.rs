@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicBool;
 use clap::Subcommand;
 
 use crate::config::Config;
-use crate::jobs::retention::{Planned, Retention, RunReport, RunStatus, Trigger};
+use crate::jobs::retention::{Plan, Retention, RunReport, RunStatus, Trigger};
 
 /// The `retention` subcommands.
 #[derive(Debug, Subcommand)]
@@ -17,8 +17,10 @@ pub enum RetentionCommand {
     /// class's days (archiving them first when archive.location is set) and delete old rows of
     /// the other tables. Exit status 1 when anything failed (it was left in place).
     Run {
-        /// Print the partitions of `logs` a run would expire now, with their estimated rows,
-        /// and change nothing (the pruning of the other tables is not previewed).
+        /// Print what a run would do now and change nothing: the partitions of `logs` and the
+        /// days of `spans` it would expire (archiving first when configured), with their
+        /// estimated rows, and the old rows it would delete from the other tables. (The IP
+        /// anonymization of `anonymize_ips_after_days` is not previewed.)
         #[arg(long)]
         dry_run: bool,
     },
@@ -31,10 +33,7 @@ pub async fn run(config: &Config, command: RetentionCommand) -> anyhow::Result<E
     let pool = crate::store::open(config).await?;
     let retention = Retention::new(pool, config)?;
     if dry_run {
-        print!(
-            "{}",
-            plan_summary(&retention.plan().await?, retention.archives())
-        );
+        print!("{}", plan_summary(&retention.plan().await?));
         return Ok(ExitCode::SUCCESS);
     }
     let report = retention
@@ -48,27 +47,30 @@ pub async fn run(config: &Config, command: RetentionCommand) -> anyhow::Result<E
 }
 
 /// What a run would do, for people.
-pub fn plan_summary(planned: &[Planned], archives: bool) -> String {
-    let action = match archives {
+pub fn plan_summary(plan: &Plan) -> String {
+    let action = match plan.archives {
         true => "archive and drop",
         false => "drop (no archive configured)",
     };
     let mut text = format!(
-        "dry run: would {action} {} partition(s) of logs; nothing changed\n",
-        planned.len()
+        "dry run: would {action} {} partition(s) of logs and {} day(s) of spans; nothing changed\n",
+        plan.logs.len(),
+        plan.spans.len()
     );
-    for plan in planned {
+    for planned in plan.logs.iter().chain(&plan.spans) {
         let _ = writeln!(
             text,
             "    {} ({} {}, kept {} days, about {} rows)",
-            plan.partition,
-            plan.day,
-            plan.class,
-            plan.days,
-            plan.estimated_rows.max(0)
+            planned.partition,
+            planned.day,
+            planned.class,
+            planned.days,
+            planned.estimated_rows.max(0)
         );
     }
-    text.push_str("  the spans partitions and the other tables' old rows are not previewed\n");
+    for (table, rows) in &plan.deleted {
+        let _ = writeln!(text, "  would delete {rows} old row(s) of {table}");
+    }
     text
 }
 

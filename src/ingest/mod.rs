@@ -15,6 +15,7 @@ pub mod faro;
 pub mod idempotency;
 pub mod json;
 pub mod loki;
+pub mod openapi;
 pub mod otlp;
 pub mod prepare;
 

@@ -67,15 +67,49 @@ pub type TextRewrite<'a> = &'a (dyn Fn(&str) -> Option<String> + Sync);
 /// `columns` its columns.
 pub async fn rewrite_rows(
     pool: &PgPool,
-    (table, columns): (&str, Columns),
+    table: (&str, Columns),
     condition: &str,
     binds: &[String],
     rewrite: TextRewrite<'_>,
 ) -> sqlx::Result<u64> {
+    pass(pool, table, condition, binds, rewrite, Mode::Write).await
+}
+
+/// The rows [`rewrite_rows`] would change, counted without locking or writing anything.
+pub async fn count_rewritten(
+    pool: &PgPool,
+    table: (&str, Columns),
+    condition: &str,
+    binds: &[String],
+    rewrite: TextRewrite<'_>,
+) -> sqlx::Result<u64> {
+    pass(pool, table, condition, binds, rewrite, Mode::Count).await
+}
+
+/// Whether a pass writes the rewritten rows back or only counts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Write,
+    Count,
+}
+
+async fn pass(
+    pool: &PgPool,
+    (table, columns): (&str, Columns),
+    condition: &str,
+    binds: &[String],
+    rewrite: TextRewrite<'_>,
+    mode: Mode,
+) -> sqlx::Result<u64> {
     let selected: Vec<String> = columns.all().map(|c| format!("{c}::text")).collect();
+    let lock = if mode == Mode::Write {
+        "FOR UPDATE"
+    } else {
+        ""
+    };
     let select = format!(
         "SELECT t.ctid::text AS address, {} FROM {table} t \
-         WHERE t.ctid > $1::tid AND ({condition}) ORDER BY t.ctid LIMIT {PAGE_ROWS} FOR UPDATE",
+         WHERE t.ctid > $1::tid AND ({condition}) ORDER BY t.ctid LIMIT {PAGE_ROWS} {lock}",
         selected.join(", ")
     );
     let update = update_statement(table, columns);
@@ -92,7 +126,7 @@ pub async fn rewrite_rows(
         after = last.try_get("address")?;
         let page = Page::rewritten(&rows, columns, rewrite)?;
         changed += page.rows() as u64;
-        if page.rows() > 0 {
+        if page.rows() > 0 && mode == Mode::Write {
             page.bind(sqlx::query(AssertSqlSafe(update.clone())))
                 .execute(&mut *transaction)
                 .await?;

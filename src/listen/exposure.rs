@@ -26,8 +26,15 @@ pub fn warnings(require_token: bool, http: SocketAddr, grpc: SocketAddr) -> Vec<
     said
 }
 
-/// Logs the warnings and the startup summary.
-pub fn announce(config: &Config, http: SocketAddr, grpc: SocketAddr, redaction_rules: usize) {
+/// Logs the warnings and the startup summary (listeners, database, migrations, auth mode,
+/// retention classes, archive, redaction rules); the configuration source is logged just
+/// before, by every command.
+pub fn announce(
+    config: &Config,
+    (http, grpc): (SocketAddr, SocketAddr),
+    migrations: &str,
+    redaction_rules: usize,
+) {
     for warning in warnings(config.ingest.require_token, http, grpc) {
         tracing::warn!("{warning}");
     }
@@ -45,6 +52,7 @@ pub fn announce(config: &Config, http: SocketAddr, grpc: SocketAddr, redaction_r
         %http,
         %grpc,
         database = %config.database.url.url_without_password(),
+        migrations,
         auth,
         retention = %classes.join(", "),
         archive = config.archive.enabled && !config.archive.location.is_empty(),

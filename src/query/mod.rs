@@ -28,11 +28,10 @@ mod traces;
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use sqlx::PgPool;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::{Authenticator, Principal};
 use crate::config::{Config, ReadBoundsConfig};
@@ -110,18 +109,13 @@ fn with_rows(answer: impl IntoResponse, rows: usize) -> Response {
     response
 }
 
-/// The read API's routes and the Jaeger API's, every one behind the guard, and the OpenAPI
-/// document built from the read API's declaration.
-pub fn router(state: QueryState) -> Router {
-    let (routes, spec) = routes::declared().split_for_parts();
-    routes
+/// The read API's routes and the Jaeger API's, every one behind the guard, each with its
+/// OpenAPI operation.
+pub fn router(state: QueryState) -> OpenApiRouter {
+    routes::declared()
         .merge(jaeger::routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), guard::guard))
         .with_state(state)
-        .route(
-            "/api/v1/openapi.json",
-            get(move || routes::document(spec.clone())),
-        )
 }
 
 /// The caller of a guarded handler, put there by the guard.

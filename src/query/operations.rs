@@ -99,7 +99,7 @@ pub struct ArchiveState {
 }
 
 /// How the bridge and its database are doing (admin).
-#[utoipa::path(get, path = "/api/v1/health", operation_id = "health", tag = "operations",
+#[utoipa::path(get, path = "/api/v1/health", operation_id = "bridge_health", tag = "operations",
     responses((status = 200, body = HealthView), (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn health(State(state): State<QueryState>, caller: Caller) -> Result<Response, ApiError> {

@@ -1,9 +1,8 @@
 //! The read API's routes, each declared once by its handler's `#[utoipa::path]`: the router
-//! and the OpenAPI 3 document (`GET /api/v1/openapi.json`) are both built from [`declared`].
+//! and the read API's part of the OpenAPI 3 document (`GET /api/v1/openapi.json`) are both
+//! built from [`declared`].
 
-use axum::Json;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -12,25 +11,11 @@ use super::{
     operations, stats, tail, tokens, traces,
 };
 
-/// What the document holds besides the routes.
+/// What the read API's part of the document holds besides the routes (the document itself,
+/// with its security schemes, is `app::http`'s).
 #[derive(OpenApi)]
-#[openapi(
-    info(title = "logbridge read API", description = "Logs, traces, exceptions, monitoring \
-        views, tokens and audit log. Every endpoint needs `Authorization: Bearer <token>`."),
-    components(schemas(error::ErrorBody, crate::store::read::LogRow)),
-    modifiers(&BearerAuth),
-)]
+#[openapi(components(schemas(error::ErrorBody, crate::store::read::LogRow)))]
 struct ApiDoc;
-
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        let scheme = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build();
-        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
-    }
-}
 
 /// Every route of the read API with its OpenAPI operation.
 pub fn declared() -> OpenApiRouter<QueryState> {
@@ -60,11 +45,6 @@ pub fn declared() -> OpenApiRouter<QueryState> {
         .routes(routes!(audit::list))
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))
-}
-
-/// Serves the document (no token needed: it describes the API, not the data).
-pub async fn document(spec: utoipa::openapi::OpenApi) -> Json<utoipa::openapi::OpenApi> {
-    Json(spec)
 }
 
 #[cfg(test)]

@@ -3,16 +3,17 @@
 //! and ingest tokens; a browser key, which a page carries, never uploads.
 
 use axum::Json;
-use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{SourceMaps, StoreMapError};
 use crate::auth::{Authenticator, Credentials, Direction, Role};
+use crate::error::ErrorBody;
 use crate::error::ErrorCode;
 use crate::ingest::body;
 use crate::ingest::error::IngestError;
@@ -31,11 +32,11 @@ pub struct MapsApi {
     pub auth: Authenticator,
 }
 
-/// The routes of the source map API.
-pub fn router(api: MapsApi) -> Router {
-    Router::new()
-        .route("/api/v1/sourcemaps", get(list).post(upload))
-        .route("/api/v1/sourcemaps/{id}", delete(remove))
+/// The routes of the source map API, each declared in the OpenAPI document.
+pub fn router(api: MapsApi) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(list, upload))
+        .routes(routes!(remove))
         .with_state(api)
 }
 
@@ -56,6 +57,19 @@ pub struct ListParams {
     version: Option<String>,
 }
 
+/// Stores the source map of one minified file of an app's build (replacing the same file's).
+#[utoipa::path(post, path = "/api/v1/sourcemaps", operation_id = "upload_sourcemap",
+    tag = "sourcemaps",
+    params(("app" = String, Query, description = "The app, as Faro's `meta.app.name`"),
+        ("version" = String, Query, description = "The build, as `meta.app.version`"),
+        ("file" = Option<String>, Query,
+            description = "The minified file's URL path or base name; else the map's `file`")),
+    request_body(content((String = "application/json")), description = "A source map (v3), \
+        gzip allowed"),
+    responses((status = 201, description = "The stored row"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 413, body = ErrorBody)),
+    security(("bearer" = [])))]
 async fn upload(
     State(api): State<MapsApi>,
     credentials: Credentials,
@@ -85,6 +99,15 @@ async fn upload(
     Ok((StatusCode::CREATED, Json(row)).into_response())
 }
 
+/// The source maps of an app (without their bodies).
+#[utoipa::path(get, path = "/api/v1/sourcemaps", operation_id = "list_sourcemaps",
+    tag = "sourcemaps",
+    params(("app" = String, Query, description = "The app"),
+        ("version" = Option<String>, Query, description = "One build only")),
+    responses((status = 200, description = "The maps' rows"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
 async fn list(
     State(api): State<MapsApi>,
     credentials: Credentials,
@@ -98,6 +121,13 @@ async fn list(
     Ok(Json(rows).into_response())
 }
 
+/// Removes one source map.
+#[utoipa::path(delete, path = "/api/v1/sourcemaps/{id}", operation_id = "delete_sourcemap",
+    tag = "sourcemaps",
+    params(("id" = i64, Path, description = "The map's id, as listed")),
+    responses((status = 204), (status = 404, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
 async fn remove(
     State(api): State<MapsApi>,
     credentials: Credentials,

@@ -114,6 +114,7 @@ impl Store {
             batch_max_records: ingest.batch_max_records,
             commit_timeout,
             count: ingest.writers,
+            repeats: Default::default(),
         });
         let watch = health::watch(pool.clone(), health.clone(), partitions);
         let maintenance = tokio::spawn(watch);

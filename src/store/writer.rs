@@ -21,6 +21,7 @@ use super::span_load::{self, SpanLoad};
 use super::tail;
 use super::{Health, SkippedSpans, StoreError};
 use crate::metrics::BridgeMetrics;
+use crate::telemetry::repeats::{Occurrence, Repeats, chain};
 
 /// Repeats of a commit that PostgreSQL aborted to break a deadlock, before it is answered 503.
 const DEADLOCK_RETRIES: usize = 2;
@@ -43,6 +44,8 @@ pub(super) struct Context {
     pub batch_max_records: usize,
     pub commit_timeout: Duration,
     pub count: usize,
+    /// The errors logged lately, so that one that repeats is logged once and then summarized.
+    pub repeats: Repeats,
 }
 
 /// Starts `context.count` writers; each ends when the queue is closed and empty.
@@ -392,15 +395,27 @@ fn classify(context: &Context, failure: Failure) -> StoreError {
         Failure::Connect(error) => (true, error),
         Failure::Statement(error) => (false, error),
     };
+    let text = chain(&error);
+    let occurrence = |what: &str| context.repeats.occur(&format!("{what}: {text}"));
     if connecting || super::health::is_connection_error(&error) {
-        tracing::warn!(%error, "database unavailable");
+        let occurred = occurrence("unavailable");
+        if occurred != Occurrence::Suppressed {
+            tracing::warn!(error = %text, "database unavailable{}", occurred.suffix());
+        }
         context.health.set_unavailable();
         StoreError::Unavailable
     } else if super::health::is_data_refusal(&error) {
-        tracing::error!(%error, "database refused a batch");
+        let occurred = occurrence("refused");
+        if occurred != Occurrence::Suppressed {
+            tracing::error!(error = %text, "database refused a batch{}", occurred.suffix());
+        }
         StoreError::Refused(error.to_string())
     } else {
-        tracing::warn!(%error, "database too slow or unwell: batch not committed");
+        let occurred = occurrence("unwell");
+        if occurred != Occurrence::Suppressed {
+            let suffix = occurred.suffix();
+            tracing::warn!(error = %text, "database too slow or unwell: batch not committed{suffix}");
+        }
         StoreError::Unavailable
     }
 }

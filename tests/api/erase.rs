@@ -208,3 +208,84 @@ async fn erasure_pages_through_more_rows_than_one_page() {
     assert_eq!(app.count("body LIKE '%[ERASED]'").await, 4500);
     assert_eq!(app.count("body ILIKE '%ann.lee%'").await, 0);
 }
+
+/// Every stored row of logs, spans and exception groups, as JSON text.
+async fn everything(app: &TestApp) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT row_to_json(l)::text FROM logs l UNION ALL SELECT row_to_json(s)::text \
+         FROM spans s UNION ALL SELECT row_to_json(g)::text FROM exception_groups g ORDER BY 1",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap()
+}
+
+/// The per-table lines of `logbridge erase` (with or without `--dry-run`), `would be ` removed.
+fn table_lines(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter(|line| line.contains(": ") && !line.starts_with("note"))
+        .map(|line| line.replace("would be ", "").replace("dry run:", "erased:"))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_dry_run_counts_what_erasure_would_change_and_changes_nothing() {
+    let app = spawn().await;
+    send(&app, seed()).await;
+    let span = json!({"resourceSpans": [{"resource": {"attributes": [
+            {"key": "service.name", "value": {"stringValue": "mail"}}]},
+        "scopeSpans": [{"spans": [
+            {"traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": "0101010101010101",
+             "name": "send", "kind": 3, "startTimeUnixNano": "1", "endTimeUnixNano": "2",
+             "attributes": [{"key": "enduser.id", "value": {"stringValue": ANN}}]},
+            {"traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": "0202020202020202",
+             "name": "send", "kind": 3, "startTimeUnixNano": "1", "endTimeUnixNano": "2",
+             "attributes": [{"key": "mail.to", "value": {"stringValue": ANN}}]}]}]}]});
+    let now = chrono::Utc::now()
+        .timestamp_nanos_opt()
+        .unwrap()
+        .to_string();
+    let span = span.to_string().replace("\"1\"", &format!("\"{now}\""));
+    let span = span.replace("\"2\"", &format!("\"{now}\""));
+    let sent = app
+        .post("/v1/traces", "application/json", span.into_bytes())
+        .await;
+    assert_eq!(sent.status(), 200);
+    let before = everything(&app).await;
+    let audited = app_audit_rows(&app).await;
+    let erase = |dry_run: bool| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_logbridge"));
+        command.args(["erase", "--email", ANN]);
+        if dry_run {
+            command.arg("--dry-run");
+        }
+        let output = command
+            .env("DATABASE_URL", app.database_url())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+
+    let preview = erase(true);
+    assert!(preview.contains("nothing changed"), "{preview}");
+    assert!(
+        preview.contains("spans_p"),
+        "spans are previewed: {preview}"
+    );
+    assert_eq!(everything(&app).await, before, "a dry run changes nothing");
+    assert_eq!(app_audit_rows(&app).await, audited, "nor is it audited");
+
+    let done = erase(false);
+    assert_eq!(
+        table_lines(&preview),
+        table_lines(&done),
+        "{preview}\n{done}"
+    );
+    assert_ne!(everything(&app).await, before);
+}
+
+async fn app_audit_rows(app: &TestApp) -> i64 {
+    app.count_audit("endpoint = 'erase'").await
+}

@@ -19,6 +19,7 @@ mod listen_limits;
 mod log_metrics;
 mod loki;
 mod metrics;
+mod openapi;
 mod operator;
 mod otlp_grpc;
 mod otlp_http;

@@ -43,6 +43,13 @@ impl AlertReceiver {
 
 /// Handles a notification; answers `{"alerts": n, "recorded": k}` once the `k` state changes
 /// among its `n` alerts are committed (the rest repeat an alert's latest row).
+#[utoipa::path(post, path = "/api/v1/alerts/webhook", operation_id = "alertmanager_webhook",
+    tag = "alerts", description = "Alertmanager's webhook (payload version 4): every alert's \
+        state change is recorded in `alert_history`. Needs an ingest token whenever ingest does.",
+    request_body(content((super::Notification = "application/json"))),
+    responses((status = 200, description = "Committed: `{\"alerts\": n, \"recorded\": k}`"),
+        crate::ingest::openapi::IngestRefusals),
+    security((), ("bearer" = []), ("basic" = [])))]
 pub async fn webhook(
     State(receiver): State<AlertReceiver>,
     credentials: Credentials,

@@ -19,8 +19,9 @@ use crate::store::alerts::AlertChange;
 pub const MAX_ALERTS: usize = 1000;
 
 /// A webhook notification: one group of alerts sent to one receiver.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = AlertmanagerNotification)]
 struct Notification {
     version: Option<String>,
     group_key: Option<String>,
@@ -29,8 +30,9 @@ struct Notification {
 }
 
 /// One alert of a notification.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = AlertmanagerAlert)]
 struct Alert {
     status: String,
     labels: BTreeMap<String, String>,

@@ -40,6 +40,17 @@ pub struct Params {
 }
 
 /// `POST|PUT /es/_bulk`.
+#[utoipa::path(method(post, put), path = "/_bulk", operation_id = "elastic_bulk",
+    tag = "ingest", description = "Elasticsearch's bulk API for log shippers.",
+    params(("service" = Option<String>, Query, description = "Service of documents naming none")),
+    request_body(description = "NDJSON: an action line (`index`, `create`; `update` and \\
+        `delete` are answered as refused items) then a document line, per document", content(
+        (String = "application/x-ndjson"), (String = "application/json"),
+        (String = "application/vnd.elasticsearch+x-ndjson"),
+        (String = "application/vnd.elasticsearch+json"))),
+    responses((status = 200, description = "Committed: Elasticsearch's bulk answer, an item \\
+        per action"), crate::ingest::openapi::IngestRefusals),
+    security((), ("bearer" = []), ("basic" = [])))]
 pub async fn bulk(
     State(elastic): State<Elastic>,
     Query(params): Query<Params>,
@@ -51,6 +62,18 @@ pub async fn bulk(
 }
 
 /// `POST|PUT /es/{index}/_bulk`.
+#[utoipa::path(method(post, put), path = "/{index}/_bulk", operation_id = "elastic_bulk_into",
+    tag = "ingest", description = "Elasticsearch's bulk API into an index (the default `_index`).",
+    params(("index" = String, Path, description = "The index of actions naming none"),
+        ("service" = Option<String>, Query, description = "Service of documents naming none")),
+    request_body(description = "NDJSON: an action line (`index`, `create`; `update` and \\
+        `delete` are answered as refused items) then a document line, per document", content(
+        (String = "application/x-ndjson"), (String = "application/json"),
+        (String = "application/vnd.elasticsearch+x-ndjson"),
+        (String = "application/vnd.elasticsearch+json"))),
+    responses((status = 200, description = "Committed: Elasticsearch's bulk answer, an item \\
+        per action"), crate::ingest::openapi::IngestRefusals),
+    security((), ("bearer" = []), ("basic" = [])))]
 pub async fn bulk_into(
     State(elastic): State<Elastic>,
     Path(index): Path<String>,

@@ -7,13 +7,13 @@ pub mod bulk;
 pub mod document;
 pub mod flat;
 pub mod http;
+pub mod routes;
 pub mod setup;
 
 use std::sync::Arc;
 
-use axum::Router;
-use axum::routing::post;
 use rand::Rng as _;
+use utoipa_axum::router::OpenApiRouter;
 
 use super::bounds;
 use super::error::IngestError;
@@ -163,23 +163,21 @@ pub struct Elastic {
 /// The routes under `/es`; [`http::product`], layered around the whole HTTP router, makes every
 /// answer under `/es` carry `X-Elastic-Product: Elasticsearch` and a JSON body. Setup calls need
 /// a token when ingest does.
-pub fn router(ingest: Ingest, config: &ElasticsearchConfig) -> Router {
+pub fn router(ingest: Ingest, config: &ElasticsearchConfig) -> OpenApiRouter {
     let cluster = Arc::new(setup::Cluster::new(config));
     let state = Elastic { ingest, cluster };
     let authenticated = axum::middleware::from_fn_with_state(state.clone(), http::authenticated);
-    let bulk = Router::new()
-        .route("/_bulk", post(http::bulk).put(http::bulk))
-        .route("/{index}/_bulk", post(http::bulk_into).put(http::bulk_into));
-    let routes = setup::routes()
+    let routes = routes::setup()
         .route_layer(authenticated.clone())
-        .merge(bulk)
+        .merge(routes::bulk())
         .fallback(setup::unknown)
         .with_state(state.clone());
     // A nested `/` answers `/es` only; `/es/` is routed beside it.
-    let root = axum::routing::get(setup::info)
-        .with_state(state)
-        .layer(authenticated);
-    Router::new().nest("/es", routes).route("/es/", root)
+    let root = OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(routes::root_with_slash))
+        .route_layer(authenticated)
+        .with_state(state);
+    OpenApiRouter::new().nest("/es", routes).merge(root)
 }
 
 #[cfg(test)]

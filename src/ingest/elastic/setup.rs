@@ -2,11 +2,9 @@
 //! template, policy and pipeline it is asked about: Filebeat, Logstash, Vector and the official
 //! clients start and go on to `_bulk`. Nothing here is stored.
 
-use axum::Router;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
-use axum::routing::get;
 use serde_json::{Value, json};
 
 use super::Elastic;
@@ -54,32 +52,6 @@ impl Cluster {
     }
 }
 
-/// The setup routes (the bulk routes are added beside them).
-pub fn routes() -> Router<Elastic> {
-    Router::new()
-        .route("/", get(info))
-        .route("/_license", get(license))
-        .route("/_xpack", get(xpack))
-        .route("/_cluster/health", get(health))
-        .route("/_cluster/health/{index}", get(health))
-        .route("/_nodes", get(nodes))
-        .route("/_nodes/{*rest}", get(nodes))
-        .route(
-            "/_index_template/{name}",
-            get(index_template).put(acknowledged),
-        )
-        .route("/_template/{name}", get(legacy_template).put(acknowledged))
-        .route("/_ilm/policy/{name}", get(ilm_policy).put(acknowledged))
-        .route("/_ingest/pipeline/{id}", get(pipeline).put(acknowledged))
-        .route("/_data_stream/{name}", get(data_stream).put(acknowledged))
-        .route(
-            "/_data_stream/{name}/_lifecycle",
-            get(lifecycle).put(acknowledged),
-        )
-        .route("/_refresh", get(refreshed).post(refreshed))
-        .route("/{index}/_refresh", get(refreshed).post(refreshed))
-}
-
 fn ok(body: Value) -> Response {
     answer::json_response(StatusCode::OK, body.to_string().into_bytes())
 }
@@ -90,7 +62,7 @@ pub async fn info(State(elastic): State<Elastic>) -> Response {
 }
 
 /// `GET /es/_license`: Logstash marks a node dead without `license.status`.
-async fn license() -> Response {
+pub async fn license() -> Response {
     ok(json!({"license": {
         "status": "active",
         "uid": CLUSTER_UUID,
@@ -106,7 +78,7 @@ async fn license() -> Response {
 }
 
 /// `GET /es/_xpack`.
-async fn xpack(State(elastic): State<Elastic>) -> Response {
+pub async fn xpack(State(elastic): State<Elastic>) -> Response {
     ok(json!({
         "build": {"hash": NAME, "date": "2024-12-11T12:08:05.663969764Z"},
         "license": {"uid": CLUSTER_UUID, "type": "basic", "mode": "basic", "status": "active"},
@@ -117,7 +89,7 @@ async fn xpack(State(elastic): State<Elastic>) -> Response {
 }
 
 /// `GET /es/_cluster/health`: Vector's health check needs a 200.
-async fn health() -> Response {
+pub async fn health() -> Response {
     ok(json!({
         "cluster_name": NAME,
         "status": "green",
@@ -138,7 +110,7 @@ async fn health() -> Response {
 }
 
 /// `GET /es/_nodes*`: one node, without an HTTP address (sniffing finds nothing to switch to).
-async fn nodes(State(elastic): State<Elastic>) -> Response {
+pub async fn nodes(State(elastic): State<Elastic>) -> Response {
     ok(json!({
         "_nodes": {"total": 1, "successful": 1, "failed": 0},
         "cluster_name": NAME,
@@ -151,12 +123,12 @@ async fn nodes(State(elastic): State<Elastic>) -> Response {
 }
 
 /// `PUT` of a template, policy, pipeline or data stream: acknowledged, not kept.
-async fn acknowledged() -> Response {
+pub async fn acknowledged() -> Response {
     ok(json!({"acknowledged": true}))
 }
 
 /// `GET|HEAD /es/_index_template/{name}`: it exists, so shippers do not install theirs.
-async fn index_template(Path(name): Path<String>) -> Response {
+pub async fn index_template(Path(name): Path<String>) -> Response {
     ok(json!({"index_templates": [{
         "name": name,
         "index_template": {"index_patterns": [format!("{name}*")], "composed_of": []},
@@ -164,24 +136,24 @@ async fn index_template(Path(name): Path<String>) -> Response {
 }
 
 /// `GET|HEAD /es/_template/{name}` (Beats 7).
-async fn legacy_template(Path(name): Path<String>) -> Response {
+pub async fn legacy_template(Path(name): Path<String>) -> Response {
     let template = json!({"order": 0, "index_patterns": [format!("{name}*")], "settings": {}});
     ok(json!({ name: template }))
 }
 
 /// `GET /es/_ilm/policy/{name}`.
-async fn ilm_policy(Path(name): Path<String>) -> Response {
+pub async fn ilm_policy(Path(name): Path<String>) -> Response {
     let policy = json!({"version": 1, "policy": {"phases": {}}});
     ok(json!({ name: policy }))
 }
 
 /// `GET /es/_ingest/pipeline/{id}`.
-async fn pipeline(Path(id): Path<String>) -> Response {
+pub async fn pipeline(Path(id): Path<String>) -> Response {
     ok(json!({ id: {"description": "accepted by logbridge", "processors": []} }))
 }
 
 /// `GET /es/_data_stream/{name}`.
-async fn data_stream(Path(name): Path<String>) -> Response {
+pub async fn data_stream(Path(name): Path<String>) -> Response {
     ok(json!({"data_streams": [{
         "name": name,
         "timestamp_field": {"name": "@timestamp"},
@@ -193,13 +165,13 @@ async fn data_stream(Path(name): Path<String>) -> Response {
 }
 
 /// `GET /es/_data_stream/{name}/_lifecycle`.
-async fn lifecycle(Path(name): Path<String>) -> Response {
+pub async fn lifecycle(Path(name): Path<String>) -> Response {
     ok(json!({"data_streams": [{"name": name, "lifecycle": {"enabled": true}}]}))
 }
 
 /// `POST /es/{index}/_refresh` (pino-elasticsearch calls it when its stream ends): records are
 /// searchable once acknowledged, so there is nothing to do.
-async fn refreshed() -> Response {
+pub async fn refreshed() -> Response {
     ok(json!({"_shards": {"total": 1, "successful": 1, "failed": 0}}))
 }
 

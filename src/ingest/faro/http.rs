@@ -26,6 +26,13 @@ const MEDIA_TYPES: &[&str] = &["application/json"];
 const BEACON_MEDIA_TYPES: &[&str] = &["application/json", cross_site::BEACON_MEDIA_TYPE];
 
 /// Handles `POST /faro/collect`.
+#[utoipa::path(post, path = "/faro/collect", operation_id = "faro_collect", tag = "ingest",
+    description = "Grafana Faro Web SDK payloads from browsers (CORS; browser keys): `meta`, and \
+        `logs`, `exceptions`, `measurements`, `events`, `traces`.",
+    request_body(content((serde_json::Value = "application/json"))),
+    responses((status = 202, description = "Committed: `{\"status\": \"ok\", \"accepted\": n}`"),
+        crate::ingest::openapi::IngestRefusals),
+    security((), ("bearer" = []), ("faro_key" = [])))]
 pub async fn collect(
     State(ingest): State<Ingest>,
     credentials: Credentials,
@@ -36,6 +43,14 @@ pub async fn collect(
 }
 
 /// Handles `POST /collect/{app_key}`.
+#[utoipa::path(post, path = "/collect/{app_key}", operation_id = "faro_collect_with_key",
+    tag = "ingest", description = "The path Alloy's `faro.receiver` serves; the app key is the \
+        browser key when no `Authorization` or `x-api-key` header names one.",
+    params(("app_key" = String, Path, description = "A browser key")),
+    request_body(content((serde_json::Value = "application/json"), (String = "text/plain"))),
+    responses((status = 202, description = "Committed: `{\"status\": \"ok\", \"accepted\": n}`"),
+        crate::ingest::openapi::IngestRefusals),
+    security((), ("bearer" = []), ("faro_key" = [])))]
 pub async fn collect_with_key(
     State(ingest): State<Ingest>,
     Path(app_key): Path<String>,

@@ -29,6 +29,17 @@ const MEDIA_TYPES: &[&str] = &[
 ];
 
 /// Handles `POST /api/v1/logs`; answers `{"accepted": n}` once every record is committed.
+#[utoipa::path(post, path = "/api/v1/logs", operation_id = "ingest_json", tag = "ingest",
+    description = "JSON logs: one object, an array, `{\"logs\": [...]}`, or NDJSON (one object \
+        a line); gzip allowed. A batch with an invalid item is refused whole.",
+    params(("service" = Option<String>, Query, description = "Service of records naming none")),
+    request_body(content(
+        (crate::ingest::openapi::JsonBatch = "application/json"),
+        (String = "application/x-ndjson"), (String = "application/jsonl"),
+        (String = "application/json-lines"))),
+    responses((status = 200, description = "Committed: `{\"accepted\": n}`"),
+        crate::ingest::openapi::IngestRefusals),
+    security((), ("bearer" = []), ("basic" = [])))]
 pub async fn ingest(
     State(ingest): State<Ingest>,
     Query(params): Query<Params>,

@@ -53,6 +53,16 @@ enum Compression {
 }
 
 /// Handles a push.
+#[utoipa::path(post, path = "/loki/api/v1/push", operation_id = "loki_push", tag = "ingest",
+    description = "Loki's push API: protobuf `PushRequest` with snappy, or JSON (gzip or deflate \
+        allowed). Errors are answered in text, as Loki does.",
+    params(("service" = Option<String>, Query, description = "Service of streams naming none")),
+    request_body(content(
+        (crate::ingest::openapi::LokiPush = "application/json"),
+        (Vec<u8> = "application/x-protobuf"), (Vec<u8> = "application/protobuf"),
+        (Vec<u8> = "application/octet-stream"))),
+    responses((status = 204, description = "Committed"), crate::ingest::openapi::IngestRefusals),
+    security((), ("bearer" = []), ("basic" = [])))]
 pub async fn push(
     State(ingest): State<Ingest>,
     Query(params): Query<Params>,
@@ -173,4 +183,24 @@ impl IntoResponse for TextRejection {
         error::with_headers(&mut response, code, self.retry_after_seconds);
         response
     }
+}
+
+/// Handles a push on Loki's legacy path.
+#[utoipa::path(post, path = "/api/prom/push", operation_id = "loki_push_legacy", tag = "ingest",
+    description = "Loki's legacy push path; the same as `POST /loki/api/v1/push`.",
+    params(("service" = Option<String>, Query, description = "Service of streams naming none")),
+    request_body(content(
+        (crate::ingest::openapi::LokiPush = "application/json"),
+        (Vec<u8> = "application/x-protobuf"), (Vec<u8> = "application/protobuf"),
+        (Vec<u8> = "application/octet-stream"))),
+    responses((status = 204, description = "Committed"), crate::ingest::openapi::IngestRefusals),
+    security((), ("bearer" = []), ("basic" = [])))]
+pub async fn push_legacy(
+    state: State<Ingest>,
+    params: Query<Params>,
+    credentials: Credentials,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<StatusCode, TextRejection> {
+    push(state, params, credentials, headers, body).await
 }

@@ -71,6 +71,14 @@ impl Encoding {
 }
 
 /// Handles `POST /v1/logs`.
+#[utoipa::path(post, path = "/v1/logs", operation_id = "otlp_logs", tag = "ingest",
+    description = "OTLP/HTTP logs, optionally gzip (`Content-Encoding: gzip`). Answers in the \
+        request's encoding; invalid records are refused through `partialSuccess`.",
+    request_body(description = "`ExportLogsServiceRequest`", content(
+        (Vec<u8> = "application/x-protobuf"), (serde_json::Value = "application/json"))),
+    responses((status = 200, description = "Committed; `ExportLogsServiceResponse`"),
+        crate::ingest::openapi::IngestRefusals),
+    security((), ("bearer" = []), ("basic" = [])))]
 pub async fn export(
     State(logs): State<OtlpLogs>,
     credentials: Credentials,

@@ -86,42 +86,58 @@ pub async fn erase_with(
     subject: &Subject,
     user_keys: &[String],
 ) -> sqlx::Result<ErasureReport> {
+    let report = pass(pool, subject, user_keys, false).await?;
+    audit::insert(pool, &audit_record(subject, &report)).await?;
+    Ok(report)
+}
+
+/// What [`erase_with`] would change now, table by table, counted without changing anything
+/// (nothing is locked, written or audited).
+pub async fn preview(
+    pool: &PgPool,
+    subject: &Subject,
+    user_keys: &[String],
+) -> sqlx::Result<ErasureReport> {
+    pass(pool, subject, user_keys, true).await
+}
+
+async fn pass(
+    pool: &PgPool,
+    subject: &Subject,
+    user_keys: &[String],
+    dry_run: bool,
+) -> sqlx::Result<ErasureReport> {
     let identifier = subject.identifier();
     let scrubber = Scrubber::new(identifier);
     let mut tables = Vec::new();
-    for table in rows::log_tables(pool).await? {
-        let deleted = rows::delete_attributed(pool, &table, subject).await?;
-        let rows = (table.as_str(), LOG_COLUMNS);
-        let redacted = rows::scrub_rows(pool, rows, &scrubber, identifier).await?;
+    let log_tables = rows::log_tables(pool).await?.into_iter();
+    let log_tables = log_tables.map(|table| (table, LOG_COLUMNS));
+    let span_tables = rows::span_tables(pool).await?.into_iter();
+    let span_tables = span_tables.map(|table| (table, SPAN_COLUMNS));
+    for (table, columns) in log_tables.chain(span_tables) {
+        let rows = (table.as_str(), columns);
+        let deleted = rows::delete_attributed(pool, rows, subject, user_keys, dry_run).await?;
+        let redacted = match dry_run {
+            true => rows::count_scrubbed(pool, rows, subject, user_keys, &scrubber).await?,
+            false => rows::scrub_rows(pool, rows, &scrubber, identifier).await?,
+        };
         tables.push(TableErasure {
             table,
             deleted,
             redacted,
         });
     }
-    for table in rows::span_tables(pool).await? {
-        let deleted = rows::delete_attributed_spans(pool, &table, subject, user_keys).await?;
-        let rows = (table.as_str(), SPAN_COLUMNS);
-        let redacted = rows::scrub_rows(pool, rows, &scrubber, identifier).await?;
-        tables.push(TableErasure {
-            table,
-            deleted,
-            redacted,
-        });
-    }
-    let groups = rows::scrub_exception_groups(pool, &scrubber, identifier).await?;
+    let groups = rows::scrub_exception_groups(pool, &scrubber, identifier, dry_run).await?;
     tables.push(TableErasure {
         table: "exception_groups".into(),
         deleted: 0,
         redacted: groups,
     });
     tables.retain(|t| t.deleted + t.redacted > 0);
-    let report = ErasureReport {
+    Ok(ErasureReport {
         tables,
         free_text_searched: scrubber.searches_free_text(),
-    };
-    audit::insert(pool, &audit_record(subject, &report)).await?;
-    Ok(report)
+    })
 }
 
 fn audit_record(subject: &Subject, report: &ErasureReport) -> AuditRecord {

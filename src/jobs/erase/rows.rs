@@ -1,7 +1,7 @@
 //! The statements of an erasure: which tables hold rows of logs and of spans, deleting a
 //! person's rows, and rewriting the rows that mention them.
 
-use sqlx::{AssertSqlSafe, PgPool};
+use sqlx::{AssertSqlSafe, PgPool, Row as _};
 
 use super::{Scrubber, Subject};
 use crate::jobs::rewrite::{self, Columns};
@@ -30,42 +30,60 @@ pub async fn span_tables(pool: &PgPool) -> sqlx::Result<Vec<String>> {
     .await
 }
 
-/// Deletes the spans attributed to the subject: those whose attributes hold it under one of
-/// `user_keys` (the `fields.user_id` aliases, as a flat key or a dotted path).
-pub async fn delete_attributed_spans(
-    pool: &PgPool,
-    table: &str,
-    subject: &Subject,
-    user_keys: &[String],
-) -> sqlx::Result<u64> {
-    let value = "coalesce(attributes ->> k, attributes #>> string_to_array(k, '.'))";
-    let condition = match subject {
-        Subject::UserId(_) => format!("{value} = $1"),
-        Subject::Email(_) => format!("lower({value}) = lower($1)"),
+/// The condition on the row alias `t` selecting the spans attributed to the subject (`$1`):
+/// those whose attributes hold it under one of the keys of the JSON array `$2` (the
+/// `fields.user_id` aliases, as a flat key or a dotted path).
+fn attributed_spans(subject: &Subject, identifier: u8, keys: u8) -> String {
+    let value = "coalesce(t.attributes ->> k, t.attributes #>> string_to_array(k, '.'))";
+    let matches = match subject {
+        Subject::UserId(_) => format!("{value} = ${identifier}"),
+        Subject::Email(_) => format!("lower({value}) = lower(${identifier})"),
     };
-    let sql = format!(
-        "DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM unnest($2::text[]) k WHERE {condition})"
-    );
-    let result = sqlx::query(AssertSqlSafe(sql))
-        .bind(subject.identifier())
-        .bind(user_keys)
-        .execute(pool)
-        .await?;
-    Ok(result.rows_affected())
+    format!("EXISTS (SELECT 1 FROM jsonb_array_elements_text(${keys}::jsonb) k WHERE {matches})")
 }
 
-/// Deletes the rows whose `user_id` is the subject.
-pub async fn delete_attributed(pool: &PgPool, table: &str, subject: &Subject) -> sqlx::Result<u64> {
-    let condition = match subject {
-        Subject::UserId(_) => "user_id = $1",
-        Subject::Email(_) => "lower(user_id) = lower($1)",
+/// The condition on the row alias `t` selecting the rows of logs whose `user_id` is the
+/// subject (`$n`).
+fn attributed_logs(subject: &Subject, n: u8) -> String {
+    match subject {
+        Subject::UserId(_) => format!("t.user_id = ${n}"),
+        Subject::Email(_) => format!("lower(t.user_id) = lower(${n})"),
+    }
+}
+
+/// The rows of `table` attributed to the subject, deleted (or, `dry_run`, counted).
+pub async fn delete_attributed(
+    pool: &PgPool,
+    table: (&str, Columns),
+    subject: &Subject,
+    user_keys: &[String],
+    dry_run: bool,
+) -> sqlx::Result<u64> {
+    let (name, columns) = table;
+    let condition = attributed(columns, subject, 1, 2);
+    let sql = match dry_run {
+        true => format!("SELECT count(*) FROM {name} t WHERE {condition}"),
+        false => format!("DELETE FROM {name} t WHERE {condition}"),
     };
-    let sql = format!("DELETE FROM {table} WHERE {condition}");
-    let result = sqlx::query(AssertSqlSafe(sql))
-        .bind(subject.identifier())
-        .execute(pool)
-        .await?;
-    Ok(result.rows_affected())
+    let keys = serde_json::to_string(user_keys).expect("strings serialize");
+    let query = |sql: String| sqlx::query(AssertSqlSafe(sql)).bind(subject.identifier());
+    if dry_run {
+        let count: i64 = query(sql).bind(keys).fetch_one(pool).await?.get(0);
+        return Ok(count as u64);
+    }
+    Ok(query(sql).bind(keys).execute(pool).await?.rows_affected())
+}
+
+/// The attribution condition of a table of logs or of spans (told apart by its columns).
+fn attributed(columns: Columns, subject: &Subject, identifier: u8, keys: u8) -> String {
+    match columns.text.contains(&"user_id") {
+        // `$keys` is bound but unused by logs' condition: typed so that PostgreSQL accepts it.
+        true => format!(
+            "{} AND ${keys}::jsonb IS NOT NULL",
+            attributed_logs(subject, identifier)
+        ),
+        false => attributed_spans(subject, identifier, keys),
+    }
 }
 
 /// Rewrites every row of `table` (with `columns`) that mentions the identifier; returns how
@@ -82,26 +100,53 @@ pub async fn scrub_rows(
     rewrite::rewrite_rows(pool, table, condition, &[plain, escaped], &rewrite).await
 }
 
+/// The rows [`scrub_rows`] would rewrite once the subject's own rows are deleted, counted
+/// without changing anything.
+pub async fn count_scrubbed(
+    pool: &PgPool,
+    table: (&str, Columns),
+    subject: &Subject,
+    user_keys: &[String],
+    scrubber: &Scrubber,
+) -> sqlx::Result<u64> {
+    let (plain, escaped) = like_patterns(subject.identifier());
+    let attributed = attributed(table.1, subject, 4, 5);
+    let condition =
+        format!("((t.*)::text ILIKE $2 OR (t.*)::text ILIKE $3) AND ({attributed}) IS NOT TRUE");
+    let keys = serde_json::to_string(user_keys).expect("strings serialize");
+    let binds = [plain, escaped, subject.identifier().to_string(), keys];
+    let rewrite = |text: &str| scrubber.text(text);
+    rewrite::count_rewritten(pool, table, &condition, &binds, &rewrite).await
+}
+
 /// Rewrites the exception groups whose message or sample stack trace mentions the identifier.
+/// (With `dry_run`, counts them and changes nothing.)
 pub async fn scrub_exception_groups(
     pool: &PgPool,
     scrubber: &Scrubber,
     identifier: &str,
+    dry_run: bool,
 ) -> sqlx::Result<u64> {
     let mut transaction = pool.begin().await?;
     let (plain, _) = like_patterns(identifier);
-    let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+    let lock = if dry_run { "" } else { "FOR UPDATE" };
+    let select = format!(
         "SELECT id, message, sample_stacktrace FROM exception_groups \
-         WHERE message ILIKE $1 OR sample_stacktrace ILIKE $1 FOR UPDATE",
-    )
-    .bind(plain)
-    .fetch_all(&mut *transaction)
-    .await?;
+         WHERE message ILIKE $1 OR sample_stacktrace ILIKE $1 {lock}"
+    );
+    let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(AssertSqlSafe(select))
+        .bind(plain)
+        .fetch_all(&mut *transaction)
+        .await?;
     let mut changed = 0;
     for (id, message, stacktrace) in rows {
         let new_message = scrubber.text(&message);
         let new_stacktrace = stacktrace.as_deref().and_then(|s| scrubber.text(s));
         if new_message.is_none() && new_stacktrace.is_none() {
+            continue;
+        }
+        if dry_run {
+            changed += 1;
             continue;
         }
         sqlx::query(

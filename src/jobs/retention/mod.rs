@@ -16,7 +16,7 @@ pub mod schedule;
 mod spans;
 mod tables;
 
-pub use plan::Planned;
+pub use plan::{Plan, Planned};
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;

@@ -36,6 +36,25 @@ pub(super) fn pruned(config: &RetentionConfig) -> [Pruned; 6] {
 }
 
 impl Pruned {
+    /// The rows older than the horizon, which [`Pruned::prune`] would delete now.
+    pub async fn due(
+        &self,
+        connection: &mut PgConnection,
+        now: DateTime<Utc>,
+    ) -> Result<i64, sqlx::Error> {
+        let cutoff = now - Days::new(u64::from(self.days));
+        // Table and column are the constants above.
+        let sql = format!(
+            "SELECT count(*) FROM {table} WHERE {column} < $1",
+            table = self.table,
+            column = self.column
+        );
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(cutoff)
+            .fetch_one(connection)
+            .await
+    }
+
     /// Deletes the rows older than the horizon, a batch at a time; returns how many.
     pub async fn prune(
         &self,

@@ -7,11 +7,11 @@ mod params;
 mod shape;
 
 use axum::Json;
-use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use chrono::Utc;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::error::ApiError;
 use super::params::Query;
@@ -26,13 +26,13 @@ use shape::{Envelope, ErrorEntry, ServiceDependency};
 const MAX_SPANS: i64 = 10_000;
 
 /// The Jaeger routes, unguarded: [`super::router`] puts the guard in front.
-pub fn routes() -> Router<QueryState> {
-    Router::new()
-        .route("/jaeger/api/services", get(services))
-        .route("/jaeger/api/services/{service}/operations", get(operations))
-        .route("/jaeger/api/traces", get(search))
-        .route("/jaeger/api/traces/{trace_id}", get(trace))
-        .route("/jaeger/api/dependencies", get(dependencies))
+pub fn routes() -> OpenApiRouter<QueryState> {
+    OpenApiRouter::new()
+        .routes(routes!(services))
+        .routes(routes!(operations))
+        .routes(routes!(search))
+        .routes(routes!(trace))
+        .routes(routes!(dependencies))
 }
 
 /// An error of the Jaeger API: the read API's status and headers, Jaeger's body.
@@ -72,6 +72,12 @@ impl IntoResponse for JaegerError {
 type Answer = Result<Response, JaegerError>;
 
 /// `GET /jaeger/api/services`: the services with spans the caller may read.
+#[utoipa::path(get, path = "/jaeger/api/services", operation_id = "jaeger_services",
+    tag = "jaeger", responses((status = 200, description = "Jaeger's `{\"data\": ...}` envelope"),
+        (status = 400, description = "A parameter is invalid"),
+        (status = 401, description = "A token is required"),
+        (status = 403, description = "The token may not read"),
+        (status = 429, description = "The token's rate or concurrency limit")), security(("bearer" = [])))]
 async fn services(State(state): State<QueryState>, caller: Caller) -> Answer {
     let names = catalogue::services(&state.pool, &caller.scope()).await?;
     let total = names.len();
@@ -79,6 +85,13 @@ async fn services(State(state): State<QueryState>, caller: Caller) -> Answer {
 }
 
 /// `GET /jaeger/api/services/{service}/operations`: its span names of the last week.
+#[utoipa::path(get, path = "/jaeger/api/services/{service}/operations",
+    operation_id = "jaeger_operations", tag = "jaeger", params(("service" = String, Path)),
+    responses((status = 200, description = "Jaeger's `{\"data\": ...}` envelope"),
+        (status = 400, description = "A parameter is invalid"),
+        (status = 401, description = "A token is required"),
+        (status = 403, description = "The token may not read"),
+        (status = 429, description = "The token's rate or concurrency limit")), security(("bearer" = [])))]
 async fn operations(
     State(state): State<QueryState>,
     caller: Caller,
@@ -96,6 +109,18 @@ async fn operations(
 }
 
 /// `GET /jaeger/api/traces`: the traces matching the search, newest first, with their spans.
+#[utoipa::path(get, path = "/jaeger/api/traces", operation_id = "jaeger_search", tag = "jaeger",
+    params(("service" = Option<String>, Query), ("operation" = Option<String>, Query),
+        ("tags" = Option<String>, Query, description = "A JSON object of tag values"),
+        ("minDuration" = Option<String>, Query), ("maxDuration" = Option<String>, Query),
+        ("start" = Option<i64>, Query, description = "Microseconds since the epoch"),
+        ("end" = Option<i64>, Query, description = "Microseconds since the epoch"),
+        ("limit" = Option<i64>, Query)),
+    responses((status = 200, description = "Jaeger's `{\"data\": ...}` envelope"),
+        (status = 400, description = "A parameter is invalid"),
+        (status = 401, description = "A token is required"),
+        (status = 403, description = "The token may not read"),
+        (status = 429, description = "The token's rate or concurrency limit")), security(("bearer" = [])))]
 async fn search(
     State(state): State<QueryState>,
     caller: Caller,
@@ -119,6 +144,13 @@ async fn search(
 }
 
 /// `GET /jaeger/api/traces/{trace_id}`: one trace's spans the caller may read; 404 when none.
+#[utoipa::path(get, path = "/jaeger/api/traces/{trace_id}", operation_id = "jaeger_trace",
+    tag = "jaeger", params(("trace_id" = String, Path, description = "1 to 32 hex digits")),
+    responses((status = 200, description = "Jaeger's `{\"data\": ...}` envelope"),
+        (status = 400, description = "A parameter is invalid"),
+        (status = 401, description = "A token is required"),
+        (status = 403, description = "The token may not read"),
+        (status = 429, description = "The token's rate or concurrency limit"), (status = 404, description = "No span of the trace")), security(("bearer" = [])))]
 async fn trace(
     State(state): State<QueryState>,
     caller: Caller,
@@ -139,6 +171,14 @@ async fn trace(
 }
 
 /// `GET /jaeger/api/dependencies`: calls between services in `[endTs - lookback, endTs)`.
+#[utoipa::path(get, path = "/jaeger/api/dependencies", operation_id = "jaeger_dependencies",
+    tag = "jaeger", params(("endTs" = Option<i64>, Query, description = "Milliseconds"),
+        ("lookback" = Option<i64>, Query, description = "Milliseconds")),
+    responses((status = 200, description = "Jaeger's `{\"data\": ...}` envelope"),
+        (status = 400, description = "A parameter is invalid"),
+        (status = 401, description = "A token is required"),
+        (status = 403, description = "The token may not read"),
+        (status = 429, description = "The token's rate or concurrency limit")), security(("bearer" = [])))]
 async fn dependencies(
     State(state): State<QueryState>,
     caller: Caller,

@@ -6,9 +6,9 @@ mod chromium;
 mod cors;
 mod faro;
 mod keys;
-mod url_keys;
 mod sourcemaps;
 mod traces;
+mod url_keys;
 
 use crate::api::helpers::TestApp;
 

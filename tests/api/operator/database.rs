@@ -90,3 +90,21 @@ async fn migrate_creates_the_database_and_reports_what_it_applied() {
     assert!(!said.contains("created database"), "{said}");
     drop_database(&url).await;
 }
+
+#[test]
+fn an_unreachable_database_is_one_error_line_naming_it_without_its_password_each_cause_once() {
+    let url = "postgres://postgres:pw-not-shown@127.0.0.1:1/nowhere";
+    let output = logbridge(&["migrate"], &[("DATABASE_URL", url)]);
+    let said = stderr(&output);
+    assert!(!output.status.success(), "{said}");
+    let errors: Vec<&str> = said.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(errors.len(), 1, "{said}");
+    let line = errors[0];
+    assert!(
+        line.contains("postgres://postgres:***@127.0.0.1:1/nowhere"),
+        "{line}"
+    );
+    assert!(!said.contains("pw-not-shown"), "{said}");
+    assert_eq!(line.matches("Connection refused").count(), 1, "{line}");
+    assert!(!said.contains("Caused by"), "{said}");
+}

@@ -5,7 +5,9 @@ mod config_check;
 mod database;
 mod demo;
 mod logs;
+mod pino_recipe;
 mod quickstart;
+mod repeats;
 mod startup;
 
 use std::process::Output;

@@ -52,7 +52,13 @@ fn an_open_listener_on_a_reachable_address_is_named_at_startup() {
         .lines()
         .find(|l| l.contains("logbridge listening"))
         .unwrap();
-    for part in ["auth=", "retention=", "redaction_rules=", "database="] {
+    for part in [
+        "auth=",
+        "retention=",
+        "redaction_rules=",
+        "database=",
+        "migrations=",
+    ] {
         assert!(summary.contains(part), "{summary}");
     }
 

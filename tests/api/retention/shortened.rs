@@ -53,11 +53,18 @@ async fn a_dry_run_names_what_would_go_and_changes_nothing() {
     let said = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(output.status.success(), "{said}");
     assert!(
-        said.contains("dry run: would drop (no archive configured) 1 partition(s)"),
+        said.contains(
+            "dry run: would drop (no archive configured) 1 partition(s) of logs and 0 day(s) of \
+             spans; nothing changed"
+        ),
         "{said}"
     );
     assert!(said.contains(&format!("{stored} (")), "{said}");
     assert!(said.contains("standard, kept 20 days"), "{said}");
+    assert!(
+        said.contains("would delete 0 old row(s) of audit_log"),
+        "{said}"
+    );
     assert!(partitions(&app).await.contains(&stored), "nothing changed");
     assert_eq!(app.count("body = 'i30'").await, 1);
 

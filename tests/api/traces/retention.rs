@@ -229,3 +229,34 @@ async fn a_failing_archive_puts_the_day_of_spans_back() {
     .unwrap();
     assert_eq!(marked, 0, "its mark is gone");
 }
+
+#[tokio::test]
+async fn a_dry_run_previews_the_days_of_spans_and_the_old_rows_a_run_then_removes() {
+    let app = spawn().await;
+    send(&app, "kept-a-while", vec![old_span(1, 100), span(2)]).await;
+    sqlx::query("INSERT INTO audit_log (at, method, endpoint, filters, status) VALUES (now() - interval '400 days', 'GET', '/old', '{}', 200)")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let retention = |app: &TestApp| {
+        let mut config = Config::default();
+        config.database.url = Secret::from(app.database_url().as_str());
+        Retention::new(app.db.clone(), &config).expect("the retention job")
+    };
+
+    let plan = retention(&app).plan().await.unwrap();
+
+    let planned: Vec<&str> = plan.spans.iter().map(|p| p.partition.as_str()).collect();
+    assert_eq!(planned, [partition(100).as_str()]);
+    assert_eq!(count_spans(&app, "true").await, 2, "nothing changed");
+    let audit = plan.deleted.iter().find(|(table, _)| *table == "audit_log");
+    assert_eq!(audit, Some(&("audit_log", 1)), "{:?}", plan.deleted);
+
+    let report = run(&app, |_| {}).await;
+    assert_eq!(
+        dropped(&report),
+        planned,
+        "the run drops what the dry run named"
+    );
+    assert_eq!(report.deleted.get("audit_log"), Some(&1));
+}

@@ -25,6 +25,14 @@ fn protocol(encoding: Encoding) -> Protocol {
 }
 
 /// Handles `POST /v1/traces`.
+#[utoipa::path(post, path = "/v1/traces", operation_id = "otlp_traces", tag = "ingest",
+    description = "OTLP/HTTP traces, optionally gzip (`Content-Encoding: gzip`). Answers in the \
+        request's encoding; invalid spans are refused through `partialSuccess`.",
+    request_body(description = "`ExportTraceServiceRequest`", content(
+        (Vec<u8> = "application/x-protobuf"), (serde_json::Value = "application/json"))),
+    responses((status = 200, description = "Committed; `ExportTraceServiceResponse`"),
+        crate::ingest::openapi::IngestRefusals),
+    security((), ("bearer" = []), ("basic" = [])))]
 pub async fn export(
     State(traces): State<OtlpTraces>,
     credentials: Credentials,

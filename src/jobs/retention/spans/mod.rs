@@ -13,6 +13,8 @@ mod classes;
 use chrono::NaiveDate;
 use sqlx::{PgConnection, Row};
 
+use crate::config::RetentionConfig;
+
 use super::ddl::{attach_day, count_rows, drop_table, execute, literal, quoted};
 use super::run::Run;
 use super::{Archived, Dropped};
@@ -58,6 +60,32 @@ fn class_of_mark(description: &str) -> String {
     let rest = description.strip_prefix(MARK).unwrap_or_default().trim();
     let class = rest.split_once(' ').map(|(_, class)| class);
     class.unwrap_or(DEFAULT_RETENTION_CLASS).to_string()
+}
+
+/// The days of `spans` a run would expire on `today`, as `(partition, day, class, days)`,
+/// oldest first; read only.
+pub(super) async fn due(
+    connection: &mut PgConnection,
+    config: &RetentionConfig,
+    today: NaiveDate,
+) -> Result<Vec<(String, NaiveDate, String, u32)>, sqlx::Error> {
+    let classes = span_classes(config);
+    let shortest = classes.iter().map(|c| c.days).min().unwrap_or(1);
+    let rows = sqlx::query(PARTITIONS).fetch_all(&mut *connection).await?;
+    let mut due = Vec::new();
+    for row in rows.iter().filter(|row| !row.get::<bool, _>("pending")) {
+        let name: String = row.get("name");
+        let Some(day) = day_of(&name) else { continue };
+        if !super::run::expired(day, shortest, today) {
+            continue;
+        }
+        let class = longest_class(connection, &name, &classes).await?;
+        if super::run::expired(day, class.days, today) {
+            due.push((name, day, class.name.clone(), class.days));
+        }
+    }
+    due.sort_by_key(|(_, day, _, _)| *day);
+    Ok(due)
 }
 
 impl Run<'_> {

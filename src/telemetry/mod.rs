@@ -1,6 +1,8 @@
 //! The bridge's own telemetry: `tracing` logs (text or JSON, on stderr, coloured only on a
 //! terminal) and, when configured, its traces exported over OTLP/gRPC.
 
+pub mod repeats;
+
 use std::io::IsTerminal as _;
 
 use anyhow::Context as _;

@@ -1,30 +1,25 @@
-//! The running bridge: shared state, the HTTP router, the gRPC service, start and graceful stop.
+//! The running bridge: shared state, the HTTP router (`http`), the gRPC service, start and
+//! graceful stop.
+
+mod http;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::middleware::from_fn_with_state;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::trace::TraceLayer;
 
 use crate::auth::Authenticator;
 use crate::config::Config;
-use crate::ingest::alerts::http::{self as alert_http, AlertReceiver};
+use crate::ingest::alerts::http::AlertReceiver;
 use crate::ingest::otlp::traces::OtlpTraces;
 use crate::ingest::otlp::{self, OtlpLogs};
-use crate::ingest::{Ingest, browser, elastic, faro, json, loki};
+use crate::ingest::{Ingest, elastic};
 use crate::jobs::retention::{Retention, schedule};
 use crate::listen::{self, BodyAdmission};
-use crate::metrics::{BrowserReceiver, Format, Metrics, content_type};
+use crate::metrics::Metrics;
 use crate::pipeline::Pipeline;
 use crate::query::{self, QueryState};
 use crate::sourcemaps::{self, SourceMaps, http::MapsApi};
@@ -59,9 +54,14 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         .iter()
         .map(|rule| (rule.as_str(), 0));
     metrics.bridge.observe_redactions(rules);
-    let pool = store::migrate(&config)
+    let (pool, prepared) = store::migrate_reporting(&config)
         .await
         .context("preparing the database")?;
+    let migrations = format!(
+        "{} applied now, {} in all",
+        prepared.applied.len(),
+        prepared.total
+    );
     let (store, store_tasks) = Store::start(pool.clone(), &config, metrics.bridge.clone()).await?;
     let retention = Retention::new(pool.clone(), &config)?;
     let retention = schedule::spawn(retention, &config.retention, metrics.retention.clone());
@@ -118,7 +118,16 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         listener_metrics.clone(),
     );
     let state = AppState { store, metrics };
-    let router = router(state, ingest.clone(), alerts, reads, elastic, maps_api)
+    let parts = http::Parts {
+        state,
+        ingest: ingest.clone(),
+        alerts,
+        reads,
+        elastic,
+        maps: maps_api,
+    };
+    let (router, _) = http::surface(parts);
+    let router = router
         .layer(axum::middleware::from_fn_with_state(
             admission,
             listen::admit_bodies,
@@ -153,7 +162,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         grpc_result.context("gRPC server")?;
         Ok(())
     });
-    listen::exposure::announce(&config, http_addr, grpc_addr, redaction_rules);
+    let listeners = (http_addr, grpc_addr);
+    listen::exposure::announce(&config, listeners, &migrations, redaction_rules);
     Ok(Running {
         http_addr,
         grpc_addr,
@@ -172,98 +182,4 @@ impl Running {
 
 async fn stopped(mut stopping: watch::Receiver<bool>) {
     let _ = stopping.wait_for(|stop| *stop).await;
-}
-
-fn router(
-    state: AppState,
-    ingest: Ingest,
-    alerts: AlertReceiver,
-    reads: QueryState,
-    elastic: Router,
-    maps: MapsApi,
-) -> Router {
-    let max_body = ingest.max_body_bytes();
-    let cors = |receiver| from_fn_with_state((ingest.clone(), receiver), browser::cors);
-    let otlp_http = Router::new()
-        .route("/v1/logs", post(otlp::http::export).options(preflight))
-        .with_state(OtlpLogs::new(ingest.clone()))
-        .layer(cors(BrowserReceiver::otlp_logs));
-    let otlp_traces_http = Router::new()
-        .route(
-            "/v1/traces",
-            post(otlp::traces::http::export).options(preflight),
-        )
-        .with_state(OtlpTraces::new(ingest.clone()))
-        .layer(cors(BrowserReceiver::otlp_traces));
-    let faro_http = Router::new()
-        .route(
-            "/faro/collect",
-            post(faro::http::collect).options(preflight),
-        )
-        .route(
-            "/collect/{app_key}",
-            post(faro::http::collect_with_key).options(preflight),
-        )
-        .with_state(ingest.clone())
-        .layer(cors(BrowserReceiver::faro));
-    let json_http = Router::new()
-        .route("/api/v1/logs", post(json::http::ingest))
-        .with_state(ingest.clone());
-    let loki_http = Router::new()
-        .route("/loki/api/v1/push", post(loki::http::push))
-        .route("/api/prom/push", post(loki::http::push))
-        .with_state(ingest);
-    let alert_webhook = Router::new()
-        .route("/api/v1/alerts/webhook", post(alert_http::webhook))
-        .with_state(alerts);
-    Router::new()
-        .route("/metrics", get(metrics))
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(ready))
-        // Loki's readiness path, which Vector's `loki` sink checks before pushing.
-        .route("/ready", get(ready))
-        .with_state(state)
-        .merge(otlp_http)
-        .merge(otlp_traces_http)
-        .merge(faro_http)
-        .merge(json_http)
-        .merge(loki_http)
-        .merge(elastic)
-        .merge(alert_webhook)
-        .merge(query::router(reads))
-        .merge(sourcemaps::http::router(maps))
-        .layer(axum::extract::DefaultBodyLimit::max(max_body))
-        .layer(TraceLayer::new_for_http())
-        .layer(CatchPanicLayer::new())
-}
-
-/// A preflight without an `Origin` (a browser always sends one; [`browser::cors`] answers those).
-async fn preflight() -> StatusCode {
-    StatusCode::NO_CONTENT
-}
-
-async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if !state.metrics.scrape_allowed(&headers) {
-        return crate::metrics::scrape::refused();
-    }
-    let (records, bytes) = state.store.queue_depth();
-    state.metrics.bridge.set_queue_depth(records, bytes);
-    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
-    let format = Format::negotiate(accept);
-    (
-        [(header::CONTENT_TYPE, content_type(format))],
-        state.metrics.render(format),
-    )
-        .into_response()
-}
-
-async fn ready(State(state): State<AppState>) -> impl IntoResponse {
-    let health = state.store.health();
-    if !health.is_ready() {
-        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
-    } else if health.is_stalled() {
-        (StatusCode::SERVICE_UNAVAILABLE, "commits stalled")
-    } else {
-        (StatusCode::OK, "ready")
-    }
 }
