@@ -23,7 +23,7 @@ pub struct Bridge {
 impl Bridge {
     /// Builds the binary (`cargo build --release --bin logbridge`), starts it on free ports with
     /// a read rate limit that the benchmark cannot hit, and waits until it is ready.
-    pub async fn start(database_url: &str) -> anyhow::Result<Bridge> {
+    pub async fn start(database_url: &str, substring_index: bool) -> anyhow::Result<Bridge> {
         let binary = crate::release_binary::build("query").await?;
         let (http, grpc) = (free_port()?, free_port()?);
         let log = std::env::temp_dir().join("logbridge-bench-query.log");
@@ -40,6 +40,10 @@ impl Bridge {
             .env("LOGBRIDGE_LISTEN__GRPC", format!("127.0.0.1:{grpc}"))
             .env("LOGBRIDGE_QUERY__TOKEN_REQUESTS_PER_SECOND", "100000")
             .env("LOGBRIDGE_QUERY__TOKEN_BURST", "100000")
+            .env(
+                "LOGBRIDGE_STORAGE__SUBSTRING_INDEX",
+                substring_index.to_string(),
+            )
             .stdin(Stdio::null())
             .stdout(output.try_clone()?)
             .stderr(output)

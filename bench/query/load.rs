@@ -207,6 +207,28 @@ fn generate(rows: u64, seed: u64, window: Window, chunks: mpsc::Sender<Vec<u8>>)
     }
 }
 
+/// Builds `storage.substring_index`'s trigram index over the loaded rows unless it exists,
+/// printing how long that took and its size over every partition, and analyzes `logs`.
+pub async fn substring_index(pool: &PgPool) -> anyhow::Result<()> {
+    use logbridge::store::substring_index;
+    let started = std::time::Instant::now();
+    if substring_index::follow(pool, true).await?.is_some() {
+        execute(pool, "ANALYZE logs").await?;
+        println!(
+            "substring index built in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let bytes: i64 = sqlx::query_scalar(
+        "SELECT coalesce(sum(pg_relation_size(indexrelid)), 0)::bigint FROM pg_index \
+         WHERE indexrelid::regclass::text LIKE 'logs_p%lower%'",
+    )
+    .fetch_one(pool)
+    .await?;
+    println!("substring index: {} MiB", bytes / (1 << 20));
+    Ok(())
+}
+
 pub async fn execute(pool: &PgPool, sql: &str) -> anyhow::Result<()> {
     sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
         .execute(pool)

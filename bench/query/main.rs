@@ -57,6 +57,10 @@ pub struct Args {
     /// Rows the export should return, about: the time range is chosen to hold this many.
     #[arg(long, default_value_t = 1_000_000)]
     export_rows: u64,
+    /// Reads with `storage.substring_index` on: the trigram index is built over the loaded
+    /// rows first (its time and size printed). Without it, a bridge drops the index.
+    #[arg(long)]
+    substring_index: bool,
 }
 
 impl Args {
@@ -80,6 +84,9 @@ async fn main() -> anyhow::Result<()> {
     if args.spans > 0 {
         span_load::prepare(&args, &pool).await?;
     }
+    if args.substring_index {
+        load::substring_index(&pool).await?;
+    }
     let grafana = sqlx::PgPool::connect(&args.grafana_url()).await?;
     let data = load::Data::describe(&pool).await?;
     let machine = report::Machine::describe(&pool).await?;
@@ -93,7 +100,7 @@ async fn main() -> anyhow::Result<()> {
         .await
         .map_err(|error| anyhow::anyhow!("creating a token: {}", error.message))?
         .token;
-    let bridge = bridge::Bridge::start(&args.database_url()).await?;
+    let bridge = bridge::Bridge::start(&args.database_url(), args.substring_index).await?;
     let outcome = queries::run(&args, &pool, &grafana, &bridge, &token, &data).await;
     bridge.stop().await?;
     let (timings, export) = outcome?;

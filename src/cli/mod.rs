@@ -149,6 +149,15 @@ async fn migrate(config: &Config) -> anyhow::Result<()> {
     for migration in &prepared.applied {
         println!("applied migration {migration}");
     }
+    match prepared.substring_index {
+        Some(store::substring_index::Change::Created) => {
+            println!("created the substring index logs_body_trgm_idx (storage.substring_index)")
+        }
+        Some(store::substring_index::Change::Dropped) => {
+            println!("dropped the substring index logs_body_trgm_idx (storage.substring_index off)")
+        }
+        None => {}
+    }
     println!(
         "database {target}: {} migration(s) applied now, {} in all, schema up to date",
         prepared.applied.len(),

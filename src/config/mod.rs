@@ -207,6 +207,10 @@ pub struct StorageConfig {
     pub max_past_days: u32,
     /// Latest accepted event time, in hours after now; later ones are clamped the same way.
     pub max_future_hours: u32,
+    /// A trigram index on the lowered body (`pg_trgm`), so that `contains` of a rare substring
+    /// reads its matches instead of every row of the range; costs PostgreSQL CPU at ingest
+    /// (bench/RESULTS.md). Created or dropped by `serve` and `migrate` to match.
+    pub substring_index: bool,
 }
 
 /// Derived metrics settings.
@@ -371,6 +375,7 @@ impl Default for StorageConfig {
             partition_lock_timeout_ms: 1000,
             max_past_days: 365,
             max_future_hours: 24,
+            substring_index: false,
         }
     }
 }

@@ -18,6 +18,7 @@ mod rollups;
 mod setup;
 pub mod sourcemaps;
 mod span_load;
+pub mod substring_index;
 pub mod tail;
 pub mod tokens;
 mod writer;

@@ -11,7 +11,7 @@ use sqlx::migrate::{MigrateDatabase, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres};
 
-use super::regroup;
+use super::{regroup, substring_index};
 use crate::config::Config;
 use crate::pipeline::grouping::Rules;
 
@@ -26,18 +26,28 @@ pub struct Prepared {
     pub applied: Vec<String>,
     /// Migrations the database has in all.
     pub total: usize,
+    /// What following `storage.substring_index` did, if anything.
+    pub substring_index: Option<substring_index::Change>,
 }
 
 /// Creates the database if missing, applies the embedded migrations and maps exception groups
 /// of older fingerprint versions onto the current one ([`regroup`]).
 pub async fn migrate(config: &Config) -> anyhow::Result<PgPool> {
-    Ok(migrate_reporting(config).await?.0)
+    let (pool, _) = migrate_schema(config).await?;
+    regroup_old_versions(&pool, config).await?;
+    Ok(pool)
 }
 
-/// [`migrate`], answering what it did.
+/// [`migrate`], then the optional indexes made to follow the configuration (only `serve` and
+/// `migrate` do that: another command run without serve's configuration must not drop them),
+/// answering what it did.
 pub async fn migrate_reporting(config: &Config) -> anyhow::Result<(PgPool, Prepared)> {
-    let (pool, prepared) = migrate_schema(config).await?;
+    let (pool, mut prepared) = migrate_schema(config).await?;
     regroup_old_versions(&pool, config).await?;
+    let wanted = config.storage.substring_index;
+    prepared.substring_index = substring_index::follow(&pool, wanted)
+        .await
+        .context("following storage.substring_index (the trigram index needs pg_trgm)")?;
     Ok((pool, prepared))
 }
 

@@ -336,3 +336,5 @@ async fn pages_by_day_and_class_equal_the_single_statement() {
         }
     }
 }
+
+mod substring;
