@@ -60,6 +60,7 @@ impl Bridge {
         config.ingest.writers = args.writers;
         config.dedup.enabled = args.dedup;
         config.redaction.enabled = !args.no_redaction;
+        config.storage.substring_index = args.substring_index;
         let running = app::start(config).await.context("starting the bridge")?;
         let base = format!("http://{}", running.http_addr);
         let payloads = match requests {

@@ -93,13 +93,17 @@ pub struct Args {
     /// Seed of the generated records.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// `storage.substring_index` on: the bridge and the COPY phase write into `logs` with the
+    /// trigram index too.
+    #[arg(long)]
+    substring_index: bool,
     /// Only raw COPY, once per index set in `--indexes`, to measure what each index costs.
     #[arg(long)]
     copy_only: bool,
     /// Index sets for `--copy-only` (comma-separated): none, ts, service_ts, trace, text,
     /// fingerprint, errors (migration 0015), base (the three of migration 0002), all (every
-    /// index of the migrations); also trigram, a proposed pg_trgm index on `body` in no
-    /// migration.
+    /// index of the migrations); also trigram (`storage.substring_index`'s pg_trgm index) and
+    /// all_trigram (all of them with it).
     #[arg(
         long,
         value_delimiter = ',',

@@ -9,7 +9,7 @@ pub const NAME: &str = "logs_body_trgm_idx";
 
 /// The statement creating it: the expression `contains` filters ASCII substrings by
 /// (`store::read::filter`), so that the planner can answer the filter from it.
-const CREATE: &str = "CREATE INDEX IF NOT EXISTS logs_body_trgm_idx ON logs \
+pub const CREATE: &str = "CREATE INDEX IF NOT EXISTS logs_body_trgm_idx ON logs \
                       USING gin (lower(body COLLATE \"C\") gin_trgm_ops)";
 
 /// What following the setting did.
