@@ -60,9 +60,9 @@ async fn create(pool: &PgPool) -> sqlx::Result<()> {
 }
 
 /// Whether the index exists.
-pub async fn exists(pool: &PgPool) -> sqlx::Result<bool> {
+pub async fn exists(connection: impl sqlx::PgExecutor<'_>) -> sqlx::Result<bool> {
     sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
         .bind(NAME)
-        .fetch_one(pool)
+        .fetch_one(connection)
         .await
 }

@@ -107,6 +107,19 @@ impl LogFilter {
             && !others.contains(&true)
     }
 
+    /// Whether `contains` is a substring the trigram index can look up: ASCII (matched on the
+    /// expression the index holds) with a run of at least three letters or digits (`pg_trgm`
+    /// finds nothing to look up in shorter ones and would read the whole index).
+    pub fn contains_has_trigrams(&self) -> bool {
+        let Some(contains) = &self.contains else {
+            return false;
+        };
+        contains.is_ascii()
+            && contains
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|run| run.len() >= 3)
+    }
+
     /// Appends ` WHERE ...` (always: at least `true`) with every condition of the filter.
     pub fn push_where(&self, sql: &mut QueryBuilder<Postgres>) {
         sql.push(" WHERE ");
@@ -245,6 +258,24 @@ mod tests {
         };
         assert_eq!(filter.shape(), "from,text,services=2,attributes=1,scope=1");
         assert_eq!(LogFilter::default().shape(), "");
+    }
+
+    #[test]
+    fn only_ascii_substrings_with_three_letters_in_a_row_have_trigrams() {
+        let has = |contains: &str| {
+            let filter = LogFilter {
+                contains: Some(contains.into()),
+                ..LogFilter::default()
+            };
+            filter.contains_has_trigrams()
+        };
+        for yes in ["deadlock", "a-b-c-404", "ok in time", "10.1.2.3x7"] {
+            assert!(has(yes), "{yes}");
+        }
+        for no in ["ok", "a b", "10.1.2.3", "x_y%z", "Größe", "日本語です"] {
+            assert!(!has(no), "{no}");
+        }
+        assert!(!LogFilter::default().contains_has_trigrams());
     }
 
     #[test]

@@ -19,6 +19,7 @@ use super::days::{self, Day};
 use super::filter::LogFilter;
 use super::row::{COLUMNS, LogRow, Position};
 use super::windows::Window;
+use crate::store::substring_index;
 
 /// Up to `limit` rows matching the filter, newest first, after `after` when given. The
 /// statements share one snapshot, as a single statement would.
@@ -32,7 +33,11 @@ pub async fn page(
         .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .await?;
     let rows = match days::list(&mut transaction).await? {
-        Some(days) => by_days(&mut transaction, (filter, after), &days, limit).await?,
+        Some(days) => {
+            let order = Order::of(&mut transaction, filter).await?;
+            let read = (filter, after, order);
+            by_days(&mut transaction, read, &days, limit).await?
+        }
         None => fetch(&mut transaction, whole_range("", filter, after, limit)).await?,
     };
     transaction.commit().await?;
@@ -43,7 +48,7 @@ pub async fn page(
 /// are found.
 async fn by_days(
     connection: &mut PgConnection,
-    (filter, after): (&LogFilter, Option<Position>),
+    (filter, after, order): (&LogFilter, Option<Position>, Order),
     days: &[Day],
     limit: i64,
 ) -> sqlx::Result<Vec<LogRow>> {
@@ -54,7 +59,8 @@ async fn by_days(
         if wanted <= 0 {
             break;
         }
-        if let Some(statement) = some_days("", (filter, after), (&group, window), wanted) {
+        let read = (filter, after, order);
+        if let Some(statement) = some_days("", read, (&group, window), wanted) {
             rows.extend(fetch(connection, statement).await?);
         }
     }
@@ -75,10 +81,11 @@ pub async fn explain_page(
     let statements = match days::list(&mut connection).await? {
         Some(days) => {
             let anchor = anchor(&mut connection, &days, filter, after).await?;
+            let order = Order::of(&mut connection, filter).await?;
             days::reads(&days, filter, after, anchor)
                 .into_iter()
                 .filter_map(|(group, window)| {
-                    some_days(EXPLAIN, (filter, after), (&group, window), limit)
+                    some_days(EXPLAIN, (filter, after, order), (&group, window), limit)
                 })
                 .collect()
         }
@@ -152,7 +159,7 @@ async fn fetch(
 /// rows of the window, merged newest first. `None` when no partition may.
 fn some_days(
     prefix: &str,
-    (filter, after): (&LogFilter, Option<Position>),
+    (filter, after, order): (&LogFilter, Option<Position>, Order),
     (days, window): (&[&Day], Window),
     limit: i64,
 ) -> Option<QueryBuilder<Postgres>> {
@@ -174,25 +181,48 @@ fn some_days(
         sql.push(" AND ts >= ").push_bind(day.from.max(window.from));
         sql.push(" AND ts < ").push_bind(day.to.min(window.to));
         class.push(&mut sql);
-        sql.push(branch_order(filter)).push_bind(limit).push(")");
+        sql.push(order.sql()).push_bind(limit).push(")");
     }
     sql.push(") page ORDER BY ts DESC, id DESC LIMIT ")
         .push_bind(limit);
     Some(sql)
 }
 
-/// The order of a branch, up to its `LIMIT`. Full text is ordered by an expression the `ts`
-/// index cannot give: the planner then finds the matches through the full-text index and keeps
-/// the newest (a top-N sort), and never walks a window by `ts` computing `to_tsvector` per
-/// row, which it chooses when it takes a rare word for a common one (a word missing from a
-/// partition's statistics: 1.1 s for an order number at 30 M rows, bench/RESULTS.md). The sort
-/// stays small: a common word fills the page in the first, short windows, and a longer window
-/// is read only after the shorter ones found fewer matches than the page holds.
-fn branch_order(filter: &LogFilter) -> &'static str {
-    if filter.text.is_some() {
-        " ORDER BY ts + interval '0 seconds' DESC, id DESC LIMIT "
-    } else {
-        " ORDER BY ts DESC, id DESC LIMIT "
+/// The order of a branch, up to its `LIMIT`.
+#[derive(Debug, Clone, Copy)]
+enum Order {
+    /// Newest first along the `ts` index, the filter evaluated per row until the branch has
+    /// its rows.
+    Walk,
+    /// By an expression the `ts` index cannot give: the planner then finds the matches through
+    /// the full-text (or trigram) index and keeps the newest (a top-N sort), and never walks a
+    /// window by `ts` evaluating the match per row, which it chooses when it takes a rare word
+    /// for a common one (a word missing from a partition's statistics: 1.1 s for an order
+    /// number at 30 M rows; a substring estimated at 1% of the rows that is in 0.1%,
+    /// bench/RESULTS.md). The sort stays small: a common word fills the page in the first,
+    /// short windows, and a longer window is read only after the shorter ones found fewer
+    /// matches than the page holds.
+    TopN,
+}
+
+impl Order {
+    /// Top-N for full text, and for a substring when `storage.substring_index` has made the
+    /// trigram index and the substring has trigrams to look up.
+    async fn of(connection: &mut PgConnection, filter: &LogFilter) -> sqlx::Result<Order> {
+        if filter.text.is_some() {
+            return Ok(Order::TopN);
+        }
+        if filter.contains_has_trigrams() && substring_index::exists(connection).await? {
+            return Ok(Order::TopN);
+        }
+        Ok(Order::Walk)
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            Order::Walk => " ORDER BY ts DESC, id DESC LIMIT ",
+            Order::TopN => " ORDER BY ts + interval '0 seconds' DESC, id DESC LIMIT ",
+        }
     }
 }
 

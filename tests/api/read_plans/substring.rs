@@ -3,7 +3,7 @@
 //! read row by row; `serve` and `migrate` create and drop the index to follow the setting.
 
 use chrono::Duration;
-use logbridge::store::read::LogFilter;
+use logbridge::store::read::{LogFilter, LogRow, page};
 use logbridge::store::substring_index;
 
 use super::{MIN_WALKED_ROWS, Scan, leaves, loaded_app, midnight, page_scans};
@@ -60,6 +60,31 @@ async fn a_rare_substring_is_read_through_the_trigram_index_in_every_partition()
             trigram_scans.iter().any(|index| index.starts_with(leaf)),
             "{leaf} is read without its trigram index: {scans:#?}"
         );
+    }
+}
+
+#[tokio::test]
+async fn pages_through_the_trigram_index_equal_the_single_statement() {
+    let app = loaded_app().await;
+    substring_index::follow(&app.db, true).await.unwrap();
+    sqlx::query("ANALYZE logs").execute(&app.db).await.unwrap();
+    for substring in ["deadlock", "timeout", "Cache Refreshed", "ok"] {
+        let filter = LogFilter {
+            contains: Some(substring.into()),
+            ..rare_substring()
+        };
+        for limit in [7, 101] {
+            let mut after = None;
+            for _ in 0..3 {
+                let rows = page::page(&app.db, &filter, after, limit).await.unwrap();
+                let reference = page::page_in_one_statement(&app.db, &filter, after, limit);
+                let ids = |rows: &[LogRow]| rows.iter().map(|r| r.id).collect::<Vec<_>>();
+                let reference = reference.await.unwrap();
+                assert_eq!(ids(&rows), ids(&reference), "{substring} limit {limit}");
+                let Some(last) = rows.last() else { break };
+                after = Some(last.position());
+            }
+        }
     }
 }
 
