@@ -103,7 +103,7 @@ pub struct Args {
     /// Index sets for `--copy-only` (comma-separated): none, ts, service_ts, trace, text,
     /// fingerprint, errors (migration 0015), base (the three of migration 0002), all (every
     /// index of the migrations); also trigram (`storage.substring_index`'s pg_trgm index) and
-    /// all_trigram (all of them with it).
+    /// all-trigram (all of them with it).
     #[arg(
         long,
         value_delimiter = ',',
