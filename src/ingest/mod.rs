@@ -56,6 +56,14 @@ pub struct Ingest {
     source_maps: Option<SourceMaps>,
 }
 
+/// Who counts a request in `logbridge_ingest_requests_total`: [`Ingest::accept`] as it
+/// commits, or the receiver of a request accepted in parts, once at its end.
+#[derive(Clone, Copy)]
+enum Counting {
+    Request(Protocol),
+    Part,
+}
+
 /// What an accepted request held.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Accepted {
@@ -168,14 +176,60 @@ impl Ingest {
         F: FnOnce(&[u8], &RequestContext) -> Result<D, IngestError> + Send + 'static,
         D: Preparable,
     {
+        let counting = Counting::Request(protocol);
+        self.accept_counting(counting, raw, service, decode).await
+    }
+
+    /// [`Ingest::accept`] for one part of a request that is accepted in several (a Faro
+    /// payload's spans, then its records): the request is not counted here, its receiver
+    /// counts it once with [`Ingest::count_request`]. Its metric samples are counted as usual.
+    pub async fn accept_part<F, D>(
+        &self,
+        raw: Raw,
+        service: Option<String>,
+        decode: F,
+    ) -> Result<Accepted, IngestError>
+    where
+        F: FnOnce(&[u8], &RequestContext) -> Result<D, IngestError> + Send + 'static,
+        D: Preparable,
+    {
+        self.accept_counting(Counting::Part, raw, service, decode)
+            .await
+    }
+
+    /// Counts a request accepted in parts ([`Ingest::accept_part`]) once: accepted with all
+    /// its records, or refused for its error.
+    pub fn count_request(&self, protocol: Protocol, outcome: &Result<usize, IngestError>) {
+        match outcome {
+            Ok(records) => {
+                (self.metrics.bridge).observe_request(protocol, Outcome::accepted, *records)
+            }
+            Err(error) => self.observe_failure(protocol, error, error.records()),
+        }
+    }
+
+    async fn accept_counting<F, D>(
+        &self,
+        counting: Counting,
+        raw: Raw,
+        service: Option<String>,
+        decode: F,
+    ) -> Result<Accepted, IngestError>
+    where
+        F: FnOnce(&[u8], &RequestContext) -> Result<D, IngestError> + Send + 'static,
+        D: Preparable,
+    {
         let prepared = self.prepare(raw, service, decode).await;
-        let (prepared, accepted) = prepared.map_err(|error| self.refuse(protocol, error))?;
+        let (prepared, accepted) = prepared.map_err(|error| match counting {
+            Counting::Request(protocol) => self.refuse(protocol, error),
+            Counting::Part => error,
+        })?;
         if accepted.rejected > 0 {
             let bridge = &self.metrics.bridge;
             bridge.observe_rejected(RejectReason::invalid_record, accepted.rejected);
         }
         if accepted.records > 0 {
-            self.commit(protocol, prepared).await?;
+            self.commit(counting, prepared).await?;
         }
         Ok(accepted)
     }
@@ -215,7 +269,7 @@ impl Ingest {
 
     /// Commits a prepared batch and counts it: its samples and tallies once committed, the
     /// failure otherwise.
-    async fn commit(&self, protocol: Protocol, prepared: Prepared) -> Result<(), IngestError> {
+    async fn commit(&self, counting: Counting, prepared: Prepared) -> Result<(), IngestError> {
         let Prepared {
             batch,
             mut samples,
@@ -227,12 +281,16 @@ impl Ingest {
             Ok(skipped) => samples.forget_spans(&skipped),
             Err(error) => {
                 let error = IngestError::from(error);
-                self.observe_failure(protocol, &error, tallies.records);
+                if let Counting::Request(protocol) = counting {
+                    self.observe_failure(protocol, &error, tallies.records);
+                }
                 return Err(error);
             }
         }
-        let bridge = &self.metrics.bridge;
-        bridge.observe_request(protocol, Outcome::accepted, tallies.records);
+        if let Counting::Request(protocol) = counting {
+            let bridge = &self.metrics.bridge;
+            bridge.observe_request(protocol, Outcome::accepted, tallies.records);
+        }
         self.preparer.observe(samples, &tallies);
         Ok(())
     }
