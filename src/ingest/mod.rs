@@ -18,6 +18,7 @@ pub mod loki;
 pub mod openapi;
 pub mod otlp;
 pub mod prepare;
+mod stacks;
 
 use std::sync::Arc;
 
@@ -62,6 +63,41 @@ pub struct Ingest {
 enum Counting {
     Request(Protocol),
     Part,
+}
+
+/// A request's body and what its decoder is given besides, to be decoded on the CPU pool.
+struct Decoding {
+    raw: Raw,
+    service: Option<String>,
+    preparer: Preparer,
+    bounds: RequestBounds,
+    received: chrono::DateTime<Utc>,
+}
+
+impl Decoding {
+    /// Decompresses and decodes the body; records of a service other than the request's
+    /// scope (a browser key's) refuse it.
+    fn decode<F, D>(self, decode: F) -> Result<D, IngestError>
+    where
+        F: FnOnce(&[u8], &RequestContext) -> Result<D, IngestError>,
+        D: Preparable,
+    {
+        let scope = self.raw.service_scope().map(str::to_owned);
+        let bytes = self.raw.decompress()?;
+        let context = RequestContext {
+            received: self.received,
+            service: self.service.as_deref(),
+            aliases: self.preparer.pipeline().aliases(),
+            bounds: &self.bounds,
+        };
+        let decoded = decode(&bytes, &context)?;
+        drop(bytes);
+        let other = scope.and_then(|s| decoded.other_service(&s).map(|found| (s, found)));
+        if let Some((allowed, found)) = other {
+            return Err(IngestError::OtherService { allowed, found });
+        }
+        Ok(decoded)
+    }
 }
 
 /// What an accepted request held.
@@ -220,10 +256,24 @@ impl Ingest {
         D: Preparable,
     {
         let prepared = self.prepare(raw, service, decode).await;
-        let (prepared, accepted) = prepared.map_err(|error| match counting {
+        let prepared = prepared.map_err(|error| self.refuse_counting(counting, error))?;
+        self.finish(counting, prepared).await
+    }
+
+    /// Counts a refusal when the request is counted here.
+    fn refuse_counting(&self, counting: Counting, error: IngestError) -> IngestError {
+        match counting {
             Counting::Request(protocol) => self.refuse(protocol, error),
             Counting::Part => error,
-        })?;
+        }
+    }
+
+    /// Counts the rejected records and commits the valid ones.
+    async fn finish(
+        &self,
+        counting: Counting,
+        (prepared, accepted): (Prepared, Accepted),
+    ) -> Result<Accepted, IngestError> {
         if accepted.rejected > 0 {
             let bridge = &self.metrics.bridge;
             bridge.observe_rejected(RejectReason::invalid_record, accepted.rejected);
@@ -245,26 +295,22 @@ impl Ingest {
         F: FnOnce(&[u8], &RequestContext) -> Result<D, IngestError> + Send + 'static,
         D: Preparable,
     {
-        let (preparer, bounds, received) = (self.preparer.clone(), self.bounds, Utc::now());
-        let scope = raw.service_scope().map(str::to_owned);
-        self.cpu
-            .run(move || {
-                let bytes = raw.decompress()?;
-                let context = RequestContext {
-                    received,
-                    service: service.as_deref(),
-                    aliases: preparer.pipeline().aliases(),
-                    bounds: &bounds,
-                };
-                let decoded = decode(&bytes, &context)?;
-                drop(bytes);
-                let other = scope.and_then(|s| decoded.other_service(&s).map(|found| (s, found)));
-                if let Some((allowed, found)) = other {
-                    return Err(IngestError::OtherService { allowed, found });
-                }
-                Ok(decoded.prepare(&preparer))
-            })
+        let decoding = self.decoding(raw, service);
+        let preparer = self.preparer.clone();
+        (self.cpu)
+            .run(move || Ok(decoding.decode(decode)?.prepare(&preparer)))
             .await
+    }
+
+    /// What decoding a request's body takes, to be run on the CPU pool.
+    fn decoding(&self, raw: Raw, service: Option<String>) -> Decoding {
+        Decoding {
+            raw,
+            service,
+            preparer: self.preparer.clone(),
+            bounds: self.bounds,
+            received: Utc::now(),
+        }
     }
 
     /// Commits a prepared batch and counts it: its samples and tallies once committed, the

@@ -1,15 +1,18 @@
 //! JavaScript source maps: uploaded (`POST /api/v1/sourcemaps`, [`http`]) or loaded from a
 //! directory at start ([`directory`]) into table `sourcemaps`, and used by the Faro receiver
-//! to symbolicate minified stack frames before the pipeline groups them. Parsed maps are kept
+//! and the OTLP receivers (JavaScript stacks in `exception.stacktrace`, [`stack`]) to
+//! symbolicate minified stack frames before the pipeline groups them. Parsed maps are kept
 //! in memory within a byte budget ([`cache`]); a miss is loaded from the database and parsed on
 //! a blocking thread, one load at a time, so that other requests never wait for it.
 
+mod apps;
 mod cache;
 pub mod directory;
 pub mod http;
 pub mod lookup;
 mod original;
 pub mod parse;
+pub mod stack;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -21,6 +24,7 @@ use tokio::sync::Semaphore;
 use crate::config::SourceMapsConfig;
 use crate::metrics::SourceMapMetrics;
 use crate::store::sourcemaps::{self as table, MapKey, SourceMapRow};
+pub use apps::{AppMaps, Wanted};
 use cache::{Cached, Key, MapCache};
 pub use original::Original;
 pub use parse::{InvalidMap, ParsedMap};
