@@ -42,7 +42,7 @@ impl Ingest {
             let decoded = decoding.decode(decode)?;
             let wanted = decoded.wanted();
             Ok(match wanted.is_empty() {
-                true => Stage::Prepared(decoded.prepare(&preparer)),
+                true => Stage::Prepared(Box::new(decoded.prepare(&preparer))),
                 false => Stage::Wanting(decoded, wanted),
             })
         });
@@ -50,7 +50,7 @@ impl Ingest {
             .await
             .map_err(|error| self.refuse(protocol, error))?;
         let prepared = match decoded {
-            Stage::Prepared(prepared) => prepared,
+            Stage::Prepared(prepared) => *prepared,
             Stage::Wanting(mut decoded, wanted) => {
                 let maps = maps.resolve_wanted(wanted).await;
                 let preparer = self.preparer.clone();
@@ -70,7 +70,7 @@ impl Ingest {
 /// What the first step on the CPU pool gives: the request prepared already (no stack to
 /// look up), or decoded with the frame files its stacks want.
 enum Stage<D> {
-    Prepared((Prepared, Accepted)),
+    Prepared(Box<(Prepared, Accepted)>),
     Wanting(D, Wanted),
 }
 

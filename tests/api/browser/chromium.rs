@@ -262,7 +262,11 @@ async fn page_and_server_share_the_trace(app: &TestApp, backend: &Backend, seen:
         checkout["answered"]["logged"], 200,
         "the back end logged; saw {seen}"
     );
-    assert_eq!(checkout["failed"], json!([]), "the page's exports; saw {seen}");
+    assert_eq!(
+        checkout["failed"],
+        json!([]),
+        "the page's exports; saw {seen}"
+    );
     let trace = checkout["traceId"].as_str().expect("the page's trace id");
     let received = backend.traceparents.lock().unwrap().clone();
     assert!(
