@@ -9,8 +9,11 @@ use super::{MAX_FILES_PER_REQUEST, Resolved, SourceMaps, stack};
 /// (app, version).
 type App = (String, String);
 
+/// Apps and versions of one request looked up, at most (each may cost a database lookup).
+pub const MAX_APPS_PER_REQUEST: usize = 8;
+
 /// The frame files of a request's stacks, per app and version; at most
-/// [`MAX_FILES_PER_REQUEST`] in all, the others left as sent.
+/// [`MAX_FILES_PER_REQUEST`] in all, of [`MAX_APPS_PER_REQUEST`], the others left as sent.
 #[derive(Debug, Default)]
 pub struct Wanted {
     apps: Vec<(App, Vec<String>)>,
@@ -28,11 +31,15 @@ impl Wanted {
             .apps
             .iter()
             .position(|((a, v), _)| a == app && v == version);
-        let at = at.unwrap_or_else(|| {
-            let key = (app.to_string(), version.to_string());
-            self.apps.push((key, Vec::new()));
-            self.apps.len() - 1
-        });
+        let at = match at {
+            Some(at) => at,
+            None if self.apps.len() < MAX_APPS_PER_REQUEST => {
+                let key = (app.to_string(), version.to_string());
+                self.apps.push((key, Vec::new()));
+                self.apps.len() - 1
+            }
+            None => return,
+        };
         let known = &mut self.apps[at].1;
         for file in files {
             if self.files < MAX_FILES_PER_REQUEST && !known.iter().any(|k| k == file) {
@@ -94,11 +101,20 @@ mod tests {
         assert_eq!(wanted.apps.len(), 2);
         assert_eq!(wanted.apps[0].1, ["https://x/a.js", "https://x/b.js"]);
         assert_eq!(wanted.files, 3);
+        for version in 0..20 {
+            wanted.add(
+                "shop",
+                &format!("v{version}"),
+                "E\n    at f (https://x/a.js:1:2)",
+            );
+        }
+        assert_eq!(wanted.apps.len(), MAX_APPS_PER_REQUEST);
+        let files = wanted.files;
         let many: String = (0..200)
             .map(|i| format!("at f (https://x/{i}.js:1:1)\n"))
             .collect();
-        wanted.add("web", "1", &many);
-        assert_eq!(wanted.files, MAX_FILES_PER_REQUEST);
+        wanted.add("shop", "1", &many);
+        assert_eq!(wanted.files, MAX_FILES_PER_REQUEST, "from {files}");
         assert!(Wanted::default().is_empty());
     }
 }
