@@ -223,6 +223,16 @@ fn faro_path(c: &mut Criterion<ThreadCpuTime>) {
             originals.flatten().count()
         })
     });
+    // The same eight frames as the text of an OTLP `exception.stacktrace` (V8's `at fn
+    // (url:line:column)`): read, symbolicated and rendered again.
+    let stack = frames.iter().fold("TypeError: x".to_string(), |stack, f| {
+        let (function, line, column) = (&f["function"], &f["lineno"], &f["colno"]);
+        let function = function.as_str().unwrap();
+        format!("{stack}\n    at {function} ({BUNDLE}:{line}:{column})")
+    });
+    group.bench_function("symbolicate_otlp_stack_8_frames", |b| {
+        b.iter(|| sourcemaps::stack::symbolicate(black_box(&stack), &maps))
+    });
     group.finish();
 }
 

@@ -66,7 +66,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let retention = Retention::new(pool.clone(), &config)?;
     let retention = schedule::spawn(retention, &config.retention, metrics.retention.clone());
     let auth = Authenticator::new(pool.clone(), &config);
-    let maps = SourceMaps::new(pool.clone(), &config.sourcemaps);
+    let maps = SourceMaps::new(pool.clone(), &config.sourcemaps, metrics.sourcemaps.clone());
     let loaded = sourcemaps::directory::load(&maps)
         .await
         .context("loading sourcemaps.directory")?;

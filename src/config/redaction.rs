@@ -31,6 +31,10 @@ pub struct RedactionConfig {
     pub disabled_rules: Vec<String>,
     /// Settings per service name.
     pub services: BTreeMap<String, ServiceRedaction>,
+    /// Attribute keys holding page URLs whose query string and fragment (`?token=...`,
+    /// `#access_token=...`) are dropped before anything else sees them; `[page.url]` (what
+    /// the Faro Web SDK sends) by default, `[]` keeps them.
+    pub strip_url_queries: Vec<String>,
 }
 
 /// What becomes of IP addresses found in text.
@@ -101,6 +105,7 @@ impl Default for RedactionConfig {
             patterns: Vec::new(),
             disabled_rules: Vec::new(),
             services: BTreeMap::new(),
+            strip_url_queries: vec!["page.url".to_string()],
         }
     }
 }

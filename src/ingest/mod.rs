@@ -18,6 +18,7 @@ pub mod loki;
 pub mod openapi;
 pub mod otlp;
 pub mod prepare;
+mod stacks;
 
 use std::sync::Arc;
 
@@ -54,6 +55,49 @@ pub struct Ingest {
     origins: Origins,
     idempotency: Idempotency,
     source_maps: Option<SourceMaps>,
+}
+
+/// Who counts a request in `logbridge_ingest_requests_total`: [`Ingest::accept`] as it
+/// commits, or the receiver of a request accepted in parts, once at its end.
+#[derive(Clone, Copy)]
+enum Counting {
+    Request(Protocol),
+    Part,
+}
+
+/// A request's body and what its decoder is given besides, to be decoded on the CPU pool.
+struct Decoding {
+    raw: Raw,
+    service: Option<String>,
+    preparer: Preparer,
+    bounds: RequestBounds,
+    received: chrono::DateTime<Utc>,
+}
+
+impl Decoding {
+    /// Decompresses and decodes the body; records of a service other than the request's
+    /// scope (a browser key's) refuse it.
+    fn decode<F, D>(self, decode: F) -> Result<D, IngestError>
+    where
+        F: FnOnce(&[u8], &RequestContext) -> Result<D, IngestError>,
+        D: Preparable,
+    {
+        let scope = self.raw.service_scope().map(str::to_owned);
+        let bytes = self.raw.decompress()?;
+        let context = RequestContext {
+            received: self.received,
+            service: self.service.as_deref(),
+            aliases: self.preparer.pipeline().aliases(),
+            bounds: &self.bounds,
+        };
+        let decoded = decode(&bytes, &context)?;
+        drop(bytes);
+        let other = scope.and_then(|s| decoded.other_service(&s).map(|found| (s, found)));
+        if let Some((allowed, found)) = other {
+            return Err(IngestError::OtherService { allowed, found });
+        }
+        Ok(decoded)
+    }
 }
 
 /// What an accepted request held.
@@ -168,14 +212,74 @@ impl Ingest {
         F: FnOnce(&[u8], &RequestContext) -> Result<D, IngestError> + Send + 'static,
         D: Preparable,
     {
+        let counting = Counting::Request(protocol);
+        self.accept_counting(counting, raw, service, decode).await
+    }
+
+    /// [`Ingest::accept`] for one part of a request that is accepted in several (a Faro
+    /// payload's spans, then its records): the request is not counted here, its receiver
+    /// counts it once with [`Ingest::count_request`]. Its metric samples are counted as usual.
+    pub async fn accept_part<F, D>(
+        &self,
+        raw: Raw,
+        service: Option<String>,
+        decode: F,
+    ) -> Result<Accepted, IngestError>
+    where
+        F: FnOnce(&[u8], &RequestContext) -> Result<D, IngestError> + Send + 'static,
+        D: Preparable,
+    {
+        self.accept_counting(Counting::Part, raw, service, decode)
+            .await
+    }
+
+    /// Counts a request accepted in parts ([`Ingest::accept_part`]) once: accepted with all
+    /// its records, or refused for its error.
+    pub fn count_request(&self, protocol: Protocol, outcome: &Result<usize, IngestError>) {
+        match outcome {
+            Ok(records) => {
+                (self.metrics.bridge).observe_request(protocol, Outcome::accepted, *records)
+            }
+            Err(error) => self.observe_failure(protocol, error, error.records()),
+        }
+    }
+
+    async fn accept_counting<F, D>(
+        &self,
+        counting: Counting,
+        raw: Raw,
+        service: Option<String>,
+        decode: F,
+    ) -> Result<Accepted, IngestError>
+    where
+        F: FnOnce(&[u8], &RequestContext) -> Result<D, IngestError> + Send + 'static,
+        D: Preparable,
+    {
         let prepared = self.prepare(raw, service, decode).await;
-        let (prepared, accepted) = prepared.map_err(|error| self.refuse(protocol, error))?;
+        let prepared = prepared.map_err(|error| self.refuse_counting(counting, error))?;
+        self.finish(counting, prepared).await
+    }
+
+    /// Counts a refusal when the request is counted here.
+    fn refuse_counting(&self, counting: Counting, error: IngestError) -> IngestError {
+        match counting {
+            Counting::Request(protocol) => self.refuse(protocol, error),
+            Counting::Part => error,
+        }
+    }
+
+    /// Counts the rejected records and commits the valid ones.
+    async fn finish(
+        &self,
+        counting: Counting,
+        (prepared, accepted): (Prepared, Accepted),
+    ) -> Result<Accepted, IngestError> {
         if accepted.rejected > 0 {
             let bridge = &self.metrics.bridge;
             bridge.observe_rejected(RejectReason::invalid_record, accepted.rejected);
         }
         if accepted.records > 0 {
-            self.commit(protocol, prepared).await?;
+            self.commit(counting, prepared).await?;
         }
         Ok(accepted)
     }
@@ -191,31 +295,27 @@ impl Ingest {
         F: FnOnce(&[u8], &RequestContext) -> Result<D, IngestError> + Send + 'static,
         D: Preparable,
     {
-        let (preparer, bounds, received) = (self.preparer.clone(), self.bounds, Utc::now());
-        let scope = raw.service_scope().map(str::to_owned);
-        self.cpu
-            .run(move || {
-                let bytes = raw.decompress()?;
-                let context = RequestContext {
-                    received,
-                    service: service.as_deref(),
-                    aliases: preparer.pipeline().aliases(),
-                    bounds: &bounds,
-                };
-                let decoded = decode(&bytes, &context)?;
-                drop(bytes);
-                let other = scope.and_then(|s| decoded.other_service(&s).map(|found| (s, found)));
-                if let Some((allowed, found)) = other {
-                    return Err(IngestError::OtherService { allowed, found });
-                }
-                Ok(decoded.prepare(&preparer))
-            })
+        let decoding = self.decoding(raw, service);
+        let preparer = self.preparer.clone();
+        (self.cpu)
+            .run(move || Ok(decoding.decode(decode)?.prepare(&preparer)))
             .await
+    }
+
+    /// What decoding a request's body takes, to be run on the CPU pool.
+    fn decoding(&self, raw: Raw, service: Option<String>) -> Decoding {
+        Decoding {
+            raw,
+            service,
+            preparer: self.preparer.clone(),
+            bounds: self.bounds,
+            received: Utc::now(),
+        }
     }
 
     /// Commits a prepared batch and counts it: its samples and tallies once committed, the
     /// failure otherwise.
-    async fn commit(&self, protocol: Protocol, prepared: Prepared) -> Result<(), IngestError> {
+    async fn commit(&self, counting: Counting, prepared: Prepared) -> Result<(), IngestError> {
         let Prepared {
             batch,
             mut samples,
@@ -227,12 +327,16 @@ impl Ingest {
             Ok(skipped) => samples.forget_spans(&skipped),
             Err(error) => {
                 let error = IngestError::from(error);
-                self.observe_failure(protocol, &error, tallies.records);
+                if let Counting::Request(protocol) = counting {
+                    self.observe_failure(protocol, &error, tallies.records);
+                }
                 return Err(error);
             }
         }
-        let bridge = &self.metrics.bridge;
-        bridge.observe_request(protocol, Outcome::accepted, tallies.records);
+        if let Counting::Request(protocol) = counting {
+            let bridge = &self.metrics.bridge;
+            bridge.observe_request(protocol, Outcome::accepted, tallies.records);
+        }
         self.preparer.observe(samples, &tallies);
         Ok(())
     }

@@ -20,6 +20,7 @@ pub mod log_metrics;
 mod registrar;
 mod retention;
 pub mod scrape;
+mod sourcemaps;
 pub mod spans;
 mod web_vitals;
 
@@ -37,6 +38,7 @@ pub use listener::{BodyRefusal, CloseReason, Listener, ListenerMetrics};
 pub use log_metrics::{InvalidLogMetric, LogMetricFamilies};
 pub use registrar::Registrar;
 pub use retention::RetentionMetrics;
+pub use sourcemaps::SourceMapMetrics;
 
 use crate::config::{LogMetricConfig, MetricsConfig, Secret};
 use crate::model::{LogRecord, SpanRecord};
@@ -92,6 +94,8 @@ pub struct Metrics {
     pub listener: Arc<ListenerMetrics>,
     /// The browser receivers' refusals.
     pub browser: Arc<BrowserMetrics>,
+    /// The source map cache.
+    pub sourcemaps: Arc<SourceMapMetrics>,
 }
 
 impl Metrics {
@@ -116,6 +120,7 @@ impl Metrics {
         let retention = RetentionMetrics::register(&mut registrar);
         let listener = ListenerMetrics::register(&mut registrar);
         let browser = BrowserMetrics::register(&mut registrar);
+        let sourcemaps = SourceMapMetrics::register(&mut registrar);
         let cap = config.max_series_per_metric;
         let guards = (&bridge.series_overflow, &bridge.rejected_observations);
         let derived = DerivedMetrics::register(&mut registrar, guards, cap);
@@ -136,6 +141,7 @@ impl Metrics {
             retention: Arc::new(retention),
             listener: Arc::new(listener),
             browser: Arc::new(browser),
+            sourcemaps: Arc::new(sourcemaps),
         })
     }
 

@@ -1,6 +1,7 @@
 //! The pure per-record pipeline, between decoding and storage. The ingest path first bounds
 //! each record ([`limits`]), then calls [`Pipeline::process`], which replaces the text
-//! PostgreSQL cannot store ([`sanitize`]), redacts secrets and personal data ([`redact`]), then
+//! PostgreSQL cannot store ([`sanitize`]), drops page URLs' queries ([`url_query`]), redacts
+//! secrets and personal data ([`redact`]), then
 //! runs the enrich step (HTTP request, database query, exception and
 //! user from the attributes), exception grouping, the retention class ([`retention`]) and the
 //! dedup key ([`dedup`]). Spans take [`Pipeline::process_span`]: the same redaction, then
@@ -22,11 +23,13 @@ pub mod route;
 pub mod sanitize;
 pub mod span_signals;
 pub mod sql;
+pub mod url_query;
 
 use crate::config::{Config, ConfigError, FieldAliases};
 use crate::model::{LogRecord, SpanRecord};
 use redact::{Redactions, Redactor};
 use retention::RetentionClasses;
+use url_query::UrlQueries;
 
 /// The configured steps, built once from the configuration and shared by every request.
 #[derive(Debug, Clone)]
@@ -36,6 +39,7 @@ pub struct Pipeline {
     dedup: dedup::Dedup,
     redactor: Redactor,
     grouping: grouping::Rules,
+    url_queries: UrlQueries,
 }
 
 impl Pipeline {
@@ -54,6 +58,7 @@ impl Pipeline {
             dedup: dedup::Dedup::from_config(&config.dedup).map_err(|error| invalid(&error))?,
             redactor,
             grouping: grouping::Rules::from_config(&config.grouping).map_err(|e| invalid(&e))?,
+            url_queries: UrlQueries::from_config(&config.redaction),
         })
     }
 
@@ -61,6 +66,7 @@ impl Pipeline {
     /// `redactions` tallies one batch (see [`Pipeline::redactions`]).
     pub fn process(&self, record: &mut LogRecord, redactions: &mut Redactions) {
         sanitize::record(record, &mut redactions.sanitized);
+        self.url_queries.strip(&mut record.attributes);
         self.redactor.redact(record, redactions);
         enrich::enrich(record, &self.aliases);
         grouping::assign_with(record, &self.grouping);
@@ -72,6 +78,7 @@ impl Pipeline {
     /// Runs the steps that apply to spans, in the records' order: redaction, then the span's
     /// enrich step ([`promote`], then [`span_signals`]: its request, query and exceptions). `redactions` tallies one batch, records and spans alike.
     pub fn process_span(&self, span: &mut SpanRecord, redactions: &mut Redactions) {
+        self.url_queries.strip(&mut span.attributes);
         self.redactor.redact_span(span, redactions);
         promote::promote(span);
         span_signals::assign(span, &self.aliases, &self.grouping);

@@ -57,20 +57,23 @@ impl MapCache {
     }
 
     /// Keeps `map`, dropping the least recently used maps to stay in the budget; a map larger
-    /// than the whole budget is not kept.
-    pub fn insert(&mut self, key: Key, map: Arc<ParsedMap>) {
+    /// than the whole budget is not kept. Gives how many maps were dropped.
+    pub fn insert(&mut self, key: Key, map: Arc<ParsedMap>) -> usize {
         self.remove(&key);
         if map.cost > self.budget {
-            return;
+            return 0;
         }
+        let mut evicted = 0;
         while self.bytes + map.cost > self.budget {
-            let Some((_, evicted)) = self.maps.pop_lru() else {
+            let Some((_, dropped)) = self.maps.pop_lru() else {
                 break;
             };
-            self.bytes -= evicted.cost;
+            self.bytes -= dropped.cost;
+            evicted += 1;
         }
         self.bytes += map.cost;
         self.maps.put(key, map);
+        evicted
     }
 
     /// Remembers that `key` has no map.
@@ -87,9 +90,13 @@ impl MapCache {
     }
 
     /// Bytes the kept maps take.
-    #[cfg(test)]
     pub fn bytes(&self) -> usize {
         self.bytes
+    }
+
+    /// Maps kept.
+    pub fn map_count(&self) -> usize {
+        self.maps.len()
     }
 }
 
@@ -115,10 +122,10 @@ mod tests {
         cache.insert(key("a"), map(40));
         cache.insert(key("b"), map(40));
         assert!(matches!(cache.get(&key("a")), Cached::Map(_)));
-        cache.insert(key("c"), map(40));
+        assert_eq!(cache.insert(key("c"), map(40)), 1, "b dropped");
         assert!(matches!(cache.get(&key("b")), Cached::Unknown));
         assert!(matches!(cache.get(&key("a")), Cached::Map(_)));
-        assert_eq!(cache.bytes(), 80);
+        assert_eq!((cache.map_count(), cache.bytes()), (2, 80));
         cache.insert(key("huge"), map(1000));
         assert!(matches!(cache.get(&key("huge")), Cached::Unknown));
         assert_eq!(cache.bytes(), 80);

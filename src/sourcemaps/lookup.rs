@@ -3,7 +3,7 @@
 //! by the base name; and how an uploaded map's file is named the same way.
 
 /// Longest file URL looked up, in bytes; longer ones are left as sent.
-const MAX_URL_BYTES: usize = 2048;
+pub(super) const MAX_URL_BYTES: usize = 2048;
 /// Path segments tried, at most, from the end.
 const MAX_SEGMENTS: usize = 16;
 

@@ -1,15 +1,18 @@
 //! JavaScript source maps: uploaded (`POST /api/v1/sourcemaps`, [`http`]) or loaded from a
 //! directory at start ([`directory`]) into table `sourcemaps`, and used by the Faro receiver
-//! to symbolicate minified stack frames before the pipeline groups them. Parsed maps are kept
+//! and the OTLP receivers (JavaScript stacks in `exception.stacktrace`, [`stack`]) to
+//! symbolicate minified stack frames before the pipeline groups them. Parsed maps are kept
 //! in memory within a byte budget ([`cache`]); a miss is loaded from the database and parsed on
 //! a blocking thread, one load at a time, so that other requests never wait for it.
 
+mod apps;
 mod cache;
 pub mod directory;
 pub mod http;
 pub mod lookup;
 mod original;
 pub mod parse;
+pub mod stack;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -19,7 +22,9 @@ use sqlx::PgPool;
 use tokio::sync::Semaphore;
 
 use crate::config::SourceMapsConfig;
+use crate::metrics::SourceMapMetrics;
 use crate::store::sourcemaps::{self as table, MapKey, SourceMapRow};
+pub use apps::{AppMaps, Wanted};
 use cache::{Cached, Key, MapCache};
 pub use original::Original;
 pub use parse::{InvalidMap, ParsedMap};
@@ -43,6 +48,7 @@ struct Inner {
     /// Whether some map is stored, and when that was learnt.
     any: Mutex<Option<(bool, Instant)>>,
     config: SourceMapsConfig,
+    metrics: Arc<SourceMapMetrics>,
 }
 
 /// The maps one request's frames use, by frame file URL.
@@ -75,14 +81,19 @@ impl Resolved {
 }
 
 impl SourceMaps {
-    /// The maps of `pool`'s database under `config`'s bounds.
-    pub fn new(pool: PgPool, config: &SourceMapsConfig) -> SourceMaps {
+    /// The maps of `pool`'s database under `config`'s bounds, the cache counted in `metrics`.
+    pub fn new(
+        pool: PgPool,
+        config: &SourceMapsConfig,
+        metrics: Arc<SourceMapMetrics>,
+    ) -> SourceMaps {
         let inner = Inner {
             pool,
             cache: Mutex::new(MapCache::new(config.cache_bytes)),
             loads: Semaphore::new(1),
             any: Mutex::new(None),
             config: config.clone(),
+            metrics,
         };
         SourceMaps {
             inner: Arc::new(inner),
@@ -119,16 +130,18 @@ impl SourceMaps {
             wanted.push((url, keys.collect()));
         }
         let (resolved, unknown) = self.cached(&wanted);
-        if !unknown || self.load_missing(app, version, &wanted).await.is_err() {
+        let metrics = &self.inner.metrics;
+        metrics.observe_lookups(wanted.len() - unknown, unknown);
+        if unknown == 0 || self.load_missing(app, version, &wanted).await.is_err() {
             return resolved;
         }
         self.cached(&wanted).0
     }
 
-    /// What the cache resolves now, and whether some name needs looking up first.
-    fn cached(&self, wanted: &[(&String, Vec<Key>)]) -> (Resolved, bool) {
+    /// What the cache resolves now, and how many files need a name looked up first.
+    fn cached(&self, wanted: &[(&String, Vec<Key>)]) -> (Resolved, usize) {
         let mut cache = self.inner.cache.lock().expect("maps cache lock");
-        let (mut resolved, mut unknown) = (Resolved::none(), false);
+        let (mut resolved, mut unknown) = (Resolved::none(), 0);
         for (url, keys) in wanted {
             for key in keys {
                 match cache.get(key) {
@@ -139,7 +152,7 @@ impl SourceMaps {
                     Cached::Missing => continue,
                     // A more specific name not known yet: wait for the load.
                     Cached::Unknown => {
-                        unknown = true;
+                        unknown += 1;
                         break;
                     }
                 }
@@ -189,7 +202,11 @@ impl SourceMaps {
         let parsed = tokio::task::spawn_blocking(move || parse::parse(&bytes)).await;
         let mut cache = self.inner.cache.lock().expect("maps cache lock");
         match parsed {
-            Ok(Ok(map)) => cache.insert(key, Arc::new(map)),
+            Ok(Ok(map)) => {
+                let evicted = cache.insert(key, Arc::new(map));
+                self.inner.metrics.observe_evictions(evicted);
+                self.publish_size(&cache);
+            }
             Ok(Err(error)) => {
                 tracing::warn!(%error, file = key.2, "source maps: a stored map does not parse");
                 cache.insert_missing(key);
@@ -232,11 +249,14 @@ impl SourceMaps {
     /// Drops a map from the cache after it changed in the database.
     pub fn forget(&self, app: &str, version: &str, file: &str) {
         let key = (app.to_string(), version.to_string(), file.to_string());
-        self.inner
-            .cache
-            .lock()
-            .expect("maps cache lock")
-            .remove(&key);
+        let mut cache = self.inner.cache.lock().expect("maps cache lock");
+        cache.remove(&key);
+        self.publish_size(&cache);
+    }
+
+    /// Sets the size gauges to what `cache` holds.
+    fn publish_size(&self, cache: &MapCache) {
+        (self.inner.metrics).set_size(cache.map_count(), cache.bytes());
     }
 
     /// The database pool, for listing and deleting.

@@ -10,15 +10,11 @@ use super::outline::{decode_traces, outline};
 use crate::ingest::Ingest;
 use crate::ingest::body::Raw;
 use crate::ingest::error::IngestError;
-use crate::metrics::Protocol;
 use crate::sourcemaps::Resolved;
 
 /// The maps of the payload's frames, and the spans committed from its `traces`.
-pub async fn ahead(
-    ingest: &Ingest,
-    protocol: Protocol,
-    raw: &Raw,
-) -> Result<(Resolved, usize), IngestError> {
+/// Nothing here counts the request: the receiver counts it once ([`Ingest::accept_part`]).
+pub async fn ahead(ingest: &Ingest, raw: &Raw) -> Result<(Resolved, usize), IngestError> {
     let maps = ingest.source_maps();
     let with_files = match maps {
         Some(maps) => maps.any().await,
@@ -29,14 +25,14 @@ pub async fn ahead(
         .cpu()
         .run(move || body.decompress().map(|bytes| outline(&bytes, with_files)))
         .await;
-    let outline = outlined.map_err(|error| ingest.refuse(protocol, error))?;
+    let outline = outlined?;
     let mut spans = 0;
     if let Some(traces) = &outline.traces {
         let scope = raw.service_scope().map(str::to_owned);
         let service = outline.app.clone().or_else(|| scope.clone());
         let traces = Raw::plain(Bytes::copy_from_slice(traces.get().as_bytes())).scoped_to(scope);
         spans = ingest
-            .accept(protocol, traces, service, decode_traces)
+            .accept_part(traces, service, decode_traces)
             .await?
             .records;
     }

@@ -3,6 +3,7 @@
 //! SDK's `x-api-key` header, else the path's app key (a browser key, which may then come in a
 //! beacon's `text/plain`); answers 202 once every record is committed, and a request whose
 //! `Idempotency-Key` was committed lately 202 without storing it again ([`idempotency`]).
+//! A request counts once in `logbridge_ingest_requests_total`, spans and records together.
 //!
 //! [`idempotency`]: crate::ingest::idempotency
 
@@ -14,6 +15,7 @@ use serde_json::{Value, json};
 
 use super::{ahead::ahead, decode_symbolicated};
 use crate::auth::Credentials;
+use crate::ingest::body::Raw;
 use crate::ingest::error::{IngestError, JsonRejection};
 use crate::ingest::idempotency::Claim;
 use crate::ingest::{Ingest, RequestContext, cross_site};
@@ -102,11 +104,18 @@ async fn receive(
         .authenticate_browser(PROTOCOL, receiver, credentials, headers)
         .await?;
     let raw = ingest.read(PROTOCOL, headers, body).await?.scoped_to(scope);
+    let accepted = accept_parts(ingest, raw).await;
+    ingest.count_request(PROTOCOL, &accepted);
+    accepted
+}
+
+/// Commits the payload's spans, then its records; the request is counted once, by the caller.
+async fn accept_parts(ingest: &Ingest, raw: Raw) -> Result<usize, IngestError> {
     // Records whose `meta.app` names no service are the browser key's.
     let service = raw.service_scope().map(str::to_owned);
-    let (maps, spans) = ahead(ingest, PROTOCOL, &raw).await?;
+    let (maps, spans) = ahead(ingest, &raw).await?;
     let decode =
         move |body: &[u8], context: &RequestContext<'_>| decode_symbolicated(body, context, &maps);
-    let accepted = ingest.accept(PROTOCOL, raw, service, decode).await?;
+    let accepted = ingest.accept_part(raw, service, decode).await?;
     Ok(accepted.records + spans)
 }

@@ -89,7 +89,10 @@ impl OtlpLogs {
         raw: Raw,
         decode: fn(&[u8], &RequestContext) -> Result<Decoded, IngestError>,
     ) -> Result<Option<ExportLogsPartialSuccess>, IngestError> {
-        let accepted = self.ingest.accept(protocol, raw, None, decode).await?;
+        let accepted = self
+            .ingest
+            .accept_symbolicated(protocol, raw, decode)
+            .await?;
         Ok((accepted.rejected > 0).then(|| ExportLogsPartialSuccess {
             rejected_log_records: accepted.rejected as i64,
             error_message: accepted.first_error.unwrap_or_default(),

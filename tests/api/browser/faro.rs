@@ -196,3 +196,41 @@ async fn a_batch_sent_again_with_its_idempotency_key_is_stored_once() {
     assert_eq!(other["accepted"], 6);
     assert_eq!(app.count("service = 'shop'").await, 12);
 }
+
+#[tokio::test]
+async fn page_urls_are_stored_without_their_query_or_fragment_unless_configured() {
+    let mut payload: Value = serde_json::from_slice(&fixture("faro/web-sdk.json")).unwrap();
+    let url =
+        "https://shop.example.com/reset/3?token=s3cr3t&email=ann%40example.com#access_token=x";
+    payload["meta"]["page"]["url"] = json!(url);
+
+    let app = spawn_app().await;
+    let key = app.browser_key("shop", &[SHOP]).await;
+    let body = payload.to_string().into_bytes();
+    let answer = collect(&app, "/faro/collect", Some(&key), body).await;
+    assert_eq!(answer.status(), 202);
+    assert_eq!(
+        stored_page_urls(&app).await,
+        ["https://shop.example.com/reset/3"]
+    );
+    let anywhere = "logs::text LIKE '%s3cr3t%' OR attributes::text LIKE '%s3cr3t%'";
+    assert_eq!(app.count(anywhere).await, 0, "the token is nowhere");
+
+    // Configured off, the query is kept (its secrets still redacted by the usual rules).
+    let plain = "https://shop.example.com/cart/3?utm_source=mail#reviews";
+    payload["meta"]["page"]["url"] = json!(plain);
+    let keeping = spawn_app_with(|config| config.redaction.strip_url_queries = Vec::new()).await;
+    let key = keeping.browser_key("shop", &[SHOP]).await;
+    let body = payload.to_string().into_bytes();
+    let answer = collect(&keeping, "/faro/collect", Some(&key), body).await;
+    assert_eq!(answer.status(), 202);
+    assert_eq!(stored_page_urls(&keeping).await, [plain]);
+}
+
+/// The distinct `page.url`s of the shop's records.
+async fn stored_page_urls(app: &TestApp) -> Vec<String> {
+    sqlx::query_scalar("SELECT DISTINCT attributes->>'page.url' FROM logs WHERE service = 'shop'")
+        .fetch_all(&app.db)
+        .await
+        .unwrap()
+}

@@ -6,6 +6,7 @@ mod chromium;
 mod cors;
 mod faro;
 mod keys;
+mod otlp_stacks;
 mod sourcemaps;
 mod traces;
 mod url_keys;

@@ -97,6 +97,20 @@ async fn two_minified_builds_are_symbolicated_and_grouped_once() {
     assert_eq!(groups.len(), 1, "one bug, two builds: {groups:?}");
     assert_eq!(groups[0].0, 2);
     assert!(groups[0].1.contains(THROWN), "{}", groups[0].1);
+
+    // Each build's map loaded once from the database; a third exception finds it in memory.
+    let misses = app.metric_sum("logbridge_sourcemap_cache_misses_total", &[]);
+    let misses = misses.await;
+    assert!(misses >= 2.0, "each build's files looked up: {misses}");
+    assert_eq!(collect(&app, &key, payload("1.0.0")).await.status(), 202);
+    let after = app.metric_sum("logbridge_sourcemap_cache_misses_total", &[]);
+    assert_eq!(after.await, misses, "no more database lookups");
+    let hits = app.metric_sum("logbridge_sourcemap_cache_hits_total", &[]);
+    assert!(hits.await >= 1.0);
+    let maps = app.metric_sum("logbridge_sourcemap_cache_maps", &[]);
+    assert_eq!(maps.await, 2.0, "the two builds' maps");
+    let bytes = app.metric_sum("logbridge_sourcemap_cache_bytes", &[]);
+    assert!(bytes.await > 1000.0, "the parsed maps' size");
 }
 
 #[tokio::test]

@@ -73,6 +73,13 @@ async fn faro_traces_are_stored_as_spans_of_the_app() {
     );
     assert_eq!(spans[1]["parent_span_id"], "00f067aa0ba902b7");
     assert_eq!(app.count(&format!("trace_id = '{TRACE}'")).await, 1);
+
+    // One request, counted once with its records and spans together.
+    let accepted = [("protocol", "faro"), ("outcome", "accepted")];
+    let requests = app.metric_sum("logbridge_ingest_requests_total", &accepted);
+    assert_eq!(requests.await, 1.0, "one Faro request, counted once");
+    let records = app.metric_sum("logbridge_ingest_records_total", &accepted);
+    assert_eq!(records.await, 3.0);
 }
 
 #[tokio::test]
@@ -104,4 +111,10 @@ async fn faro_traces_of_another_app_or_not_otlp_are_refused_with_nothing_stored(
         .await
         .unwrap();
     assert_eq!((spans, app.count("true").await), (0, 0));
+    let requests = "logbridge_ingest_requests_total";
+    let rejected = [("protocol", "faro"), ("outcome", "rejected")];
+    let refused = app.metric_sum(requests, &rejected).await;
+    assert_eq!(refused, 2.0, "each refused request once");
+    let accepted = [("protocol", "faro"), ("outcome", "accepted")];
+    assert_eq!(app.metric_sum(requests, &accepted).await, 0.0);
 }

@@ -1,6 +1,7 @@
 // Drives the test page (page/index.html) in headless Chromium for tests/api/browser/chromium.rs:
-// logs through Faro and OpenTelemetry, throws, goes offline and online (DevTools network
-// emulation), unloads, then opens the same page on a foreign origin. Prints what the browser
+// logs through Faro and OpenTelemetry, throws, calls the page's back end in a traced checkout,
+// goes offline and online (DevTools network emulation), unloads, then opens the same page on a
+// foreign origin. Prints what the browser
 // saw (console messages, failed requests) as one JSON line; the Rust test checks the bridge.
 //
 // Usage: node drive.js '{"page": URL, "foreign": URL, "bridge": URL, "key": KEY}'
@@ -31,8 +32,11 @@ async function main() {
       window.logbridgeTest.beaconOnUnload('unload', 3);
       window.logbridgeTest.log('online', 5);
       window.logbridgeTest.throwUncaught();
+      window.logbridgeTest.otelException();
     });
     step('online');
+    seen.checkout = await page.evaluate(() => window.logbridgeTest.checkout());
+    step('checkout');
     await sleep(1500);
 
     await context.setOffline(true);

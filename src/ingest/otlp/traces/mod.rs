@@ -92,7 +92,10 @@ impl OtlpTraces {
         raw: Raw,
         decode: fn(&[u8], &RequestContext) -> Result<DecodedSpans, IngestError>,
     ) -> Result<Option<ExportTracePartialSuccess>, IngestError> {
-        let accepted = self.ingest.accept(protocol, raw, None, decode).await?;
+        let accepted = self
+            .ingest
+            .accept_symbolicated(protocol, raw, decode)
+            .await?;
         Ok((accepted.rejected > 0).then(|| ExportTracePartialSuccess {
             rejected_spans: accepted.rejected as i64,
             error_message: accepted.first_error.unwrap_or_default(),
