@@ -17,7 +17,9 @@ pub mod json;
 pub mod loki;
 pub mod openapi;
 pub mod otlp;
+pub mod policy;
 pub mod prepare;
+pub mod quota;
 
 use std::sync::Arc;
 
@@ -38,6 +40,7 @@ use cpu::CpuPool;
 use cross_site::Origins;
 use error::{IngestError, JsonRejection};
 use idempotency::Idempotency;
+use policy::QuotaAnswer;
 use prepare::{Preparable, Prepared, Preparer};
 
 /// The path from a request's body to committed rows and counted metrics; cheap to clone.
@@ -65,6 +68,8 @@ pub struct Accepted {
     pub rejected: usize,
     /// The first rejection's reason.
     pub first_error: Option<String>,
+    /// Of the rejected records, those over their service's quota (not invalid).
+    pub over_quota: usize,
 }
 
 impl Ingest {
@@ -168,23 +173,27 @@ impl Ingest {
         F: FnOnce(&[u8], &RequestContext) -> Result<D, IngestError> + Send + 'static,
         D: Preparable,
     {
-        let prepared = self.prepare(raw, service, decode).await;
+        let answer = QuotaAnswer::of(protocol);
+        let prepared = self.prepare(raw, service, answer, decode).await;
         let (prepared, accepted) = prepared.map_err(|error| self.refuse(protocol, error))?;
-        if accepted.rejected > 0 {
+        let invalid = accepted.rejected - accepted.over_quota;
+        if invalid > 0 {
             let bridge = &self.metrics.bridge;
-            bridge.observe_rejected(RejectReason::invalid_record, accepted.rejected);
+            bridge.observe_rejected(RejectReason::invalid_record, invalid);
         }
-        if accepted.records > 0 {
+        if accepted.records > 0 || prepared.tallies.policy.held_at_quota() > 0 {
             self.commit(protocol, prepared).await?;
         }
         Ok(accepted)
     }
 
-    /// Decompression, decoding and [`Preparer::prepare`], on the CPU pool.
+    /// Decompression, decoding and [`Preparable::prepare`] (quotas answered as `answer`
+    /// says), on the CPU pool.
     async fn prepare<F, D>(
         &self,
         raw: Raw,
         service: Option<String>,
+        answer: QuotaAnswer,
         decode: F,
     ) -> Result<(Prepared, Accepted), IngestError>
     where
@@ -208,7 +217,7 @@ impl Ingest {
                 if let Some((allowed, found)) = other {
                     return Err(IngestError::OtherService { allowed, found });
                 }
-                Ok(decoded.prepare(&preparer))
+                decoded.prepare(&preparer, answer)
             })
             .await
     }
@@ -223,7 +232,11 @@ impl Ingest {
         } = prepared;
         // While the commit waits, only the encoded rows (bounded by the queue) and the samples
         // are held.
-        match self.store.commit(batch).await {
+        let committed = match batch.records {
+            0 => Ok(Vec::new()),
+            _ => self.store.commit(batch).await,
+        };
+        match committed {
             Ok(skipped) => samples.forget_spans(&skipped),
             Err(error) => {
                 let error = IngestError::from(error);
