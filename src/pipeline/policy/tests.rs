@@ -77,7 +77,7 @@ fn records_below_their_minimum_are_not_stored() {
 fn trace_id(n: u64) -> String {
     // Spread over the 56 low bits the way random ids are.
     let mixed = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (n << 7);
-    format!("{:016x}{:016x}", n, mixed)
+    format!("{:016x}{:016x}", n + 1, mixed)
 }
 
 const SAMPLED: &str = "

@@ -110,7 +110,8 @@ fn workload() -> Vec<Vec<Value>> {
     let record = |n: u64| {
         let service = ["web", "api"][(n % 2) as usize];
         let trace = (n % 4 != 0).then(|| trace_id(n / 3));
-        let mut record = json!({"service": service, "level": ["info", "debug", "info", "trace"][(n % 4) as usize], "message": format!("event {n}"), "trace_id": trace});
+        let level = ["info", "debug", "info", "trace"][(n % 4) as usize];
+        let mut record = json!({"service": service, "level": level, "message": format!("event {n}"), "trace_id": trace});
         match n % 7 {
             0 => record["duration_ms"] = json!((n * 37) % 1500),
             1 => record["db.statement"] = json!(format!("SELECT * FROM t{} WHERE id = {n}", n % 3)),
