@@ -332,20 +332,24 @@ fn sampling_config() -> Config {
     let mut config = Config::default();
     config.policy.sampling.default_ratio = 0.1;
     let info = logbridge::config::policy::LevelName::Info;
-    config.policy.levels.services.insert("checkout".into(), info);
+    config
+        .policy
+        .levels
+        .services
+        .insert("checkout".into(), info);
     config
 }
 
 /// The policy step alone on processed records (verdicts, the tally of what is not stored and
 /// the sizes of what is): off (the defaults) and sampling at 0.1; then the whole path at 0.1.
-fn policy_step(
-    group: &mut criterion::BenchmarkGroup<'_, ThreadCpuTime>,
-    processed: &[LogRecord],
-) {
+fn policy_step(group: &mut criterion::BenchmarkGroup<'_, ThreadCpuTime>, processed: &[LogRecord]) {
     use logbridge::ingest::policy::apply;
     let defaults = Pipeline::from_config(&Config::default()).expect("the default pipeline");
     let sampling = Pipeline::from_config(&sampling_config()).expect("the sampling pipeline");
-    for (name, pipeline) in [("policy_step_off", &defaults), ("policy_step_0_1", &sampling)] {
+    for (name, pipeline) in [
+        ("policy_step_off", &defaults),
+        ("policy_step_0_1", &sampling),
+    ] {
         group.bench_function(name, |b| {
             b.iter_batched(
                 || processed.to_vec(),

@@ -150,10 +150,13 @@ impl Bridge {
     async fn received(&self) -> anyhow::Result<f64> {
         let text = (self.http.get(&self.metrics_url).send().await?.text()).await?;
         let accepted = |line: &&str| {
-            line.starts_with("logbridge_ingest_records_total{") && line.contains("outcome=\"accepted\"")
+            line.starts_with("logbridge_ingest_records_total{")
+                && line.contains("outcome=\"accepted\"")
         };
         let values = text.lines().filter(accepted);
-        Ok(values.filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok()).sum())
+        Ok(values
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum())
     }
 
     pub async fn stop(self) -> anyhow::Result<()> {

@@ -107,7 +107,12 @@ pub fn apply<T: Item>(
         .collect();
     if let Some((quotas, answer)) = quotas.filter(|_| policy.has_quotas()) {
         let demands = demands(items, &keep, &sizes);
-        let refusals = quotas.admit(policy, &demands, answer == QuotaAnswer::RefuseRequest, Now::current());
+        let refusals = quotas.admit(
+            policy,
+            &demands,
+            answer == QuotaAnswer::RefuseRequest,
+            Now::current(),
+        );
         if let Some(first) = refusals.first().cloned() {
             if answer == QuotaAnswer::RefuseRequest {
                 return Err((first, held(items, &keep)));

@@ -112,7 +112,8 @@ pub struct Prepared {
 /// What preparing a batch counted, for the bridge's own metrics.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tallies {
-    /// Records in the batch.
+    /// Records in the batch accepted: stored, or left out by levels and sampling (not those
+    /// rejected over quota).
     pub records: usize,
     /// Attributes dropped over the limits.
     pub dropped_attributes: usize,
@@ -185,7 +186,7 @@ impl Preparer {
         let samples = self.metrics.samples(&records);
         let mut applied = self.apply_policy(&mut records, answer)?;
         let tallies = Tallies {
-            records: received,
+            records: received - applied.rejected,
             dropped_attributes,
             redactions: (redactions.counted())
                 .map(|(rule, count)| (rule.to_string(), count))
@@ -259,7 +260,7 @@ impl Preparer {
             samples.stored_spans_at(places);
         }
         let tallies = Tallies {
-            records: received,
+            records: received - applied.rejected,
             dropped_attributes,
             redactions: (redactions.counted())
                 .map(|(rule, count)| (rule.to_string(), count))

@@ -99,7 +99,10 @@ impl Policy {
             return Verdict::Store;
         }
         let content = span.span_id.as_str();
-        match self.sampler.keeps(&span.service, Some(&span.trace_id), content) {
+        match self
+            .sampler
+            .keeps(&span.service, Some(&span.trace_id), content)
+        {
             true => Verdict::Store,
             false => Verdict::Sampled,
         }

@@ -27,11 +27,16 @@ impl Sizer {
 
     /// The bytes a span costs: name, service, scope, attributes and those of its events and links.
     pub fn span(&mut self, span: &SpanRecord) -> u64 {
-        let names = span.name.len() + span.service.len() + span.scope.as_ref().map_or(0, String::len);
+        let names =
+            span.name.len() + span.service.len() + span.scope.as_ref().map_or(0, String::len);
         let events = (span.events.iter())
             .map(|e| e.name.len() as u64 + map_bytes(&e.attributes))
             .sum::<u64>();
-        let links = span.links.iter().map(|l| map_bytes(&l.attributes)).sum::<u64>();
+        let links = span
+            .links
+            .iter()
+            .map(|l| map_bytes(&l.attributes))
+            .sum::<u64>();
         names as u64 + map_bytes(&span.attributes) + events + links + self.resource(&span.resource)
     }
 
@@ -49,7 +54,9 @@ impl Sizer {
 }
 
 fn map_bytes(map: &Attributes) -> u64 {
-    map.iter().map(|(k, v)| k.len() as u64 + value_bytes(v)).sum()
+    map.iter()
+        .map(|(k, v)| k.len() as u64 + value_bytes(v))
+        .sum()
 }
 
 fn value_bytes(value: &Value) -> u64 {

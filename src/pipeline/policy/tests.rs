@@ -38,11 +38,19 @@ policy:
 fn the_most_specific_minimum_level_wins() {
     let policy = policy(LEVELS);
     let minimum = |record: &LogRecord| policy.levels.minimum(record);
-    assert_eq!(minimum(&record("web", Level::Info)), Level::Debug, "default");
+    assert_eq!(
+        minimum(&record("web", Level::Info)),
+        Level::Debug,
+        "default"
+    );
     let production = in_environment(record("web", Level::Info), "production");
     assert_eq!(minimum(&production), Level::Warn, "environment");
     let auth_in_production = in_environment(record("auth", Level::Info), "production");
-    assert_eq!(minimum(&auth_in_production), Level::Info, "service over environment");
+    assert_eq!(
+        minimum(&auth_in_production),
+        Level::Info,
+        "service over environment"
+    );
     let mut scoped = auth_in_production.clone();
     scoped.scope = Some("services.auth.login".to_string());
     assert_eq!(minimum(&scoped), Level::Error, "scope over service");
@@ -60,7 +68,9 @@ fn the_environment_is_read_from_the_old_resource_key_and_the_json_alias() {
     old_key.resource = Arc::new(resource.as_object().unwrap().clone());
     assert_eq!(policy.decide(&old_key), Verdict::BelowLevel);
     let mut aliased = record("web", Level::Info);
-    aliased.attributes.insert("env".to_string(), json!("production"));
+    aliased
+        .attributes
+        .insert("env".to_string(), json!("production"));
     assert_eq!(policy.decide(&aliased), Verdict::BelowLevel);
     aliased.level = Level::Warn;
     assert_eq!(policy.decide(&aliased), Verdict::Store);
@@ -69,9 +79,15 @@ fn the_environment_is_read_from_the_old_resource_key_and_the_json_alias() {
 #[test]
 fn records_below_their_minimum_are_not_stored() {
     let policy = policy(LEVELS);
-    assert_eq!(policy.decide(&record("web", Level::Trace)), Verdict::BelowLevel);
+    assert_eq!(
+        policy.decide(&record("web", Level::Trace)),
+        Verdict::BelowLevel
+    );
     assert_eq!(policy.decide(&record("web", Level::Debug)), Verdict::Store);
-    assert_eq!(policy.decide(&record("auth", Level::Debug)), Verdict::BelowLevel);
+    assert_eq!(
+        policy.decide(&record("auth", Level::Debug)),
+        Verdict::BelowLevel
+    );
 }
 
 fn trace_id(n: u64) -> String {
@@ -124,7 +140,11 @@ fn every_record_of_a_trace_gets_the_same_decision_and_ratios_nest() {
         let mut r = record("web", Level::Info);
         r.trace_id = Some(id.clone());
         if narrow.decide(&r) == Verdict::Store {
-            assert_eq!(wide.decide(&r), Verdict::Store, "kept at 0.1, so at 0.5: {id}");
+            assert_eq!(
+                wide.decide(&r),
+                Verdict::Store,
+                "kept at 0.1, so at 0.5: {id}"
+            );
         }
     }
 }
@@ -158,7 +178,11 @@ fn the_never_sampled_classes_are_always_stored() {
     let policy = policy("policy: { sampling: { default_ratio: 0.0, at_or_below: debug } }");
     let at = |level| record("web", level);
     assert_eq!(policy.decide(&at(Level::Debug)), Verdict::Sampled);
-    assert_eq!(policy.decide(&at(Level::Info)), Verdict::Store, "above at_or_below");
+    assert_eq!(
+        policy.decide(&at(Level::Info)),
+        Verdict::Store,
+        "above at_or_below"
+    );
     let policy = self::policy("policy: { sampling: { default_ratio: 0.0 } }");
     for level in [Level::Warn, Level::Error, Level::Fatal] {
         assert_eq!(policy.decide(&at(level)), Verdict::Store);
@@ -192,11 +216,17 @@ fn unusable_settings_are_refused_naming_the_key() {
         built.unwrap_err().to_string()
     };
     let ratio = invalid("policy: { sampling: { services: { web: 1.5 } } }");
-    assert!(ratio.starts_with("policy.sampling.services.web:"), "{ratio}");
+    assert!(
+        ratio.starts_with("policy.sampling.services.web:"),
+        "{ratio}"
+    );
     let level = invalid("policy: { sampling: { at_or_below: warn } }");
     assert!(level.starts_with("policy.sampling.at_or_below:"), "{level}");
     let zero = invalid("policy: { quotas: { services: { web: { records_per_second: 0 } } } }");
-    assert!(zero.starts_with("policy.quotas.services.web.records_per_second:"), "{zero}");
+    assert!(
+        zero.starts_with("policy.quotas.services.web.records_per_second:"),
+        "{zero}"
+    );
 }
 
 #[test]

@@ -16,7 +16,11 @@ fn noisy_quota(config: &mut Config) {
         records_per_second: None,
         bytes_per_day: Some(1),
     };
-    config.policy.quotas.services.insert("noisy".to_string(), quota);
+    config
+        .policy
+        .quotas
+        .services
+        .insert("noisy".to_string(), quota);
 }
 
 fn record(service: &str, message: &str) -> Value {
@@ -29,7 +33,8 @@ async fn stored(app: &TestApp, service: &str) -> i64 {
 
 async fn held(app: &TestApp, service: &str) -> f64 {
     let labels = [("service", service), ("reason", "quota")];
-    app.metric_sum("logbridge_ingest_sampled_out_total", &labels).await
+    app.metric_sum("logbridge_ingest_sampled_out_total", &labels)
+        .await
 }
 
 fn retry_after(response: &reqwest::Response) -> u64 {
@@ -40,20 +45,45 @@ fn retry_after(response: &reqwest::Response) -> u64 {
 #[tokio::test]
 async fn json_batches_over_quota_answer_429_and_store_nothing_of_the_request() {
     let app = spawn_app_with(noisy_quota).await;
-    assert_eq!(post_records(&app, &[record("noisy", "a"), record("noisy", "b")]).await, 200);
-    let body = [record("noisy", "c"), record("quiet", "d")].map(|r| format!("{r}\n")).concat();
+    assert_eq!(
+        post_records(&app, &[record("noisy", "a"), record("noisy", "b")]).await,
+        200
+    );
+    let body = [record("noisy", "c"), record("quiet", "d")]
+        .map(|r| format!("{r}\n"))
+        .concat();
     let response = app.post("/api/v1/logs", "application/json", body).await;
     assert_eq!(response.status(), 429);
     assert!(retry_after(&response) >= 1);
     let error: Value = response.json().await.unwrap();
     assert_eq!(error["error"]["code"], "over_quota");
-    assert!(error["error"]["message"].as_str().unwrap().contains("noisy"), "{error}");
-    assert_eq!((stored(&app, "noisy").await, stored(&app, "quiet").await), (2, 0));
-    assert_eq!((held(&app, "noisy").await, held(&app, "quiet").await), (1.0, 1.0));
-    assert_eq!(post_records(&app, &[record("quiet", "e")]).await, 200, "others pass");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("noisy"),
+        "{error}"
+    );
+    assert_eq!(
+        (stored(&app, "noisy").await, stored(&app, "quiet").await),
+        (2, 0)
+    );
+    assert_eq!(
+        (held(&app, "noisy").await, held(&app, "quiet").await),
+        (1.0, 1.0)
+    );
+    assert_eq!(
+        post_records(&app, &[record("quiet", "e")]).await,
+        200,
+        "others pass"
+    );
     assert_eq!(stored(&app, "quiet").await, 1);
     let throttled = [("protocol", "json"), ("outcome", "throttled")];
-    assert_eq!(app.metric_sum("logbridge_ingest_requests_total", &throttled).await, 1.0);
+    assert_eq!(
+        app.metric_sum("logbridge_ingest_requests_total", &throttled)
+            .await,
+        1.0
+    );
 }
 
 #[tokio::test]
@@ -62,7 +92,10 @@ async fn loki_pushes_over_quota_answer_429_with_retry_after() {
     let push = |lines: &[&str]| snappy_push(r#"{service_name="noisy"}"#, lines);
     let post = |body: Vec<u8>| {
         let request = app.client.post(format!("{}{PUSH}", app.http));
-        request.header("content-type", "application/x-protobuf").body(body).send()
+        request
+            .header("content-type", "application/x-protobuf")
+            .body(body)
+            .send()
     };
     assert_eq!(post(push(&["one", "two"])).await.unwrap().status(), 204);
     let refused = post(push(&["three"])).await.unwrap();
@@ -110,7 +143,9 @@ fn otlp_logs(services: &[(&str, usize)]) -> String {
 #[tokio::test]
 async fn otlp_rejects_the_over_quota_records_through_partial_success_and_stores_the_rest() {
     let app = spawn_app_with(noisy_quota).await;
-    let first = app.post("/v1/logs", "application/json", otlp_logs(&[("noisy", 2)])).await;
+    let first = app
+        .post("/v1/logs", "application/json", otlp_logs(&[("noisy", 2)]))
+        .await;
     assert_eq!(first.status(), 200);
     assert_eq!(first.json::<Value>().await.unwrap(), json!({}));
     let body = otlp_logs(&[("noisy", 3), ("quiet", 4)]);
@@ -119,10 +154,18 @@ async fn otlp_rejects_the_over_quota_records_through_partial_success_and_stores_
     let answer: Value = second.json().await.unwrap();
     assert_eq!(answer["partialSuccess"]["rejectedLogRecords"], "3");
     let message = answer["partialSuccess"]["errorMessage"].as_str().unwrap();
-    assert!(message.contains("noisy") && message.contains("quota"), "{message}");
-    assert_eq!((stored(&app, "noisy").await, stored(&app, "quiet").await), (2, 4));
+    assert!(
+        message.contains("noisy") && message.contains("quota"),
+        "{message}"
+    );
+    assert_eq!(
+        (stored(&app, "noisy").await, stored(&app, "quiet").await),
+        (2, 4)
+    );
     assert_eq!(held(&app, "noisy").await, 3.0);
-    let invalid = app.metric_sum("logbridge_rejected_records_total", &[]).await;
+    let invalid = app
+        .metric_sum("logbridge_rejected_records_total", &[])
+        .await;
     assert_eq!(invalid, 0.0, "records over quota are not invalid ones");
 }
 

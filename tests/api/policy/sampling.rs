@@ -41,15 +41,26 @@ async fn a_trace_is_stored_whole_or_not_at_all_across_two_replicas() {
     }
     // Binomial(200, 0.3): 60, sd ~ 6.5; five sd either side.
     assert!((28..=92).contains(&kept), "{kept} of {traces} traces kept");
-    let dropped = first.metric_sum("logbridge_ingest_sampled_out_total", &[("reason", "sampled")]).await
-        + second.metric_sum("logbridge_ingest_sampled_out_total", &[("reason", "sampled")]).await;
+    let dropped = first
+        .metric_sum(
+            "logbridge_ingest_sampled_out_total",
+            &[("reason", "sampled")],
+        )
+        .await
+        + second
+            .metric_sum(
+                "logbridge_ingest_sampled_out_total",
+                &[("reason", "sampled")],
+            )
+            .await;
     assert_eq!(dropped as usize, (traces as usize - kept) * 6);
 }
 
 #[tokio::test]
 async fn the_never_sampled_classes_are_always_stored() {
     let app = spawn_app_with(sampled(0.0)).await;
-    let stack = "Traceback (most recent call last):\n  File \"a.py\", line 1, in f\nValueError: bad";
+    let stack =
+        "Traceback (most recent call last):\n  File \"a.py\", line 1, in f\nValueError: bad";
     let records = [
         json!({"service": "web", "level": "info", "message": "plain"}),
         json!({"service": "web", "level": "debug", "message": "detail"}),
@@ -68,40 +79,87 @@ async fn the_never_sampled_classes_are_always_stored() {
     let expected = ["caught", "failed", "login", "slow", "slow query", "warned"];
     assert_eq!(stored, expected);
     let sampled = [("service", "web"), ("reason", "sampled")];
-    assert_eq!(app.metric_sum("logbridge_ingest_sampled_out_total", &sampled).await, 2.0);
-    assert_eq!(app.metric_sum("log_records_total", &[("service", "web")]).await, 8.0);
+    assert_eq!(
+        app.metric_sum("logbridge_ingest_sampled_out_total", &sampled)
+            .await,
+        2.0
+    );
+    assert_eq!(
+        app.metric_sum("log_records_total", &[("service", "web")])
+            .await,
+        8.0
+    );
 }
 
 #[tokio::test]
 async fn minimum_levels_by_scope_service_and_environment_with_precedence() {
     let app = spawn_app_with(|config| {
         let levels = &mut config.policy.levels;
-        levels.environments.insert("production".into(), "warn".parse_level());
+        levels
+            .environments
+            .insert("production".into(), "warn".parse_level());
         levels.services.insert("auth".into(), "info".parse_level());
-        levels.scopes.insert("auth.audit".into(), "debug".parse_level());
+        levels
+            .scopes
+            .insert("auth.audit".into(), "debug".parse_level());
     })
     .await;
-    let record = |service: &str, logger: &str, env: &str, level: &str, message: &str| {
-        json!({"service": service, "logger": logger, "env": env, "level": level, "message": message})
-    };
+    let record = |service: &str, logger: &str, env: &str, level: &str, message: &str| json!({"service": service, "logger": logger, "env": env, "level": level, "message": message});
     let records = [
-        record("web", "web.http", "production", "info", "web info in production"),
-        record("web", "web.http", "production", "warn", "web warn in production"),
-        record("web", "web.http", "staging", "debug", "web debug in staging"),
+        record(
+            "web",
+            "web.http",
+            "production",
+            "info",
+            "web info in production",
+        ),
+        record(
+            "web",
+            "web.http",
+            "production",
+            "warn",
+            "web warn in production",
+        ),
+        record(
+            "web",
+            "web.http",
+            "staging",
+            "debug",
+            "web debug in staging",
+        ),
         record("auth", "auth.login", "production", "info", "auth info"),
         record("auth", "auth.login", "production", "debug", "auth debug"),
-        record("auth", "auth.audit.trail", "production", "debug", "audit debug"),
+        record(
+            "auth",
+            "auth.audit.trail",
+            "production",
+            "debug",
+            "audit debug",
+        ),
     ];
     assert_eq!(post_records(&app, &records).await, 200);
     let stored: Vec<String> = sqlx::query_scalar("SELECT body FROM logs ORDER BY body")
         .fetch_all(&app.db)
         .await
         .unwrap();
-    let expected = ["audit debug", "auth info", "web debug in staging", "web warn in production"];
+    let expected = [
+        "audit debug",
+        "auth info",
+        "web debug in staging",
+        "web warn in production",
+    ];
     assert_eq!(stored, expected);
     let below = |service| [("service", service), ("reason", "below_level")];
-    assert_eq!(app.metric_sum("logbridge_ingest_sampled_out_total", &below("web")).await, 1.0);
-    assert_eq!(app.metric_sum("logbridge_ingest_sampled_out_total", &below("auth")).await, 1.0);
+    assert_eq!(
+        app.metric_sum("logbridge_ingest_sampled_out_total", &below("web"))
+            .await,
+        1.0
+    );
+    assert_eq!(
+        app.metric_sum("logbridge_ingest_sampled_out_total", &below("auth"))
+            .await,
+        1.0
+    );
 }
 
 /// A workload with requests, queries, exceptions and levels, the same every time.
@@ -109,7 +167,7 @@ fn workload() -> Vec<Vec<Value>> {
     let stack = "Traceback (most recent call last):\n  File \"a.py\", line 1, in f\nKeyError: 'x'";
     let record = |n: u64| {
         let service = ["web", "api"][(n % 2) as usize];
-        let trace = (n % 4 != 0).then(|| trace_id(n / 3));
+        let trace = (!n.is_multiple_of(4)).then(|| trace_id(n / 3));
         let level = ["info", "debug", "info", "trace"][(n % 4) as usize];
         let mut record = json!({"service": service, "level": level, "message": format!("event {n}"), "trace_id": trace});
         match n % 7 {
@@ -117,7 +175,7 @@ fn workload() -> Vec<Vec<Value>> {
             1 => record["db.statement"] = json!(format!("SELECT * FROM t{} WHERE id = {n}", n % 3)),
             _ => {}
         }
-        if n % 7 == 0 {
+        if n.is_multiple_of(7) {
             record["method"] = json!("GET");
             record["route"] = json!(format!("/items/{}", n % 5));
             record["status"] = json!([200, 404, 500][(n % 3) as usize]);
@@ -125,18 +183,25 @@ fn workload() -> Vec<Vec<Value>> {
         if n % 7 == 1 {
             record["duration_ms"] = json!((n * 13) % 900);
         }
-        if n % 50 == 0 {
+        if n.is_multiple_of(50) {
             record["level"] = json!("error");
             record["exc_info"] = json!(stack);
         }
         record
     };
-    (0..4).map(|batch| (batch * 500..(batch + 1) * 500).map(record).collect()).collect()
+    (0..4)
+        .map(|batch| (batch * 500..(batch + 1) * 500).map(record).collect())
+        .collect()
 }
 
 /// The derived metrics' lines of `/metrics`, sorted.
 async fn derived_metrics(app: &crate::api::helpers::TestApp) -> Vec<String> {
-    let families = ["log_records_total", "http_server_", "db_client_", "exceptions_total"];
+    let families = [
+        "log_records_total",
+        "http_server_",
+        "db_client_",
+        "exceptions_total",
+    ];
     let text = app.get("/metrics").await.text().await.unwrap();
     let mut lines: Vec<String> = text
         .lines()
@@ -161,9 +226,15 @@ async fn derived_metrics_are_the_same_at_ratio_1_and_0_1() {
     let expected = derived_metrics(&full).await;
     assert!(expected.len() > 20, "{expected:?}");
     assert_eq!(derived_metrics(&tenth).await, expected);
-    let not_stored = tenth.metric_sum("logbridge_ingest_sampled_out_total", &[]).await;
+    let not_stored = tenth
+        .metric_sum("logbridge_ingest_sampled_out_total", &[])
+        .await;
     assert_eq!(not_stored as i64, all - some);
-    assert_eq!(full.metric_sum("logbridge_ingest_sampled_out_total", &[]).await, 0.0);
+    assert_eq!(
+        full.metric_sum("logbridge_ingest_sampled_out_total", &[])
+            .await,
+        0.0
+    );
 }
 
 /// `"info".parse_level()`: a configured level from its name.
