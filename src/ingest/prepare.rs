@@ -1,9 +1,9 @@
 //! The one step between decoding and the store: bounds ([`Limits::bound`]), the pipeline
 //! ([`Pipeline::process`]), metric samples of every record ([`Metrics::samples`]), the policy
 //! step ([`policy::apply`]: levels, sampling, quotas), COPY rows of the records kept
-//! ([`copy::encode`]) and the tallies counted once the rows are committed. Every receiver, the fuzz harness and the
-//! pipeline bench go through it; spans take the same steps in their span form
-//! ([`Preparer::prepare_spans`]).
+//! ([`copy::encode`]) and the tallies counted once the rows are committed. Every receiver, the
+//! fuzz harness and the pipeline bench go through it; spans take the same steps in their span
+//! form ([`Preparer::prepare_spans`]).
 
 use std::sync::Arc;
 
