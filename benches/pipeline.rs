@@ -26,6 +26,7 @@ use logbridge::ingest::prepare::Preparer;
 use logbridge::ingest::{RequestContext, elastic, faro, json, otlp};
 use logbridge::metrics::Metrics;
 use logbridge::model::LogRecord;
+use logbridge::pipeline::policy::Verdict;
 use logbridge::pipeline::redact::Redactor;
 use logbridge::pipeline::{Pipeline, enrich, grouping, limits::Limits, route, sql};
 use logbridge::sourcemaps::{self, ParsedMap, Resolved};
@@ -361,6 +362,15 @@ fn policy_step(group: &mut criterion::BenchmarkGroup<'_, ThreadCpuTime>, process
             )
         });
     }
+    // The verdicts alone (levels and sampling decided, nothing tallied, sized or dropped).
+    group.bench_function("policy_decide_0_1", |b| {
+        let policy = sampling.policy();
+        b.iter(|| {
+            (processed.iter())
+                .filter(|r| policy.decide(black_box(r)) == Verdict::Store)
+                .count()
+        })
+    });
     let body = request().encode_to_vec();
     let sampled = preparer(&sampling_config());
     group.bench_function("full_path_sampled_0_1", |b| {
