@@ -26,6 +26,7 @@ use logbridge::ingest::prepare::Preparer;
 use logbridge::ingest::{RequestContext, elastic, faro, json, otlp};
 use logbridge::metrics::Metrics;
 use logbridge::model::LogRecord;
+use logbridge::pipeline::policy::Verdict;
 use logbridge::pipeline::redact::Redactor;
 use logbridge::pipeline::{Pipeline, enrich, grouping, limits::Limits, route, sql};
 use logbridge::sourcemaps::{self, ParsedMap, Resolved};
@@ -330,10 +331,61 @@ fn otlp_path(c: &mut Criterion<ThreadCpuTime>) {
     group.bench_function("copy_encode", |b| {
         b.iter(|| logbridge::store::copy::encode(black_box(&processed)))
     });
+    policy_step(&mut group, &processed);
     group.bench_function("observe_accepted", |b| {
         b.iter(|| metrics.observe_accepted(black_box(&processed)))
     });
     group.finish();
+}
+
+/// A configuration that samples: ratio 0.1, a minimum level for one service.
+fn sampling_config() -> Config {
+    let mut config = Config::default();
+    config.policy.sampling.default_ratio = 0.1;
+    let info = logbridge::config::policy::LevelName::Info;
+    config
+        .policy
+        .levels
+        .services
+        .insert("checkout".into(), info);
+    config
+}
+
+/// The policy step alone on processed records (verdicts, the tally of what is not stored and
+/// the sizes of what is): off (the defaults) and sampling at 0.1; then the whole path at 0.1.
+fn policy_step(group: &mut criterion::BenchmarkGroup<'_, ThreadCpuTime>, processed: &[LogRecord]) {
+    use logbridge::ingest::policy::apply;
+    let defaults = Pipeline::from_config(&Config::default()).expect("the default pipeline");
+    let sampling = Pipeline::from_config(&sampling_config()).expect("the sampling pipeline");
+    for (name, pipeline) in [
+        ("policy_step_off", &defaults),
+        ("policy_step_0_1", &sampling),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || processed.to_vec(),
+                |mut records| {
+                    let applied = apply(&mut records, pipeline.policy(), None);
+                    (records, applied.is_ok())
+                },
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    // The verdicts alone (levels and sampling decided, nothing tallied, sized or dropped).
+    group.bench_function("policy_decide_0_1", |b| {
+        let policy = sampling.policy();
+        b.iter(|| {
+            (processed.iter())
+                .filter(|r| policy.decide(black_box(r)) == Verdict::Store)
+                .count()
+        })
+    });
+    let body = request().encode_to_vec();
+    let sampled = preparer(&sampling_config());
+    group.bench_function("full_path_sampled_0_1", |b| {
+        b.iter(|| full_path(black_box(&body), &sampled))
+    });
 }
 
 /// The Loki receiver's decode function, then the same prepare and counting as [`full_path`].

@@ -34,6 +34,8 @@ pub enum ErrorCode {
     RateLimited,
     /// The ingest queue is full.
     QueueFull,
+    /// A service is over its quota (`policy.quotas`).
+    OverQuota,
     /// The database is unavailable.
     Unavailable,
     /// Every connection of a pool is taken (the read or audit pool): retry shortly.
@@ -58,7 +60,9 @@ impl ErrorCode {
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,
-            ErrorCode::RateLimited | ErrorCode::QueueFull => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::RateLimited | ErrorCode::QueueFull | ErrorCode::OverQuota => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ErrorCode::Unavailable | ErrorCode::Busy | ErrorCode::ShuttingDown => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -80,6 +84,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => tonic::Code::PermissionDenied,
             ErrorCode::RateLimited
             | ErrorCode::QueueFull
+            | ErrorCode::OverQuota
             | ErrorCode::Unavailable
             | ErrorCode::Busy
             | ErrorCode::ShuttingDown => tonic::Code::Unavailable,
@@ -131,6 +136,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::QueueFull => "queue_full",
+            ErrorCode::OverQuota => "over_quota",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Busy => "busy",
             ErrorCode::ShuttingDown => "shutting_down",

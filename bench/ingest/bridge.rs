@@ -47,6 +47,8 @@ pub struct Bridge {
     clients: usize,
     dedup: bool,
     signal: Signal,
+    /// Whether the bridge samples, so that records received and rows stored differ.
+    sampled: bool,
 }
 
 impl Bridge {
@@ -61,6 +63,7 @@ impl Bridge {
         config.dedup.enabled = args.dedup;
         config.redaction.enabled = !args.no_redaction;
         config.storage.substring_index = args.substring_index;
+        config.policy.sampling.default_ratio = args.sample_ratio;
         let running = app::start(config).await.context("starting the bridge")?;
         let base = format!("http://{}", running.http_addr);
         let payloads = match requests {
@@ -75,6 +78,7 @@ impl Bridge {
             clients: args.clients,
             dedup: args.dedup,
             signal: args.signal,
+            sampled: args.sample_ratio < 1.0,
         })
     }
 
@@ -88,6 +92,7 @@ impl Bridge {
     /// Pushes every request and waits for every ack; `db` must be empty.
     pub async fn run(&self, db: &BenchDatabase) -> anyhow::Result<PhaseResult> {
         let before = self.commit_stats().await?;
+        let received_before = self.received().await?;
         let cpu = Cpu::now();
         let started = Instant::now();
         let count = self.payloads.len();
@@ -96,6 +101,15 @@ impl Bridge {
         let cpu = Cpu::now().since(cpu);
         let after = self.commit_stats().await?;
         let commits = after.0 - before.0;
+        let rows = self.signal.stored(db).await?;
+        if self.sampled {
+            let received = self.received().await? - received_before;
+            println!(
+                "  (sampling: received {:.0} records/s, {received} records; stored {:.0} rows/s, {rows} rows)",
+                received / seconds,
+                rows as f64 / seconds
+            );
+        }
         if self.dedup {
             println!(
                 "  (dedup: {} rows stored for the records)",
@@ -103,7 +117,7 @@ impl Bridge {
             );
         }
         Ok(PhaseResult {
-            rows: self.signal.stored(db).await?,
+            rows,
             seconds,
             latencies_ms: latencies,
             commits: Some(commits),
@@ -131,6 +145,19 @@ impl Bridge {
             sample("logbridge_commits_total"),
             sample("logbridge_commit_duration_seconds_sum"),
         ))
+    }
+
+    /// Records (or spans) the bridge accepted so far, stored or not, from its `/metrics`.
+    async fn received(&self) -> anyhow::Result<f64> {
+        let text = (self.http.get(&self.metrics_url).send().await?.text()).await?;
+        let accepted = |line: &&str| {
+            line.starts_with("logbridge_ingest_records_total{")
+                && line.contains("outcome=\"accepted\"")
+        };
+        let values = text.lines().filter(accepted);
+        Ok(values
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum())
     }
 
     pub async fn stop(self) -> anyhow::Result<()> {

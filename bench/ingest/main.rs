@@ -90,6 +90,10 @@ pub struct Args {
     /// ingest against a run with the defaults.
     #[arg(long)]
     no_redaction: bool,
+    /// Sampling ratio of the bridge (`policy.sampling.default_ratio`, 0 to 1); below 1 each
+    /// bridge phase also prints the records received per second beside the rows stored.
+    #[arg(long, default_value_t = 1.0)]
+    sample_ratio: f64,
     /// Seed of the generated records.
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -164,13 +168,14 @@ async fn compare(
     let bridge = bridge::Bridge::start(args, db, requests).await?;
     let plan = args.copy_plan();
     println!(
-        "bridge: {:?} {:?} via {} clients, {} writers, dedup {}, redaction {}; COPY: {} connections, {} request batch(es) per COPY",
+        "bridge: {:?} {:?} via {} clients, {} writers, dedup {}, redaction {}, sampling ratio {}; COPY: {} connections, {} request batch(es) per COPY",
         args.signal,
         args.protocol,
         args.clients,
         args.writers,
         if args.dedup { "on" } else { "off" },
         if args.no_redaction { "off" } else { "on" },
+        args.sample_ratio,
         plan.connections,
         plan.group
     );

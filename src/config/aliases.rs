@@ -55,6 +55,9 @@ pub struct FieldAliases {
     /// The record's category (a string or an array of strings, as ECS `event.category`), which
     /// retention classes match on.
     pub category: Vec<String>,
+    /// The deployment environment (`production`, `staging`), which `policy.levels` matches on
+    /// when the resource names none.
+    pub environment: Vec<String>,
 }
 
 impl Default for FieldAliases {
@@ -156,6 +159,12 @@ impl Default for FieldAliases {
             ]),
             user_id: keys(&["enduser.id", "user.id", "user_id", "userId", "usr.id"]),
             category: keys(&["event.category", "log.category", "category"]),
+            environment: keys(&[
+                "deployment.environment.name",
+                "deployment.environment",
+                "environment",
+                "env",
+            ]),
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod explain;
 pub mod grouping;
 pub mod listen;
 pub mod log_metrics;
+pub mod policy;
 pub mod prometheus;
 pub mod read_bounds;
 pub mod redaction;
@@ -37,6 +38,7 @@ pub use elasticsearch::ElasticsearchConfig;
 pub use env::MOVED_VARIABLES;
 pub use listen::ListenLimits;
 pub use log_metrics::LogMetricConfig;
+pub use policy::PolicyConfig;
 pub use prometheus::PrometheusConfig;
 pub use read_bounds::ReadBoundsConfig;
 pub use redaction::{IpMode, PatternConfig, RedactionConfig, ServiceRedaction};
@@ -103,6 +105,8 @@ pub struct Config {
     pub elasticsearch: ElasticsearchConfig,
     /// JavaScript source maps: a directory loaded at start, size and memory bounds.
     pub sourcemaps: SourceMapsConfig,
+    /// Cost control at ingest: minimum levels, sampling and per-service quotas; off by default.
+    pub policy: PolicyConfig,
 }
 
 /// PostgreSQL settings.
@@ -308,6 +312,7 @@ impl Default for Config {
             elasticsearch: ElasticsearchConfig::default(),
             grouping: grouping::GroupingConfig::default(),
             sourcemaps: SourceMapsConfig::default(),
+            policy: PolicyConfig::default(),
         }
     }
 }

@@ -44,6 +44,14 @@ pub enum IngestError {
         "this browser key sends records of service {allowed:?} only; the request holds records of {found:?}"
     )]
     OtherService { allowed: String, found: String },
+    #[error(
+        "service {service:?} is over its quota (policy.quotas); nothing of this request was \
+         stored, retry after {retry_after_seconds} s"
+    )]
+    OverQuota {
+        service: String,
+        retry_after_seconds: u64,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The listener cut the body off (too slow, or the body byte budget taken).
@@ -71,6 +79,7 @@ impl IngestError {
             IngestError::TooLarge { .. } | IngestError::TooMany { .. } => ErrorCode::TooLarge,
             IngestError::UnsupportedMediaType { .. } => ErrorCode::UnsupportedMediaType,
             IngestError::CrossOrigin(_) | IngestError::OtherService { .. } => ErrorCode::Forbidden,
+            IngestError::OverQuota { .. } => ErrorCode::OverQuota,
             IngestError::Store(error) => error.code(),
             IngestError::BodyRefused(_) => ErrorCode::Unavailable,
             IngestError::Auth(error) => error.code(),
@@ -122,6 +131,10 @@ impl IngestError {
     pub fn retry_after_seconds(&self, configured: u64) -> u64 {
         match self {
             IngestError::Auth(error) => error.retry_after_seconds().unwrap_or(configured),
+            IngestError::OverQuota {
+                retry_after_seconds,
+                ..
+            } => *retry_after_seconds,
             _ => configured,
         }
     }

@@ -17,7 +17,9 @@ pub mod json;
 pub mod loki;
 pub mod openapi;
 pub mod otlp;
+pub mod policy;
 pub mod prepare;
+pub mod quota;
 mod stacks;
 
 use std::sync::Arc;
@@ -39,6 +41,7 @@ use cpu::CpuPool;
 use cross_site::Origins;
 use error::{IngestError, JsonRejection};
 use idempotency::Idempotency;
+use policy::QuotaAnswer;
 use prepare::{Preparable, Prepared, Preparer};
 
 /// The path from a request's body to committed rows and counted metrics; cheap to clone.
@@ -62,7 +65,15 @@ pub struct Ingest {
 #[derive(Clone, Copy)]
 enum Counting {
     Request(Protocol),
-    Part,
+    Part(Protocol),
+}
+
+impl Counting {
+    fn protocol(self) -> Protocol {
+        match self {
+            Counting::Request(protocol) | Counting::Part(protocol) => protocol,
+        }
+    }
 }
 
 /// A request's body and what its decoder is given besides, to be decoded on the CPU pool.
@@ -109,6 +120,8 @@ pub struct Accepted {
     pub rejected: usize,
     /// The first rejection's reason.
     pub first_error: Option<String>,
+    /// Of the rejected records, those over their service's quota (not invalid).
+    pub over_quota: usize,
 }
 
 impl Ingest {
@@ -221,6 +234,7 @@ impl Ingest {
     /// counts it once with [`Ingest::count_request`]. Its metric samples are counted as usual.
     pub async fn accept_part<F, D>(
         &self,
+        protocol: Protocol,
         raw: Raw,
         service: Option<String>,
         decode: F,
@@ -229,8 +243,8 @@ impl Ingest {
         F: FnOnce(&[u8], &RequestContext) -> Result<D, IngestError> + Send + 'static,
         D: Preparable,
     {
-        self.accept_counting(Counting::Part, raw, service, decode)
-            .await
+        let counting = Counting::Part(protocol);
+        self.accept_counting(counting, raw, service, decode).await
     }
 
     /// Counts a request accepted in parts ([`Ingest::accept_part`]) once: accepted with all
@@ -255,7 +269,8 @@ impl Ingest {
         F: FnOnce(&[u8], &RequestContext) -> Result<D, IngestError> + Send + 'static,
         D: Preparable,
     {
-        let prepared = self.prepare(raw, service, decode).await;
+        let answer = QuotaAnswer::of(counting.protocol());
+        let prepared = self.prepare(raw, service, answer, decode).await;
         let prepared = prepared.map_err(|error| self.refuse_counting(counting, error))?;
         self.finish(counting, prepared).await
     }
@@ -264,7 +279,7 @@ impl Ingest {
     fn refuse_counting(&self, counting: Counting, error: IngestError) -> IngestError {
         match counting {
             Counting::Request(protocol) => self.refuse(protocol, error),
-            Counting::Part => error,
+            Counting::Part(_) => error,
         }
     }
 
@@ -274,21 +289,24 @@ impl Ingest {
         counting: Counting,
         (prepared, accepted): (Prepared, Accepted),
     ) -> Result<Accepted, IngestError> {
-        if accepted.rejected > 0 {
+        let invalid = accepted.rejected - accepted.over_quota;
+        if invalid > 0 {
             let bridge = &self.metrics.bridge;
-            bridge.observe_rejected(RejectReason::invalid_record, accepted.rejected);
+            bridge.observe_rejected(RejectReason::invalid_record, invalid);
         }
-        if accepted.records > 0 {
+        if accepted.records > 0 || prepared.tallies.policy.held_at_quota() > 0 {
             self.commit(counting, prepared).await?;
         }
         Ok(accepted)
     }
 
-    /// Decompression, decoding and [`Preparer::prepare`], on the CPU pool.
+    /// Decompression, decoding and [`Preparable::prepare`] (quotas answered as `answer`
+    /// says), on the CPU pool.
     async fn prepare<F, D>(
         &self,
         raw: Raw,
         service: Option<String>,
+        answer: QuotaAnswer,
         decode: F,
     ) -> Result<(Prepared, Accepted), IngestError>
     where
@@ -298,7 +316,7 @@ impl Ingest {
         let decoding = self.decoding(raw, service);
         let preparer = self.preparer.clone();
         (self.cpu)
-            .run(move || Ok(decoding.decode(decode)?.prepare(&preparer)))
+            .run(move || decoding.decode(decode)?.prepare(&preparer, answer))
             .await
     }
 
@@ -323,7 +341,11 @@ impl Ingest {
         } = prepared;
         // While the commit waits, only the encoded rows (bounded by the queue) and the samples
         // are held.
-        match self.store.commit(batch).await {
+        let committed = match batch.records {
+            0 => Ok(Vec::new()),
+            _ => self.store.commit(batch).await,
+        };
+        match committed {
             Ok(skipped) => samples.forget_spans(&skipped),
             Err(error) => {
                 let error = IngestError::from(error);

@@ -1,13 +1,17 @@
 //! The one step between decoding and the store: bounds ([`Limits::bound`]), the pipeline
-//! ([`Pipeline::process`]), COPY rows ([`copy::encode`]), metric samples ([`Metrics::samples`])
-//! and the tallies counted once the rows are committed. Every receiver, the fuzz harness and the
-//! pipeline bench go through it; spans take the same steps in their span form
-//! ([`Preparer::prepare_spans`]).
+//! ([`Pipeline::process`]), metric samples of every record ([`Metrics::samples`]), the policy
+//! step ([`policy::apply`]: levels, sampling, quotas), COPY rows of the records kept
+//! ([`copy::encode`]) and the tallies counted once the rows are committed. Every receiver, the
+//! fuzz harness and the pipeline bench go through it; spans take the same steps in their span
+//! form ([`Preparer::prepare_spans`]).
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use super::error::IngestError;
+use super::policy::{self, Applied, PolicyTally, QuotaAnswer};
+use super::quota::Quotas;
 use super::{Accepted, Decoded, DecodedSpans};
 use crate::metrics::{AcceptedSamples, Metrics};
 use crate::model::{LogRecord, SpanRecord};
@@ -17,21 +21,32 @@ use crate::store::copy::{self, EncodedBatch};
 
 /// A decoded request that the steps turn into rows: log records or spans.
 pub trait Preparable: Send + 'static {
-    /// Prepares the valid records, and tells what the request held.
-    fn prepare(self, preparer: &Preparer) -> (Prepared, Accepted);
+    /// Prepares the valid records, and tells what the request held; `Err` when the request is
+    /// refused over quota (`answer` [`QuotaAnswer::RefuseRequest`]).
+    fn prepare(
+        self,
+        preparer: &Preparer,
+        answer: QuotaAnswer,
+    ) -> Result<(Prepared, Accepted), IngestError>;
 
     /// The first record's service that is not `service`, if any.
     fn other_service(&self, service: &str) -> Option<String>;
 }
 
 impl Preparable for Decoded {
-    fn prepare(self, preparer: &Preparer) -> (Prepared, Accepted) {
+    fn prepare(
+        self,
+        preparer: &Preparer,
+        answer: QuotaAnswer,
+    ) -> Result<(Prepared, Accepted), IngestError> {
         let accepted = Accepted {
             records: self.records.len(),
             rejected: self.rejected,
             first_error: self.first_error,
+            over_quota: 0,
         };
-        (preparer.prepare(self.records), accepted)
+        let (prepared, applied) = preparer.prepare_records(self.records, Some(answer), |_| {})?;
+        Ok((prepared.0, accepted.less_rejected(&applied)))
     }
 
     fn other_service(&self, service: &str) -> Option<String> {
@@ -41,18 +56,46 @@ impl Preparable for Decoded {
 }
 
 impl Preparable for DecodedSpans {
-    fn prepare(self, preparer: &Preparer) -> (Prepared, Accepted) {
+    fn prepare(
+        self,
+        preparer: &Preparer,
+        answer: QuotaAnswer,
+    ) -> Result<(Prepared, Accepted), IngestError> {
         let accepted = Accepted {
             records: self.spans.len(),
             rejected: self.rejected,
             first_error: self.first_error,
+            over_quota: 0,
         };
-        (preparer.prepare_spans(self.spans), accepted)
+        let (prepared, applied) =
+            preparer.prepare_span_batch(self.spans, Utc::now(), Some(answer), |_| {})?;
+        Ok((prepared.0, accepted.less_rejected(&applied)))
     }
 
     fn other_service(&self, service: &str) -> Option<String> {
         let mut services = self.spans.iter().map(|s| &s.service);
         services.find(|s| *s != service).cloned()
+    }
+}
+
+impl Accepted {
+    /// What a request held once the quotas rejected some of its records (OTLP's
+    /// `partial_success`).
+    fn less_rejected(self, applied: &Applied) -> Accepted {
+        let Some(refusal) = &applied.first_refusal else {
+            return self;
+        };
+        let message = format!(
+            "{} records of service {:?} over its quota (policy.quotas) were not stored; retry \
+             after {} s",
+            applied.rejected, refusal.service, refusal.retry_after_seconds
+        );
+        Accepted {
+            records: self.records - applied.rejected,
+            rejected: self.rejected + applied.rejected,
+            first_error: self.first_error.or(Some(message)),
+            over_quota: applied.rejected,
+        }
     }
 }
 
@@ -69,12 +112,15 @@ pub struct Prepared {
 /// What preparing a batch counted, for the bridge's own metrics.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tallies {
-    /// Records in the batch.
+    /// Records in the batch accepted: stored, or left out by levels and sampling (not those
+    /// rejected over quota).
     pub records: usize,
     /// Attributes dropped over the limits.
     pub dropped_attributes: usize,
     /// Redactions per rule, for the rules that redacted something.
     pub redactions: Vec<(String, u64)>,
+    /// What the policy step did not store, and the bytes stored.
+    pub policy: PolicyTally,
 }
 
 /// The steps' configuration; cheap to clone.
@@ -83,6 +129,8 @@ pub struct Preparer {
     limits: Limits,
     pipeline: Arc<Pipeline>,
     metrics: Arc<Metrics>,
+    /// What each service used of its quota: outside the pipeline, so a reload keeps it.
+    quotas: Arc<Quotas>,
 }
 
 impl Preparer {
@@ -92,6 +140,7 @@ impl Preparer {
             limits,
             pipeline,
             metrics,
+            quotas: Arc::default(),
         }
     }
 
@@ -108,12 +157,24 @@ impl Preparer {
     }
 
     /// [`Preparer::prepare`], calling `check` on each record once processed and giving back the
-    /// records: the fuzz harness checks its invariants on them.
+    /// records stored: the fuzz harness checks its invariants on them. Quotas are not applied.
     pub fn prepare_checked(
         &self,
-        mut records: Vec<LogRecord>,
-        mut check: impl FnMut(&LogRecord),
+        records: Vec<LogRecord>,
+        check: impl FnMut(&LogRecord),
     ) -> (Prepared, Vec<LogRecord>) {
+        let prepared = self.prepare_records(records, None, check);
+        prepared.expect("no quota applied").0
+    }
+
+    /// Bounds and processes records, derives their samples, applies the policy (and the quotas
+    /// when `answer` is given) and encodes the records kept.
+    fn prepare_records(
+        &self,
+        mut records: Vec<LogRecord>,
+        answer: Option<QuotaAnswer>,
+        mut check: impl FnMut(&LogRecord),
+    ) -> Result<((Prepared, Vec<LogRecord>), Applied), IngestError> {
         let mut dropped_attributes = 0;
         let mut redactions = self.pipeline.redactions();
         for record in &mut records {
@@ -121,19 +182,40 @@ impl Preparer {
             self.pipeline.process(record, &mut redactions);
             check(record);
         }
+        let received = records.len();
+        let samples = self.metrics.samples(&records);
+        let mut applied = self.apply_policy(&mut records, answer)?;
         let tallies = Tallies {
-            records: records.len(),
+            records: received - applied.rejected,
             dropped_attributes,
             redactions: (redactions.counted())
                 .map(|(rule, count)| (rule.to_string(), count))
                 .collect(),
+            policy: std::mem::take(&mut applied.tally),
         };
         let prepared = Prepared {
             batch: copy::encode(&records),
-            samples: self.metrics.samples(&records),
+            samples,
             tallies,
         };
-        (prepared, records)
+        Ok(((prepared, records), applied))
+    }
+
+    /// [`policy::apply`] with this preparer's quotas; a request refused whole is counted here.
+    fn apply_policy<T: policy::Item>(
+        &self,
+        items: &mut Vec<T>,
+        answer: Option<QuotaAnswer>,
+    ) -> Result<Applied, IngestError> {
+        let quotas = answer.map(|answer| (&*self.quotas, answer));
+        let applied = policy::apply(items, self.pipeline.policy(), quotas);
+        applied.map_err(|(refusal, held)| {
+            held.observe(&self.metrics.policy);
+            IngestError::OverQuota {
+                service: refusal.service,
+                retry_after_seconds: refusal.retry_after_seconds,
+            }
+        })
     }
 
     /// Prepares a decoded batch of spans: bounded, redacted and enriched as records are, then
@@ -144,14 +226,26 @@ impl Preparer {
     }
 
     /// [`Preparer::prepare_spans`] of spans received at `received`, calling `check` on each
-    /// span once processed and giving back the spans: the fuzz harness checks its invariants
-    /// on them.
+    /// span once processed and giving back the spans stored: the fuzz harness checks its
+    /// invariants on them. Quotas are not applied.
     pub fn prepare_spans_checked(
+        &self,
+        spans: Vec<SpanRecord>,
+        received: DateTime<Utc>,
+        check: impl FnMut(&SpanRecord),
+    ) -> (Prepared, Vec<SpanRecord>) {
+        let prepared = self.prepare_span_batch(spans, received, None, check);
+        prepared.expect("no quota applied").0
+    }
+
+    /// Spans as [`Preparer::prepare_records`] takes records.
+    fn prepare_span_batch(
         &self,
         mut spans: Vec<SpanRecord>,
         received: DateTime<Utc>,
+        answer: Option<QuotaAnswer>,
         mut check: impl FnMut(&SpanRecord),
-    ) -> (Prepared, Vec<SpanRecord>) {
+    ) -> Result<((Prepared, Vec<SpanRecord>), Applied), IngestError> {
         let mut dropped_attributes = 0;
         let mut redactions = self.pipeline.redactions();
         for span in &mut spans {
@@ -159,19 +253,26 @@ impl Preparer {
             self.pipeline.process_span(span, &mut redactions);
             check(span);
         }
+        let received = spans.len();
+        let mut samples = self.metrics.span_samples(&spans);
+        let mut applied = self.apply_policy(&mut spans, answer)?;
+        if let Some(places) = applied.stored_places.take() {
+            samples.stored_spans_at(places);
+        }
         let tallies = Tallies {
-            records: spans.len(),
+            records: received - applied.rejected,
             dropped_attributes,
             redactions: (redactions.counted())
                 .map(|(rule, count)| (rule.to_string(), count))
                 .collect(),
+            policy: std::mem::take(&mut applied.tally),
         };
         let prepared = Prepared {
             batch: copy::encode_spans(&spans),
-            samples: self.metrics.span_samples(&spans),
+            samples,
             tallies,
         };
-        (prepared, spans)
+        Ok(((prepared, spans), applied))
     }
 
     /// Counts a committed batch: its samples and tallies.
@@ -180,6 +281,7 @@ impl Preparer {
         bridge.observe_dropped_attributes(tallies.dropped_attributes);
         let redactions = tallies.redactions.iter();
         bridge.observe_redactions(redactions.map(|(rule, count)| (rule.as_str(), *count)));
+        tallies.policy.observe(&self.metrics.policy);
         self.metrics.observe_samples(samples);
     }
 }

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::body::Raw;
 use super::error::IngestError;
+use super::policy::QuotaAnswer;
 use super::prepare::{Preparable, Prepared};
 use super::{Accepted, Counting, Decoded, DecodedSpans, Ingest, RequestContext};
 use crate::metrics::Protocol;
@@ -38,11 +39,12 @@ impl Ingest {
             _ => return self.accept(protocol, raw, None, decode).await,
         };
         let (decoding, preparer) = (self.decoding(raw, None), self.preparer.clone());
+        let answer = QuotaAnswer::of(protocol);
         let decoded = self.cpu.run(move || {
             let decoded = decoding.decode(decode)?;
             let wanted = decoded.wanted();
             Ok(match wanted.is_empty() {
-                true => Stage::Prepared(Box::new(decoded.prepare(&preparer))),
+                true => Stage::Prepared(Box::new(decoded.prepare(&preparer, answer)?)),
                 false => Stage::Wanting(decoded, wanted),
             })
         });
@@ -56,7 +58,7 @@ impl Ingest {
                 let preparer = self.preparer.clone();
                 let prepared = self.cpu.run(move || {
                     decoded.symbolicate(&maps);
-                    Ok(decoded.prepare(&preparer))
+                    decoded.prepare(&preparer, answer)
                 });
                 prepared
                     .await

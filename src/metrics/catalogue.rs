@@ -158,11 +158,11 @@ mod tests {
     use super::*;
     use crate::config::MetricsConfig;
     use crate::metrics::{
-        BodyRefusal, BrowserReceiver, CloseReason, Format, Listener, Metrics, OriginStage, Outcome,
-        Protocol, RejectReason,
+        BodyRefusal, BrowserReceiver, CloseReason, Format, Listener, Metrics, NotStored,
+        OriginStage, Outcome, Protocol, RejectReason,
     };
     use crate::model::{
-        DbQuery, ExceptionInfo, HttpRequest, LogRecord, SpanKind, SpanRecord, SpanStatus,
+        DbQuery, ExceptionInfo, HttpRequest, Level, LogRecord, SpanKind, SpanRecord, SpanStatus,
     };
 
     /// Spans that reach every span family: a failed root server span, and three client spans
@@ -238,6 +238,9 @@ mod tests {
         listener.body_refused(BodyRefusal::busy);
         let browser = &metrics.browser;
         browser.observe_origin_refused(BrowserReceiver::faro, OriginStage::preflight);
+        let policy = &metrics.policy;
+        policy.observe_not_stored("web", Level::Info, NotStored::Sampled, 1);
+        policy.observe_stored_bytes("web", Level::Info, 10);
         metrics.render(Format::PrometheusText)
     }
 

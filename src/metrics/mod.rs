@@ -1,6 +1,7 @@
 //! Every metric the bridge exports: the contract's metrics derived from logs and spans (capped,
 //! [`spans`] choosing which signal counts a request), the bridge's own
-//! `logbridge_*` metrics, and their exposition in OpenMetrics or Prometheus text format.
+//! `logbridge_*` metrics (the ingest policy's in `policy`), and their exposition in OpenMetrics
+//! or Prometheus text format.
 //!
 //! Each area declares its metrics once, as [`catalogue::MetricInfo`] constants beside the code
 //! that updates them (`bridge.rs`, `retention.rs`, `families/`), and registers them through a
@@ -17,6 +18,7 @@ mod families;
 mod guard;
 mod listener;
 pub mod log_metrics;
+mod policy;
 mod registrar;
 mod retention;
 pub mod scrape;
@@ -36,6 +38,7 @@ pub use exposition::{Format, content_type};
 pub use families::DerivedMetrics;
 pub use listener::{BodyRefusal, CloseReason, Listener, ListenerMetrics};
 pub use log_metrics::{InvalidLogMetric, LogMetricFamilies};
+pub use policy::{NotStored, PolicyMetrics};
 pub use registrar::Registrar;
 pub use retention::RetentionMetrics;
 pub use sourcemaps::SourceMapMetrics;
@@ -63,15 +66,31 @@ pub struct AcceptedSamples {
     derived: Vec<Sample>,
     log_metrics: Vec<log_metrics::LogSample>,
     spans: Option<SpanSamples>,
+    /// The place among the derived spans of each span in the stored batch, when the policy
+    /// kept only some of them.
+    stored_spans: Option<Vec<u32>>,
 }
 
 impl AcceptedSamples {
     /// Leaves out the samples of the spans the store skipped, at these places in their batch
     /// (ascending): stored already, they were counted when first stored.
     pub fn forget_spans(&mut self, skipped: &[u32]) {
-        if let Some(spans) = &mut self.spans {
-            spans.forget(skipped);
+        let Some(spans) = &mut self.spans else {
+            return;
+        };
+        match &self.stored_spans {
+            Some(places) => {
+                let derived: Vec<u32> = skipped.iter().map(|i| places[*i as usize]).collect();
+                spans.forget(&derived);
+            }
+            None => spans.forget(skipped),
         }
+    }
+
+    /// Notes that the stored batch holds only the spans at these places (ascending) of the
+    /// spans these samples were derived from.
+    pub fn stored_spans_at(&mut self, places: Vec<u32>) {
+        self.stored_spans = Some(places);
     }
 }
 
@@ -96,6 +115,8 @@ pub struct Metrics {
     pub browser: Arc<BrowserMetrics>,
     /// The source map cache.
     pub sourcemaps: Arc<SourceMapMetrics>,
+    /// What the ingest policy did not store, and the bytes it stored.
+    pub policy: Arc<PolicyMetrics>,
 }
 
 impl Metrics {
@@ -126,6 +147,7 @@ impl Metrics {
         let derived = DerivedMetrics::register(&mut registrar, guards, cap);
         let log_metrics = LogMetricFamilies::register(&mut registrar, guards, cap, log_metrics)?;
         let spans = SpanMetrics::register(&mut registrar, guards, config);
+        let policy = PolicyMetrics::register(&mut registrar, guards.0, cap);
         Ok(Metrics {
             registry,
             catalogue,
@@ -142,6 +164,7 @@ impl Metrics {
             listener: Arc::new(listener),
             browser: Arc::new(browser),
             sourcemaps: Arc::new(sourcemaps),
+            policy: Arc::new(policy),
         })
     }
 
@@ -168,7 +191,7 @@ impl Metrics {
         AcceptedSamples {
             derived: derive(records, self.thresholds),
             log_metrics: self.log_metrics.evaluate(records),
-            spans: None,
+            ..AcceptedSamples::default()
         }
     }
 

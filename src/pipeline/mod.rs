@@ -4,7 +4,7 @@
 //! secrets and personal data ([`redact`]), then
 //! runs the enrich step (HTTP request, database query, exception and
 //! user from the attributes), exception grouping, the retention class ([`retention`]) and the
-//! dedup key ([`dedup`]). Spans take [`Pipeline::process_span`]: the same redaction, then
+//! dedup key ([`dedup`]); the [`policy`] then decides what is stored. Spans take [`Pipeline::process_span`]: the same redaction, then
 //! their own enrich step ([`promote`], [`span_signals`]).
 //! Also home to what decoders share: field lookup through aliases ([`fields`]) and level
 //! normalization ([`levels`]).
@@ -16,6 +16,7 @@ pub mod fields;
 pub mod grouping;
 pub mod levels;
 pub mod limits;
+pub mod policy;
 pub mod promote;
 pub mod redact;
 pub mod retention;
@@ -40,6 +41,7 @@ pub struct Pipeline {
     redactor: Redactor,
     grouping: grouping::Rules,
     url_queries: UrlQueries,
+    policy: policy::Policy,
 }
 
 impl Pipeline {
@@ -59,6 +61,8 @@ impl Pipeline {
             redactor,
             grouping: grouping::Rules::from_config(&config.grouping).map_err(|e| invalid(&e))?,
             url_queries: UrlQueries::from_config(&config.redaction),
+            policy: policy::Policy::from_config(&config.policy, &config.fields, &config.metrics)
+                .map_err(|e| invalid(&e))?,
         })
     }
 
@@ -97,6 +101,11 @@ impl Pipeline {
     /// The compiled `grouping.rules`, which `logbridge exceptions regroup` applies too.
     pub fn grouping_rules(&self) -> &grouping::Rules {
         &self.grouping
+    }
+
+    /// Levels, sampling and quota limits: what ingest stores of what it receives.
+    pub fn policy(&self) -> &policy::Policy {
+        &self.policy
     }
 
     /// The alias table, which the JSON decoder reads too.

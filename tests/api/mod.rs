@@ -23,6 +23,7 @@ mod openapi;
 mod operator;
 mod otlp_grpc;
 mod otlp_http;
+mod policy;
 mod read_access;
 mod read_alert_rules;
 mod read_audit;

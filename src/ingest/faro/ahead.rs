@@ -10,6 +10,7 @@ use super::outline::{decode_traces, outline};
 use crate::ingest::Ingest;
 use crate::ingest::body::Raw;
 use crate::ingest::error::IngestError;
+use crate::metrics::Protocol;
 use crate::sourcemaps::Resolved;
 
 /// The maps of the payload's frames, and the spans committed from its `traces`.
@@ -32,7 +33,7 @@ pub async fn ahead(ingest: &Ingest, raw: &Raw) -> Result<(Resolved, usize), Inge
         let service = outline.app.clone().or_else(|| scope.clone());
         let traces = Raw::plain(Bytes::copy_from_slice(traces.get().as_bytes())).scoped_to(scope);
         spans = ingest
-            .accept_part(traces, service, decode_traces)
+            .accept_part(Protocol::faro, traces, service, decode_traces)
             .await?
             .records;
     }

@@ -116,6 +116,6 @@ async fn accept_parts(ingest: &Ingest, raw: Raw) -> Result<usize, IngestError> {
     let (maps, spans) = ahead(ingest, &raw).await?;
     let decode =
         move |body: &[u8], context: &RequestContext<'_>| decode_symbolicated(body, context, &maps);
-    let accepted = ingest.accept_part(raw, service, decode).await?;
+    let accepted = ingest.accept_part(PROTOCOL, raw, service, decode).await?;
     Ok(accepted.records + spans)
 }

@@ -6,9 +6,10 @@ use serde_json::Value;
 
 use super::{dashboards, datasources_file, panels, variables};
 
-const UIDS: [&str; 7] = [
+const UIDS: [&str; 8] = [
     "logbridge-alerts",
     "logbridge-bridge",
+    "logbridge-cost",
     "logbridge-exceptions",
     "logbridge-logs",
     "logbridge-overview",
@@ -17,7 +18,7 @@ const UIDS: [&str; 7] = [
 ];
 
 #[test]
-fn the_seven_dashboards_parse_with_fixed_uids_and_unique_panel_ids() {
+fn the_eight_dashboards_parse_with_fixed_uids_and_unique_panel_ids() {
     let all = dashboards();
     let uids: BTreeSet<&str> = all
         .iter()

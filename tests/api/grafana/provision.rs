@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use super::{datasources_file, repo_path};
 
 const TOKEN: &str = "glsa_test_token";
-const DASHBOARDS: usize = 7;
+const DASHBOARDS: usize = 8;
 
 /// One request as the fake Grafana received it.
 #[derive(Debug, Clone)]
