@@ -1,5 +1,5 @@
 //! The read API under `/api/v1`: logs, traces, exports, stats, exceptions, monitoring views
-//! (with the alert history), tokens and the audit log; and the Jaeger query API under
+//! (with the alert history), log patterns (`patterns`), tokens and the audit log; and the Jaeger query API under
 //! `/jaeger`; and the live tail (`tail`), Server-Sent Events of rows as they are committed. Every request is authenticated, rate-limited and capped per token and audited by
 //! `guard`; handlers take their typed parameters (`params`), call
 //! `store::read` and shape the answer. Routes and the OpenAPI document come from one
@@ -20,6 +20,7 @@ mod mask;
 mod monitoring;
 pub mod operations;
 mod params;
+mod patterns;
 mod routes;
 mod stats;
 pub mod tail;
