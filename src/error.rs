@@ -42,6 +42,8 @@ pub enum ErrorCode {
     ShuttingDown,
     /// A read query ran past its statement timeout.
     QueryTimeout,
+    /// A reloaded configuration file was refused; the running configuration stays in force.
+    InvalidConfig,
     /// Our fault; the cause is logged, never sent.
     Internal,
 }
@@ -62,7 +64,7 @@ impl ErrorCode {
             ErrorCode::Unavailable | ErrorCode::Busy | ErrorCode::ShuttingDown => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
-            ErrorCode::QueryTimeout => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::QueryTimeout | ErrorCode::InvalidConfig => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -84,6 +86,7 @@ impl ErrorCode {
             | ErrorCode::Busy
             | ErrorCode::ShuttingDown => tonic::Code::Unavailable,
             ErrorCode::QueryTimeout => tonic::Code::DeadlineExceeded,
+            ErrorCode::InvalidConfig => tonic::Code::FailedPrecondition,
             ErrorCode::Internal => tonic::Code::Internal,
         }
     }
@@ -135,6 +138,7 @@ impl ErrorCode {
             ErrorCode::Busy => "busy",
             ErrorCode::ShuttingDown => "shutting_down",
             ErrorCode::QueryTimeout => "query_timeout",
+            ErrorCode::InvalidConfig => "invalid_config",
             ErrorCode::Internal => "internal",
         }
     }

@@ -27,6 +27,7 @@ use chrono::Utc;
 
 use crate::auth::{Authenticator, Credentials};
 use crate::config::Config;
+use crate::config::live::Live;
 use crate::metrics::{Metrics, Outcome, Protocol, RejectReason};
 use crate::pipeline::{Pipeline, limits::Limits};
 use crate::sourcemaps::SourceMaps;
@@ -72,7 +73,7 @@ impl Ingest {
         store: Store,
         metrics: Arc<Metrics>,
         auth: Authenticator,
-        pipeline: Arc<Pipeline>,
+        pipeline: impl Into<Live<Pipeline>>,
         config: &Config,
     ) -> Ingest {
         let limits = Limits::from_config(config);
@@ -196,10 +197,11 @@ impl Ingest {
         self.cpu
             .run(move || {
                 let bytes = raw.decompress()?;
+                let pipeline = preparer.pipeline();
                 let context = RequestContext {
                     received,
                     service: service.as_deref(),
-                    aliases: preparer.pipeline().aliases(),
+                    aliases: pipeline.aliases(),
                     bounds: &bounds,
                 };
                 let decoded = decode(&bytes, &context)?;

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::{Accepted, Decoded, DecodedSpans};
+use crate::config::live::Live;
 use crate::metrics::{AcceptedSamples, Metrics};
 use crate::model::{LogRecord, SpanRecord};
 use crate::pipeline::Pipeline;
@@ -77,27 +78,32 @@ pub struct Tallies {
     pub redactions: Vec<(String, u64)>,
 }
 
-/// The steps' configuration; cheap to clone.
+/// The steps' configuration; cheap to clone. The pipeline is the one in force when a batch
+/// starts (it is replaced whole on reload, see `app::reload`).
 #[derive(Clone)]
 pub struct Preparer {
     limits: Limits,
-    pipeline: Arc<Pipeline>,
+    pipeline: Live<Pipeline>,
     metrics: Arc<Metrics>,
 }
 
 impl Preparer {
     /// The steps of these limits, this pipeline and these metrics.
-    pub fn new(limits: Limits, pipeline: Arc<Pipeline>, metrics: Arc<Metrics>) -> Preparer {
+    pub fn new(
+        limits: Limits,
+        pipeline: impl Into<Live<Pipeline>>,
+        metrics: Arc<Metrics>,
+    ) -> Preparer {
         Preparer {
             limits,
-            pipeline,
+            pipeline: pipeline.into(),
             metrics,
         }
     }
 
-    /// The pipeline, whose field aliases the decoders read.
-    pub fn pipeline(&self) -> &Pipeline {
-        &self.pipeline
+    /// The pipeline in force, whose field aliases the decoders read.
+    pub fn pipeline(&self) -> Arc<Pipeline> {
+        self.pipeline.current()
     }
 
     /// Prepares a decoded batch; the records are dropped once encoded and counted, as they take
@@ -115,10 +121,11 @@ impl Preparer {
         mut check: impl FnMut(&LogRecord),
     ) -> (Prepared, Vec<LogRecord>) {
         let mut dropped_attributes = 0;
-        let mut redactions = self.pipeline.redactions();
+        let pipeline = self.pipeline.current();
+        let mut redactions = pipeline.redactions();
         for record in &mut records {
             dropped_attributes += self.limits.bound(record);
-            self.pipeline.process(record, &mut redactions);
+            pipeline.process(record, &mut redactions);
             check(record);
         }
         let tallies = Tallies {
@@ -153,10 +160,11 @@ impl Preparer {
         mut check: impl FnMut(&SpanRecord),
     ) -> (Prepared, Vec<SpanRecord>) {
         let mut dropped_attributes = 0;
-        let mut redactions = self.pipeline.redactions();
+        let pipeline = self.pipeline.current();
+        let mut redactions = pipeline.redactions();
         for span in &mut spans {
             dropped_attributes += self.limits.bound_span(span, received);
-            self.pipeline.process_span(span, &mut redactions);
+            pipeline.process_span(span, &mut redactions);
             check(span);
         }
         let tallies = Tallies {

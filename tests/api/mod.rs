@@ -40,6 +40,7 @@ mod read_views;
 mod read_windows;
 mod redaction;
 mod regroup;
+mod reload;
 mod request_bounds;
 mod retention;
 mod rules;

@@ -51,8 +51,8 @@ impl Drain {
     /// Adds one body that stands for `weight` records of `bytes` bytes.
     pub fn add(&mut self, body: &str, weight: f64, bytes: f64) {
         let tokens = tokens(body);
-        let route = self.route(&tokens);
-        let leaf = self.leaves.entry(route).or_default();
+        let leaf = self.leaf_of(&tokens);
+        let leaf = self.leaves.entry(leaf).or_default();
         let best = leaf
             .iter()
             .map(|&index| (index, similarity(&self.clusters[index].tokens, &tokens)))
@@ -86,7 +86,7 @@ impl Drain {
 
     /// The leaf of a body: its token count, then its first token (a variable, or a token
     /// past a full node, routed as `<*>`).
-    fn route(&mut self, tokens: &[String]) -> Vec<String> {
+    fn leaf_of(&mut self, tokens: &[String]) -> Vec<String> {
         let mut route = vec![tokens.len().to_string()];
         for token in tokens.iter().take(DEPTH) {
             let children = self.children.entry(route.clone()).or_default();
@@ -145,4 +145,3 @@ fn merge(template: &mut [String], tokens: &[String]) {
         }
     }
 }
-

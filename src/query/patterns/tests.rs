@@ -79,7 +79,10 @@ fn different_lengths_and_different_words_stay_apart() {
         drain.add(body, 1.0, 1.0);
     }
     let templates: Vec<String> = drain.into_clusters().iter().map(|c| c.template()).collect();
-    assert_eq!(templates, ["disk full on sda", "disk full", "queue empty on sda"]);
+    assert_eq!(
+        templates,
+        ["disk full on sda", "disk full", "queue empty on sda"]
+    );
 }
 
 #[test]

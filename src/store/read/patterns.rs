@@ -89,11 +89,15 @@ pub async fn sample(
             to: Some(to),
             ..filter.clone()
         };
-        sql.push("(SELECT ").push_bind(i).push("::int4 AS slice, left(body, ");
+        sql.push("(SELECT ")
+            .push_bind(i)
+            .push("::int4 AS slice, left(body, ");
         sql.push_bind(BODY_PREFIX_CHARS).push(") AS body, ");
         sql.push("octet_length(body)::int8 AS bytes, dedup_count::int8 AS records FROM logs");
         slice.push_where(&mut sql);
-        sql.push(" ORDER BY ts DESC LIMIT ").push_bind(per_slice).push(")");
+        sql.push(" ORDER BY ts DESC LIMIT ")
+            .push_bind(per_slice)
+            .push(")");
     }
     super::counted(sql.build_query_as().fetch_all(pool).await)
 }
@@ -108,12 +112,17 @@ pub async fn slice_records(
 ) -> sqlx::Result<Vec<(i32, i64)>> {
     let origin = slices.start(0);
     let mut sql = QueryBuilder::new("SELECT (floor(extract(epoch FROM minute - ");
-    sql.push_bind(origin).push(") / ").push_bind(slices.width.num_seconds() as f64);
+    sql.push_bind(origin)
+        .push(") / ")
+        .push_bind(slices.width.num_seconds() as f64);
     sql.push("))::int4 AS slice, sum(count)::int8 AS records FROM log_counts WHERE minute >= ");
-    sql.push_bind(origin).push(" AND minute < ").push_bind(slices.to);
+    sql.push_bind(origin)
+        .push(" AND minute < ")
+        .push_bind(slices.to);
     filter.push_scope(&mut sql);
     if !filter.services.is_empty() {
-        sql.push(" AND service = ANY(").push_bind(filter.services.clone());
+        sql.push(" AND service = ANY(")
+            .push_bind(filter.services.clone());
         sql.push(")");
     }
     sql.push(" GROUP BY 1 ORDER BY 1");
@@ -140,7 +149,13 @@ mod tests {
     fn a_short_window_off_the_minute_has_minute_slices_clipped_to_it() {
         let slices = Slices::new(at("2026-01-01T00:00:30Z"), at("2026-01-01T00:02:10Z"), 24);
         assert_eq!((slices.count, slices.width), (3, Duration::minutes(1)));
-        assert_eq!(slices.bounds(0), (at("2026-01-01T00:00:30Z"), at("2026-01-01T00:01:00Z")));
-        assert_eq!(slices.bounds(2), (at("2026-01-01T00:02:00Z"), at("2026-01-01T00:02:10Z")));
+        assert_eq!(
+            slices.bounds(0),
+            (at("2026-01-01T00:00:30Z"), at("2026-01-01T00:01:00Z"))
+        );
+        assert_eq!(
+            slices.bounds(2),
+            (at("2026-01-01T00:02:00Z"), at("2026-01-01T00:02:10Z"))
+        );
     }
 }
