@@ -33,6 +33,7 @@ mod read_filters;
 mod read_listings;
 mod read_logs;
 mod read_operations;
+mod read_patterns;
 mod read_plans;
 mod read_stats;
 mod read_tail;

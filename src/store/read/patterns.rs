@@ -36,18 +36,20 @@ pub struct Slices {
 }
 
 impl Slices {
-    /// At most `wanted` slices of at least a minute over the window.
+    /// At most `wanted` slices of whole minutes covering the window, the first starting on the
+    /// minute of `from`.
     pub fn new(from: DateTime<Utc>, to: DateTime<Utc>, wanted: i32) -> Slices {
-        let minutes = (to - from).num_minutes().max(1);
+        let start = from.duration_trunc(Duration::minutes(1)).unwrap_or(from);
+        let seconds = (to - start).num_seconds().max(1);
+        let minutes = (seconds + 59) / 60;
         let per_slice = (minutes + i64::from(wanted) - 1) / i64::from(wanted);
         let width = Duration::minutes(per_slice.max(1));
-        let start = from.duration_trunc(Duration::minutes(1)).unwrap_or(from);
-        let count = ((to - start).num_seconds() + width.num_seconds() - 1) / width.num_seconds();
+        let count = (seconds + width.num_seconds() - 1) / width.num_seconds();
         Slices {
             from,
             to,
             width,
-            count: count.clamp(1, i64::from(wanted)) as i32,
+            count: count.max(1) as i32,
         }
     }
 
@@ -143,6 +145,15 @@ mod tests {
         assert_eq!((slices.count, slices.width), (24, Duration::hours(1)));
         assert_eq!(slices.bounds(0).0, at("2026-01-01T00:00:00Z"));
         assert_eq!(slices.bounds(23).1, at("2026-01-02T00:00:00Z"));
+    }
+
+    #[test]
+    fn a_day_off_the_minute_is_covered_to_its_end() {
+        let (from, to) = (at("2026-01-01T00:00:30Z"), at("2026-01-02T00:00:30Z"));
+        let slices = Slices::new(from, to, 24);
+        assert!(slices.count <= 24);
+        assert_eq!(slices.bounds(0).0, from);
+        assert_eq!(slices.bounds(slices.count - 1).1, to);
     }
 
     #[test]
