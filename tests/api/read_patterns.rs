@@ -21,7 +21,7 @@ fn line(t: usize, n: usize) -> String {
     let mut out = String::new();
     for (i, part) in TEMPLATES[t].split("{}").enumerate() {
         if i > 0 {
-            let value = if (n + i) % 2 == 0 {
+            let value = if (n + i).is_multiple_of(2) {
                 words[(n + i) % words.len()].to_string()
             } else {
                 format!("{}", n * 13 + i)
@@ -95,9 +95,9 @@ async fn known_templates_are_recovered_exactly_with_their_records_and_bytes() {
 #[tokio::test]
 async fn a_sample_smaller_than_the_window_estimates_the_window() {
     let app = spawn_app().await;
-    let records: Vec<Value> = (0..400)
+    let records: Vec<Value> = (0_u32..400)
         .map(|n| {
-            let message = if n % 4 == 0 {
+            let message = if n.is_multiple_of(4) {
                 format!("cache miss for key {n}")
             } else {
                 format!("job {n} done")

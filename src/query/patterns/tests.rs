@@ -19,7 +19,7 @@ fn line(t: usize, n: usize) -> String {
     let mut out = String::new();
     for (i, part) in TEMPLATES[t].split("{}").enumerate() {
         if i > 0 {
-            let value = if (n + i) % 2 == 0 {
+            let value = if (n + i).is_multiple_of(2) {
                 WORDS[(n * 7 + i) % WORDS.len()].to_string()
             } else {
                 format!("{}-{}", n * 31 + i, t)
