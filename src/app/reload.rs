@@ -94,19 +94,19 @@ impl Reloader {
     }
 
     /// [`Reloader::reload`] off the async workers, logged: what was applied, or why the file
-    /// was refused.
+    /// was refused. `None` when the reload itself failed (a panic, logged).
     pub async fn reload_logged(
         self: &Arc<Self>,
         trigger: &'static str,
-    ) -> Result<Reloaded, String> {
+    ) -> Option<Result<Reloaded, ConfigError>> {
         let reloader = Arc::clone(self);
-        let result = tokio::task::spawn_blocking(move || reloader.reload()).await;
-        let result = result.unwrap_or_else(|panic| {
-            Err(ConfigError::Invalid {
-                origin: "reload".to_string(),
-                message: panic.to_string(),
-            })
-        });
+        let result = match tokio::task::spawn_blocking(move || reloader.reload()).await {
+            Ok(result) => result,
+            Err(panic) => {
+                tracing::error!(trigger, %panic, "configuration reload failed");
+                return None;
+            }
+        };
         match &result {
             Ok(reloaded) => tracing::info!(
                 trigger,
@@ -121,7 +121,7 @@ impl Reloader {
                 "configuration not reloaded: the running configuration stays in force"
             ),
         }
-        result.map_err(|error| error.to_string())
+        Some(result)
     }
 }
 

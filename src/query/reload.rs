@@ -10,17 +10,21 @@ use super::error::{ApiError, ErrorBody};
 use super::{Caller, QueryState, with_rows};
 use crate::app::reload::Reloaded;
 use crate::auth::Role;
+use crate::error::ErrorCode;
 
 /// Reloads the configuration file (admin): redaction rules, ingest policies and log metrics.
 #[utoipa::path(post, path = "/api/v1/admin/reload", operation_id = "reload_config",
     tag = "operations",
     responses((status = 200, body = Reloaded), (status = 403, body = ErrorBody),
               (status = 422, description = "The file was refused; nothing changed",
-                  body = ErrorBody)),
+                  body = ErrorBody),
+              (status = 500, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn reload(State(state): State<QueryState>, caller: Caller) -> Result<Response, ApiError> {
     caller.require(Role::is_admin, "reload the configuration")?;
-    let reloaded = state.reloader.reload_logged("api").await;
-    let reloaded = reloaded.map_err(ApiError::invalid_config)?;
+    let Some(reloaded) = state.reloader.reload_logged("api").await else {
+        return Err(ApiError::coded(ErrorCode::Internal, "internal error"));
+    };
+    let reloaded = reloaded.map_err(|error| ApiError::invalid_config(error.to_string()))?;
     Ok(with_rows(Json(reloaded), 1))
 }

@@ -114,6 +114,18 @@ async fn an_admin_reload_applies_new_redaction_and_log_metrics_to_the_next_reque
     let audited = "method = 'POST' AND endpoint = '/api/v1/admin/reload' AND status = 200 \
         AND role = 'admin'";
     assert_eq!(app.count_audit(audited).await, 1);
+
+    // Back to the first file: the rule's series and the metric go with them.
+    write_config(&path, &url, "");
+    let response = post_as(&app, &admin, "/api/v1/admin/reload").await;
+    assert_eq!(response.status(), 200);
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(!metrics.contains("orders_total"), "{metrics}");
+    assert!(!metrics.contains("rule=\"order_code\""), "{metrics}");
+    assert!(
+        metrics.contains("logbridge_redactions_total{rule=\"email\"}"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]
