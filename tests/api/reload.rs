@@ -29,11 +29,26 @@ const ORDERS_METRIC: &str = "log_metrics:
 /// A redaction rule name that does not exist: the startup refuses such a file.
 const INVALID: &str = "redaction:\n  disabled_rules: [emial]\n";
 
-/// A fresh directory for a test's configuration file.
-fn config_dir(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("logbridge-reload-{test}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh directory for a test's configuration file, removed when dropped.
+struct ConfigDir(PathBuf);
+
+impl ConfigDir {
+    fn new(test: &str) -> ConfigDir {
+        let name = format!("logbridge-reload-{test}-{}", std::process::id());
+        let dir = std::env::temp_dir().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        ConfigDir(dir)
+    }
+
+    fn join(&self, file: &str) -> PathBuf {
+        self.0.join(file)
+    }
+}
+
+impl Drop for ConfigDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// The file of an in-process bridge: its own database and listeners, then `body`.
@@ -73,7 +88,7 @@ async fn stored_body(http: &str, db: &PgPool, message: &str) -> String {
 
 #[tokio::test]
 async fn an_admin_reload_applies_new_redaction_and_log_metrics_to_the_next_request() {
-    let dir = config_dir("applied");
+    let dir = ConfigDir::new("applied");
     let path = dir.join("logbridge.yaml");
     let (_, url) = fresh_database();
     write_config(&path, &url, "");
@@ -130,7 +145,7 @@ async fn an_admin_reload_applies_new_redaction_and_log_metrics_to_the_next_reque
 
 #[tokio::test]
 async fn an_invalid_file_is_refused_with_the_startup_message_and_the_old_policy_stays() {
-    let dir = config_dir("refused");
+    let dir = ConfigDir::new("refused");
     let path = dir.join("logbridge.yaml");
     let (_, url) = fresh_database();
     write_config(
@@ -168,7 +183,7 @@ async fn an_invalid_file_is_refused_with_the_startup_message_and_the_old_policy_
 
 #[tokio::test]
 async fn only_admins_may_reload_and_refusals_are_audited() {
-    let dir = config_dir("admins");
+    let dir = ConfigDir::new("admins");
     let path = dir.join("logbridge.yaml");
     let (_, url) = fresh_database();
     write_config(&path, &url, "");
@@ -202,7 +217,7 @@ async fn eventually_redacted(bridge: &BridgeProcess, db: &PgPool, code: &str) ->
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sighup_reloads_a_real_bridge_and_an_invalid_file_is_logged_and_refused() {
-    let dir = config_dir("sighup");
+    let dir = ConfigDir::new("sighup");
     let path = dir.join("logbridge.yaml");
     std::fs::write(&path, redacting("ORD-[A-Z]+")).unwrap();
     let (_, url) = fresh_database();
