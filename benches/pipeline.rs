@@ -63,7 +63,8 @@ fn request_context(aliases: &FieldAliases) -> RequestContext<'_> {
 /// the OTLP/protobuf receiver's decode function, then the one prepare step, then the counting
 /// that follows a commit.
 fn full_path(body: &[u8], preparer: &Preparer) -> usize {
-    let context = request_context(preparer.pipeline().aliases());
+    let pipeline = preparer.pipeline();
+    let context = request_context(pipeline.aliases());
     let decoded = otlp::decode_protobuf(body, &context).expect("the workload decodes");
     let prepared = preparer.prepare(decoded.records);
     preparer.observe(prepared.samples, &prepared.tallies);
@@ -73,7 +74,8 @@ fn full_path(body: &[u8], preparer: &Preparer) -> usize {
 /// The same path for an Elasticsearch bulk body of the same records (`_bulk`'s decode function,
 /// then the one prepare step and the counting), plus the encoding of its answer.
 fn bulk_full_path(body: &[u8], preparer: &Preparer) -> usize {
-    let context = request_context(preparer.pipeline().aliases());
+    let pipeline = preparer.pipeline();
+    let context = request_context(pipeline.aliases());
     let bulk = elastic::decode(body, None, &context).expect("the workload decodes");
     let prepared = preparer.prepare(bulk.decoded.records);
     preparer.observe(prepared.samples, &prepared.tallies);
@@ -84,7 +86,8 @@ fn bulk_full_path(body: &[u8], preparer: &Preparer) -> usize {
 /// The span path: the OTLP trace receiver's decode function, the one prepare step for spans and
 /// the counting that follows a commit.
 fn spans_full_path(body: &[u8], preparer: &Preparer) -> usize {
-    let context = request_context(preparer.pipeline().aliases());
+    let pipeline = preparer.pipeline();
+    let context = request_context(pipeline.aliases());
     let decoded = otlp::traces::decode_protobuf(body, &context).expect("the spans decode");
     assert_eq!(decoded.rejected, 0, "{:?}", decoded.first_error);
     let prepared = preparer.prepare_spans(decoded.spans);
@@ -113,7 +116,8 @@ fn otlp_spans_path(c: &mut Criterion<ThreadCpuTime>) {
 
 /// The Faro path: the receiver's decode function, the one prepare step and the counting.
 fn faro_full_path(body: &[u8], preparer: &Preparer) -> usize {
-    let context = request_context(preparer.pipeline().aliases());
+    let pipeline = preparer.pipeline();
+    let context = request_context(pipeline.aliases());
     let decoded = faro::decode(body, &context).expect("the payload decodes");
     let prepared = preparer.prepare(decoded.records);
     preparer.observe(prepared.samples, &prepared.tallies);
@@ -125,7 +129,8 @@ fn faro_full_path(body: &[u8], preparer: &Preparer) -> usize {
 /// counting.
 fn faro_symbolicated_path(body: &[u8], preparer: &Preparer, maps: &Resolved) -> usize {
     black_box(faro::outline::outline(body, true));
-    let context = request_context(preparer.pipeline().aliases());
+    let pipeline = preparer.pipeline();
+    let context = request_context(pipeline.aliases());
     let decoded = faro::decode_symbolicated(body, &context, maps).expect("the payload decodes");
     let prepared = preparer.prepare(decoded.records);
     preparer.observe(prepared.samples, &prepared.tallies);
@@ -390,7 +395,8 @@ fn policy_step(group: &mut criterion::BenchmarkGroup<'_, ThreadCpuTime>, process
 
 /// The Loki receiver's decode function, then the same prepare and counting as [`full_path`].
 fn loki_full_path(body: &[u8], preparer: &Preparer) -> usize {
-    let context = request_context(preparer.pipeline().aliases());
+    let pipeline = preparer.pipeline();
+    let context = request_context(pipeline.aliases());
     let push = loki::Push {
         tenant: None,
         max_bytes: 16 << 20,

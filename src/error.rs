@@ -44,6 +44,8 @@ pub enum ErrorCode {
     ShuttingDown,
     /// A read query ran past its statement timeout.
     QueryTimeout,
+    /// A reloaded configuration file was refused; the running configuration stays in force.
+    InvalidConfig,
     /// Our fault; the cause is logged, never sent.
     Internal,
 }
@@ -66,7 +68,7 @@ impl ErrorCode {
             ErrorCode::Unavailable | ErrorCode::Busy | ErrorCode::ShuttingDown => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
-            ErrorCode::QueryTimeout => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::QueryTimeout | ErrorCode::InvalidConfig => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -89,6 +91,7 @@ impl ErrorCode {
             | ErrorCode::Busy
             | ErrorCode::ShuttingDown => tonic::Code::Unavailable,
             ErrorCode::QueryTimeout => tonic::Code::DeadlineExceeded,
+            ErrorCode::InvalidConfig => tonic::Code::FailedPrecondition,
             ErrorCode::Internal => tonic::Code::Internal,
         }
     }
@@ -141,6 +144,7 @@ impl ErrorCode {
             ErrorCode::Busy => "busy",
             ErrorCode::ShuttingDown => "shutting_down",
             ErrorCode::QueryTimeout => "query_timeout",
+            ErrorCode::InvalidConfig => "invalid_config",
             ErrorCode::Internal => "internal",
         }
     }

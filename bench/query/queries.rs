@@ -14,6 +14,7 @@ use crate::bridge::Bridge;
 use crate::load::Data;
 use crate::report::thousands;
 
+mod patterns;
 mod spans;
 
 /// Untimed requests before the timed ones.
@@ -123,6 +124,7 @@ pub async fn run(
         timings.push(reader.contains(substring).await?);
     }
     timings.push(reader.stats().await?);
+    timings.extend(reader.patterns().await?);
     let export = reader.export(data, args.export_rows).await?;
     Ok((timings, export))
 }
@@ -380,9 +382,14 @@ fn instant(at: DateTime<Utc>) -> String {
 }
 
 /// Rows in a list or trace answer (`logs`) plus spans in a trace answer (`spans`, or Jaeger's
-/// `data[0].spans`).
+/// `data[0].spans`), or the templates of a patterns answer (`patterns`).
 fn rows_in(body: &[u8]) -> usize {
     let value: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
-    let rows = [&value["logs"], &value["spans"], &value["data"][0]["spans"]];
+    let rows = [
+        &value["logs"],
+        &value["spans"],
+        &value["data"][0]["spans"],
+        &value["patterns"],
+    ];
     rows.iter().filter_map(|r| r.as_array()).map(Vec::len).sum()
 }

@@ -1,9 +1,11 @@
 //! The running bridge: shared state, the HTTP router (`http`), the gRPC service, start and
-//! graceful stop.
+//! graceful stop, and live reload of the configuration file (`reload`).
 
 mod http;
+pub mod reload;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context as _;
@@ -13,6 +15,7 @@ use tokio::task::JoinHandle;
 
 use crate::auth::Authenticator;
 use crate::config::Config;
+use crate::config::live::Live;
 use crate::ingest::alerts::http::AlertReceiver;
 use crate::ingest::otlp::traces::OtlpTraces;
 use crate::ingest::otlp::{self, OtlpLogs};
@@ -42,18 +45,26 @@ pub struct Running {
     task: JoinHandle<anyhow::Result<()>>,
 }
 
-/// Migrates the database, starts the store and binds both listeners.
+/// Migrates the database, starts the store and binds both listeners; a reload reads
+/// `./logbridge.yaml` if present, else the defaults (see [`start_from`]).
 pub async fn start(config: Config) -> anyhow::Result<Running> {
+    start_from(config, None).await
+}
+
+/// [`start`] of a configuration loaded from `source` (the `--config` path), which a reload
+/// (SIGHUP, `POST /api/v1/admin/reload`) reads again.
+pub async fn start_from(config: Config, source: Option<PathBuf>) -> anyhow::Result<Running> {
     let metrics = Metrics::with_log_metrics(&config.metrics, &config.log_metrics)?
         .with_scrape_token(config.access.metrics_token.as_ref());
     let metrics = Arc::new(metrics);
-    let pipeline = Arc::new(Pipeline::from_config(&config)?);
+    let pipeline = Pipeline::from_config(&config)?;
     let redaction_rules = pipeline.redaction_rules().len();
-    let rules = pipeline
-        .redaction_rules()
-        .iter()
-        .map(|rule| (rule.as_str(), 0));
-    metrics.bridge.observe_redactions(rules);
+    metrics
+        .bridge
+        .set_redaction_rules(pipeline.redaction_rules());
+    let pipeline = Live::new(Arc::new(pipeline));
+    let reloader = reload::Reloader::new(source, &config, pipeline.clone(), metrics.clone());
+    let reloader = Arc::new(reloader);
     let (pool, prepared) = store::migrate_reporting(&config)
         .await
         .context("preparing the database")?;
@@ -91,7 +102,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let alerts = AlertReceiver::new(pool.clone(), auth.clone(), &config, ingest.cpu());
     let on_demand = Retention::new(pool.clone(), &config)?;
     let operations = query::operations::Operations::new(store.clone(), on_demand, &config)?;
-    let reads = QueryState::new(&config, auth, operations)?;
+    let reads = QueryState::new(&config, auth, operations, reloader.clone())?;
     let tails = reads.tails.clone();
     let tail_listener = query::tail::start(&reads, &config)?;
     let elastic = elastic::router(ingest.clone(), &config.elasticsearch);
@@ -110,6 +121,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         tails_stopped.await;
         tails.close();
     });
+    reload::on_sighup(reloader, stopped(stopping.clone()));
     let limits = config.listen.limits.clone();
     let listener_metrics = metrics.listener.clone();
     let admission = BodyAdmission::new(

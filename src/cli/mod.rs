@@ -94,7 +94,7 @@ pub fn main() -> anyhow::Result<ExitCode> {
     runtime.block_on(async {
         let _telemetry = telemetry::init(&config.telemetry)?;
         announce(&origin, &config, &cli.command);
-        run(config, cli.command).await
+        run(config, cli.command, cli.config).await
     })
 }
 
@@ -121,9 +121,13 @@ fn announce(origin: &str, config: &Config, command: &Command) {
     }
 }
 
-async fn run(config: Config, command: Command) -> anyhow::Result<ExitCode> {
+async fn run(
+    config: Config,
+    command: Command,
+    source: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve => serve(config).await?,
+        Command::Serve => serve(config, source).await?,
         Command::Migrate => migrate(&config).await?,
         Command::Config { .. } => unreachable!("handled before the configuration is loaded"),
         Command::Demo(args) => demo::run(args).await?,
@@ -166,8 +170,8 @@ async fn migrate(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(config: Config) -> anyhow::Result<()> {
-    let running = app::start(config).await?;
+async fn serve(config: Config, source: Option<PathBuf>) -> anyhow::Result<()> {
+    let running = app::start_from(config, source).await?;
     telemetry::shutdown_signal().await;
     tracing::info!("shutting down: finishing requests and committing the queue");
     running.stop().await?;

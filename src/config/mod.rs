@@ -15,6 +15,7 @@ mod env;
 pub mod explain;
 pub mod grouping;
 pub mod listen;
+pub mod live;
 pub mod log_metrics;
 pub mod policy;
 pub mod prometheus;

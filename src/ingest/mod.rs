@@ -30,6 +30,7 @@ use chrono::Utc;
 
 use crate::auth::{Authenticator, Credentials};
 use crate::config::Config;
+use crate::config::live::Live;
 use crate::metrics::{Metrics, Outcome, Protocol, RejectReason};
 use crate::pipeline::{Pipeline, limits::Limits};
 use crate::sourcemaps::SourceMaps;
@@ -95,10 +96,11 @@ impl Decoding {
     {
         let scope = self.raw.service_scope().map(str::to_owned);
         let bytes = self.raw.decompress()?;
+        let pipeline = self.preparer.pipeline();
         let context = RequestContext {
             received: self.received,
             service: self.service.as_deref(),
-            aliases: self.preparer.pipeline().aliases(),
+            aliases: pipeline.aliases(),
             bounds: &self.bounds,
         };
         let decoded = decode(&bytes, &context)?;
@@ -129,7 +131,7 @@ impl Ingest {
         store: Store,
         metrics: Arc<Metrics>,
         auth: Authenticator,
-        pipeline: Arc<Pipeline>,
+        pipeline: impl Into<Live<Pipeline>>,
         config: &Config,
     ) -> Ingest {
         let limits = Limits::from_config(config);

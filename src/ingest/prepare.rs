@@ -13,6 +13,7 @@ use super::error::IngestError;
 use super::policy::{self, Applied, PolicyTally, QuotaAnswer};
 use super::quota::Quotas;
 use super::{Accepted, Decoded, DecodedSpans};
+use crate::config::live::Live;
 use crate::metrics::{AcceptedSamples, Metrics};
 use crate::model::{LogRecord, SpanRecord};
 use crate::pipeline::Pipeline;
@@ -123,11 +124,12 @@ pub struct Tallies {
     pub policy: PolicyTally,
 }
 
-/// The steps' configuration; cheap to clone.
+/// The steps' configuration; cheap to clone. The pipeline is the one in force when a batch
+/// starts (it is replaced whole on reload, see `app::reload`).
 #[derive(Clone)]
 pub struct Preparer {
     limits: Limits,
-    pipeline: Arc<Pipeline>,
+    pipeline: Live<Pipeline>,
     metrics: Arc<Metrics>,
     /// What each service used of its quota: outside the pipeline, so a reload keeps it.
     quotas: Arc<Quotas>,
@@ -135,18 +137,22 @@ pub struct Preparer {
 
 impl Preparer {
     /// The steps of these limits, this pipeline and these metrics.
-    pub fn new(limits: Limits, pipeline: Arc<Pipeline>, metrics: Arc<Metrics>) -> Preparer {
+    pub fn new(
+        limits: Limits,
+        pipeline: impl Into<Live<Pipeline>>,
+        metrics: Arc<Metrics>,
+    ) -> Preparer {
         Preparer {
             limits,
-            pipeline,
+            pipeline: pipeline.into(),
             metrics,
             quotas: Arc::default(),
         }
     }
 
-    /// The pipeline, whose field aliases the decoders read.
-    pub fn pipeline(&self) -> &Pipeline {
-        &self.pipeline
+    /// The pipeline in force, whose field aliases the decoders read.
+    pub fn pipeline(&self) -> Arc<Pipeline> {
+        self.pipeline.current()
     }
 
     /// Prepares a decoded batch; the records are dropped once encoded and counted, as they take
@@ -176,10 +182,11 @@ impl Preparer {
         mut check: impl FnMut(&LogRecord),
     ) -> Result<((Prepared, Vec<LogRecord>), Applied), IngestError> {
         let mut dropped_attributes = 0;
-        let mut redactions = self.pipeline.redactions();
+        let pipeline = self.pipeline.current();
+        let mut redactions = pipeline.redactions();
         for record in &mut records {
             dropped_attributes += self.limits.bound(record);
-            self.pipeline.process(record, &mut redactions);
+            pipeline.process(record, &mut redactions);
             check(record);
         }
         let received = records.len();
@@ -208,7 +215,8 @@ impl Preparer {
         answer: Option<QuotaAnswer>,
     ) -> Result<Applied, IngestError> {
         let quotas = answer.map(|answer| (&*self.quotas, answer));
-        let applied = policy::apply(items, self.pipeline.policy(), quotas);
+        let pipeline = self.pipeline.current();
+        let applied = policy::apply(items, pipeline.policy(), quotas);
         applied.map_err(|(refusal, held)| {
             held.observe(&self.metrics.policy);
             IngestError::OverQuota {
@@ -247,10 +255,11 @@ impl Preparer {
         mut check: impl FnMut(&SpanRecord),
     ) -> Result<((Prepared, Vec<SpanRecord>), Applied), IngestError> {
         let mut dropped_attributes = 0;
-        let mut redactions = self.pipeline.redactions();
+        let pipeline = self.pipeline.current();
+        let mut redactions = pipeline.redactions();
         for span in &mut spans {
             dropped_attributes += self.limits.bound_span(span, received);
-            self.pipeline.process_span(span, &mut redactions);
+            pipeline.process_span(span, &mut redactions);
             check(span);
         }
         let received = spans.len();

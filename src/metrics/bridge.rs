@@ -112,6 +112,8 @@ pub struct BridgeMetrics {
     pub(super) series_overflow: Family<MetricLabels, Counter>,
     pub(super) rejected_observations: Family<MetricLabels, Counter>,
     redactions: Family<RuleLabels, Counter>,
+    /// The redaction rules in force (`None` until declared): the only `rule` label values.
+    redaction_rules: std::sync::RwLock<Option<Vec<String>>>,
 }
 
 fn commit_duration_histogram() -> Histogram {
@@ -214,6 +216,7 @@ impl BridgeMetrics {
             series_overflow: Family::default(),
             rejected_observations: Family::default(),
             redactions: Family::default(),
+            redaction_rules: std::sync::RwLock::default(),
         };
         let mut r = registrar.sub_registry("logbridge");
         r.register(&REQUESTS, metrics.requests.clone());
@@ -280,12 +283,44 @@ impl BridgeMetrics {
 
     /// Counts one batch's redactions by rule name (a count of 0 exports the series).
     pub fn observe_redactions<'a>(&self, counts: impl IntoIterator<Item = (&'a str, u64)>) {
+        let in_force = self
+            .redaction_rules
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
         for (rule, count) in counts {
+            // A batch redacted before a reload may name a rule removed since: not counted.
+            if in_force
+                .as_ref()
+                .is_some_and(|rules| !rules.iter().any(|r| r == rule))
+            {
+                continue;
+            }
             let labels = RuleLabels {
                 rule: rule.to_string(),
             };
             self.redactions.get_or_create(&labels).inc_by(count);
         }
+    }
+
+    /// Declares the redaction rules in force: each has its `rule` series (from 0), the series
+    /// of a rule no longer configured goes, and only these rules are counted from now on.
+    pub fn set_redaction_rules(&self, rules: &[String]) {
+        let mut in_force = self
+            .redaction_rules
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        for gone in in_force
+            .iter()
+            .flatten()
+            .filter(|rule| !rules.contains(rule))
+        {
+            self.redactions.remove(&RuleLabels { rule: gone.clone() });
+        }
+        for rule in rules {
+            let labels = RuleLabels { rule: rule.clone() };
+            self.redactions.get_or_create(&labels).inc_by(0);
+        }
+        *in_force = Some(rules.to_vec());
     }
 
     /// Records whether the database answers.

@@ -1,7 +1,7 @@
 //! Exposition: OpenMetrics text when the scraper asks for it (with exemplars), else Prometheus
 //! text format 0.0.4, derived line by line from prometheus-client's OpenMetrics output.
 
-use prometheus_client::encoding::text::encode;
+use prometheus_client::encoding::text::{encode_eof, encode_registry};
 use prometheus_client::registry::Registry;
 
 /// An exposition format.
@@ -38,11 +38,14 @@ pub fn content_type(format: Format) -> &'static str {
     }
 }
 
-/// Renders the registry.
-pub fn render(registry: &Registry, format: Format) -> String {
+/// Renders the registries, one after the other.
+pub fn render(registries: &[&Registry], format: Format) -> String {
     let mut openmetrics = String::new();
     // Infallible: writing to a String cannot fail.
-    let _ = encode(&mut openmetrics, registry);
+    for registry in registries {
+        let _ = encode_registry(&mut openmetrics, registry);
+    }
+    let _ = encode_eof(&mut openmetrics);
     match format {
         Format::OpenMetrics => openmetrics,
         Format::PrometheusText => to_prometheus_text(&openmetrics),

@@ -43,6 +43,7 @@ pub use registrar::Registrar;
 pub use retention::RetentionMetrics;
 pub use sourcemaps::SourceMapMetrics;
 
+use crate::config::live::Live;
 use crate::config::{LogMetricConfig, MetricsConfig, Secret};
 use crate::model::{LogRecord, SpanRecord};
 use catalogue::MetricInfo;
@@ -64,7 +65,9 @@ pub enum MetricsConfigError {
 #[derive(Default)]
 pub struct AcceptedSamples {
     derived: Vec<Sample>,
-    log_metrics: Vec<log_metrics::LogSample>,
+    /// The log metric samples, with the log metrics in force when they were evaluated (their
+    /// indexes are into those).
+    log_metrics: Option<(Arc<LogMetricFamilies>, Vec<log_metrics::LogSample>)>,
     spans: Option<SpanSamples>,
     /// The place among the derived spans of each span in the stored batch, when the policy
     /// kept only some of them.
@@ -100,11 +103,14 @@ pub struct Metrics {
     /// What the components registered, in order: the catalogue.
     catalogue: Vec<MetricInfo>,
     derived: DerivedMetrics,
-    log_metrics: LogMetricFamilies,
+    /// The configured log metrics, replaced whole on reload ([`Metrics::reload_log_metrics`]).
+    log_metrics: Live<LogMetricFamilies>,
     spans: SpanMetrics,
     /// Who may scrape `/metrics`.
     scrape: scrape::ScrapeAccess,
     thresholds: Thresholds,
+    /// `metrics.max_series_per_metric`, the cap of log metrics made on reload.
+    max_series_per_metric: usize,
     /// The bridge's own metrics, shared with the store.
     pub bridge: Arc<BridgeMetrics>,
     /// The retention job's metrics.
@@ -145,20 +151,21 @@ impl Metrics {
         let cap = config.max_series_per_metric;
         let guards = (&bridge.series_overflow, &bridge.rejected_observations);
         let derived = DerivedMetrics::register(&mut registrar, guards, cap);
-        let log_metrics = LogMetricFamilies::register(&mut registrar, guards, cap, log_metrics)?;
         let spans = SpanMetrics::register(&mut registrar, guards, config);
         let policy = PolicyMetrics::register(&mut registrar, guards.0, cap);
+        let log_metrics = LogMetricFamilies::build(&catalogue, guards, cap, log_metrics, None)?;
         Ok(Metrics {
             registry,
             catalogue,
             derived,
-            log_metrics,
+            log_metrics: Live::new(Arc::new(log_metrics)),
             spans,
             scrape: scrape::ScrapeAccess::default(),
             thresholds: Thresholds {
                 slow_request_seconds: config.slow_request_seconds,
                 slow_query_seconds: config.slow_query_seconds,
             },
+            max_series_per_metric: cap,
             bridge: Arc::new(bridge),
             retention: Arc::new(retention),
             listener: Arc::new(listener),
@@ -188,9 +195,11 @@ impl Metrics {
     /// The samples records will add once committed: derived before the commit, so that a
     /// request waiting for it holds these and not its records.
     pub fn samples(&self, records: &[LogRecord]) -> AcceptedSamples {
+        let log_metrics = self.log_metrics.current();
+        let log_samples = log_metrics.evaluate(records);
         AcceptedSamples {
             derived: derive(records, self.thresholds),
-            log_metrics: self.log_metrics.evaluate(records),
+            log_metrics: (!log_samples.is_empty()).then_some((log_metrics, log_samples)),
             ..AcceptedSamples::default()
         }
     }
@@ -212,10 +221,28 @@ impl Metrics {
             self.spans.keep_log_samples(&mut derived, now);
             self.derived.apply(derived);
         }
-        self.log_metrics.apply(samples.log_metrics);
+        if let Some((log_metrics, log_samples)) = samples.log_metrics {
+            log_metrics.apply(log_samples);
+        }
         if let Some(spans) = samples.spans {
             self.derived.apply(self.spans.apply(spans, now));
         }
+    }
+
+    /// Replaces the configured log metrics with `config`, checked and compiled as at startup;
+    /// a metric configured as before keeps its series, a removed one is no longer exposed. On
+    /// error nothing changes.
+    pub fn reload_log_metrics(&self, config: &[LogMetricConfig]) -> Result<(), InvalidLogMetric> {
+        let guards = (
+            &self.bridge.series_overflow,
+            &self.bridge.rejected_observations,
+        );
+        let cap = self.max_series_per_metric;
+        let previous = self.log_metrics.current();
+        let families =
+            LogMetricFamilies::build(&self.catalogue, guards, cap, config, Some(&previous))?;
+        self.log_metrics.replace(Arc::new(families));
+        Ok(())
     }
 
     /// Every metric registered but the configured log metrics, in order (see [`catalogue`]).
@@ -226,6 +253,7 @@ impl Metrics {
     /// Renders the registry in the given format.
     pub fn render(&self, format: Format) -> String {
         self.spans.expire(Instant::now());
-        exposition::render(&self.registry, format)
+        let log_metrics = self.log_metrics.current();
+        exposition::render(&[&self.registry, log_metrics.registry()], format)
     }
 }

@@ -86,6 +86,11 @@ impl ApiError {
         ApiError::new(ErrorCode::Unavailable, "the database is unavailable")
     }
 
+    /// 422: a reloaded configuration file was refused (`message` is the startup's error).
+    pub fn invalid_config(message: impl Into<String>) -> ApiError {
+        ApiError::new(ErrorCode::InvalidConfig, message)
+    }
+
     /// 503 with Retry-After: the bridge is stopping.
     pub fn shutting_down() -> ApiError {
         ApiError::new(ErrorCode::ShuttingDown, "the bridge is shutting down")

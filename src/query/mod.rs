@@ -1,9 +1,10 @@
 //! The read API under `/api/v1`: logs, traces, exports, stats, exceptions, monitoring views
-//! (with the alert history), tokens and the audit log; and the Jaeger query API under
-//! `/jaeger`; and the live tail (`tail`), Server-Sent Events of rows as they are committed. Every request is authenticated, rate-limited and capped per token and audited by
-//! `guard`; handlers take their typed parameters (`params`), call
-//! `store::read` and shape the answer. Routes and the OpenAPI document come from one
-//! declaration (`routes`).
+//! (with the alert history), log patterns (`patterns`), tokens and the audit log, and the
+//! admins' configuration reload (`reload`); the Jaeger query API under `/jaeger`; and the live
+//! tail (`tail`), Server-Sent Events of rows as they are committed. Every request is
+//! authenticated, rate-limited and capped per token and audited by `guard`; handlers take
+//! their typed parameters (`params`), call `store::read` and shape the answer. Routes and the
+//! OpenAPI document come from one declaration (`routes`).
 
 mod alert_rules;
 mod alerts;
@@ -20,6 +21,8 @@ mod mask;
 mod monitoring;
 pub mod operations;
 mod params;
+mod patterns;
+mod reload;
 mod routes;
 mod stats;
 pub mod tail;
@@ -62,6 +65,8 @@ pub struct QueryState {
     pub rule_sources: alert_rules::RuleSources,
     /// The store, retention job and archive, for the admins' health view and retention runs.
     pub operations: Arc<operations::Operations>,
+    /// Reloads the configuration file (`POST /api/v1/admin/reload`).
+    pub reloader: Arc<crate::app::reload::Reloader>,
     in_flight: Arc<InFlight>,
     refusals: Arc<RefusalBudget>,
     /// Exports running at once, at most half the read pool: exports left unread can never
@@ -75,6 +80,7 @@ impl QueryState {
         config: &Config,
         auth: Authenticator,
         operations: Arc<operations::Operations>,
+        reloader: Arc<crate::app::reload::Reloader>,
     ) -> anyhow::Result<QueryState> {
         let bounds = config.query.bounds.clone();
         Ok(QueryState {
@@ -90,6 +96,7 @@ impl QueryState {
             tails: tail::TailHub::new(&config.query.tail),
             tail_heartbeat_seconds: config.query.tail.heartbeat_seconds,
             operations,
+            reloader,
             rule_sources: alert_rules::RuleSources::new(config),
         })
     }

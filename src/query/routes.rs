@@ -8,7 +8,7 @@ use utoipa_axum::routes;
 
 use super::{
     QueryState, alert_rules, alerts, audit, error, exceptions, export, listings, logs, monitoring,
-    operations, stats, tail, tokens, traces,
+    operations, patterns, reload, stats, tail, tokens, traces,
 };
 
 /// What the read API's part of the document holds besides the routes (the document itself,
@@ -26,8 +26,10 @@ pub fn declared() -> OpenApiRouter<QueryState> {
         .routes(routes!(listings::services))
         .routes(routes!(listings::scopes))
         .routes(routes!(listings::levels))
+        .routes(routes!(patterns::patterns))
         .routes(routes!(operations::health))
         .routes(routes!(operations::run_retention))
+        .routes(routes!(reload::reload))
         .routes(routes!(stats::stats))
         .routes(routes!(logs::by_id))
         .routes(routes!(logs::trace))

@@ -59,6 +59,28 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     }
 }
 
+/// Starts a bridge from the configuration file `path` (naming its own fresh database and
+/// port-0 listeners) as `logbridge serve --config <path>` does: a reload reads it again.
+pub async fn spawn_app_from(path: &std::path::Path) -> TestApp {
+    let config = logbridge::settings::load(Some(path)).expect("the test's file loads");
+    let url = config.database.url.expose().to_string();
+    let db_name = url.rsplit('/').next().unwrap_or_default().to_string();
+    let running = app::start_from(config, Some(path.to_path_buf()))
+        .await
+        .expect("bridge starts");
+    let db = PgPool::connect(&url)
+        .await
+        .expect("test connects to its database");
+    TestApp {
+        http: format!("http://{}", running.http_addr),
+        grpc: format!("http://{}", running.grpc_addr),
+        db,
+        db_name,
+        client: reqwest::Client::new(),
+        running: Some(running),
+    }
+}
+
 /// Starts a second bridge on `first`'s database (a replica beside it), after `adjust`.
 pub async fn spawn_beside(first: &TestApp, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let url = first.database_url();

@@ -10,6 +10,7 @@ pub mod logs;
 pub mod monitoring;
 pub mod operations;
 pub mod page;
+pub mod patterns;
 mod row;
 pub mod spans;
 pub mod stats;

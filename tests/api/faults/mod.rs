@@ -9,7 +9,7 @@ mod kill;
 mod load;
 mod partition_ddl;
 mod pg_restart;
-mod process;
+pub mod process;
 mod read_memory;
 mod read_pool;
 mod refusals;

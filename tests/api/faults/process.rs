@@ -16,6 +16,8 @@ pub struct BridgeProcess {
     /// `http://127.0.0.1:<port>`.
     pub http: String,
     env: Vec<(String, String)>,
+    /// Arguments after `serve` (`--config <file>`).
+    args: Vec<String>,
     log: PathBuf,
 }
 
@@ -23,6 +25,15 @@ impl BridgeProcess {
     /// Starts `logbridge serve` on `database_url` with `settings` (environment overrides such
     /// as `LOGBRIDGE_INGEST__WRITERS`) and waits until `/readyz` answers 200.
     pub async fn start(database_url: &str, settings: &[(&str, &str)]) -> BridgeProcess {
+        BridgeProcess::start_with_args(database_url, settings, &[]).await
+    }
+
+    /// [`BridgeProcess::start`] with `serve`'s arguments (`--config <file>`).
+    pub async fn start_with_args(
+        database_url: &str,
+        settings: &[(&str, &str)],
+        args: &[&str],
+    ) -> BridgeProcess {
         let (http, grpc) = free_ports();
         let mut env = vec![
             ("DATABASE_URL".to_string(), database_url.to_string()),
@@ -38,6 +49,7 @@ impl BridgeProcess {
             child: None,
             http: format!("http://127.0.0.1:{http}"),
             env,
+            args: args.iter().map(|a| a.to_string()).collect(),
             log,
         };
         bridge.restart().await;
@@ -54,6 +66,7 @@ impl BridgeProcess {
             .unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_logbridge"))
             .arg("serve")
+            .args(&self.args)
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(out.try_clone().unwrap())
@@ -82,6 +95,16 @@ impl BridgeProcess {
         if let Some(mut child) = self.child.take() {
             child.kill().await.expect("SIGKILL is delivered");
         }
+    }
+
+    /// Sends SIGHUP (reload the configuration file).
+    pub fn hangup(&self) {
+        let pid = self.child.as_ref().and_then(Child::id).expect("running");
+        let sent = std::process::Command::new("kill")
+            .args(["-HUP", &pid.to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "SIGHUP is delivered");
     }
 
     /// Peak resident memory of the running process (`VmHWM`), in MiB.
