@@ -43,7 +43,7 @@ async function failure(response) {
   let message = response.statusText;
   try {
     const body = await response.json();
-    message = body.message || body.error || JSON.stringify(body);
+    message = body.error?.message ?? JSON.stringify(body);
   } catch {
     // not JSON: the status text says enough
   }

@@ -53,6 +53,7 @@ async function show() {
   } catch (error) {
     root.append(problem(error));
   }
+  root.dataset.ready = 'true';
 }
 
 form.addEventListener('submit', async (event) => {

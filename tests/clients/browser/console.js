@@ -56,9 +56,8 @@ async function shoot(page, args, name) {
 /// Opens a console route and waits for `selector` (or for the page's first render).
 async function open(page, route, selector) {
   await page.evaluate((r) => { location.hash = r; }, route);
-  await page.waitForSelector(`.page[data-page="${route.split(/[/?]/)[1]}"]`);
+  await page.waitForSelector(`.page[data-page="${route.split(/[/?]/)[1]}"][data-ready]`);
   if (selector) await page.waitForSelector(selector);
-  await page.waitForLoadState('networkidle');
 }
 
 /// Every visible text of the page, and of a <pre>'s JSON as it was written.
@@ -87,7 +86,7 @@ const SCENARIOS = {
     await page.click('table.logs tbody tr[data-id]');
     await page.waitForSelector('tr.detail .record');
     const detail = await page.innerText('tr.detail');
-    await shoot(page, args, 'logs');
+    await shoot(page, args, 'logs-record');
     await renders(page);
     await open(page, `#/logs?${args.bulk}`, 'table.logs tbody tr[data-id]');
     const bulkRows = (await rowIds(page)).length;
@@ -157,13 +156,12 @@ const SCENARIOS = {
     const pages = {};
     for (const route of args.pages) {
       await open(page, route);
+      if (args.shotNames?.[route]) await shoot(page, args, args.shotNames[route]);
       if (route.startsWith('#/logs')) await openEveryRecord(page);
       pages[route] = await texts(page);
-      if (args.shotNames?.[route]) await shoot(page, args, args.shotNames[route]);
       if (route === '#/exceptions' && (await page.$('table tbody a'))) {
         await page.click('table tbody a');
-        await page.waitForSelector('pre.stack');
-        await page.waitForLoadState('networkidle');
+        await page.waitForSelector('.page[data-ready] pre.stack');
         pages['#/exceptions/first'] = await texts(page);
       }
     }

@@ -38,7 +38,7 @@ async function list(root, params) {
     get('/api/v1/exceptions', { resolved, sort: 'last_seen', limit: 200 }),
     get('/api/v1/exceptions/patterns', { from: 'now-24h', interval: '1h' }).catch(() => ({ series: [] })),
   ]);
-  const trend = new Map(trends.series.map((s) => [s.exception_type, s.buckets.map((b) => b.count)]));
+  const trend = new Map(trends.series.map((s) => [s.exception_type, hourly(trends, s.buckets)]));
   root.append(filters, table([
     ['Type', (g) => route(g.exception_type, 'exceptions', g.id)],
     ['Message', (g) => h('span', { className: 'body' }, g.message)],
@@ -50,6 +50,17 @@ async function list(root, params) {
     ['State', state],
   ], exceptions));
   if (exceptions.length === 0) root.append(h('p', { className: 'notice' }, 'No exception groups.'));
+}
+
+/// The buckets as one count per hour of the window, empty hours as zeros.
+function hourly({ from, interval_seconds: width }, buckets) {
+  const start = Date.parse(from);
+  const counts = new Array(24).fill(0);
+  for (const { start: at, count } of buckets) {
+    const hour = Math.floor((Date.parse(at) - start) / (width * 1000));
+    counts[Math.min(Math.max(hour, 0), 23)] += count;
+  }
+  return counts;
 }
 
 function state(group) {

@@ -48,7 +48,7 @@ function levelView({ levels }) {
 }
 
 function volume(count, most) {
-  const bar = h('span', { className: 'ratio' });
+  const bar = h('span', { className: 'ratio volume' });
   bar.style.width = `${Math.round((count / most) * 100)}%`;
   return h('span', { className: 'ratio-cell' }, bar, String(count));
 }
