@@ -60,9 +60,10 @@ async function open(page, route, selector) {
   if (selector) await page.waitForSelector(selector);
 }
 
-/// Every visible text of the page, and of a <pre>'s JSON as it was written.
+/// Every text of the page as the DOM holds it (textContent: also the rows that layout skips
+/// while off screen, and hidden elements).
 async function texts(page) {
-  return page.evaluate(() => document.querySelector('main').innerText);
+  return page.evaluate(() => document.querySelector('main').textContent);
 }
 
 const rowIds = (page) => page.$$eval('table.logs tbody tr[data-id]', (rows) => rows.map((r) => Number(r.dataset.id)));
@@ -85,7 +86,7 @@ const SCENARIOS = {
     const ids = await rowIds(page);
     await page.click('table.logs tbody tr[data-id]');
     await page.waitForSelector('tr.detail .record');
-    const detail = await page.innerText('tr.detail');
+    const detail = await page.textContent('tr.detail');
     await shoot(page, args, 'logs-record');
     await renders(page);
     await open(page, `#/logs?${args.bulk}`, 'table.logs tbody tr[data-id]');
