@@ -116,15 +116,16 @@ const SCENARIOS = {
     return { sent: sent.status, shown, status, tailStatus: tailAnswer.status(), tailUrl };
   },
 
-  /// Resolves the group of `type` with `notes`, then sends `regression` (a record) and reloads.
+  /// Resolves the group of `type` with `notes`, then sends `regression` (a record) and reloads;
+  /// then resolves the group of `reopen` and reopens it with `reopenNotes`.
   async exceptions(page, args) {
     await open(page, '#/exceptions', 'table tbody tr');
     await shoot(page, args, 'exceptions');
     await page.click(`table tbody a:text-is("${args.type}")`);
     await page.waitForSelector('pre.stack');
     await page.fill('textarea[name=notes]', args.notes);
-    await page.click('form.inline button[type=submit]');
-    await page.waitForSelector('.badge.resolved');
+    await page.click('button[value=resolve]');
+    await page.waitForSelector('.page[data-ready] .badge.resolved');
     const resolved = await texts(page);
     await shoot(page, args, 'exception-group');
     const sent = await fetch(`${args.bridge}/api/v1/logs`, {
@@ -133,7 +134,15 @@ const SCENARIOS = {
     await open(page, '#/exceptions', 'table tbody tr');
     const row = page.locator('table tbody tr', { has: page.locator(`a:text-is("${args.type}")`) });
     const state = await row.locator('.badge').innerText();
-    return { resolved, sent: sent.status, state };
+    // Another group resolved, then reopened by hand with a note.
+    await page.click(`table tbody a:text-is("${args.reopen}")`);
+    await page.waitForSelector('.page[data-ready] pre.stack');
+    await page.click('button[value=resolve]');
+    await page.waitForSelector('.page[data-ready] .badge.resolved');
+    await page.fill('textarea[name=notes]', args.reopenNotes);
+    await page.click('button[value=reopen]');
+    await page.waitForSelector('.page[data-ready] .badge.open');
+    return { resolved, sent: sent.status, state, reopened: await texts(page) };
   },
 
   /// The waterfall of `trace`.

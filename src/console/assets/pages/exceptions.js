@@ -1,7 +1,7 @@
 // Exceptions: the groups (counts, a trend of their type over the last day, first and last
 // seen, resolved or regressed), and one group's stack trace, call paths and newest
-// occurrences with its resolve form (a note saying why). A resolved group that occurs again
-// comes back marked as a regression.
+// occurrences with its resolve and reopen form (a note saying why). A resolved group that
+// occurs again comes back marked as a regression.
 
 import { get, put } from '../api.js';
 import { h, route, problem, when, table, sparkline, section } from '../dom.js';
@@ -99,16 +99,21 @@ function resolution(group) {
     group.resolution_notes ? h('blockquote', {}, group.resolution_notes) : null);
 }
 
+/// Resolve (or resolve again) with a note; a resolved group can be reopened by hand, the note
+/// then saying why.
 function resolveForm(group) {
-  const notes = h('textarea', { name: 'notes', rows: 2, placeholder: 'why or how it was fixed (optional)' });
+  const notes = h('textarea', { name: 'notes', rows: 2, placeholder: 'why (optional)' });
   const outcome = h('span', { className: 'status' });
-  const label = group.resolved && !group.regression ? 'Resolve again' : 'Resolve';
+  const label = group.resolved ? 'Resolve again' : 'Resolve';
   const form = h('form', { className: 'inline' }, h('label', {}, 'Notes ', notes),
-    h('button', { type: 'submit', textContent: label }), outcome);
+    h('button', { type: 'submit', value: 'resolve', textContent: label }),
+    group.resolved ? h('button', { type: 'submit', value: 'reopen', textContent: 'Reopen' }) : null,
+    outcome);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
+    const action = event.submitter?.value === 'reopen' ? 'reopen' : 'resolve';
     try {
-      await put(`/api/v1/exceptions/${group.id}/resolve`, { notes: notes.value || null });
+      await put(`/api/v1/exceptions/${group.id}/${action}`, { notes: notes.value || null });
       window.dispatchEvent(new HashChangeEvent('hashchange'));
     } catch (error) {
       outcome.replaceChildren(problem(error));

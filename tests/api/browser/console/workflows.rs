@@ -1,6 +1,6 @@
 //! The console's workflows: logs filtered as SQL filters them and 1,000 rows rendered (timed
 //! with the Performance API, printed), the live tail, an exception group resolved and
-//! reopened by a regression, a trace's waterfall, and a screenshot of every page.
+//! reopened by a regression (and another reopened by hand), a trace's waterfall, and a screenshot of every page.
 
 use std::time::Duration;
 
@@ -121,7 +121,8 @@ async fn an_exception_group_resolved_in_the_console_reopens_as_a_regression() {
     .await;
     let admin = app.token("admin", None).await;
     let args = json!({"type": "ChargeError", "notes": "retry added in 1.4.2",
-        "regression": exception("shop", "ChargeError")});
+        "regression": exception("shop", "ChargeError"),
+        "reopen": "OtherError", "reopenNotes": "still failing on retries"});
     let Some(report) = drive(&app, &admin, "exceptions", args).await else {
         return;
     };
@@ -145,6 +146,18 @@ async fn an_exception_group_resolved_in_the_console_reopens_as_a_regression() {
         ("retry added in 1.4.2", true, 2)
     );
     assert!(by.starts_with("test-admin"), "{by}");
+    let reopened = report.found["reopened"].as_str().unwrap();
+    assert!(reopened.contains("still failing on retries"), "{reopened}");
+    let (resolved, notes): (bool, String) = sqlx::query_as(
+        "SELECT resolved, resolution_notes FROM exception_groups WHERE exception_type = 'OtherError'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        (resolved, notes.as_str()),
+        (false, "still failing on retries")
+    );
 }
 
 const TRACE: &str = "5b8efff798038103d269b633813fc60c";
