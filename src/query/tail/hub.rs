@@ -45,6 +45,12 @@ impl SharedRow {
         self.unmasked_json
             .get_or_init(|| serde_json::to_string(&self.row).unwrap_or_default())
     }
+
+    /// Whether the row was serialized already.
+    #[cfg(test)]
+    pub fn is_serialized(&self) -> bool {
+        self.unmasked_json.get().is_some()
+    }
 }
 
 /// One tail as the listener sees it.
