@@ -196,6 +196,9 @@ mod tests {
             row.row.body, "signed in as bob@example.com",
             "the shared row is not masked"
         );
-        assert!(row.is_serialized(), "the unmasked tails sent the shared serialization");
+        assert!(
+            row.is_serialized(),
+            "the unmasked tails sent the shared serialization"
+        );
     }
 }
