@@ -11,7 +11,8 @@
 //!   then [`metrics`] counts the committed records and spans for `/metrics` (spans also into
 //!   span metrics and a service graph; one request sent both ways counts once).
 //!
-//! [`app`] wires them to the listeners, behind [`listen`]'s timeouts and caps; [`query`] is the read API over [`store`]'s reads;
+//! [`app`] wires them to the listeners, behind [`listen`]'s timeouts and caps; [`query`] is the read API over [`store`]'s reads,
+//! and [`console`] the web console on it;
 //! [`jobs`] are the background work over stored data (retention, archive, erase, anonymize);
 //! [`cli`] is every subcommand. [`config`] is the settings as plain data, and [`settings`] has
 //! each component check its own section at startup; [`error`] is the one table from error
@@ -25,6 +26,7 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod demo;
 pub mod error;
 #[cfg(any(test, fuzzing))]

@@ -104,6 +104,7 @@ pub(super) fn surface(parts: Parts) -> (Router, utoipa::openapi::OpenApi) {
                 .with_state(alerts),
         )
         .merge(query::router(reads))
+        .merge(crate::console::router())
         .merge(sourcemaps::http::router(maps))
         .merge(
             OpenApiRouter::new()

@@ -1,5 +1,5 @@
 //! Exception groups: `GET /api/v1/exceptions` (filtered, sorted), `GET /api/v1/exceptions/{id}`
-//! (with recent occurrences), `PUT /api/v1/exceptions/{id}/resolve` and
+//! (with recent occurrences), `PUT /api/v1/exceptions/{id}/resolve` and `.../reopen`, and
 //! `GET /api/v1/exceptions/patterns` (occurrences per type over time).
 
 use axum::Json;
@@ -171,6 +171,33 @@ pub async fn resolve(
     let scope = caller.scope();
     let notes = resolution.notes.as_deref();
     let mut group = groups::resolve(&state.pool, scope.as_deref(), id, &resolved_by, notes)
+        .await?
+        .ok_or_else(|| ApiError::not_found("exception group"))?;
+    if caller.masks_personal_data() {
+        mask_group(&mut group);
+    }
+    Ok(with_rows(Json(group), 1))
+}
+
+/// Reopens a resolved group by hand, with optional notes (which replace the resolution's).
+#[utoipa::path(put, path = "/api/v1/exceptions/{id}/reopen",
+    operation_id = "reopen_exception", tag = "exceptions",
+    params(GroupPath),
+    request_body(content = Option<Resolution>, description = "Optional notes: why it is open again"),
+    responses((status = 200, body = ExceptionGroup), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn reopen(
+    State(state): State<QueryState>,
+    caller: Caller,
+    Path(GroupPath { id }): Path<GroupPath>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let Integer(id) = id;
+    let resolution = resolution(&body)?;
+    let scope = caller.scope();
+    let notes = resolution.notes.as_deref();
+    let mut group = groups::reopen(&state.pool, scope.as_deref(), id, notes)
         .await?
         .ok_or_else(|| ApiError::not_found("exception group"))?;
     if caller.masks_personal_data() {

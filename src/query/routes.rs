@@ -44,6 +44,7 @@ pub fn declared() -> OpenApiRouter<QueryState> {
         .routes(routes!(exceptions::patterns))
         .routes(routes!(exceptions::by_id))
         .routes(routes!(exceptions::resolve))
+        .routes(routes!(exceptions::reopen))
         .routes(routes!(audit::list))
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))

@@ -66,8 +66,19 @@ async fn group(app: &TestApp, kind: &str) -> Value {
 }
 
 async fn resolve(app: &TestApp, token: &str, id: impl Display, body: &str) -> reqwest::Response {
+    change(app, token, id, "resolve", body).await
+}
+
+/// `PUT /api/v1/exceptions/{id}/{action}` (`resolve` or `reopen`) with `body`.
+async fn change(
+    app: &TestApp,
+    token: &str,
+    id: impl Display,
+    action: &str,
+    body: &str,
+) -> reqwest::Response {
     app.client
-        .put(format!("{}/api/v1/exceptions/{id}/resolve", app.http))
+        .put(format!("{}/api/v1/exceptions/{id}/{action}", app.http))
         .bearer_auth(token)
         .header("content-type", "application/json")
         .body(body.to_string())
@@ -336,6 +347,53 @@ async fn resolving_records_who_and_when_and_a_later_occurrence_reopens_as_a_regr
         (403, None),
     ];
     assert_eq!(resolves, expected);
+}
+
+#[tokio::test]
+async fn a_resolved_group_is_reopened_by_hand_with_notes_within_the_callers_scope() {
+    let app = spawn_app().await;
+    post(
+        &app,
+        &[
+            exception("api", "KeyError", "order 1 failed", now()),
+            exception("web", "RangeError", "page 2 failed", now()),
+        ],
+    )
+    .await;
+    let reader = app.token("reader", None).await;
+    let id = group(&app, "KeyError").await["id"].clone();
+    let body = r#"{"notes": "fixed in 1.2.3"}"#;
+    assert_eq!(resolve(&app, &reader, &id, body).await.status(), 200);
+    let body = r#"{"notes": "still failing for order 9"}"#;
+    let answer = change(&app, &reader, &id, "reopen", body).await;
+    assert_eq!(answer.status(), 200);
+    let reopened: Value = answer.json().await.unwrap();
+    assert_eq!(
+        (&reopened["resolved"], &reopened["regression"]),
+        (&json!(false), &json!(false))
+    );
+    assert_eq!(reopened["resolution_notes"], "still failing for order 9");
+    assert!(
+        reopened["resolved_by"]
+            .as_str()
+            .unwrap()
+            .starts_with("test-reader")
+    );
+    assert_eq!(types(&app, &reader, "?resolved=false").await.len(), 2);
+    let kept = change(&app, &reader, &id, "reopen", "").await;
+    let kept: Value = kept.json().await.unwrap();
+    assert_eq!(
+        kept["resolution_notes"], "still failing for order 9",
+        "no notes keep them"
+    );
+    refused(change(&app, &reader, &id, "reopen", "[1]").await, "body").await;
+
+    let web = group(&app, "RangeError").await["id"].clone();
+    assert_eq!(resolve(&app, &reader, &web, "").await.status(), 200);
+    let api_only = app.token("reader", Some(&["api"])).await;
+    let hidden = change(&app, &api_only, &web, "reopen", "").await;
+    assert_eq!(hidden.status(), 404, "another service's group is not there");
+    assert_eq!(group(&app, "RangeError").await["resolved"], true);
 }
 
 #[tokio::test]

@@ -1,10 +1,12 @@
 //! The open tails of this bridge: each with its filter, its caller and a buffer bounded in
 //! rows. The listener ([`super::listener`]) hands every committed row to the tails whose filter
 //! it matches without ever waiting: a full buffer drops the row and counts it for its tail.
+//! A row is shared by every tail it matches ([`SharedRow`]): serialized once for all the tails
+//! that see it unmasked.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
@@ -22,10 +24,39 @@ pub struct TailHub {
     closed: watch::Sender<bool>,
 }
 
+/// A committed row as every tail it matches shares it: the row, and its JSON as the tails that
+/// see it unmasked send it, made once by the first of them.
+pub struct SharedRow {
+    pub row: LogRow,
+    unmasked_json: OnceLock<String>,
+}
+
+impl SharedRow {
+    pub fn new(row: LogRow) -> SharedRow {
+        SharedRow {
+            row,
+            unmasked_json: OnceLock::new(),
+        }
+    }
+
+    /// The row as JSON, unmasked; serialized on the first call only.
+    pub fn unmasked_json(&self) -> &str {
+        // A row always serializes (plain fields and JSON values).
+        self.unmasked_json
+            .get_or_init(|| serde_json::to_string(&self.row).unwrap_or_default())
+    }
+
+    /// Whether the row was serialized already.
+    #[cfg(test)]
+    pub fn is_serialized(&self) -> bool {
+        self.unmasked_json.get().is_some()
+    }
+}
+
 /// One tail as the listener sees it.
 struct Subscriber {
     filter: Arc<LogFilter>,
-    sender: mpsc::Sender<Arc<LogRow>>,
+    sender: mpsc::Sender<Arc<SharedRow>>,
     dropped: Arc<AtomicU64>,
 }
 
@@ -34,7 +65,7 @@ struct Subscriber {
 pub struct Subscription {
     id: u64,
     hub: Arc<TailHub>,
-    pub receiver: mpsc::Receiver<Arc<LogRow>>,
+    pub receiver: mpsc::Receiver<Arc<SharedRow>>,
     dropped: Arc<AtomicU64>,
     pub caller: Principal,
     _slot: OwnedSemaphorePermit,
@@ -99,7 +130,7 @@ impl TailHub {
 
     /// Hands `row` to the tail `id` (if still open) without waiting: into its buffer, else
     /// counted as dropped for it.
-    pub fn deliver(&self, id: u64, row: &Arc<LogRow>) {
+    pub fn deliver(&self, id: u64, row: &Arc<SharedRow>) {
         let open = self.lock();
         let Some(subscriber) = open.get(&id) else {
             return;
@@ -178,7 +209,7 @@ mod tests {
     fn a_full_buffer_drops_and_counts_without_waiting() {
         let hub = hub(2, 2);
         let mut slow = hub.subscribe(LogFilter::default(), caller()).unwrap();
-        let row = Arc::new(super::super::tests::row(1));
+        let row = Arc::new(SharedRow::new(super::super::tests::row(1)));
         for _ in 0..5 {
             hub.deliver(slow.id, &row);
         }

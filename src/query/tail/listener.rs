@@ -10,7 +10,7 @@ use std::time::Duration;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 
-use super::hub::TailHub;
+use super::hub::{SharedRow, TailHub};
 use crate::store::read::LogFilter;
 use crate::store::read::tail::{self, TailRow};
 use crate::store::tail::{CHANNEL, Notice};
@@ -87,7 +87,7 @@ async fn gather(listener: &mut PgListener) -> sqlx::Result<Vec<Notice>> {
 /// Gives each row to the tails whose filter it matched.
 fn hand_out(hub: &TailHub, open: &[(u64, Arc<LogFilter>)], rows: Vec<TailRow>) {
     for TailRow { row, matches } in rows {
-        let row = Arc::new(row);
+        let row = Arc::new(SharedRow::new(row));
         let matched = open.iter().zip(matches).filter(|(_, m)| *m);
         for ((id, _), _) in matched {
             hub.deliver(*id, &row);

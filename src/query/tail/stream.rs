@@ -1,7 +1,8 @@
 //! One tail's events: its rows (masked for its caller) as `log` events, and before the next
 //! row a `dropped` event whenever rows were left out because the client read too slowly. The
 //! audit entry is completed with the rows sent when the stream ends: `client_gone` when the
-//! client left, `complete` when the bridge stopped.
+//! client left, `complete` when the bridge stopped. An unmasked tail sends the row's shared
+//! JSON (serialized once for all such tails); a masked one masks a copy and serializes it.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -10,10 +11,9 @@ use axum::response::sse::Event;
 use futures_util::Stream;
 use tokio::sync::oneshot;
 
-use super::hub::Subscription;
+use super::hub::{SharedRow, Subscription};
 use crate::query::logs::masked;
 use crate::store::audit::StreamEnd;
-use crate::store::read::LogRow;
 
 /// The events of a tail; `ended` learns how it ended and how many rows it sent.
 pub fn events(
@@ -52,11 +52,13 @@ impl Tail {
         Some(self.log_event(row))
     }
 
-    fn log_event(&self, row: Arc<LogRow>) -> Event {
-        let row = Arc::unwrap_or_clone(row);
-        let id = row.id.to_string();
-        let row = masked(vec![row], &self.subscription.caller).remove(0);
-        let event = Event::default().event("log").id(id);
+    fn log_event(&self, shared: Arc<SharedRow>) -> Event {
+        let caller = &self.subscription.caller;
+        let event = Event::default().event("log").id(shared.row.id.to_string());
+        if !caller.masks_personal_data() {
+            return event.data(shared.unmasked_json());
+        }
+        let row = masked(vec![shared.row.clone()], caller).remove(0);
         // A row always serializes (plain fields and JSON values).
         event
             .json_data(&row)
@@ -103,6 +105,10 @@ mod tests {
         }
     }
 
+    fn shared(id: i64) -> Arc<SharedRow> {
+        Arc::new(SharedRow::new(crate::query::tail::tests::row(id)))
+    }
+
     /// The text of an event as sent on the wire.
     fn wire(event: Event) -> String {
         format!("{event:?}")
@@ -121,7 +127,7 @@ mod tests {
         let mut events = Box::pin(events(subscription.unwrap(), ended));
         let (id, _) = hub.filters()[0].clone();
         for n in 0..5 {
-            hub.deliver(id, &Arc::new(crate::query::tail::tests::row(n)));
+            hub.deliver(id, &shared(n));
         }
         let first = wire(events.next().await.unwrap().unwrap());
         assert!(first.contains("dropped") && first.contains("3"), "{first}");
@@ -147,7 +153,7 @@ mod tests {
         let (ended, count) = oneshot::channel();
         let mut events = Box::pin(events(subscription.unwrap(), ended));
         let (id, _) = hub.filters()[0].clone();
-        hub.deliver(id, &Arc::new(crate::query::tail::tests::row(7)));
+        hub.deliver(id, &shared(7));
         let log = wire(events.next().await.unwrap().unwrap());
         assert!(
             !log.contains("bob@example.com") && log.contains("***"),
@@ -156,5 +162,43 @@ mod tests {
         drop(events);
         assert_eq!(count.await.unwrap(), (StreamEnd::ClientGone, 1));
         assert!(hub.filters().is_empty(), "a gone tail leaves the hub");
+    }
+
+    #[tokio::test]
+    async fn unmasked_tails_send_one_serialization_and_masked_ones_their_own() {
+        let hub = TailHub::new(&TailConfig::default());
+        let mut streams = Vec::new();
+        for role in [Role::Reader, Role::Admin, Role::Support] {
+            let subscription = hub
+                .subscribe(LogFilter::default(), principal(role))
+                .unwrap();
+            let (ended, _count) = oneshot::channel();
+            streams.push(Box::pin(events(subscription, ended)));
+        }
+        let row = shared(9);
+        for (id, _) in hub.filters() {
+            hub.deliver(id, &row);
+        }
+        assert!(!row.is_serialized());
+        let mut sent = Vec::new();
+        for stream in &mut streams {
+            sent.push(wire(stream.next().await.unwrap().unwrap()));
+        }
+        let serialized = Event::default().event("log").id("9").json_data(&row.row);
+        let expected = wire(serialized.unwrap());
+        assert_eq!(
+            (&sent[0], &sent[1]),
+            (&expected, &expected),
+            "as serialized per tail"
+        );
+        assert!(!sent[2].contains("bob@example.com"), "{}", sent[2]);
+        assert_eq!(
+            row.row.body, "signed in as bob@example.com",
+            "the shared row is not masked"
+        );
+        assert!(
+            row.is_serialized(),
+            "the unmasked tails sent the shared serialization"
+        );
     }
 }

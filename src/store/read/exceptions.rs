@@ -227,6 +227,28 @@ pub async fn resolve(
     super::found(sql.build_query_as().fetch_optional(pool).await)
 }
 
+/// Reopens a group within `scope` by hand: no longer resolved (and not a regression, which is
+/// a reopening by a new occurrence), with `notes` (the resolution's notes when `None`); who
+/// resolved it and when stay. The group as it is then, or `None` when there is no such group.
+#[tracing::instrument(name = "read.exceptions.reopen", skip_all,
+    fields(id = id, scoped = scope.is_some(), rows = tracing::field::Empty))]
+pub async fn reopen(
+    pool: &PgPool,
+    scope: Option<&[String]>,
+    id: i64,
+    notes: Option<&str>,
+) -> sqlx::Result<Option<ExceptionGroup>> {
+    let mut sql = QueryBuilder::new(
+        "UPDATE exception_groups SET resolved = false, regression = false, \
+         resolution_notes = coalesce(",
+    );
+    sql.push_bind(notes.map(String::from));
+    sql.push(", resolution_notes) WHERE id = ").push_bind(id);
+    push_services(&mut sql, scope, &[]);
+    sql.push(format_args!(" RETURNING {GROUP_COLUMNS}"));
+    super::found(sql.build_query_as().fetch_optional(pool).await)
+}
+
 /// Occurrences per exception type and bucket (empty buckets left out), for the
 /// [`PATTERN_TYPES`] types with most occurrences: by total descending, then bucket start.
 /// Buckets are aligned on multiples of the interval since the Unix epoch.

@@ -21,17 +21,17 @@ use tokio::process::Command;
 
 use crate::api::helpers::{TestApp, eventually, spawn_app};
 
-fn clients_dir() -> PathBuf {
+pub(super) fn clients_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients/browser")
 }
 
-fn chromium() -> PathBuf {
+pub(super) fn chromium() -> PathBuf {
     std::env::var_os("CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
 }
 
 /// Whether Chromium and the driver's packages are there; when not, a failure unless
 /// `SKIP_BROWSER_TEST` says to skip.
-fn browser_installed() -> bool {
+pub(super) fn browser_installed() -> bool {
     let missing = [
         (chromium(), "Chromium (Debian package `chromium`)"),
         (

@@ -1,8 +1,9 @@
 //! From the browser: browser keys (write only, one service, listed origins), CORS on the
-//! receivers a page uses, and the Faro receiver.
+//! receivers a page uses, and the Faro receiver; and the web console in a real browser.
 
 mod captured;
 mod chromium;
+mod console;
 mod cors;
 mod faro;
 mod keys;
