@@ -1,47 +1,77 @@
-//! CPU time spent during a phase, from /proc (Linux): this process (the bridge and its clients)
-//! and every local `postgres` process, so that the report says where the time goes.
+//! CPU time spent during a phase, from /proc (Linux): the bridge's own threads, the rest of this
+//! process (the load clients, or the COPY phase's sender) and every local `postgres` process, so
+//! that the report says where the time goes.
 
 use std::fs;
 
 /// Clock ticks per second of `utime` and `stime` in /proc/*/stat (`USER_HZ`, 100 on Linux).
 const TICKS_PER_SECOND: f64 = 100.0;
 
+/// The prefix of the bridge's thread names: its runtime's workers and blocking threads
+/// ([`BRIDGE_THREAD_NAME`]) and its CPU pool (`logbridge-cpu-N`). The kernel keeps 15 bytes of a
+/// thread's name.
+const BRIDGE_THREAD_PREFIX: &str = "logbridge-";
+
+/// The name the benchmark gives the threads of the bridge's own runtime.
+pub const BRIDGE_THREAD_NAME: &str = "logbridge-rt";
+
 /// CPU seconds used so far.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Cpu {
-    /// This process: the bridge, the load clients and the COPY phase's sender.
-    pub bench: f64,
+    /// The bridge's threads: its runtime (HTTP, gRPC, decoding, the writers) and its CPU pool.
+    pub bridge: f64,
+    /// The rest of this process: the load clients, or the COPY phase's sender.
+    pub load: f64,
     /// All local processes named `postgres`, backends and background workers.
     pub postgres: f64,
 }
 
 impl Cpu {
     pub fn now() -> Cpu {
-        let mut cpu = Cpu {
-            bench: seconds(&fs::read_to_string("/proc/self/stat").unwrap_or_default()).1,
-            postgres: 0.0,
-        };
-        let Ok(entries) = fs::read_dir("/proc") else {
-            return cpu;
-        };
-        for entry in entries.flatten() {
-            let Ok(stat) = fs::read_to_string(entry.path().join("stat")) else {
-                continue;
-            };
-            if let ("postgres", used) = seconds(&stat) {
-                cpu.postgres += used;
-            }
+        let process = seconds(&fs::read_to_string("/proc/self/stat").unwrap_or_default()).1;
+        let bridge = bridge_threads();
+        Cpu {
+            bridge,
+            load: process - bridge,
+            postgres: postgres(),
         }
-        cpu
     }
 
     /// CPU used since `earlier`.
     pub fn since(self, earlier: Cpu) -> Cpu {
         Cpu {
-            bench: self.bench - earlier.bench,
+            bridge: self.bridge - earlier.bridge,
+            load: self.load - earlier.load,
             postgres: self.postgres - earlier.postgres,
         }
     }
+}
+
+/// CPU seconds of this process's threads named `logbridge-...` (the bridge's threads keep
+/// living through a phase: a thread that ended would take its time out of the sum).
+fn bridge_threads() -> f64 {
+    let Ok(tasks) = fs::read_dir("/proc/self/task") else {
+        return 0.0;
+    };
+    let stats = tasks.flatten().filter_map(|task| {
+        let stat = fs::read_to_string(task.path().join("stat")).ok()?;
+        let (name, used) = seconds(&stat);
+        name.starts_with(BRIDGE_THREAD_PREFIX).then_some(used)
+    });
+    stats.sum()
+}
+
+/// CPU seconds of every local process named `postgres`.
+fn postgres() -> f64 {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return 0.0;
+    };
+    let stats = entries.flatten().filter_map(|entry| {
+        let stat = fs::read_to_string(entry.path().join("stat")).ok()?;
+        let (name, used) = seconds(&stat);
+        (name == "postgres").then_some(used)
+    });
+    stats.sum()
 }
 
 /// The command name and `utime + stime` in seconds of a /proc/PID/stat line.
