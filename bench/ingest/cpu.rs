@@ -1,8 +1,10 @@
 //! CPU time spent during a phase, from /proc (Linux): the bridge's own threads, the rest of this
-//! process (the load clients, or the COPY phase's sender) and every local `postgres` process, so
-//! that the report says where the time goes.
+//! process (the load clients, or the COPY phase's sender) and PostgreSQL's processes (the
+//! backends of the bench database and the server's own), so that the report says where the
+//! time goes.
 
 use std::fs;
+use std::sync::OnceLock;
 
 /// Clock ticks per second of `utime` and `stime` in /proc/*/stat (`USER_HZ`, 100 on Linux).
 const TICKS_PER_SECOND: f64 = 100.0;
@@ -15,6 +17,15 @@ const BRIDGE_THREAD_PREFIX: &str = "logbridge-";
 /// The name the benchmark gives the threads of the bridge's own runtime.
 pub const BRIDGE_THREAD_NAME: &str = "logbridge-rt";
 
+/// The bench database, whose backends are counted; other databases' backends (other people's
+/// tests on a shared machine, which come and go) are not.
+static DATABASE: OnceLock<String> = OnceLock::new();
+
+/// Counts the backends of `database` from now on.
+pub fn count_database(database: &str) {
+    let _ = DATABASE.set(database.to_string());
+}
+
 /// CPU seconds used so far.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Cpu {
@@ -22,7 +33,8 @@ pub struct Cpu {
     pub bridge: f64,
     /// The rest of this process: the load clients, or the COPY phase's sender.
     pub load: f64,
-    /// All local processes named `postgres`, backends and background workers.
+    /// Local processes named `postgres`: the backends of the bench database and the server's
+    /// own processes (postmaster, checkpointer, WAL writer, autovacuum, ...).
     pub postgres: f64,
 }
 
@@ -61,7 +73,8 @@ fn bridge_threads() -> f64 {
     stats.sum()
 }
 
-/// CPU seconds of every local process named `postgres`.
+/// CPU seconds of the local `postgres` processes that serve the bench database: its backends
+/// and the server's own processes, not the backends of other databases.
 fn postgres() -> f64 {
     let Ok(entries) = fs::read_dir("/proc") else {
         return 0.0;
@@ -69,9 +82,22 @@ fn postgres() -> f64 {
     let stats = entries.flatten().filter_map(|entry| {
         let stat = fs::read_to_string(entry.path().join("stat")).ok()?;
         let (name, used) = seconds(&stat);
-        (name == "postgres").then_some(used)
+        let cmdline = fs::read(entry.path().join("cmdline")).ok()?;
+        (name == "postgres" && serves_bench(&String::from_utf8_lossy(&cmdline))).then_some(used)
     });
     stats.sum()
+}
+
+/// Whether a `postgres` process works for the bench: a backend's title names its user,
+/// database and client (`postgres: 15/main: postgres logbridge_bench_1 127.0.0.1(4242) idle`),
+/// the server's own processes name no client.
+fn serves_bench(cmdline: &str) -> bool {
+    let title = cmdline.replace('\0', " ");
+    let backend = title.contains("127.0.0.1(") || title.contains("[local]") || title.contains("::1(");
+    match DATABASE.get() {
+        Some(database) => !backend || title.split_whitespace().any(|word| word == database),
+        None => true,
+    }
 }
 
 /// The command name and `utime + stime` in seconds of a /proc/PID/stat line.

@@ -137,6 +137,10 @@ async fn main() -> anyhow::Result<()> {
     let batches = copy::prepare(&requests);
     report::workload(&requests, &batches);
     let db = BenchDatabase::create().await?;
+    let name = sqlx::query_scalar::<_, String>("SELECT current_database()::text");
+    if let Ok(name) = name.fetch_one(&db.pool).await {
+        cpu::count_database(&name);
+    }
     let result = if args.copy_only && args.signal == Signal::Traces {
         Err(anyhow::anyhow!(
             "--copy-only measures the indexes of `logs` only"
