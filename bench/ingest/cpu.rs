@@ -93,7 +93,8 @@ fn postgres() -> f64 {
 /// the server's own processes name no client.
 fn serves_bench(cmdline: &str) -> bool {
     let title = cmdline.replace('\0', " ");
-    let backend = title.contains("127.0.0.1(") || title.contains("[local]") || title.contains("::1(");
+    let backend =
+        title.contains("127.0.0.1(") || title.contains("[local]") || title.contains("::1(");
     match DATABASE.get() {
         Some(database) => !backend || title.split_whitespace().any(|word| word == database),
         None => true,

@@ -189,8 +189,10 @@ async fn compare(
             match phase {
                 Phase::Bridge => report.bridge = Some(bridge.run(db).await?),
                 Phase::CopyMatched => {
-                    let measured = report.bridge.as_ref().or(reports.last()
-                        .and_then(|r| r.bridge.as_ref()));
+                    let measured = report
+                        .bridge
+                        .as_ref()
+                        .or(reports.last().and_then(|r| r.bridge.as_ref()));
                     let rows = measured.map_or(f64::NAN, PhaseResult::rows_per_commit);
                     let group = match rows.is_finite() {
                         true => copy::Grouping::Rows(rows),

@@ -174,7 +174,10 @@ pub fn medians(reports: &[RunReport], copy_group: usize) {
         median(bridges.iter().map(|b| b.latency(0.50)).collect()),
         median(bridges.iter().map(|b| b.latency(0.99)).collect())
     );
-    println!("  COPY alike   {}", median_summary(&of(|r| r.matched.as_ref())));
+    println!(
+        "  COPY alike   {}",
+        median_summary(&of(|r| r.matched.as_ref()))
+    );
     println!(
         "  COPY {copy_group:<2} req {}",
         median_summary(&of(|r| r.fixed.as_ref()))
@@ -193,9 +196,8 @@ pub fn medians(reports: &[RunReport], copy_group: usize) {
 /// "123,456 rows/s (310 rows/commit of 12.3 ms, CPU µs/row: ...)", each the median over the
 /// results.
 fn median_summary(results: &[&PhaseResult]) -> String {
-    let of = |figure: &dyn Fn(&PhaseResult) -> f64| {
-        median(results.iter().map(|r| figure(r)).collect())
-    };
+    let of =
+        |figure: &dyn Fn(&PhaseResult) -> f64| median(results.iter().map(|r| figure(r)).collect());
     let cpu = CpuPerRow {
         bridge: of(&|r| r.cpu_per_row().bridge),
         load: of(&|r| r.cpu_per_row().load),
