@@ -17,7 +17,7 @@ pub enum Phase {
 impl Phase {
     /// The order of run `run` (from 0): the bridge first in even runs, last in odd ones.
     pub fn order(run: usize) -> [Phase; 3] {
-        if run % 2 == 0 {
+        if run.is_multiple_of(2) {
             [Phase::Bridge, Phase::CopyMatched, Phase::CopyFixed]
         } else {
             [Phase::CopyFixed, Phase::CopyMatched, Phase::Bridge]
