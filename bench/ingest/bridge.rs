@@ -1,10 +1,11 @@
-//! The bridge phase: the bridge runs in-process on port 0 and `clients` concurrent clients push
-//! pre-encoded requests; rows/s is rows counted in `logs` (or `spans`) over the time until the
-//! last ack.
+//! The bridge phase: the bridge runs in-process on port 0, on a runtime of its own whose threads
+//! are named so that their CPU time is read apart from the clients' ([`crate::cpu`]), and
+//! `clients` concurrent clients push pre-encoded requests from the benchmark's runtime; rows/s is
+//! rows counted in `logs` (or `spans`) over the time until the last ack.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use bytes::Bytes;
@@ -13,9 +14,10 @@ use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::logs::v1::logs_service_client::LogsServiceClient;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
+use tokio::runtime::Runtime;
 use tonic::transport::Channel;
 
-use crate::cpu::Cpu;
+use crate::cpu::{BRIDGE_THREAD_NAME, Cpu};
 use crate::database::BenchDatabase;
 use crate::report::PhaseResult;
 use crate::requests::Requests;
@@ -40,6 +42,7 @@ enum Payloads {
 
 /// A started bridge and its prepared load.
 pub struct Bridge {
+    runtime: Runtime,
     running: Running,
     metrics_url: String,
     http: reqwest::Client,
@@ -64,13 +67,15 @@ impl Bridge {
         config.redaction.enabled = !args.no_redaction;
         config.storage.substring_index = args.substring_index;
         config.policy.sampling.default_ratio = args.sample_ratio;
-        let running = app::start(config).await.context("starting the bridge")?;
+        let runtime = bridge_runtime()?;
+        let running = (runtime.spawn(app::start(config)).await?).context("starting the bridge")?;
         let base = format!("http://{}", running.http_addr);
         let payloads = match requests {
             Requests::Traces(spans) => traces_payloads(args.protocol, &running, spans).await?,
             Requests::Logs(logs) => logs_payloads(args.protocol, &running, logs).await?,
         };
         Ok(Bridge {
+            runtime,
             running,
             metrics_url: format!("{base}/metrics"),
             http: reqwest::Client::new(),
@@ -161,8 +166,21 @@ impl Bridge {
     }
 
     pub async fn stop(self) -> anyhow::Result<()> {
-        self.running.stop().await
+        let stopped = self.runtime.spawn(self.running.stop()).await?;
+        self.runtime.shutdown_background();
+        stopped
     }
+}
+
+/// The bridge's runtime: as many workers as the binary's (one per core), threads named
+/// [`BRIDGE_THREAD_NAME`], blocking threads kept for the whole benchmark so that none takes its
+/// CPU time with it when it ends.
+fn bridge_runtime() -> anyhow::Result<Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .thread_name(BRIDGE_THREAD_NAME)
+        .thread_keep_alive(Duration::from_secs(24 * 3600))
+        .enable_all()
+        .build()?)
 }
 
 /// The log requests as `protocol` sends them.

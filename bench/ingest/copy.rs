@@ -1,7 +1,9 @@
 //! The raw COPY phase: the same rows the bridge writes (its own pipeline and `copy::encode` or
-//! `copy::encode_spans`), one `COPY` per request batch (or per `group` of them), spread over a
-//! few connections, into the same table (`logs` or `spans`).
+//! `copy::encode_spans`), one `COPY` per group of consecutive request batches (a fixed number of
+//! them, or as many as make up the bridge's own rows per commit), spread over a few connections,
+//! into the same table (`logs` or `spans`).
 
+use std::ops::Range;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -67,10 +69,44 @@ fn rows_of(signal: Signal) -> (&'static str, fn(&Batch) -> &[u8]) {
 pub struct Plan {
     /// Connections sending COPYs concurrently.
     pub connections: usize,
-    /// Consecutive request batches sent in one COPY (one transaction).
-    pub group: usize,
+    /// How many consecutive request batches go in one COPY (one transaction).
+    pub group: Grouping,
     /// The table the rows go to.
     pub signal: Signal,
+}
+
+/// How many consecutive request batches one COPY sends.
+#[derive(Debug, Clone, Copy)]
+pub enum Grouping {
+    /// This many batches (`--copy-group`).
+    Batches(usize),
+    /// As many batches as come nearest to this many rows: the bridge's rows per commit.
+    Rows(f64),
+}
+
+/// The batches of each COPY among the first `count`: consecutive, in order.
+fn groups(batches: &[Batch], count: usize, grouping: Grouping) -> Vec<Range<usize>> {
+    let mut groups = Vec::new();
+    let mut start = 0;
+    let mut rows = 0.0;
+    for (i, batch) in batches[..count].iter().enumerate() {
+        let full = match grouping {
+            Grouping::Batches(n) => i - start >= n.max(1),
+            // Closed before this batch when adding it would overshoot more than stopping short.
+            Grouping::Rows(target) => {
+                i > start && rows + batch.records as f64 - target > target - rows
+            }
+        };
+        if full {
+            groups.push(start..i);
+            (start, rows) = (i, 0.0);
+        }
+        rows += batch.records as f64;
+    }
+    if start < count {
+        groups.push(start..count);
+    }
+    groups
 }
 
 /// COPYs the first `count` batches as `plan` says; `db` must be empty.
@@ -81,7 +117,7 @@ pub async fn run(
     plan: Plan,
 ) -> anyhow::Result<PhaseResult> {
     let count = count.min(batches.len());
-    let group = plan.group.max(1);
+    let groups = Arc::new(groups(batches, count, plan.group));
     let connections = plan.connections;
     let (statement, rows) = rows_of(plan.signal);
     let mut held = Vec::with_capacity(connections);
@@ -94,17 +130,16 @@ pub async fn run(
     let tasks: Vec<_> = held
         .into_iter()
         .map(|mut connection| {
-            let (batches, next) = (batches.clone(), next.clone());
+            let (batches, groups, next) = (batches.clone(), groups.clone(), next.clone());
             tokio::spawn(async move {
                 let mut busy = 0.0;
                 loop {
-                    let start = next.fetch_add(1, Ordering::Relaxed) * group;
-                    if start >= count {
+                    let Some(group) = groups.get(next.fetch_add(1, Ordering::Relaxed)) else {
                         return anyhow::Ok(busy);
-                    }
+                    };
                     let copy_started = Instant::now();
                     let mut copy = connection.copy_in_raw(statement).await?;
-                    for batch in &batches[start..(start + group).min(count)] {
+                    for batch in &batches[group.clone()] {
                         copy.send(rows(batch)).await?;
                     }
                     copy.finish().await?;
@@ -119,7 +154,7 @@ pub async fn run(
     }
     let seconds = started.elapsed().as_secs_f64();
     let cpu = Cpu::now().since(cpu);
-    let commits = count.div_ceil(group) as f64;
+    let commits = groups.len() as f64;
     Ok(PhaseResult {
         rows: plan.signal.stored(db).await?,
         seconds,

@@ -109,10 +109,10 @@ pub async fn run(args: &Args, db: &BenchDatabase, batches: &Arc<Vec<Batch>>) -> 
         db.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm").await?;
         definitions.push(trigram());
     }
-    let plan = args.copy_plan();
+    let plan = args.copy_plan(copy::Grouping::Batches(args.copy_group));
     println!(
         "COPY only: {} connections, {} request batch(es) per COPY",
-        plan.connections, plan.group
+        plan.connections, args.copy_group
     );
     copy::run(db, batches, batches.len().min(20), plan).await?;
     let sets = &args.indexes;
@@ -130,7 +130,7 @@ pub async fn run(args: &Args, db: &BenchDatabase, batches: &Arc<Vec<Batch>>) -> 
                 result.summary()
             );
             rates[which].push(result.rate());
-            postgres_cpu[which].push(result.cpu_per_row().1);
+            postgres_cpu[which].push(result.cpu_per_row().postgres);
         }
     }
     let rates: Vec<f64> = rates.into_iter().map(median).collect();

@@ -30,7 +30,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use clap::{Parser, ValueEnum};
 
 use database::BenchDatabase;
-use report::{Phase, RunReport};
+use report::{Phase, PhaseResult, RunReport};
 use requests::Requests;
 
 /// What the records are.
@@ -127,11 +127,11 @@ impl Signal {
 }
 
 impl Args {
-    /// The COPY phase: as many connections as the bridge has writers.
-    fn copy_plan(&self) -> copy::Plan {
+    /// The COPY phase: as many connections as the bridge has writers, `group` batches per COPY.
+    fn copy_plan(&self, group: copy::Grouping) -> copy::Plan {
         copy::Plan {
             connections: self.writers,
-            group: self.copy_group,
+            group,
             signal: self.signal,
         }
     }
@@ -145,6 +145,10 @@ async fn main() -> anyhow::Result<()> {
     let batches = copy::prepare(&requests);
     report::workload(&requests, &batches);
     let db = BenchDatabase::create().await?;
+    let name = sqlx::query_scalar::<_, String>("SELECT current_database()::text");
+    if let Ok(name) = name.fetch_one(&db.pool).await {
+        cpu::count_database(&name);
+    }
     let result = if args.copy_only && args.signal == Signal::Traces {
         Err(anyhow::anyhow!(
             "--copy-only measures the indexes of `logs` only"
@@ -158,7 +162,9 @@ async fn main() -> anyhow::Result<()> {
     result
 }
 
-/// Runs the bridge phase and the COPY phase `args.runs` times, alternating their order.
+/// Runs the bridge phase and the two COPY phases `args.runs` times, rotating their order: COPY
+/// at the bridge's own rows per commit (measured in the same run when the bridge went first,
+/// else in the run before), and COPY at `--copy-group` request batches per COPY.
 async fn compare(
     args: &Args,
     db: &BenchDatabase,
@@ -166,9 +172,10 @@ async fn compare(
     batches: &Arc<Vec<copy::Batch>>,
 ) -> anyhow::Result<()> {
     let bridge = bridge::Bridge::start(args, db, requests).await?;
-    let plan = args.copy_plan();
+    let fixed = args.copy_plan(copy::Grouping::Batches(args.copy_group));
     println!(
-        "bridge: {:?} {:?} via {} clients, {} writers, dedup {}, redaction {}, sampling ratio {}; COPY: {} connections, {} request batch(es) per COPY",
+        "bridge: {:?} {:?} via {} clients, {} writers, dedup {}, redaction {}, sampling ratio {}; COPY: {} connections, \
+         as many rows per COPY as the bridge commits at once, and {} request batch(es) per COPY",
         args.signal,
         args.protocol,
         args.clients,
@@ -176,32 +183,41 @@ async fn compare(
         if args.dedup { "on" } else { "off" },
         if args.no_redaction { "off" } else { "on" },
         args.sample_ratio,
-        plan.connections,
-        plan.group
+        fixed.connections,
+        args.copy_group
     );
     bridge.warm_up().await?;
     db.reset().await?; // the same spans again would break `spans`' unique index
-    copy::run(db, batches, batches.len().min(20), plan).await?;
-    let mut reports = Vec::new();
+    copy::run(db, batches, batches.len().min(20), fixed).await?;
+    let mut reports: Vec<RunReport> = Vec::new();
     for run in 0..args.runs {
-        let order = if run % 2 == 0 {
-            [Phase::Bridge, Phase::Copy]
-        } else {
-            [Phase::Copy, Phase::Bridge]
-        };
+        let order = Phase::order(run);
         let mut report = RunReport::default();
         for phase in order {
             db.reset().await?;
             match phase {
                 Phase::Bridge => report.bridge = Some(bridge.run(db).await?),
-                Phase::Copy => {
-                    report.copy = Some(copy::run(db, batches, batches.len(), plan).await?)
+                Phase::CopyMatched => {
+                    let measured = report
+                        .bridge
+                        .as_ref()
+                        .or(reports.last().and_then(|r| r.bridge.as_ref()));
+                    let rows = measured.map_or(f64::NAN, PhaseResult::rows_per_commit);
+                    let group = match rows.is_finite() {
+                        true => copy::Grouping::Rows(rows),
+                        false => copy::Grouping::Batches(args.copy_group),
+                    };
+                    let plan = args.copy_plan(group);
+                    report.matched = Some(copy::run(db, batches, batches.len(), plan).await?)
+                }
+                Phase::CopyFixed => {
+                    report.fixed = Some(copy::run(db, batches, batches.len(), fixed).await?)
                 }
             }
         }
-        report.print(run + 1, order);
+        report.print(run + 1, order, args.copy_group);
         reports.push(report);
     }
-    report::medians(&reports);
+    report::medians(&reports, args.copy_group);
     bridge.stop().await
 }

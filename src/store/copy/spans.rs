@@ -1,6 +1,8 @@
 //! Encoding of spans into `COPY ... FROM STDIN` text rows of table `spans`, with the escapes and
 //! NUL replacement of the `logs` rows ([`super`]).
 
+use std::sync::Arc;
+
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::Serialize;
 
@@ -56,13 +58,13 @@ pub fn encode_spans(spans: &[SpanRecord]) -> EncodedBatch {
         data: Vec::with_capacity(spans.len() * 768),
         ..SpanRows::default()
     };
-    let mut scratch = Vec::new();
+    let mut encoder = SpanEncoder::default();
     for (place, span) in (0u32..).zip(spans) {
         let day = span.start.date_naive();
         if !rows.days.contains(&day) {
             rows.days.push(day);
         }
-        encode_row(&mut rows.data, span, &mut scratch);
+        encoder.row(&mut rows.data, span);
         rows.keys.push(key(span));
         if !span.exceptions.is_empty() {
             rows.exceptions.push((place, count_exceptions(span)));
@@ -89,12 +91,40 @@ fn count_exceptions(span: &SpanRecord) -> ExceptionCounts {
     exceptions
 }
 
-/// Appends one span's row, newline included.
-fn encode_row(out: &mut Vec<u8>, span: &SpanRecord, scratch: &mut Vec<u8>) {
-    encode_span(out, span);
-    encode_promoted(out, &span.promoted);
-    encode_json(out, span, scratch);
-    out.push(b'\n');
+/// Encodes rows of `spans`, reusing its buffers.
+#[derive(Default)]
+struct SpanEncoder<'a> {
+    scratch: Vec<u8>,
+    /// The last resource encoded and its bytes: the spans of one resource share it, so it is
+    /// encoded once and copied.
+    resource: Option<(&'a Arc<Attributes>, Vec<u8>)>,
+}
+
+impl<'a> SpanEncoder<'a> {
+    /// Appends one span's row, newline included.
+    fn row(&mut self, out: &mut Vec<u8>, span: &'a SpanRecord) {
+        encode_span(out, span);
+        encode_promoted(out, &span.promoted);
+        json(out, &span.attributes, &mut self.scratch);
+        tab(out);
+        self.resource(out, &span.resource);
+        tab(out);
+        encode_events_and_links(out, span, &mut self.scratch);
+        out.push(b'\n');
+    }
+
+    /// The resource's JSON, encoded once per resource.
+    fn resource(&mut self, out: &mut Vec<u8>, resource: &'a Arc<Attributes>) {
+        match &mut self.resource {
+            Some((last, bytes)) if Arc::ptr_eq(last, resource) => out.extend_from_slice(bytes),
+            cached => {
+                let mut bytes = Vec::new();
+                json(&mut bytes, &**resource, &mut self.scratch);
+                out.extend_from_slice(&bytes);
+                *cached = Some((resource, bytes));
+            }
+        }
+    }
 }
 
 /// The columns from `trace_id` to `scope`, each followed by a tab.
@@ -142,12 +172,8 @@ fn encode_promoted(out: &mut Vec<u8>, promoted: &PromotedFields) {
     }
 }
 
-/// The four JSON columns: attributes, resource, events and links.
-fn encode_json(out: &mut Vec<u8>, span: &SpanRecord, scratch: &mut Vec<u8>) {
-    json(out, &span.attributes, scratch);
-    tab(out);
-    json(out, &*span.resource, scratch);
-    tab(out);
+/// The last two JSON columns: events and links.
+fn encode_events_and_links(out: &mut Vec<u8>, span: &SpanRecord, scratch: &mut Vec<u8>) {
     let events: Vec<EventJson> = span.events.iter().map(event).collect();
     json(out, &events, scratch);
     tab(out);

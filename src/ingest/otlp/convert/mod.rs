@@ -19,6 +19,9 @@ use crate::pipeline::limits::ORIGINAL_TIMESTAMP;
 /// the invalid ones counted and described.
 pub fn convert(request: ExportLogsServiceRequest, observed_ts: DateTime<Utc>) -> Decoded {
     let mut converted = Decoded::default();
+    let scopes = request.resource_logs.iter().flat_map(|r| &r.scope_logs);
+    let records = scopes.map(|scope| scope.log_records.len()).sum();
+    converted.records.reserve_exact(records);
     for (r, resource_logs) in request.resource_logs.into_iter().enumerate() {
         let resource = resource_logs
             .resource

@@ -23,6 +23,9 @@ struct Origin {
 /// described (the first reason names the span's place in the request).
 pub fn convert(request: ExportTraceServiceRequest) -> DecodedSpans {
     let mut converted = DecodedSpans::default();
+    let scopes = request.resource_spans.iter().flat_map(|r| &r.scope_spans);
+    let spans = scopes.map(|scope| scope.spans.len()).sum();
+    converted.spans.reserve_exact(spans);
     for (r, resource_spans) in request.resource_spans.into_iter().enumerate() {
         let resource = (resource_spans.resource)
             .map(|resource| Arc::new(attributes(resource.attributes)))
